@@ -1,0 +1,41 @@
+"""vsm_widget: value stream mapping in Jupyter.
+
+A :class:`ValueStreamMap` is a plain Python model (no Jupyter needed) that validates
+every edit, keeps undo history and computes every lean metric.
+"""
+
+from .metrics import Metrics
+from .model import (
+    FLOW_KINDS,
+    VALUE_CLASSES,
+    WASTE_TYPES,
+    Burst,
+    Change,
+    Customer,
+    Gap,
+    InfoFlow,
+    MapState,
+    Process,
+    Shipment,
+    ValidationError,
+    ValueStreamMap,
+)
+
+__all__ = [
+    "FLOW_KINDS",
+    "VALUE_CLASSES",
+    "WASTE_TYPES",
+    "Burst",
+    "Change",
+    "Customer",
+    "Gap",
+    "InfoFlow",
+    "MapState",
+    "Metrics",
+    "Process",
+    "Shipment",
+    "ValidationError",
+    "ValueStreamMap",
+]
+
+__version__ = "0.1.0"
