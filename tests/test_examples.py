@@ -55,10 +55,12 @@ def test_example_runs(path: Path, tmp_path: Path) -> None:
 def test_quickstart_reports_the_published_figures(tmp_path: Path) -> None:
     path = next(p for p in EXAMPLES if p.name == "quickstart.ipynb")
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(notebook, timeout=120, kernel_name="python3", resources=resources).execute()
     text = _texts(notebook)
     # Learning to See: takt 60 s, bottleneck the 62 s assembly step, lead time 23.6 days.
     assert "60 s" in text
     assert "Assembly 1" in text
     assert "23.6 d" in text
-    assert "refused: p" in text and "uptime" in text
+    assert "refused: p" in text
+    assert "uptime" in text

@@ -2,17 +2,21 @@
 
 Every duration is in seconds. A "day" is the map's lead-time day
 (:attr:`MapState.day_length`): a working day (the available time per day) unless the map
-says calendar days. Formulas follow VSM-DOMAIN.md section 3 and *Learning to See*.
+says calendar days. Formulas follow VSM-DOMAIN.md section 3 and Rother and Shook,
+*Learning to See*; each function's docstring gives its formula and unit.
 
-Undefined figures are ``None``, never a crash: no demand means no takt time, and an
-inventory that needs demand to become a time is named in :attr:`Metrics.warnings`.
+Undefined figures are ``None``, never a crash: no demand (or zero demand) means no takt
+time, and an inventory that needs demand to become a time is named, by gap id, in
+:attr:`Metrics.warnings`. Zero uptime makes a step's effective cycle time infinite (it
+never produces); :meth:`Metrics.to_dict` turns infinity into ``None`` for JSON.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from . import units
@@ -25,6 +29,7 @@ __all__ = [
     "Metrics",
     "StepMetrics",
     "GapMetrics",
+    "MetricWarning",
     "compute",
     "available_time_per_day",
     "daily_demand",
@@ -41,6 +46,7 @@ __all__ = [
     "capacity_per_day",
     "operators_needed",
     "line_efficiency",
+    "balance_delay",
     "littles_law_lead_time",
     "epei",
 ]
@@ -50,19 +56,26 @@ __all__ = [
 
 
 def available_time_per_day(state: MapState) -> float | None:
-    """Available time per working day (s) = shifts x (shift length - breaks)."""
+    """Available time per working day (s) = shifts x (shift length - breaks).
+
+    ``None`` when the map has no shift length (no calendar).
+    """
     return state.available_time
 
 
 def daily_demand(state: MapState) -> float | None:
-    """Daily demand (units per working day) = demand per period / working days in it."""
+    """Daily demand (units per working day) = demand per period / working days in it.
+
+    A demand given per day needs no working days. ``None`` without demand, or for a
+    longer period without its working days.
+    """
     return state.daily_demand
 
 
 def takt_time(state: MapState) -> float | None:
-    """Takt time (s per unit) = available time per day / daily demand.
+    """Takt time (s per unit) = available time per day (s) / daily demand (units per day).
 
-    ``None`` without a calendar or without demand (zero demand has no takt).
+    ``None`` without a calendar or without demand; zero demand has no takt either.
     """
     available = state.available_time
     demand = state.daily_demand
@@ -72,10 +85,11 @@ def takt_time(state: MapState) -> float | None:
 
 
 def inventory_days(gap: Gap, state: MapState) -> float | None:
-    """Inventory as time (days of demand) = quantity waiting / daily demand.
+    """Inventory as time (days of demand) = quantity waiting (units) / daily demand
+    (units per day).
 
-    Quantities of several variants are summed first. ``None`` without a quantity or
-    without demand.
+    Quantities of several variants are summed first (the gap's quantity is their sum).
+    ``None`` without a quantity, or without (or with zero) demand.
     """
     demand = state.daily_demand
     if gap.quantity is None or not demand:
@@ -84,8 +98,11 @@ def inventory_days(gap: Gap, state: MapState) -> float | None:
 
 
 def gap_wait_time(gap: Gap, state: MapState) -> float | None:
-    """Wait on a gap's upper rung (s): its measured wait time, else its inventory days
-    x the length of a day. ``None`` when neither can be known."""
+    """Wait on a gap's upper rung of the timeline (s) = its measured wait time if given,
+    else inventory days x the length of one lead-time day (s).
+
+    ``None`` when neither can be known.
+    """
     if gap.wait_time is not None:
         return gap.wait_time
     days = inventory_days(gap, state)
@@ -93,17 +110,20 @@ def gap_wait_time(gap: Gap, state: MapState) -> float | None:
 
 
 def step_lead_time(step: Process) -> float | None:
-    """A step's time on the lower rung of the lead-time ladder (s): its own lead time
-    (office maps), else its process time, else its cycle time."""
+    """A step's time on the lower rung of the timeline (s) = its own lead time (office
+    maps: elapsed time through the step), else its process time, else its C/T.
+    """
     if step.lead_time is not None:
         return step.lead_time
     return step.touch_time
 
 
 def lead_time(state: MapState) -> float:
-    """Total lead time (s) = sum of all gap waits + sum of the steps' lower-rung times.
+    """Total lead time (s) = sum of all gap waits (s) + sum of the steps' lower-rung
+    times (s).
 
-    Gaps and steps whose time cannot be known count as zero (see the warnings).
+    Gaps and steps whose time cannot be known count as zero (see :attr:`Metrics.warnings`
+    and :attr:`Metrics.lead_time_complete`).
     """
     waits = (gap_wait_time(g, state) for g in state.gaps)
     steps = (step_lead_time(s) for s in state.steps)
@@ -112,28 +132,38 @@ def lead_time(state: MapState) -> float:
 
 def process_time(state: MapState) -> float:
     """Total process time, the value-added time (s) = sum of process times (C/T in
-    manufacturing maps, hands-on time in office maps)."""
+    manufacturing maps, hands-on time in office maps).
+    """
     return math.fsum(s.touch_time for s in state.steps if s.touch_time is not None)
 
 
 def efficiency(process: float, lead: float) -> float | None:
-    """Process cycle efficiency (flow efficiency) = total process time / total lead time."""
+    """Process cycle efficiency (activity ratio, flow efficiency; a share) = total
+    process time (s) / total lead time (s).
+
+    ``None`` when the lead time is zero (an empty map).
+    """
     if lead <= 0:
         return None
     return process / lead
 
 
 def rolled_complete_accurate(state: MapState) -> float | None:
-    """Rolled %C&A = product of every step's %C&A (steps without one are left out)."""
+    """Rolled %C&A (a share) = product of every step's %C&A.
+
+    Steps without a %C&A are left out (not measured is not 100%); ``None`` when no step
+    has one.
+    """
     shares = [s.complete_accurate for s in state.steps if s.complete_accurate is not None]
     return math.prod(shares) if shares else None
 
 
 def effective_cycle_time(step: Process) -> float | None:
-    """Effective cycle time (s) = C/T / uptime / parallel stations.
+    """Effective cycle time (s) = C/T (s) / uptime / parallel stations.
 
-    Uses the process time where no C/T is given. Zero uptime gives infinity: the step
-    never produces. ``None`` without a time.
+    Uses the process time where no C/T is given; a step without uptime counts as 100%.
+    Zero uptime gives infinity (the step never produces), unless the time is zero too.
+    ``None`` without a time.
     """
     base = step.cycle_time if step.cycle_time is not None else step.process_time
     if base is None:
@@ -145,7 +175,11 @@ def effective_cycle_time(step: Process) -> float | None:
 
 
 def bottleneck(state: MapState) -> Process | None:
-    """The step with the largest effective cycle time (the first of equals)."""
+    """The step with the largest effective cycle time (the first of equals).
+
+    A step whose effective cycle time exceeds takt cannot meet demand (see
+    :attr:`Metrics.steps_over_takt`). ``None`` when no step has a time.
+    """
     best: Process | None = None
     best_time = -1.0
     for step in state.steps:
@@ -156,7 +190,11 @@ def bottleneck(state: MapState) -> Process | None:
 
 
 def capacity_per_day(step: Process, state: MapState) -> float | None:
-    """Capacity per day (units) = available time per day x uptime / C/T (x parallel)."""
+    """Capacity per day (units per day) = available time per day (s) x uptime / C/T (s),
+    times the parallel stations; that is, available time / effective cycle time.
+
+    Infinity for a zero cycle time; ``None`` without a calendar or a time.
+    """
     available = state.available_time
     time = effective_cycle_time(step)
     if available is None or time is None:
@@ -167,43 +205,62 @@ def capacity_per_day(step: Process, state: MapState) -> float | None:
 
 
 def operators_needed(work_content: float, takt: float | None) -> float | None:
-    """Operators needed (line balance) = total work content (sum of C/T) / takt time."""
+    """Operators needed for line balance (people) = total work content (s) / takt time (s).
+
+    Work content is the sum of the steps' C/T (hands-on process time for an office step
+    that has no C/T). ``None`` without takt.
+    """
     if not takt:
         return None
     return work_content / takt
 
 
 def line_efficiency(work_content: float, stations: int, takt: float | None) -> float | None:
-    """Line efficiency = sum of C/T / (stations x takt); balance delay is 1 minus it."""
+    """Line efficiency (a share) = work content, the sum of C/T (s) / (stations x takt (s)).
+
+    ``None`` without takt or without stations.
+    """
     if not takt or stations == 0:
         return None
     return work_content / (stations * takt)
 
 
+def balance_delay(line_share: float | None) -> float | None:
+    """Balance delay (a share) = 1 - line efficiency; ``None`` when that is unknown."""
+    return None if line_share is None else 1 - line_share
+
+
 def littles_law_lead_time(wip: float, throughput: float | None) -> float | None:
-    """Little's law lead time (days) = WIP / throughput (units per day)."""
+    """Little's law lead time (days) = WIP (units) / throughput (units per day).
+
+    ``None`` without (or with zero) throughput.
+    """
     if not throughput:
         return None
     return wip / throughput
 
 
 def epei(step: Process, state: MapState, parts: int = 1) -> float | None:
-    """Every part every interval (days) = sum of changeover times /
-    (available time per day - daily run time), where daily run time = daily demand x
-    effective C/T. With ``parts`` variants, each is changed over to once per interval.
+    """Every part every interval (days) = sum of changeover times (s) /
+    (available time per day (s) - daily run time (s)), where daily run time = daily
+    demand (units) x effective C/T (s). With ``parts`` variants, each is changed over to
+    once per interval, so the changeovers sum to ``parts x changeover``.
 
     Infinity when the run time leaves no time for changeovers; ``None`` when a figure is
     missing.
     """
-    available = state.available_time
-    demand = state.daily_demand
-    time = effective_cycle_time(step)
-    if step.changeover is None or available is None or demand is None or time is None:
+    return _epei(step.changeover, effective_cycle_time(step), state.available_time, state.daily_demand, parts)
+
+
+def _epei(
+    changeover: float | None, time: float | None, available: float | None, demand: float | None, parts: int
+) -> float | None:
+    if changeover is None or available is None or demand is None or time is None:
         return None
     spare = available - demand * time
     if spare <= 0:
         return math.inf
-    return step.changeover * parts / spare
+    return changeover * parts / spare
 
 
 # --------------------------------------------------------------------------- results
@@ -211,7 +268,7 @@ def epei(step: Process, state: MapState, parts: int = 1) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class StepMetrics:
-    """Figures for one step."""
+    """Figures for one step (durations in seconds, capacity in units per day, EPEI in days)."""
 
     id: str
     name: str
@@ -226,7 +283,7 @@ class StepMetrics:
 
 @dataclass(frozen=True, slots=True)
 class GapMetrics:
-    """Figures for one gap."""
+    """Figures for one gap (inventory in days of demand, wait in seconds)."""
 
     id: str
     quantity: float | None
@@ -235,11 +292,19 @@ class GapMetrics:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning_:
-    """A figure that could not be computed, and which element needs what."""
+class MetricWarning:
+    """A figure that could not be computed: which element (``target`` id) needs what."""
 
     target: str
     message: str
+
+
+#: The earlier name of :class:`MetricWarning`, kept so that old code still imports.
+Warning_ = MetricWarning
+
+_STEP_FIELDS = tuple(f.name for f in fields(StepMetrics))
+_GAP_FIELDS = tuple(f.name for f in fields(GapMetrics))
+_RATIOS = ("efficiency", "rolled_complete_accurate", "line_efficiency", "balance_delay")
 
 
 @dataclass(frozen=True)
@@ -247,6 +312,10 @@ class Metrics:
     """All metrics of one map state. Durations in seconds; see the module's functions
     for each formula. Turn into a dict with :meth:`to_dict` or a one-row DataFrame with
     :meth:`to_frame`; express a duration in another unit with :meth:`in_unit`.
+
+    ``inventory_days`` and ``littles_law_days`` are days of demand (working days);
+    ``lead_time`` counts a day as ``day_length`` seconds, a working day unless
+    ``day_basis`` is ``"calendar"``.
     """
 
     day_length: float
@@ -276,15 +345,24 @@ class Metrics:
     time_by_waste: dict[str, float] = field(default_factory=dict)
     steps: tuple[StepMetrics, ...] = ()
     gaps: tuple[GapMetrics, ...] = ()
-    warnings: tuple[Warning_, ...] = ()
+    warnings: tuple[MetricWarning, ...] = ()
 
     #: Names of the scalar figures that are durations in seconds.
-    DURATIONS = ("available_time", "takt_time", "lead_time", "process_time", "wait_time", "work_content",
-                 "bottleneck_cycle_time")
+    DURATIONS = (
+        "day_length",
+        "available_time",
+        "takt_time",
+        "lead_time",
+        "process_time",
+        "wait_time",
+        "work_content",
+        "bottleneck_cycle_time",
+    )
 
     def in_unit(self, name: str, unit: str) -> float | None:
         """A duration metric in ``unit``: ``"s"``, ``"min"``, ``"h"`` or ``"d"`` (the
-        map's lead-time days)."""
+        map's lead-time days).
+        """
         if name not in self.DURATIONS:
             raise KeyError(f"{name!r} is not a duration metric; durations: {', '.join(self.DURATIONS)}")
         value = getattr(self, name)
@@ -300,7 +378,8 @@ class Metrics:
 
     def in_days(self, name: str) -> float | None:
         """A duration metric in the map's lead-time days (working days unless the map
-        counts calendar days)."""
+        counts calendar days).
+        """
         return self.in_unit(name, "d")
 
     in_working_days = in_days
@@ -310,25 +389,48 @@ class Metrics:
         value = getattr(self, name)
         if name in self.DURATIONS:
             return units.format_duration(value, unit, day=self.day_length)
-        if name in ("efficiency", "rolled_complete_accurate", "line_efficiency", "balance_delay"):
+        if name in _RATIOS:
             return units.format_ratio(value)
         if value is None:
             return "–"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
         if isinstance(value, (int, float)):
             return units.format_number(value)
+        if isinstance(value, tuple):
+            return ", ".join(map(str, value))
         return str(value)
+
+    def warning_for(self, target: str) -> tuple[str, ...]:
+        """The warning messages about one element (by id)."""
+        return tuple(w.message for w in self.warnings if w.target == target)
 
     def scalars(self) -> dict[str, Any]:
         """The map-level figures (no per-step detail), JSON-ready (infinity becomes None)."""
-        data = self.to_dict()
-        for key in ("steps", "gaps", "warnings", "time_by_value_class", "time_by_waste"):
-            data.pop(key)
+        data = {name: _finite(getattr(self, name)) for name in _SCALARS}
         data["steps_over_takt"] = list(self.steps_over_takt)
         return data
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain, JSON-ready data (infinite values become ``None``)."""
-        return _json_ready(asdict(self))
+        data = self.scalars()
+        data["time_by_value_class"] = {k: _finite(v) for k, v in self.time_by_value_class.items()}
+        data["time_by_waste"] = {k: _finite(v) for k, v in self.time_by_waste.items()}
+        data["steps"] = [
+            {name: _finite(value) for name, value in zip(_STEP_FIELDS, _step_values(s), strict=True)}
+            for s in self.steps
+        ]
+        data["gaps"] = [
+            {
+                "id": g.id,
+                "quantity": g.quantity,
+                "inventory_days": g.inventory_days,
+                "wait_time": _finite(g.wait_time),
+            }
+            for g in self.gaps
+        ]
+        data["warnings"] = [{"target": w.target, "message": w.message} for w in self.warnings]
+        return data
 
     def to_frame(self) -> pd.DataFrame:
         """The map-level figures as a one-row pandas DataFrame."""
@@ -342,16 +444,34 @@ class Metrics:
         """Per-step figures as a DataFrame indexed by step id."""
         import pandas as pd
 
-        return pd.DataFrame([asdict(s) for s in self.steps], columns=list(StepMetrics.__slots__)).set_index("id")
+        rows = [_step_values(s) for s in self.steps]
+        return pd.DataFrame(rows, columns=list(_STEP_FIELDS)).set_index("id")
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
+_SCALARS = tuple(
+    f.name
+    for f in fields(Metrics)
+    if f.name not in ("time_by_value_class", "time_by_waste", "steps", "gaps", "warnings")
+)
+
+
+def _step_values(step: StepMetrics) -> tuple[Any, ...]:
+    return (
+        step.id,
+        step.name,
+        step.touch_time,
+        step.lead_time,
+        step.effective_cycle_time,
+        step.capacity_per_day,
+        step.epei_days,
+        step.over_takt,
+        step.is_bottleneck,
+    )
+
+
+def _finite(value: Any) -> Any:
+    if value.__class__ is float and not math.isfinite(value):
+        return None
     return value
 
 
@@ -363,97 +483,141 @@ def _spread(totals: dict[str, float], keys: Iterable[str], seconds: float) -> No
 
 
 def compute(state: MapState) -> Metrics:
-    """Compute every metric of ``state`` in one pass over the stream."""
+    """Compute every metric of ``state`` in one pass over the stream.
+
+    The per-element figures use the same formulas as the functions above, written out
+    inline: this runs after every edit, on maps of a thousand steps.
+    """
     day = state.day_length
     available = state.available_time
     demand = state.daily_demand
-    takt = takt_time(state)
-    warnings: list[Warning_] = []
+    takt = None if available is None or not demand else available / demand
+    warnings: list[MetricWarning] = []
     by_class = dict.fromkeys((*VALUE_CLASSES, "unclassified", "waiting"), 0.0)
     by_waste = dict.fromkeys(WASTE_TYPES, 0.0)
-    variant_names = {name for gap in state.gaps for name, _ in gap.variants}
-    parts = max(1, len(variant_names))
-
+    steps: list[Process] = []
     gap_results: list[GapMetrics] = []
+    variant_names: set[str] = set()
     total_inventory = 0.0
     inventory_day_total = 0.0
+    has_inventory = False
     waits: list[float] = []
     complete = True
-    for gap in state.gaps:
-        days = inventory_days(gap, state)
+    for item in state.stream:
+        if item.__class__ is Process:
+            steps.append(item)  # type: ignore[arg-type]
+            continue
+        gap: Gap = item  # type: ignore[assignment]
+        quantity = gap.quantity
+        days = None if quantity is None or not demand else quantity / demand
         wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
-        if gap.quantity is not None:
-            total_inventory += gap.quantity
+        if gap.variants:
+            variant_names.update(name for name, _ in gap.variants)
+        if quantity is not None:
+            has_inventory = True
+            total_inventory += quantity
             if days is not None:
                 inventory_day_total += days
-            elif not demand:
-                warnings.append(Warning_(gap.id, "inventory needs customer demand to become a time"))
         if wait is None:
             complete = False
-            if gap.quantity is None:
-                warnings.append(Warning_(gap.id, "gap has neither an inventory quantity nor a wait time"))
+            if quantity is None:
+                warnings.append(
+                    MetricWarning(gap.id, "gap has neither an inventory quantity nor a wait time")
+                )
+            elif demand == 0:
+                warnings.append(
+                    MetricWarning(gap.id, "inventory cannot become a time: customer demand is zero")
+                )
+            else:
+                warnings.append(MetricWarning(gap.id, "inventory needs customer demand to become a time"))
         else:
             waits.append(wait)
             by_class["waiting"] += wait
-            _spread(by_waste, gap.waste or (("inventory",) if gap.quantity is not None else ("waiting",)), wait)
-        gap_results.append(GapMetrics(gap.id, gap.quantity, days, wait))
+            tags = gap.waste or (("inventory",) if quantity is not None else ("waiting",))
+            _spread(by_waste, tags, wait)
+        gap_results.append(GapMetrics(gap.id, quantity, days, wait))
 
-    effective: dict[str, float | None] = {}
+    parts = max(1, len(variant_names))
     step_lead: list[float] = []
     touches: list[float] = []
     work: list[float] = []
+    shares: list[float] = []
+    over: list[str] = []
+    step_results: list[StepMetrics] = []
     stations = 0
     top: Process | None = None
+    top_index = -1
     top_time = -1.0
-    for step in state.steps:
-        time = effective_cycle_time(step)
-        effective[step.id] = time
-        if time is not None and time > top_time:
-            top, top_time = step, time
-        if step.cycle_time is not None:
-            work.append(step.cycle_time)
+    inf = math.inf
+    for step in steps:
+        cycle = step.cycle_time
+        touch = step.process_time if step.process_time is not None else cycle
+        base = cycle if cycle is not None else step.process_time
+        time: float | None = None
+        capacity: float | None = None
+        epei_days: float | None = None
+        late = False
+        if base is not None:
+            uptime = step.uptime
+            if uptime is None:
+                time = base / step.parallel
+            elif uptime == 0:
+                time = inf if base > 0 else 0.0
+            else:
+                time = base / uptime / step.parallel
+            if time > top_time:
+                top, top_index, top_time = step, len(step_results), time
+            # Work content is C/T, or the hands-on time of an office step without one.
+            work.append(base)
             stations += step.parallel
-        touch = step.touch_time
+            if available is not None:
+                capacity = inf if time == 0 else available / time
+                changeover = step.changeover
+                if changeover is not None and demand is not None:
+                    # EPEI, as in epei(): changeovers / (available time - daily run time).
+                    spare = available - demand * time
+                    epei_days = changeover * parts / spare if spare > 0 else inf
+            late = takt is not None and time > takt
+            if late:
+                over.append(step.id)
+        if step.complete_accurate is not None:
+            shares.append(step.complete_accurate)
         if touch is not None:
             touches.append(touch)
-        own = step_lead_time(step)
+        own = step.lead_time if step.lead_time is not None else touch
+        step_results.append(
+            StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False)
+        )
         if own is None:
             complete = False
-            warnings.append(Warning_(step.id, "step has no cycle, process or lead time"))
+            warnings.append(MetricWarning(step.id, "step has no cycle, process or lead time"))
             continue
         step_lead.append(own)
         by_class[step.value_class or "unclassified"] += own
         if step.value_class != "value-adding" and step.waste:
             _spread(by_waste, step.waste, own)
-    if state.steps and takt is None:
+    if top is not None:
+        step_results[top_index] = dataclasses.replace(step_results[top_index], is_bottleneck=True)
+    top_id = top.id if top is not None else None
+    if steps and takt is None:
         if available is None:
-            warnings.append(Warning_("customer", "takt time needs the available time per day"))
-        if not demand:
-            warnings.append(Warning_("customer", "takt time needs customer demand"))
+            warnings.append(MetricWarning("customer", "takt time needs the available time per day"))
+        if demand is None:
+            customer = state.customer
+            if customer.demand is None:
+                warnings.append(MetricWarning("customer", "takt time needs customer demand"))
+            else:
+                warnings.append(
+                    MetricWarning("customer", f"takt time needs the working days in a {customer.period}")
+                )
+        elif demand == 0:
+            warnings.append(MetricWarning("customer", "customer demand is zero: there is no takt time"))
 
-    over = tuple(
-        step_id for step_id, time in effective.items() if takt is not None and time is not None and time > takt
-    )
-    step_results = tuple(
-        StepMetrics(
-            id=step.id,
-            name=step.name,
-            touch_time=step.touch_time,
-            lead_time=step_lead_time(step),
-            effective_cycle_time=effective[step.id],
-            capacity_per_day=capacity_per_day(step, state),
-            epei_days=epei(step, state, parts),
-            over_takt=step.id in over,
-            is_bottleneck=top is not None and step.id == top.id,
-        )
-        for step in state.steps
-    )
     wait_total = math.fsum(waits)
     lead = wait_total + math.fsum(step_lead)
     process = math.fsum(touches)
     work_content = math.fsum(work)
     line = line_efficiency(work_content, stations, takt)
-    has_inventory = any(g.quantity is not None for g in state.gaps)
     return Metrics(
         day_length=day,
         day_basis=state.day_basis,
@@ -464,23 +628,23 @@ def compute(state: MapState) -> Metrics:
         process_time=process,
         wait_time=wait_total,
         efficiency=efficiency(process, lead),
-        rolled_complete_accurate=rolled_complete_accurate(state),
-        bottleneck=top.id if top else None,
-        bottleneck_name=top.name if top else None,
-        bottleneck_cycle_time=top_time if top else None,
-        steps_over_takt=over,
+        rolled_complete_accurate=math.prod(shares) if shares else None,
+        bottleneck=top_id,
+        bottleneck_name=top.name if top is not None else None,
+        bottleneck_cycle_time=top_time if top is not None else None,
+        steps_over_takt=tuple(over),
         total_inventory=total_inventory,
         inventory_days=inventory_day_total if has_inventory and demand else None,
         work_content=work_content,
         operators_needed=operators_needed(work_content, takt),
         line_efficiency=line,
-        balance_delay=None if line is None else 1 - line,
+        balance_delay=balance_delay(line),
         littles_law_days=littles_law_lead_time(total_inventory, demand) if has_inventory else None,
-        step_count=len(state.steps),
+        step_count=len(steps),
         lead_time_complete=complete,
         time_by_value_class=by_class,
         time_by_waste=by_waste,
-        steps=step_results,
+        steps=tuple(step_results),
         gaps=tuple(gap_results),
         warnings=tuple(warnings),
     )

@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from . import units
 
@@ -43,6 +44,9 @@ __all__ = [
     "MapState",
     "Change",
     "ValueStreamMap",
+    "validate_state",
+    "parse_field",
+    "editable_fields",
 ]
 
 #: How a step is judged: would the customer pay for it?
@@ -126,8 +130,25 @@ class ValidationError(ValueError):
         self.value = value
         self.reason = reason
         self.target = target
-        where = f"{target}: " if target else ""
-        super().__init__(f"{where}{field}: {reason}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.target}: " if self.target else ""
+        shown = units._show(self.value)
+        # Name the value unless the reason already quotes it.
+        got = "" if shown in self.reason else f" (got {shown})"
+        return f"{where}{self.field}: {self.reason}{got}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the four parts, so the error survives pickling (worker processes).
+        return (type(self), (self.field, self.value, self.reason, self.target))
+
+    def at(self, target: str) -> ValidationError:
+        """The same error, placed on ``target`` if it had no target yet."""
+        if self.target is None:
+            self.target = target
+            self.args = (self._message(),)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """The error as plain data, for a front end or a log."""
@@ -247,9 +268,10 @@ class Process:
 class Gap:
     """What lies between two steps: an inventory triangle, a queue, or a FIFO lane.
 
-    ``quantity`` is the units waiting (the sum of ``variants`` where those are given);
-    ``wait_time`` a measured wait in seconds, which takes precedence over the quantity
-    in lead time. ``flow`` is how material moves on: push, pull or fifo (with
+    ``quantity`` is the units waiting (always the sum of ``variants`` where those are
+    given: an edit that sets a different total must also give new variants, or
+    ``variants=None`` to drop them); ``wait_time`` a measured wait in seconds, which takes
+    precedence over the quantity in lead time. ``flow`` is how material moves on: push, pull or fifo (with
     ``fifo_max``).
     """
 
@@ -310,8 +332,8 @@ class Burst:
     y: float | None = None
 
 
-StreamItem = Union[Process, Gap]
-Element = Union[Customer, Supplier, Control, Process, Gap, Shipment, InfoFlow, Burst]
+StreamItem = Process | Gap
+Element = Customer | Supplier | Control | Process | Gap | Shipment | InfoFlow | Burst
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,71 +432,119 @@ Observer = Callable[[Change], None]
 Parser = Callable[[Any, MapState], Any]
 
 
+# A parser may carry ``accepts``: a quick test that a value is already what the parser
+# would store. validate_state uses it to check a whole loaded map without re-parsing.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CLEARING_TEXTS = ("", "none", "-", "–")
+
+
+def _accepting(parser: Parser, accepts: Callable[[Any], bool]) -> Parser:
+    parser.accepts = accepts  # type: ignore[attr-defined]
+    return parser
+
+
 def _optional(parser: Parser) -> Parser:
+    """``parser`` that also takes None (or empty text, "none", "-") to clear the field."""
+
     def parse(value: Any, state: MapState) -> Any:
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "-", "–")):
+        if value is None or (isinstance(value, str) and value.strip().lower() in _CLEARING_TEXTS):
             return None
         if isinstance(value, float) and math.isnan(value):
-            return None
+            # NaN is what a failed computation leaves; a missing value is None.
+            raise units.UnitError("NaN is not a value; give None to clear the field")
         return parser(value, state)
 
-    parse.optional = True  # type: ignore[attr-defined]
+    inner = getattr(parser, "accepts", None)
+    if inner is not None:
+        _accepting(parse, lambda value: value is None or inner(value))
     return parse
 
 
 def _duration(value: Any, state: MapState) -> float:
     seconds = units.parse_duration(value, day=state.day_length)
     if seconds > MAX_DURATION:
-        raise units.UnitError(f"{value!r} is longer than ten years; check the unit")
+        raise units.UnitError(f"{units._show(value)} is longer than ten years; check the unit")
     return seconds
+
+
+_accepting(_duration, lambda value: value.__class__ is float and 0.0 <= value <= MAX_DURATION)
+
+
+def _positive_duration(value: Any, state: MapState) -> float:
+    seconds = _duration(value, state)
+    if seconds == 0:
+        raise units.UnitError(f"{units._show(value)} is zero; a shift needs some working time")
+    return seconds
+
+
+_accepting(_positive_duration, lambda value: value.__class__ is float and 0.0 < value <= MAX_DURATION)
 
 
 def _ratio(value: Any, state: MapState) -> float:
     return units.parse_ratio(value)
 
 
+_accepting(_ratio, lambda value: value.__class__ is float and 0.0 <= value <= 1.0)
+
+
 def _bounded(low: float, high: float, *, integer: bool = False, above: bool = False) -> Parser:
+    """A number from ``low`` (excluded when ``above``) to ``high``; whole if ``integer``."""
+    relation = "more than" if above else "at least"
+
     def parse(value: Any, state: MapState) -> float | int:
         number = units.parse_number(value, integer=integer)
         if number < low or (above and number == low):
-            relation = "more than" if above else "at least"
-            raise units.UnitError(f"{value!r} is too small; it must be {relation} {low:g}")
+            raise units.UnitError(f"{units._show(value)} is too small; it must be {relation} {low:g}")
         if number > high:
-            raise units.UnitError(f"{value!r} is too large; it must be at most {high:g}")
+            raise units.UnitError(f"{units._show(value)} is too large; it must be at most {high:g}")
         return int(number) if integer else number
 
-    return parse
+    kind = int if integer else float
+    if above:
+        return _accepting(parse, lambda value: value.__class__ is kind and low < value <= high)
+    return _accepting(parse, lambda value: value.__class__ is kind and low <= value <= high)
 
 
 def _text(limit: int, *, required: bool = False) -> Parser:
+    """Text of at most ``limit`` characters without control characters (tabs and newlines
+    are fine); ``required`` text is stripped and must not be empty.
+    """
+
     def parse(value: Any, state: MapState) -> str:
         if value is None and not required:
             return ""
         if not isinstance(value, str):
-            raise units.UnitError(f"{value!r} is not text")
+            raise units.UnitError(f"{units._show(value)} is not text")
         text = value.strip() if required else value
         if required and not text:
             raise units.UnitError("it must not be empty")
         if len(text) > limit:
             raise units.UnitError(f"it is {len(text)} characters long; at most {limit} are allowed")
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        if _CONTROL_CHARACTERS.search(text):
             raise units.UnitError("it contains control characters")
         return text
 
-    return parse
+    def accepts(value: Any) -> bool:
+        if value.__class__ is not str or len(value) > limit or _CONTROL_CHARACTERS.search(value):
+            return False
+        return not required or (bool(value) and value == value.strip())
+
+    return _accepting(parse, accepts)
 
 
 def _choice(options: Iterable[str], aliases: Mapping[str, str] | None = None) -> Parser:
+    """One of ``options`` (any case; ``aliases`` maps other spellings to an option)."""
     options = tuple(options)
     table = dict(aliases or {o: o for o in options})
+    canonical = frozenset(options)
 
     def parse(value: Any, state: MapState) -> str:
         key = value.strip().lower() if isinstance(value, str) else value
         if isinstance(key, str) and key in table:
             return table[key]
-        raise units.UnitError(f"{value!r} is not one of {', '.join(options)}")
+        raise units.UnitError(f"{units._show(value)} is not one of {', '.join(options)}")
 
-    return parse
+    return _accepting(parse, lambda value: value.__class__ is str and value in canonical)
 
 
 def _waste(value: Any, state: MapState) -> tuple[str, ...]:
@@ -503,27 +573,76 @@ def _coordinate(value: Any, state: MapState) -> float:
     return number
 
 
+_accepting(_coordinate, lambda value: value.__class__ is float and -MAX_COORDINATE <= value <= MAX_COORDINATE)
+
+
 def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
+    """Variants of a product family as ``((name, quantity), ...)``, from a mapping or pairs."""
     if value is None:
         return ()
     if isinstance(value, Mapping):
         pairs = list(value.items())
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple)) and all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value
+    ):
         pairs = [tuple(pair) for pair in value]
-        if any(len(pair) != 2 for pair in pairs):
-            raise units.UnitError("give variants as {name: quantity} or [(name, quantity), ...]")
     else:
-        raise units.UnitError(f"{value!r} is not a mapping of variant to quantity")
-    parsed: list[tuple[str, float]] = []
+        raise units.UnitError(
+            f"{units._show(value)} is not variants; give {{name: quantity}} or [(name, quantity), ...]"
+        )
+    parsed: dict[str, float] = {}
     for name, quantity in pairs:
         if not isinstance(name, str) or not name.strip():
-            raise units.UnitError(f"variant name {name!r} must be non-empty text")
-        number = _QUANTITY(quantity, state)
-        if name in dict(parsed):
+            raise units.UnitError(f"variant name {units._show(name)} must be non-empty text")
+        if len(name) > MAX_NAME_LENGTH or _CONTROL_CHARACTERS.search(name):
+            raise units.UnitError(
+                f"variant name {units._show(name)} must be at most {MAX_NAME_LENGTH} characters, "
+                "without control characters"
+            )
+        if name in parsed:
             raise units.UnitError(f"variant {name!r} is given twice")
-        parsed.append((name, number))
-    return tuple(parsed)
+        try:
+            parsed[name] = _QUANTITY(quantity, state)
+        except units.UnitError as error:
+            raise units.UnitError(f"variant {units._show(name)}: {error}") from None
+    return tuple(parsed.items())
 
+
+def _variants_stored(value: Any) -> bool:
+    if value.__class__ is not tuple:
+        return False
+    seen: set[str] = set()
+    for pair in value:
+        if pair.__class__ is not tuple or len(pair) != 2:
+            return False
+        name, quantity = pair
+        if name.__class__ is not str or name in seen or not name.strip() or len(name) > MAX_NAME_LENGTH:
+            return False
+        if _CONTROL_CHARACTERS.search(name):
+            return False
+        if quantity.__class__ is not float or not 0.0 <= quantity <= MAX_QUANTITY:
+            return False
+        seen.add(name)
+    return True
+
+
+_accepting(_variants, _variants_stored)
+
+# Every stored waste value is a subset of WASTE_TYPES in their order: all 256 of them.
+_WASTE_TUPLES = frozenset(
+    tuple(w for i, w in enumerate(WASTE_TYPES) if mask >> i & 1) for mask in range(2 ** len(WASTE_TYPES))
+)
+_accepting(
+    _waste,
+    lambda value: (
+        value == ()
+        or (
+            value.__class__ is tuple
+            and all(item.__class__ is str for item in value)
+            and value in _WASTE_TUPLES
+        )
+    ),
+)
 
 _QUANTITY = _bounded(0, MAX_QUANTITY)
 _NAME = _text(MAX_NAME_LENGTH, required=True)
@@ -544,7 +663,7 @@ _FIELDS: dict[str, dict[str, Parser]] = {
         "period": _choice(PERIODS),
         "working_days": _optional(_bounded(0, 366, above=True)),
         "shifts": _bounded(1, 24, integer=True),
-        "shift_length": _optional(_duration),
+        "shift_length": _optional(_positive_duration),
         "breaks": _duration,
         "x": _X,
         "y": _X,
@@ -601,6 +720,21 @@ _FIELDS: dict[str, dict[str, Parser]] = {
         "x": _X,
         "y": _X,
     },
+}
+
+#: Per kind: (field, parser, quick acceptance test or None), for validate_state.
+_FIELD_CHECKS: dict[str, tuple[tuple[str, Parser, Callable[[Any], bool] | None], ...]] = {
+    kind: tuple((name, parser, getattr(parser, "accepts", None)) for name, parser in table.items())
+    for kind, table in _FIELDS.items()
+}
+
+#: Per kind: one getter of all field values, and their quick tests in the same order.
+_QUICK_CHECKS: dict[str, tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any], bool], ...]]] = {
+    kind: (
+        operator.attrgetter(*(name for name, _, _ in checks)),
+        tuple(accepts or (lambda value: False) for _, _, accepts in checks),
+    )
+    for kind, checks in _FIELD_CHECKS.items()
 }
 
 _LAYOUT_FIELDS = frozenset({"x", "y"})
@@ -671,8 +805,12 @@ class ValueStreamMap:
         self._batch: list[Change] | None = None
         self._counters: dict[str, int] = {}
         self._metrics_cache: tuple[MapState, Metrics] | None = None
+        self._index_cache: tuple[MapState, set[str], set[str]] | None = None
         base = self._apply_fields(
-            self._state, "map", "map", {"title": title, "scope": scope, "day_basis": day_basis, "state": state}
+            self._state,
+            "map",
+            "map",
+            {"title": title, "scope": scope, "day_basis": day_basis, "state": state},
         )
         customer_fields: dict[str, Any] = {"name": customer, "period": period}
         for key, value in (
@@ -783,7 +921,8 @@ class ValueStreamMap:
     def __repr__(self) -> str:
         steps = len(self.steps)
         gaps = len(self.gaps)
-        return f"<ValueStreamMap {self.title!r}: {steps} step{'s' * (steps != 1)}, {gaps} gap{'s' * (gaps != 1)}>"
+        plural = ("s" * (steps != 1), "s" * (gaps != 1))
+        return f"<ValueStreamMap {self.title!r}: {steps} step{plural[0]}, {gaps} gap{plural[1]}>"
 
     def get(self, target: str) -> Element:
         """The element with this id, or the step with this name."""
@@ -814,7 +953,9 @@ class ValueStreamMap:
 
     # ----------------------------------------------------------------- adding
 
-    def add_process(self, name: str, *, at: int | str | None = None, id: str | None = None, **fields: Any) -> Process:
+    def add_process(
+        self, name: str, *, at: int | str | None = None, id: str | None = None, **fields: Any
+    ) -> Process:
         """Add a process box; ``at`` is a stream index or the id/name to insert before.
 
         Fields: cycle_time, process_time, lead_time, changeover (durations such as
@@ -845,7 +986,9 @@ class ValueStreamMap:
             fields = {"quantity": quantity, **fields}
         return self._add_gap(fields, at, id)
 
-    def add_wait(self, wait_time: float | str, *, at: int | str | None = None, id: str | None = None, **fields: Any) -> Gap:
+    def add_wait(
+        self, wait_time: float | str, *, at: int | str | None = None, id: str | None = None, **fields: Any
+    ) -> Gap:
         """Add a gap given as a wait time (``"3 d"``), such as a queue in an office map."""
         return self._add_gap({"wait_time": wait_time, **fields}, at, id)
 
@@ -861,20 +1004,24 @@ class ValueStreamMap:
     def set_supplier(self, name: str = "Supplier", **fields: Any) -> Supplier:
         """Put a supplier on the map (or replace its data): name, supplies, frequency."""
         supplier = self._fill(Supplier(), "supplier", {"name": name, **fields})
-        self._commit(dataclasses.replace(self._state, supplier=supplier), Change("add", ("supplier",), tuple(fields)))
+        self._commit(
+            dataclasses.replace(self._state, supplier=supplier), Change("add", ("supplier",), tuple(fields))
+        )
         return supplier
 
     def set_control(self, name: str = "Production control", **fields: Any) -> Control:
         """Put a production control box on the map (or replace it)."""
         control = self._fill(Control(), "control", {"name": name, **fields})
-        self._commit(dataclasses.replace(self._state, control=control), Change("add", ("control",), tuple(fields)))
+        self._commit(
+            dataclasses.replace(self._state, control=control), Change("add", ("control",), tuple(fields))
+        )
         return control
 
     def add_shipment(self, direction: str = "out", *, id: str | None = None, **fields: Any) -> Shipment:
         """Add a shipment: ``"in"`` from the supplier or ``"out"`` to the customer."""
         item = self._fill(Shipment(id=self._new_id(id, "s")), "shipment", {"direction": direction, **fields})
         self._commit(
-            dataclasses.replace(self._state, shipments=self._state.shipments + (item,)),
+            dataclasses.replace(self._state, shipments=(*self._state.shipments, item)),
             Change("add", (item.id,)),
         )
         return item
@@ -891,38 +1038,52 @@ class ValueStreamMap:
             "flow",
             {"source": source, "target": target, "medium": medium, **fields},
         )
+        state = self._state
         item = dataclasses.replace(
-            item, source=self._resolve(item.source, "source"), target=self._resolve(item.target, "target")
+            item,
+            source=self._resolve(state, item.source, "source", None, flow=True),
+            target=self._resolve(state, item.target, "target", None, flow=True),
         )
-        self._commit(dataclasses.replace(self._state, flows=self._state.flows + (item,)), Change("add", (item.id,)))
+        if item.source == item.target:
+            raise ValidationError("target", target, "a flow needs two different ends")
+        self._commit(
+            dataclasses.replace(self._state, flows=(*self._state.flows, item)), Change("add", (item.id,))
+        )
         return item
 
-    def add_burst(self, text: str, *, target: str | None = None, id: str | None = None, **fields: Any) -> Burst:
+    def add_burst(
+        self, text: str, *, target: str | None = None, id: str | None = None, **fields: Any
+    ) -> Burst:
         """Add a kaizen burst on a step or gap (id or step name), or on the whole map."""
-        item = self._fill(Burst(id=self._new_id(id, "k"), text="?"), "burst", {"text": text, "target": target, **fields})
+        item = self._fill(
+            Burst(id=self._new_id(id, "k"), text="?"), "burst", {"text": text, "target": target, **fields}
+        )
         if item.target is not None:
-            item = dataclasses.replace(item, target=self._resolve(item.target, "target"))
-        self._commit(dataclasses.replace(self._state, bursts=self._state.bursts + (item,)), Change("add", (item.id,)))
+            item = dataclasses.replace(item, target=self._resolve(self._state, item.target, "target", None))
+        self._commit(
+            dataclasses.replace(self._state, bursts=(*self._state.bursts, item)), Change("add", (item.id,))
+        )
         return item
 
     # ----------------------------------------------------------------- editing
 
-    def update(self, target: str, **fields: Any) -> Element | MapState:
+    def update(self, target: str, /, **fields: Any) -> Element | MapState:
         """Change fields of an element, found by id or (for steps) by name.
 
         ``target`` may also be ``"map"`` (title, scope, state, day_basis) or
         ``"customer"`` (demand, period, working_days, shifts, shift_length, breaks,
         and the shorthand available_time such as ``"2 x 27600 s"``).
+        An unknown target raises :class:`KeyError` (with the closest name or id).
         """
-        if not fields:
-            raise ValidationError("fields", None, "give at least one field to change", target)
         state = self._state
         kind, element = self._find(state, target)
-        new_state = self._apply_fields(state, kind, getattr(element, "id", target), fields)
         element_id = "map" if kind == "map" else element.id
+        if not fields:
+            raise ValidationError("fields", None, "give at least one field to change", element_id)
+        new_state = self._apply_fields(state, kind, element_id, fields)
         layout = set(fields) <= _LAYOUT_FIELDS
         self._commit(new_state, Change("update", (element_id,), tuple(fields), layout_only=layout))
-        return self._state if kind == "map" else self.get(element_id)
+        return new_state if kind == "map" else self._find(new_state, element_id)[1]
 
     def move(self, target: str, x: float, y: float) -> None:
         """Place an element on the canvas at ``(x, y)``; metrics are unaffected."""
@@ -933,15 +1094,21 @@ class ValueStreamMap:
         state = self._state
         kind, element = self._find(state, target)
         if kind not in ("process", "gap"):
-            raise ValidationError("index", index, f"only steps and gaps can be reordered, not the {kind}", target)
+            raise ValidationError(
+                "index", index, f"only steps and gaps can be reordered, not the {kind}", target
+            )
         if isinstance(index, bool) or not isinstance(index, int):
-            raise ValidationError("index", index, "give a whole number position in the stream", target)
-        stream = [item for item in state.stream if item.id != element.id]
+            raise ValidationError("index", index, "give a whole number position in the stream", element.id)
         size = len(state.stream)
         if not -size <= index < size:
-            raise ValidationError("index", index, f"the stream has positions 0 to {size - 1}", target)
+            raise ValidationError(
+                "index", index, f"the stream has positions {-size} to {size - 1}", element.id
+            )
+        stream = [item for item in state.stream if item.id != element.id]
         stream.insert(index % size, element)
-        self._commit(self._checked(dataclasses.replace(state, stream=tuple(stream))), Change("reorder", (element.id,)))
+        new = dataclasses.replace(state, stream=tuple(stream))
+        _check_stream(new, element.id)
+        self._commit(new, Change("reorder", (element.id,)))
 
     def remove(self, target: str) -> None:
         """Remove an element. Flows to or from it go too; bursts on it move to the map.
@@ -952,7 +1119,7 @@ class ValueStreamMap:
         state = self._state
         kind, element = self._find(state, target)
         if kind in ("map", "customer"):
-            raise ValidationError("target", target, f"the {kind} cannot be removed", target)
+            raise ValidationError("target", target, f"the {kind} cannot be removed; update it instead", kind)
         removed = [element.id]
         if kind == "supplier":
             new = dataclasses.replace(state, supplier=None)
@@ -960,44 +1127,62 @@ class ValueStreamMap:
             new = dataclasses.replace(state, control=None)
         elif kind in ("process", "gap"):
             stream = list(state.stream)
-            index = stream.index(element)
+            index = next(i for i, item in enumerate(stream) if item.id == element.id)
             del stream[index]
-            if 0 < index < len(stream) and isinstance(stream[index - 1], Gap) and isinstance(stream[index], Gap):
+            if (
+                0 < index < len(stream)
+                and isinstance(stream[index - 1], Gap)
+                and isinstance(stream[index], Gap)
+            ):
                 removed.append(stream.pop(index - 1).id)
             new = dataclasses.replace(state, stream=tuple(stream))
         elif kind == "shipment":
-            new = dataclasses.replace(state, shipments=tuple(s for s in state.shipments if s.id != element.id))
+            new = dataclasses.replace(
+                state, shipments=tuple(s for s in state.shipments if s.id != element.id)
+            )
         elif kind == "flow":
             new = dataclasses.replace(state, flows=tuple(f for f in state.flows if f.id != element.id))
         else:
             new = dataclasses.replace(state, bursts=tuple(b for b in state.bursts if b.id != element.id))
         gone = set(removed)
         flows = tuple(f for f in new.flows if f.source not in gone and f.target not in gone)
-        removed.extend(f.id for f in new.flows if f not in flows)
+        dropped = [f.id for f in new.flows if f.source in gone or f.target in gone]
+        removed.extend(dropped)
+        # A burst on a flow that just went with its step must not point at nothing.
+        gone.update(dropped)
         bursts = tuple(dataclasses.replace(b, target=None) if b.target in gone else b for b in new.bursts)
         new = dataclasses.replace(new, flows=flows, bursts=bursts)
         self._commit(new, Change("remove", tuple(removed)))
 
     def replace_state(self, state: MapState, *, label: str = "replace") -> None:
-        """Swap in a whole new state (validated), as one undoable edit."""
-        self._commit(self._checked(state), Change("replace", label=label))
+        """Swap in a whole new state, as one undoable edit.
+
+        Every field and every whole-map rule is checked first (see :func:`validate_state`).
+        """
+        self._commit(validate_state(state), Change("replace", label=label))
 
     @contextmanager
     def batch(self, label: str = "batch") -> Iterator[ValueStreamMap]:
         """Group edits into one undo step and one change notice.
 
-        If anything inside raises, every edit of the batch is rolled back.
+        If anything inside raises, every edit of the batch is rolled back (an inner
+        batch rolls back only its own edits). Undo and redo are refused inside a batch.
         """
         if self._batch is not None:
-            yield self
+            before, mark, counters = self._state, len(self._batch), dict(self._counters)
+            try:
+                yield self
+            except BaseException:
+                self._state, self._counters = before, counters
+                del self._batch[mark:]
+                raise
             return
-        before = self._state
+        before, counters = self._state, dict(self._counters)
         self._batch = []
         try:
             yield self
         except BaseException:
-            self._state = before
-            self._batch = None
+            self._state, self._counters, self._batch = before, counters, None
             raise
         changes, self._batch = self._batch, None
         if self._state is before:
@@ -1006,11 +1191,13 @@ class ValueStreamMap:
         fields = tuple(dict.fromkeys(f for c in changes for f in c.fields))
         layout = all(c.layout_only for c in changes)
         change = Change("batch", ids, fields, layout_only=layout, label=label)
-        self._undo.append((before, change))
-        self._redo.clear()
+        self._push_undo(before, change)
         self._notify(change)
 
     # ----------------------------------------------------------------- history
+
+    #: How many edits :meth:`undo` can go back; older ones are forgotten.
+    history_limit: ClassVar[int] = 10_000
 
     @property
     def can_undo(self) -> bool:
@@ -1024,17 +1211,18 @@ class ValueStreamMap:
 
     def undo(self) -> Change | None:
         """Undo the last edit; returns what was undone, or ``None`` if nothing was."""
+        self._refuse_in_batch("undo")
         if not self._undo:
             return None
         before, change = self._undo.pop()
         self._redo.append((self._state, change))
         self._state = before
-        notice = dataclasses.replace(change, op="undo", label=change.op)
-        self._notify(notice)
+        self._notify(dataclasses.replace(change, op="undo", label=change.op))
         return change
 
     def redo(self) -> Change | None:
         """Redo the last undone edit; returns it, or ``None`` if nothing was undone."""
+        self._refuse_in_batch("redo")
         if not self._redo:
             return None
         after, change = self._redo.pop()
@@ -1053,7 +1241,9 @@ class ValueStreamMap:
     def observe(self, callback: Observer) -> Callable[[], None]:
         """Call ``callback(change)`` after every committed edit, undo and redo.
 
-        Returns a function that stops the calls.
+        Returns a function that stops the calls. An observer that raises does not undo
+        the edit: the edit stands, every other observer is still called, and then the
+        first observer error is raised to the caller of the edit.
         """
         self._observers.append(callback)
         return lambda: self.unobserve(callback)
@@ -1088,13 +1278,14 @@ class ValueStreamMap:
         self._batch = None
         self._counters: dict[str, int] = {}
         self._metrics_cache = None
+        self._index_cache = None
 
     @classmethod
     def from_state(cls, state: MapState) -> ValueStreamMap:
-        """A map holding ``state`` (validated), with no history."""
+        """A map holding ``state`` (checked by :func:`validate_state`), with no history."""
         m = cls.__new__(cls)
         m.__init_empty()
-        m._state = m._checked(state)
+        m._state = validate_state(state)
         return m
 
     def to_dict(self) -> dict[str, Any]:
@@ -1143,13 +1334,72 @@ class ValueStreamMap:
 
         return from_event_log(frame, **options)
 
+    @classmethod
+    def template(cls, name: str) -> ValueStreamMap:
+        """A ready-made example map by name; :meth:`templates` lists them."""
+        from .templates import load_template
+
+        return load_template(name)
+
+    @staticmethod
+    def templates() -> pd.DataFrame:
+        """The ready-made maps: name, description and where their figures come from."""
+        from .templates import list_templates
+
+        return list_templates()
+
+    def readiness(self, future: ValueStreamMap | None = None) -> Any:
+        """What the map still lacks, per element, and which of the ten mapping steps are done."""
+        from .readiness import readiness
+
+        return readiness(self, future)
+
+    def to_svg(self, path: Any = None) -> str | None:
+        """The map as a static SVG picture (no browser needed); saved atomically to ``path`` if given."""
+        from .render import render_svg, save_svg
+
+        if path is None:
+            return render_svg(self)
+        save_svg(self, path)
+        return None
+
+    def to_excel(self, path: Any) -> None:
+        """Write a summary workbook: map, steps, gaps, metrics, kaizen actions, readiness."""
+        from .export import to_excel
+
+        to_excel(self, path)
+
+    def compare(self, future: ValueStreamMap) -> Any:
+        """Each metric of this map against ``future``: before, after and the change."""
+        from .compare import compare
+
+        return compare(self, future)
+
+    def dashboard(self, **options: Any) -> Any:
+        """The workshop view: canvas, metric cards and charts, linked (needs bqplot)."""
+        from .dashboard import Dashboard
+
+        return Dashboard(self, **options)
+
     # ----------------------------------------------------------------- display
 
     def editor(self, **options: Any) -> Any:
-        """The editable canvas for this map, as a Jupyter widget (needs anywidget)."""
+        """The editable canvas of this map, as a Jupyter widget (needs anywidget).
+
+        A map has one editor: calling this again returns the same widget (with any
+        ``options`` applied, such as ``height=600``), so every cell showing the map
+        shows the same canvas, and no stale canvas keeps following the map.
+        """
         from .widget import MapWidget
 
-        return MapWidget(self, **options)
+        widget = getattr(self, "_editor_widget", None)
+        if widget is None or widget.comm is None:
+            # None or closed: make a fresh one.
+            widget = MapWidget(self, **options)
+            self._editor_widget = widget
+        elif options:
+            widget.configure(**options)
+        return widget
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         """Show the editor in a notebook; plain text where widgets are unavailable."""
@@ -1157,25 +1407,52 @@ class ValueStreamMap:
             widget = self.editor()
         except ImportError:
             return {"text/plain": repr(self)}
-        return widget._repr_mimebundle_(include=include, exclude=exclude)
+        bundle = widget._repr_mimebundle_(include=include, exclude=exclude)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        # Viewers without widget support (nbconvert to text, GitHub) show the map's repr.
+        return {**data, "text/plain": repr(self)}, metadata
 
     # ----------------------------------------------------------------- internals
 
     def _new_id(self, wanted: str | None, prefix: str) -> str:
-        taken = self._state.ids()
+        """A free id: ``wanted`` if it is valid and free, else the next ``p1``, ``p2``...
+
+        The counter moves on only when the edit is committed (see :meth:`_commit`), so a
+        refused edit does not use up an id.
+        """
+        taken, names = self._index()
         if wanted is not None:
             if not isinstance(wanted, str) or not _ID_PATTERN.match(wanted) or wanted in _RESERVED_IDS:
                 raise ValidationError(
-                    "id", wanted, "an id starts with a letter and has at most 64 letters, digits or _ . : -"
+                    "id",
+                    wanted,
+                    "an id starts with a letter and has at most 64 letters, digits or _ . : - "
+                    f"(and is none of {', '.join(_RESERVED_IDS)})",
                 )
             if wanted in taken:
                 raise ValidationError("id", wanted, "that id is already used on this map")
+            if wanted in names:
+                raise ValidationError("id", wanted, "that is the name of a step; ids and names must not mix")
             return wanted
+        number = self._counters.get(prefix, 0)
         while True:
-            self._counters[prefix] = self._counters.get(prefix, 0) + 1
-            candidate = f"{prefix}{self._counters[prefix]}"
-            if candidate not in taken:
+            number += 1
+            candidate = f"{prefix}{number}"
+            if candidate not in taken and candidate not in names:
                 return candidate
+
+    def _index(self) -> tuple[set[str], set[str]]:
+        """Every id and every step name of the current state, cached until it changes.
+
+        Adding a step to a long map would otherwise rebuild both sets on every add.
+        """
+        cached = self._index_cache
+        state = self._state
+        if cached is None or cached[0] is not state:
+            names = {item.name for item in state.stream if isinstance(item, Process)}
+            cached = (state, state.ids(), names)
+            self._index_cache = cached
+        return cached[1], cached[2]
 
     def _find(self, state: MapState, target: str) -> tuple[str, Any]:
         if not isinstance(target, str):
@@ -1195,75 +1472,85 @@ class ValueStreamMap:
         for item in state.stream:
             if isinstance(item, Process) and item.name == target:
                 return "process", item
-        names = [s.name for s in state.steps] + [i.id for i in state.stream]
-        close = difflib.get_close_matches(target, names, n=1)
+        known = [s.name for s in state.steps] + sorted(state.ids())
+        close = difflib.get_close_matches(target, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"no step, gap or element {target!r} on this map{hint}")
 
-    def _resolve(self, target: str, field_name: str) -> str:
+    def _resolve(
+        self, state: MapState, target: str, field_name: str, owner: str | None, *, flow: bool = False
+    ) -> str:
+        """The id of the element ``target`` names, for a flow's end or a burst's target.
+
+        A burst may sit on any element; a flow runs between the customer, supplier,
+        production control, steps, gaps and shipments (not to another flow or a burst).
+        """
         try:
-            kind, element = self._find(self._state, target)
+            kind, element = self._find(state, target)
         except KeyError as error:
-            raise ValidationError(field_name, target, str(error.args[0])) from None
+            raise ValidationError(field_name, target, str(error.args[0]), owner) from None
         if kind == "map":
-            raise ValidationError(field_name, target, "name an element of the map, not the map")
+            raise ValidationError(field_name, target, "name an element of the map, not the map", owner)
+        if flow and kind not in _FLOW_END_KINDS:
+            raise ValidationError(
+                field_name, target, f"a flow connects {', '.join(_FLOW_END_KINDS)}; not a {kind}", owner
+            )
         return element.id
 
     def _fill(self, element: Any, kind: str, fields: Mapping[str, Any]) -> Any:
-        values = {name: parse_field(kind, name, value, self._state) for name, value in fields.items()}
+        """A new element of ``kind`` with ``fields`` parsed (nothing is committed)."""
+        state = self._state
+        values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
         if kind == "gap":
             values = _settle_variants(element, values)
         return dataclasses.replace(element, **values)
 
     def _apply_fields(self, state: MapState, kind: str, target: str, fields: Mapping[str, Any]) -> MapState:
         """Validate ``fields`` for ``target`` and return the new state (not committed)."""
-        if kind == "customer":
-            fields = dict(fields)
-            if "available_time" in fields:
-                raw = fields.pop("available_time")
-                try:
-                    if raw is None:
-                        shifts, length = 1, None
-                    else:
-                        shifts, length = units.parse_shifts(raw)
-                except units.UnitError as error:
-                    raise ValidationError("available_time", raw, str(error), target) from None
-                fields.setdefault("shifts", shifts)
-                fields["shift_length"] = length
-                fields.setdefault("breaks", 0)
         try:
+            if kind == "customer" and "available_time" in fields:
+                fields = _expand_available_time(fields, state)
             values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
         except ValidationError as error:
-            error.target = target
-            error.args = (f"{target}: {error.field}: {error.reason}",)
-            raise
+            raise error.at(target) from None
         if kind == "map":
-            new = dataclasses.replace(state, **values)
-        elif kind == "customer":
-            new = dataclasses.replace(state, customer=dataclasses.replace(state.customer, **values))
-        elif kind == "supplier":
-            new = dataclasses.replace(state, supplier=dataclasses.replace(state.supplier, **values))
-        elif kind == "control":
-            new = dataclasses.replace(state, control=dataclasses.replace(state.control, **values))
-        else:
-            new = self._replace_item(state, kind, target, values)
-        return self._checked(new, target)
+            return dataclasses.replace(state, **values)
+        if kind == "customer":
+            customer = dataclasses.replace(state.customer, **values)
+            try:
+                _check_calendar(customer, set(values))
+            except ValidationError as error:
+                if error.field in fields:
+                    # Show the value as the user gave it ("25 h"), not as stored.
+                    raise ValidationError(error.field, fields[error.field], error.reason, target) from None
+                raise
+            return dataclasses.replace(state, customer=customer)
+        if kind == "supplier":
+            return dataclasses.replace(state, supplier=dataclasses.replace(state.supplier, **values))
+        if kind == "control":
+            return dataclasses.replace(state, control=dataclasses.replace(state.control, **values))
+        return self._replace_item(state, kind, target, values)
 
     def _replace_item(self, state: MapState, kind: str, target: str, values: dict[str, Any]) -> MapState:
         if kind in ("flow", "burst"):
             for key in ("source", "target"):
                 if values.get(key) is not None:
-                    values[key] = self._resolve(values[key], key)
-        group_name = {"process": "stream", "gap": "stream", "shipment": "shipments", "flow": "flows", "burst": "bursts"}[kind]
-        group = getattr(state, group_name)
-        items = list(group)
-        for index, item in enumerate(items):
-            if item.id == target:
-                if kind == "gap":
-                    values = _settle_variants(item, values)
-                items[index] = dataclasses.replace(item, **values)
-                break
-        return dataclasses.replace(state, **{group_name: tuple(items)})
+                    values[key] = self._resolve(state, values[key], key, target, flow=kind == "flow")
+        group_name = _GROUPS[kind]
+        items = list(getattr(state, group_name))
+        index = next(i for i, item in enumerate(items) if item.id == target)
+        item = items[index]
+        if kind == "gap":
+            values = _settle_variants(item, values)
+        new_item = dataclasses.replace(item, **values)
+        if kind == "flow" and new_item.source == new_item.target:
+            field_name = "target" if "target" in values else "source"
+            raise ValidationError(field_name, values[field_name], "a flow needs two different ends", target)
+        items[index] = new_item
+        new = dataclasses.replace(state, **{group_name: tuple(items)})
+        if kind == "process" and "name" in values:
+            _check_step_name(new, new_item)
+        return new
 
     def _insert(self, item: StreamItem, at: int | str | None) -> None:
         state = self._state
@@ -1271,97 +1558,322 @@ class ValueStreamMap:
         if at is None:
             index = len(stream)
         elif isinstance(at, str):
-            index = stream.index(self._find(state, at)[1]) if at in self else -1
-            if index < 0 or self._find(state, at)[0] not in ("process", "gap"):
-                raise ValidationError("at", at, "name a step or gap to insert before", item.id)
+            try:
+                kind, element = self._find(state, at)
+            except KeyError as error:
+                raise ValidationError("at", at, str(error.args[0])) from None
+            if kind not in ("process", "gap"):
+                raise ValidationError("at", at, f"name a step or gap to insert before, not the {kind}")
+            index = next(i for i, other in enumerate(stream) if other.id == element.id)
         elif isinstance(at, int) and not isinstance(at, bool):
             if not -len(stream) - 1 <= at <= len(stream):
-                raise ValidationError("at", at, f"the stream has positions 0 to {len(stream)}", item.id)
+                raise ValidationError(
+                    "at", at, f"the stream has positions {-len(stream) - 1} to {len(stream)}"
+                )
             index = at if at >= 0 else len(stream) + 1 + at
         else:
-            raise ValidationError("at", at, "give a stream position or the id of a step or gap", item.id)
+            raise ValidationError("at", at, "give a stream position or the id or name of a step or gap")
         stream.insert(index, item)
-        self._commit(self._checked(dataclasses.replace(state, stream=tuple(stream)), item.id), Change("add", (item.id,)))
-
-    def _checked(self, state: MapState, target: str | None = None) -> MapState:
-        """Whole-map rules that no single field can check."""
-        customer = state.customer
-        if customer.shift_length is not None:
-            if customer.breaks >= customer.shift_length and customer.shift_length > 0:
-                raise ValidationError("breaks", customer.breaks, "breaks must be shorter than the shift", "customer")
-            if customer.shifts * customer.shift_length > units.SECONDS_PER_CALENDAR_DAY + 1e-9:
-                raise ValidationError(
-                    "shift_length",
-                    customer.shift_length,
-                    f"{customer.shifts} shifts of this length exceed 24 hours a day",
-                    "customer",
-                )
-        if customer.working_days is not None and customer.working_days > PERIODS[customer.period]:
-            raise ValidationError(
-                "working_days",
-                customer.working_days,
-                f"a {customer.period} has at most {PERIODS[customer.period]} days",
-                "customer",
-            )
-        names: set[str] = set()
-        seen: set[str] = set()
-        previous_gap: Gap | None = None
-        for item in state.stream:
-            if item.id in seen:
-                raise ValidationError("id", item.id, "that id is used twice", item.id)
-            seen.add(item.id)
-            if isinstance(item, Process):
-                if item.name in names:
-                    raise ValidationError("name", item.name, "another step already has this name", item.id)
-                names.add(item.name)
-                previous_gap = None
-            else:
-                if previous_gap is not None:
+        # Only the new item's rules can break: its neighbours, its name. Its id is fresh
+        # (see _new_id), so there is no need to recheck the whole stream.
+        if isinstance(item, Gap):
+            for neighbour in (
+                stream[index - 1] if index else None,
+                stream[index + 1] if index + 1 < len(stream) else None,
+            ):
+                if isinstance(neighbour, Gap):
                     raise ValidationError(
                         "stream",
                         item.id,
-                        f"two gaps ({previous_gap.id}, {item.id}) would stand side by side; "
+                        f"two gaps ({neighbour.id}, {item.id}) would stand side by side; "
                         "update the gap that is there instead",
-                        target or item.id,
                     )
-                previous_gap = item
-        return state
+        ids, names = self._index()
+        if isinstance(item, Process):
+            if item.name in names:
+                raise ValidationError("name", item.name, "another step already has this name")
+            if item.name != item.id and (item.name in ids or item.name in _RESERVED_IDS):
+                raise ValidationError(
+                    "name", item.name, "that is the id of another element; pick another name"
+                )
+        new = dataclasses.replace(state, stream=tuple(stream))
+        ids.add(item.id)
+        if isinstance(item, Process):
+            names.add(item.name)
+        self._index_cache = (new, ids, names)
+        self._commit(new, Change("add", (item.id,)))
+
+    def _refuse_in_batch(self, what: str) -> None:
+        if self._batch is not None:
+            raise RuntimeError(f"{what} is not possible inside a batch; finish the batch first")
+
+    def _push_undo(self, before: MapState, change: Change) -> None:
+        self._undo.append((before, change))
+        if len(self._undo) > self.history_limit:
+            del self._undo[: len(self._undo) - self.history_limit]
+        self._redo.clear()
 
     def _commit(self, state: MapState, change: Change) -> None:
+        if change.op == "add":
+            # Move the id counters past the new ids, so that no id is handed out twice.
+            for new_id in change.ids:
+                match = _COUNTED_ID.match(new_id)
+                if match:
+                    prefix, number = match.group(1), int(match.group(2))
+                    self._counters[prefix] = max(self._counters.get(prefix, 0), number)
         if self._batch is not None:
             self._state = state
             self._batch.append(change)
             return
-        self._undo.append((self._state, change))
-        self._redo.clear()
+        self._push_undo(self._state, change)
         self._state = state
         self._notify(change)
 
     def _notify(self, change: Change) -> None:
-        errors: list[BaseException] = []
+        errors: list[Exception] = []
         for callback in tuple(self._observers):
             try:
                 callback(change)
-            except Exception as error:  # noqa: BLE001 - re-raised below, after all observers ran
+            except Exception as error:  # re-raised below, after every observer ran
                 errors.append(error)
         if errors:
             raise errors[0]
 
 
+_FLOW_END_KINDS = ("customer", "supplier", "control", "process", "gap", "shipment")
+_GROUPS = {"process": "stream", "gap": "stream", "shipment": "shipments", "flow": "flows", "burst": "bursts"}
+_COUNTED_ID = re.compile(r"^([pgsfk])(\d{1,9})$")
+
+
 def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
-    """Keep a gap's quantity equal to the sum of its variants."""
-    variants = values.get("variants", gap.variants if "quantity" not in values else ())
-    if variants:
+    """Keep a gap's quantity equal to the sum of its variants.
+
+    New variants set the quantity (a quantity given with them must match their sum).
+    A quantity alone on a gap that counts variants must match their sum too: changing
+    the total would silently drop the breakdown, so the user is told to change the
+    variants, or to clear them with ``variants=None`` in the same edit.
+    """
+    if "variants" in values:
+        variants = values["variants"]
+        if not variants:
+            return values
         total = math.fsum(q for _, q in variants)
-        if "quantity" in values and values["quantity"] is not None and not math.isclose(values["quantity"], total):
+        given = values.get("quantity")
+        if given is not None and not math.isclose(given, total):
             raise ValidationError(
                 "quantity",
-                values["quantity"],
+                given,
                 f"it differs from the sum of the variants ({units.format_number(total)})",
                 gap.id,
             )
-        values = {**values, "variants": variants, "quantity": total}
+        return {**values, "quantity": total}
+    if "quantity" in values and gap.variants:
+        total = math.fsum(q for _, q in gap.variants)
+        given = values["quantity"]
+        if given is None or not math.isclose(given, total):
+            listed = ", ".join(f"{name} {units.format_number(q)}" for name, q in gap.variants)
+            raise ValidationError(
+                "quantity",
+                given,
+                f"this gap counts variants ({listed}); change the variants, "
+                "or give variants=None with the new quantity",
+                gap.id,
+            )
+        return {**values, "quantity": total}
     return values
+
+
+def _expand_available_time(fields: Mapping[str, Any], state: MapState) -> dict[str, Any]:
+    """Turn the ``available_time`` shorthand into shifts, shift length and zero breaks.
+
+    Available time is net working time (breaks already taken off), as in *Learning to
+    See*'s "27,600 seconds available per shift". A shift count, shift length or break
+    given alongside it must agree with it.
+    """
+    fields = dict(fields)
+    raw = fields.pop("available_time")
+    try:
+        shifts, length = (1, None) if raw is None else units.parse_shifts(raw)
+        if length is not None and length <= 0:
+            raise units.UnitError(f"{units._show(raw)} has no working time; give e.g. '2 x 27600 s' or '8 h'")
+    except units.UnitError as error:
+        raise ValidationError("available_time", raw, str(error)) from None
+    implied: dict[str, Any] = {"shifts": shifts, "shift_length": length, "breaks": 0.0}
+    for name, meant in implied.items():
+        given = fields.get(name)
+        if given is None:
+            continue
+        parsed = parse_field("customer", name, given, state)
+        same = parsed == meant if meant is None or parsed is None else math.isclose(parsed, meant)
+        if not same:
+            raise ValidationError(
+                name,
+                given,
+                f"it contradicts available_time {units._show(raw)}; give available_time alone "
+                "(net of breaks, e.g. '2 x 27600 s'), or shifts, shift_length and breaks",
+            )
+    fields.update(implied)
+    return fields
+
+
+def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None:
+    """The customer's calendar is possible: breaks fit in a shift, shifts fit in a day."""
+    changed = changed or set()
+    if customer.shift_length is not None:
+        if customer.breaks >= customer.shift_length:
+            raise ValidationError(
+                "breaks",
+                customer.breaks,
+                f"breaks must be shorter than the shift ({units.format_duration(customer.shift_length)})",
+                "customer",
+            )
+        if customer.shifts * customer.shift_length > units.SECONDS_PER_CALENDAR_DAY + 1e-9:
+            field_name = "shifts" if "shifts" in changed and "shift_length" not in changed else "shift_length"
+            raise ValidationError(
+                field_name,
+                getattr(customer, field_name),
+                f"{customer.shifts} shifts of {units.format_duration(customer.shift_length)} "
+                "exceed 24 hours a day",
+                "customer",
+            )
+    most = PERIODS[customer.period]
+    if customer.working_days is not None and customer.working_days > most:
+        field_name = "period" if "period" in changed and "working_days" not in changed else "working_days"
+        raise ValidationError(
+            field_name,
+            getattr(customer, field_name),
+            f"a {customer.period} has at most {most} working day{'s' * (most != 1)}, "
+            f"but working_days is {units.format_number(customer.working_days)}",
+            "customer",
+        )
+
+
+def _check_step_name(state: MapState, step: Process) -> None:
+    """A step's name is unique among steps and is not another element's id."""
+    for other in state.stream:
+        if isinstance(other, Process) and other.name == step.name and other.id != step.id:
+            raise ValidationError("name", step.name, "another step already has this name", step.id)
+    if step.name != step.id and (step.name in state.ids() or step.name in _RESERVED_IDS):
+        raise ValidationError(
+            "name", step.name, "that is the id of another element; pick another name", step.id
+        )
+
+
+def _check_stream(state: MapState, target: str | None = None) -> None:
+    """Stream rules: unique ids and step names, and never two gaps side by side."""
+    seen: set[str] = set(_RESERVED_IDS)
+    for group in (state.shipments, state.flows, state.bursts):
+        for other in group:
+            if other.id in seen:
+                raise ValidationError("id", other.id, "that id is used twice", other.id)
+            seen.add(other.id)
+    names: dict[str, str] = {}
+    previous_gap: Gap | None = None
+    for item in state.stream:
+        if item.id in seen:
+            raise ValidationError("id", item.id, "that id is used twice", item.id)
+        seen.add(item.id)
+        if isinstance(item, Process):
+            if item.name in names:
+                raise ValidationError("name", item.name, "another step already has this name", item.id)
+            names[item.name] = item.id
+            previous_gap = None
+        else:
+            if previous_gap is not None:
+                raise ValidationError(
+                    "stream",
+                    item.id,
+                    f"two gaps ({previous_gap.id}, {item.id}) would stand side by side; "
+                    "update the gap that is there instead",
+                    target or item.id,
+                )
+            previous_gap = item
+    for name, owner in names.items():
+        if name != owner and name in seen:
+            raise ValidationError("name", name, "that is the id of another element; pick another name", owner)
+
+
+def validate_state(state: MapState) -> MapState:
+    """Check a whole state made outside the editing methods; return it unchanged.
+
+    Every field of every element must be a value its parser would store (seconds,
+    shares from 0 to 1, known choices...), every id valid and unique, step names
+    unique, no two gaps side by side, each gap's quantity the sum of its variants, and
+    every flow and burst must point at an element on the map. Raises
+    :class:`ValidationError` naming the element and field at fault.
+    """
+    if not isinstance(state, MapState):
+        raise ValidationError("state", state, "give a MapState (such as another map's .state)")
+    _check_fields(state, "map", state, "map")
+    if not isinstance(state.customer, Customer):
+        raise ValidationError("customer", state.customer, "give a Customer", "customer")
+    _check_fields(state, "customer", state.customer, "customer")
+    _check_calendar(state.customer)
+    for name, cls in (("supplier", Supplier), ("control", Control)):
+        element = getattr(state, name)
+        if element is not None:
+            if not isinstance(element, cls):
+                raise ValidationError(name, element, f"give a {cls.__name__} or None", name)
+            _check_fields(state, name, element, name)
+    for group, allowed in (
+        ("stream", (Process, Gap)),
+        ("shipments", (Shipment,)),
+        ("flows", (InfoFlow,)),
+        ("bursts", (Burst,)),
+    ):
+        items = getattr(state, group)
+        if not isinstance(items, tuple):
+            raise ValidationError(group, items, "give a tuple of elements")
+        for item in items:
+            if not isinstance(item, allowed):
+                raise ValidationError(group, item, f"holds only {' and '.join(c.__name__ for c in allowed)}")
+            if not isinstance(item.id, str) or not _ID_PATTERN.match(item.id):
+                raise ValidationError(
+                    "id", item.id, "an id starts with a letter and has at most 64 characters", group
+                )
+            _check_fields(state, item.kind, item, item.id)
+            if isinstance(item, Gap) and item.variants:
+                total = math.fsum(q for _, q in item.variants)
+                if item.quantity is None or not math.isclose(item.quantity, total):
+                    raise ValidationError(
+                        "quantity", item.quantity, f"it must be the sum of the variants ({total:g})", item.id
+                    )
+    _check_stream(state)
+    known = state.ids()
+    ends = known - {"map"} - {item.id for group in (state.flows, state.bursts) for item in group}
+    for flow in state.flows:
+        for end in ("source", "target"):
+            if getattr(flow, end) not in ends:
+                raise ValidationError(
+                    end, getattr(flow, end), "no element with this id that a flow can connect", flow.id
+                )
+        if flow.source == flow.target:
+            raise ValidationError("target", flow.target, "a flow needs two different ends", flow.id)
+    for burst in state.bursts:
+        if burst.target is not None and (burst.target not in known or burst.target == "map"):
+            raise ValidationError("target", burst.target, "no element with this id on the map", burst.id)
+    return state
+
+
+def _check_fields(state: MapState, kind: str, element: Any, target: str) -> None:
+    """Each field of ``element`` holds exactly what its parser would store."""
+    getter, tests = _QUICK_CHECKS[kind]
+    # Fast path: every value already in stored form (a map loaded from a document).
+    for test, value in zip(tests, getter(element), strict=True):
+        if not test(value):
+            break
+    else:
+        return
+    for name, parser, accepts in _FIELD_CHECKS[kind]:
+        value = getattr(element, name)
+        if accepts is not None and accepts(value):
+            continue
+        try:
+            parsed = parser(value, state)
+        except (units.UnitError, ValueError, TypeError) as error:
+            raise ValidationError(name, value, str(error), target) from None
+        if parsed != value:
+            raise ValidationError(name, value, f"store it as {parsed!r}", target)
 
 
 #: Literal type of element kinds, for type checkers.

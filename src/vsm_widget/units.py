@@ -5,6 +5,13 @@ map it is usually a *working* day, whose length is the map's available time per 
 The parsers therefore take the length of a day (and of a week) as arguments; the map
 passes its own calendar.
 
+Numbers in text: the decimal separator is a point. A comma is read in the two ways that
+cannot be confused: as a thousands separator when every group after it has three digits
+(``"1,200"``, ``"12,345.5"``), and as a decimal comma when it is the only separator and one
+or two digits follow it (``"1,5 h"`` is 1.5 hours). Any other comma (``"1,2345"``,
+``"1.200,5"``) is refused rather than guessed. An underscore may group digits
+(``"27_600"``), as in Python. Thin or plain spaces inside a number are not accepted.
+
 This module uses the standard library only.
 """
 
@@ -60,6 +67,12 @@ class UnitError(ValueError):
     """
 
 
+def _show(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut short so that a pasted novel does not flood an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def _seconds_per_unit(unit: str, day: float, week: float) -> float:
     if unit in _FIXED_SECONDS:
         return _FIXED_SECONDS[unit]
@@ -68,22 +81,41 @@ def _seconds_per_unit(unit: str, day: float, week: float) -> float:
     return week
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
+
+
 def _read_number(text: str) -> float:
-    cleaned = text.replace("_", "")
-    # A comma is a thousands separator ("1,200") unless it is the only separator and
-    # is followed by one or two digits, as in the decimal comma of "1,5".
-    if re.fullmatch(r"[+-]?\d+,\d{1,2}", cleaned):
-        cleaned = cleaned.replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    return float(cleaned)
+    """A float from text, by the comma rules in the module docstring; raises UnitError."""
+    cleaned = text.strip()
+    if _GROUPED.fullmatch(cleaned):
+        return float(cleaned.replace(",", ""))
+    if _DECIMAL_COMMA.fullmatch(cleaned):
+        return float(cleaned.replace(",", "."))
+    if "," in cleaned:
+        raise UnitError(
+            f"{_show(text)} is ambiguous: a comma groups thousands ('1,200') or is a decimal comma "
+            "before one or two digits ('1,5'); write the number with a decimal point"
+        )
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise UnitError(f"{_show(text)} is not a number") from None
+
+
+def _to_float(value: Real) -> float:
+    """A Python float from any real number; a huge integer is refused, not an overflow."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise UnitError(f"{_show(value)} is far too large") from None
 
 
 def _check_finite(value: float, original: object) -> float:
     if math.isnan(value):
-        raise UnitError(f"{original!r} is not a number")
+        raise UnitError(f"{_show(original)} is not a number")
     if math.isinf(value):
-        raise UnitError(f"{original!r} is infinite; give a finite amount")
+        raise UnitError(f"{_show(original)} is infinite; give a finite amount")
     return value
 
 
@@ -107,18 +139,19 @@ def parse_duration(
     """
     week_seconds = 5 * day if week is None else week
     if isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a duration; give seconds or text such as '90 s'")
+        raise UnitError(f"{_show(value)} is not a duration; give seconds or text such as '90 s'")
     if isinstance(value, Real):
-        seconds = _check_finite(float(value), value)
+        seconds = _check_finite(_to_float(value), value)
     elif isinstance(value, str):
         seconds = _parse_duration_text(value, day, week_seconds)
     else:
         raise UnitError(
-            f"{value!r} is not a duration; give seconds or text such as '90 s', '1.5 h', '2 d'"
+            f"{_show(value)} is not a duration; give seconds or text such as '90 s', '1.5 h', '2 d'"
         )
     if seconds < 0:
-        raise UnitError(f"{value!r} is negative; a duration must be zero or more")
-    return seconds
+        raise UnitError(f"{_show(value)} is negative; a duration must be zero or more")
+    # Adding 0.0 turns -0.0 into 0.0, so a stored zero always reads back as "0 s".
+    return seconds + 0.0
 
 
 def _parse_duration_text(text: str, day: float, week: float) -> float:
@@ -133,6 +166,9 @@ def _parse_duration_text(text: str, day: float, week: float) -> float:
         if match is None or match.end() == position:
             raise UnitError(_duration_hint(text))
         amount = _read_number(match.group(1))
+        if amount < 0:
+            # Also in compound text: "1 h -30 min" is a typing error, not 30 minutes.
+            raise UnitError(f"{_show(text)} is negative; a duration must be zero or more")
         unit_text = match.group(2)
         if unit_text is None:
             if parts or match.end() != len(stripped):
@@ -142,7 +178,7 @@ def _parse_duration_text(text: str, day: float, week: float) -> float:
             unit = _UNIT_ALIASES.get(unit_text.lower(), "")
             if not unit:
                 raise UnitError(
-                    f"{text!r} has the unknown unit {unit_text!r}; "
+                    f"{_show(text)} has the unknown unit {unit_text!r}; "
                     f"use one of {', '.join(DURATION_UNITS)}"
                 )
         total += amount * _seconds_per_unit(unit, day, week)
@@ -152,7 +188,7 @@ def _parse_duration_text(text: str, day: float, week: float) -> float:
 
 
 def _duration_hint(text: str) -> str:
-    return f"{text!r} is not a duration; give e.g. '90 s', '1.5 h', '2 d' or '1 h 30 min'"
+    return f"{_show(text)} is not a duration; give e.g. '90 s', '1.5 h', '2 d' or '1 h 30 min'"
 
 
 def parse_ratio(value: object) -> float:
@@ -162,32 +198,25 @@ def parse_ratio(value: object) -> float:
     sign, so that ``85`` is refused rather than silently read as 8,500 %.
     """
     if isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a share; give e.g. '85%' or 0.85")
+        raise UnitError(f"{_show(value)} is not a share; give e.g. '85%' or 0.85")
     if isinstance(value, Real):
-        ratio = _check_finite(float(value), value)
+        ratio = _check_finite(_to_float(value), value)
         if ratio > 1:
-            raise UnitError(
-                f"{value!r} is more than 1; give a fraction (0.85) or a percentage ('85%')"
-            )
+            raise UnitError(f"{_show(value)} is more than 1; give a fraction (0.85) or a percentage ('85%')")
     elif isinstance(value, str):
         text = value.strip()
         try:
-            if text.endswith("%"):
-                ratio = _read_number(text[:-1].strip()) / 100.0
-            else:
-                ratio = _read_number(text)
-        except ValueError:
-            raise UnitError(f"{value!r} is not a share; give e.g. '85%' or 0.85") from None
+            ratio = _read_number(text[:-1].strip()) / 100.0 if text.endswith("%") else _read_number(text)
+        except UnitError:
+            raise UnitError(f"{_show(value)} is not a share; give e.g. '85%' or 0.85") from None
         ratio = _check_finite(ratio, value)
         if not text.endswith("%") and ratio > 1:
-            raise UnitError(
-                f"{value!r} is more than 1; give a fraction (0.85) or a percentage ('85%')"
-            )
+            raise UnitError(f"{_show(value)} is more than 1; give a fraction (0.85) or a percentage ('85%')")
     else:
-        raise UnitError(f"{value!r} is not a share; give e.g. '85%' or 0.85")
+        raise UnitError(f"{_show(value)} is not a share; give e.g. '85%' or 0.85")
     if ratio < 0 or ratio > 1:
-        raise UnitError(f"{value!r} is outside 0% to 100%")
-    return ratio
+        raise UnitError(f"{_show(value)} is outside 0% to 100%")
+    return ratio + 0.0
 
 
 def parse_number(value: object, *, integer: bool = False) -> float:
@@ -197,21 +226,17 @@ def parse_number(value: object, *, integer: bool = False) -> float:
     here; the caller decides what range is allowed.
     """
     if isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a number")
+        raise UnitError(f"{_show(value)} is not a number")
     if isinstance(value, Real):
-        number = float(value)
+        number = _to_float(value)
     elif isinstance(value, str):
-        text = value.strip()
-        try:
-            number = _read_number(text)
-        except ValueError:
-            raise UnitError(f"{value!r} is not a number") from None
+        number = _read_number(value)
     else:
-        raise UnitError(f"{value!r} is not a number")
+        raise UnitError(f"{_show(value)} is not a number")
     number = _check_finite(number, value)
     if integer and not number.is_integer():
-        raise UnitError(f"{value!r} is not a whole number")
-    return number
+        raise UnitError(f"{_show(value)} is not a whole number")
+    return number + 0.0
 
 
 def parse_shifts(value: object, *, day: float = SECONDS_PER_CALENDAR_DAY) -> tuple[int, float]:
@@ -224,7 +249,7 @@ def parse_shifts(value: object, *, day: float = SECONDS_PER_CALENDAR_DAY) -> tup
         if match:
             shifts = parse_number(match.group(1), integer=True)
             if shifts < 1:
-                raise UnitError(f"{value!r} has {shifts:g} shifts; give at least 1")
+                raise UnitError(f"{_show(value)} has {shifts:g} shifts; give at least 1")
             return int(shifts), parse_duration(match.group(2), day=day)
     return 1, parse_duration(value, day=day)
 
@@ -249,7 +274,7 @@ def format_number(value: float, digits: int = 3) -> str:
     magnitude = abs(value)
     if magnitude >= 100:
         return f"{value:,.0f}"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(magnitude)))) if magnitude else 0
+    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude))) if magnitude else 0
     text = f"{value:,.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -260,7 +285,10 @@ def format_duration(
     *,
     day: float = SECONDS_PER_CALENDAR_DAY,
 ) -> str:
-    """Format a duration for display, in ``unit`` or in the largest unit that reads well.
+    """Format a duration for display, in ``unit`` or in a unit that reads well.
+
+    Without a unit: seconds below two minutes, then minutes below an hour, hours below
+    a day (``day`` seconds), days beyond.
 
     >>> format_duration(5400)
     '1.5 h'
@@ -269,7 +297,8 @@ def format_duration(
         return "–"
     if unit is None:
         magnitude = abs(seconds)
-        if magnitude < 60:
+        # Below two minutes, seconds: takt and cycle times read as on a data box ("62 s").
+        if magnitude < 120:
             unit = "s"
         elif magnitude < 3600:
             unit = "min"

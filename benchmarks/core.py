@@ -1,0 +1,115 @@
+"""Timings of the core model: metrics, a JSON round trip and one edit with its undo.
+
+Run ``python benchmarks/core.py`` (or ``--quick`` for fewer repeats). Prints the median
+and the 95th percentile of each figure next to its goal. Exits non-zero only on a crash:
+a missed goal is a finding to report, not a failure of the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from vsm_widget import ValueStreamMap
+from vsm_widget.metrics import compute
+from vsm_widget.model import validate_state
+
+STEPS = 1000
+
+
+def build_map(steps: int = STEPS) -> ValueStreamMap:
+    """A realistic long stream: a gap before every step, varied times, shares and stock."""
+    m = ValueStreamMap(
+        "Benchmark line", demand=18400, period="month", working_days=20, available_time="2 x 27600 s"
+    )
+    with m.batch("build"):
+        for i in range(steps):
+            if i % 3 == 0:
+                m.add_inventory({"LH": 100 + i % 50, "RH": 60 + i % 30})
+            else:
+                m.add_wait(f"{1 + i % 7} h", waste="waiting")
+            m.add_process(
+                f"Step {i + 1}",
+                cycle_time=f"{20 + i % 45} s",
+                changeover=f"{i % 4 * 5} min",
+                uptime=f"{80 + i % 21}%",
+                complete_accurate=f"{90 + i % 11}%",
+                operators=1 + i % 3,
+                value_class=("value-adding", "necessary", "waste")[i % 3],
+            )
+    m.clear_history()
+    return m
+
+
+def measure(run: Callable[[], object], repeats: int) -> list[float]:
+    """Seconds per call, one sample per repeat."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def report(name: str, samples: list[float], goal_ms: float) -> None:
+    """Print median and p95 in milliseconds with the goal and PASS or MISS."""
+    ordered = sorted(samples)
+    median = statistics.median(ordered) * 1000
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+    verdict = "PASS" if median < goal_ms else "MISS"
+    print(f"{name:<34} median {median:9.3f} ms   p95 {p95:9.3f} ms   goal < {goal_ms:g} ms   {verdict}")
+
+
+def info(name: str, samples: list[float]) -> None:
+    """Print a figure that has no goal, for context."""
+    ordered = sorted(samples)
+    median = statistics.median(ordered) * 1000
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+    print(f"{name:<34} median {median:9.3f} ms   p95 {p95:9.3f} ms   (no goal)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
+    args = parser.parse_args(argv)
+    repeats = 5 if args.quick else 30
+
+    start = time.perf_counter()
+    m = build_map()
+    built = (time.perf_counter() - start) * 1000
+    print(f"map: {len(m.steps)} steps, {len(m.gaps)} gaps, built with add_* in one batch in {built:.0f} ms")
+
+    report("metrics compute", measure(lambda: compute(m.state), repeats * 3), 5)
+    metrics = compute(m.state)
+    if metrics.step_count != STEPS:
+        raise AssertionError("metrics lost steps")
+    info("metrics to_dict (widget sync)", measure(metrics.to_dict, repeats * 3))
+    info("validate_state (whole map)", measure(lambda: validate_state(m.state), repeats))
+
+    def round_trip() -> ValueStreamMap:
+        return ValueStreamMap.from_dict(json.loads(json.dumps(m.to_dict())))
+
+    back = round_trip()
+    if back.state != m.state:
+        raise AssertionError("the JSON round trip changed the map")
+    report("JSON round trip (to/from_dict)", measure(round_trip, max(3, repeats // 3)), 50)
+
+    target = m.steps[len(m.steps) // 2].id
+
+    def edit_and_undo() -> None:
+        m.update(target, cycle_time="33 s")
+        m.undo()
+
+    before = m.state
+    report("edit + undo (cycle time)", measure(edit_and_undo, repeats * 10), 1)
+    if m.state is not before:
+        raise AssertionError("undo did not restore the state")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

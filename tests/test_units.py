@@ -1,0 +1,259 @@
+"""Parsing and formatting of durations, shares and numbers, with hand-written expectations."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from vsm_widget import units
+from vsm_widget.units import (
+    UnitError,
+    format_duration,
+    format_number,
+    format_ratio,
+    parse_duration,
+    parse_number,
+    parse_ratio,
+    parse_shifts,
+    to_unit,
+)
+
+WORKING_DAY = 55_200.0  # two shifts of 27,600 s
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (90, 90.0),
+        (2.5, 2.5),
+        (Fraction(3, 2), 1.5),
+        ("45", 45.0),
+        ("90 s", 90.0),
+        ("90s", 90.0),
+        ("90 sec", 90.0),
+        ("90 seconds", 90.0),
+        ("250 ms", 0.25),
+        ("1.5 min", 90.0),
+        ("2 m", 120.0),  # "m" is minutes, never months or metres
+        ("1.5 h", 5400.0),
+        ("1 hr", 3600.0),
+        ("2 hours", 7200.0),
+        ("1 h 30 min", 5400.0),
+        ("1h30m", 5400.0),
+        ("  3 H  ", 10_800.0),
+        ("1 d", 86_400.0),  # a calendar day unless the caller gives its working day
+        ("1 wk", 5 * 86_400.0),  # a week is five days
+        ("0", 0.0),
+        ("0 s", 0.0),
+        ("1e3 s", 1000.0),
+        ("1,200 s", 1200.0),  # thousands separator
+        ("27_600 s", 27_600.0),  # Python-style digit grouping
+        ("1,5 h", 5400.0),  # decimal comma: only separator, one or two digits after it
+        ("0,25 h", 900.0),
+        ("+5 min", 300.0),
+    ],
+)
+def test_parse_duration(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_day_and_week_follow_the_given_working_day() -> None:
+    assert parse_duration("2 d", day=WORKING_DAY) == 110_400
+    assert parse_duration("1 wk", day=WORKING_DAY) == 5 * WORKING_DAY
+    assert parse_duration("1 wk", day=WORKING_DAY, week=4 * WORKING_DAY) == 4 * WORKING_DAY
+    assert parse_duration("1 d 2 h", day=8 * 3600) == 10 * 3600
+
+
+def test_minus_zero_is_stored_as_plain_zero() -> None:
+    value = parse_duration(-0.0)
+    assert value == 0
+    assert math.copysign(1, value) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-5, "negative"),
+        ("-5 s", "negative"),
+        ("1 h -30 min", "negative"),  # a sign inside compound text is a typing error
+        (math.nan, "not a number"),
+        (math.inf, "infinite"),
+        ("inf s", "not a duration"),
+        ("1e400 s", "infinite"),
+        (10**400, "far too large"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("5 parsecs", "unknown unit 'parsecs'"),
+        ("85%", "not a duration"),
+        ("5 s 3", "not a duration"),  # a bare number after a unit
+        ("1.2.3 s", "not a number"),
+        ("1,2345 s", "ambiguous"),
+        ("1.200,5 s", "ambiguous"),
+        ("1:30", "not a duration"),  # clock notation is not read (mm:ss or hh:mm?)
+        (True, "not a duration"),
+        (None, "not a duration"),
+        ([90], "not a duration"),
+    ],
+)
+def test_parse_duration_refuses(value: object, message: str) -> None:
+    with pytest.raises(UnitError, match=message):
+        parse_duration(value)
+
+
+def test_error_messages_cut_long_values_short() -> None:
+    with pytest.raises(UnitError) as caught:
+        parse_duration("9" * 500 + " parsecs")
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("value", "share"),
+    [
+        ("85%", 0.85),
+        ("85 %", 0.85),
+        (" 100% ", 1.0),
+        ("0%", 0.0),
+        ("12.5%", 0.125),
+        ("99,5%", 0.995),  # decimal comma
+        (0.85, 0.85),
+        ("0.85", 0.85),
+        (1, 1.0),
+        (0, 0.0),
+    ],
+)
+def test_parse_ratio(value: object, share: float) -> None:
+    assert parse_ratio(value) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("85", "more than 1"),  # a percentage needs its % sign: 85 is not read as 85%
+        (85, "more than 1"),
+        ("150%", "outside 0% to 100%"),
+        (-0.1, "outside"),
+        ("-5%", "outside"),
+        (math.nan, "not a number"),
+        (math.inf, "infinite"),
+        ("", "not a share"),
+        ("%", "not a share"),
+        ("85 parsecs", "not a share"),
+        ("eighty", "not a share"),
+        (True, "not a share"),
+        (None, "not a share"),
+    ],
+)
+def test_parse_ratio_refuses(value: object, message: str) -> None:
+    with pytest.raises(UnitError, match=message):
+        parse_ratio(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [
+        ("1,200", 1200.0),
+        ("12,345,678", 12_345_678.0),
+        ("1,200.5", 1200.5),
+        ("1,5", 1.5),
+        ("-3", -3.0),
+        (" 42 ", 42.0),
+        ("1e3", 1000.0),
+        (7, 7.0),
+    ],
+)
+def test_parse_number(value: object, number: float) -> None:
+    assert parse_number(value) == number
+
+
+@pytest.mark.parametrize(
+    "value", ["1,2345", "1.200,5", "1,20,000", "12 000", "abc", "", "nan", "inf", True, None]
+)
+def test_parse_number_refuses(value: object) -> None:
+    with pytest.raises(UnitError):
+        parse_number(value)
+
+
+def test_parse_number_whole() -> None:
+    assert parse_number("3", integer=True) == 3
+    with pytest.raises(UnitError, match="whole number"):
+        parse_number(2.5, integer=True)
+
+
+def test_parse_shifts() -> None:
+    assert parse_shifts("2 x 27600 s") == (2, 27_600.0)
+    assert parse_shifts("2x8h") == (2, 28_800.0)
+    assert parse_shifts("3 × 7.5 h") == (3, 27_000.0)
+    assert parse_shifts("8 h") == (1, 28_800.0)
+    assert parse_shifts(28_800) == (1, 28_800.0)
+    with pytest.raises(UnitError, match="at least 1"):
+        parse_shifts("0 x 8 h")
+    with pytest.raises(UnitError, match="whole number"):
+        parse_shifts("1.5 x 8 h")
+
+
+def test_to_unit() -> None:
+    assert to_unit(5400, "h") == 1.5
+    assert to_unit(5400, "minutes") == 90
+    assert to_unit(110_400, "d", day=WORKING_DAY) == 2
+    with pytest.raises(UnitError, match="unknown unit"):
+        to_unit(1, "fortnight")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1200, "1,200"),
+        (0.123456, "0.123"),
+        (12.34, "12.3"),
+        (1234.5, "1,234"),  # from 100 up, no decimals
+        (0.5, "0.5"),
+        (-0.5, "-0.5"),
+        (0, "0"),
+        (math.inf, "–"),
+        (math.nan, "–"),
+    ],
+)
+def test_format_number(value: float, text: str) -> None:
+    assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "unit", "text"),
+    [
+        (45, None, "45 s"),
+        (60, None, "60 s"),  # takt and cycle times stay in seconds up to two minutes
+        (90, None, "90 s"),
+        (120, None, "2 min"),
+        (1800, None, "30 min"),
+        (5400, None, "1.5 h"),
+        (2 * 86_400, None, "2 d"),
+        (60, "s", "60 s"),
+        (None, None, "–"),
+    ],
+)
+def test_format_duration(seconds: float | None, unit: str | None, text: str) -> None:
+    assert format_duration(seconds, unit) == text
+
+
+def test_format_duration_on_a_working_day() -> None:
+    # 23.6 working days of 55,200 s, shown in days.
+    assert format_duration(23.6 * WORKING_DAY, day=WORKING_DAY) == "23.6 d"
+    assert format_duration(7200, day=WORKING_DAY) == "2 h"
+
+
+def test_format_ratio() -> None:
+    assert format_ratio(0.853) == "85.3%"
+    assert format_ratio(1) == "100%"
+    assert format_ratio(None) == "–"
+
+
+def test_formatted_durations_read_back() -> None:
+    for seconds in (0.5, 45, 90, 5400, 3 * 86_400):
+        assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, rel=1e-3)
+
+
+def test_every_listed_unit_is_understood() -> None:
+    for unit in units.DURATION_UNITS:
+        assert parse_duration(f"1 {unit}", day=100) > 0
