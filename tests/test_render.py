@@ -1,0 +1,206 @@
+"""The static SVG: valid XML, every map element drawn once with the canvas's hooks, text escaped."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from vsm_widget import ValueStreamMap
+from vsm_widget.model import MapState
+from vsm_widget.render import render_svg, save_svg
+from vsm_widget.templates import load_template, template_names
+
+NS = "{http://www.w3.org/2000/svg}"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _kinds(root: ET.Element) -> Counter[str]:
+    return Counter(e.get("data-vsm-kind") for e in root.iter() if e.get("data-vsm-kind"))
+
+
+def _expected_kinds(m: ValueStreamMap) -> Counter[str]:
+    """What the protocol says the canvas draws for this map, counted from the map itself."""
+    state = m.state
+    counts: Counter[str] = Counter({"customer": 1})
+    counts["supplier"] = int(state.supplier is not None)
+    counts["control"] = int(state.control is not None)
+    counts["process"] = len(state.steps)
+    counts["inventory"] = sum(1 for g in state.gaps if g.quantity is not None)
+    counts["wait"] = sum(1 for g in state.gaps if g.quantity is None)
+    for kind in ("push", "pull", "fifo"):
+        counts[kind] = sum(1 for g in state.gaps if g.flow == kind)
+    counts["info"] = len(state.flows)
+    counts["burst"] = len(state.bursts)
+    counts["rung"] = len(state.stream)
+    counts["shipment"] = len(state.shipments)
+    return +counts
+
+
+def _texts(root: ET.Element) -> list[str]:
+    return [e.text or "" for e in root.iter(f"{NS}text")]
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_templates_render_as_valid_svg_with_every_element(name: str) -> None:
+    m = load_template(name)
+    root = ET.fromstring(render_svg(m))
+    assert root.tag == f"{NS}svg"
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert width > 800
+    assert height > 400
+    assert _kinds(root) == _expected_kinds(m)
+    # the ids on the drawing are the model's ids, each element of the map drawn
+    drawn = {e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-kind")}
+    model_ids = {i.id for i in m.stream} | {f.id for f in m.flows} | {b.id for b in m.bursts}
+    model_ids |= {s.id for s in m.shipments} | {"customer", "supplier", "control"}
+    assert drawn == model_ids
+    rungs = [e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-kind") == "rung"]
+    assert rungs == [i.id for i in m.stream]
+
+
+def test_stamping_figures_on_the_picture() -> None:
+    root = ET.fromstring(render_svg(load_template("stamping_plant")))
+    field = {e.get("data-vsm-field"): e.text for e in root.iter() if e.get("data-vsm-field")}
+    assert field["lead_time"] == "23.6 d"
+    assert field["process_time"] == "188 s"
+    assert field["takt_time"] == "60 s"
+    texts = _texts(root)
+    # inventory days as published, and the LH/RH split of a variant inventory
+    for days in ("5 d", "7.61 d", "1.85 d", "2.66 d", "2 d", "4.5 d"):
+        assert days in texts
+    assert "LH 4,600" in texts
+    assert "RH 2,400" in texts
+    assert "bottleneck" in texts
+    electronic = [e for e in root.iter() if e.get("data-vsm-medium") == "electronic"]
+    assert len(electronic) == 4
+
+
+def test_user_text_is_escaped_and_injects_nothing() -> None:
+    m = ValueStreamMap(
+        f"Title {HOSTILE}", demand=10, working_days=1, available_time="8 h", customer='Cust "A" & <B>'
+    )
+    m.set_supplier("a & b", supplies="</text><script>alert(1)</script>")
+    m.set_control("Ctl", notes="]]><evil/>")
+    m.add_process(HOSTILE, cycle_time="30 s", notes="x")
+    m.add_inventory({"<L>": 3, "R&R": 4})
+    m.add_process("a & b", cycle_time="20 s", waste="waiting")
+    m.add_flow("control", HOSTILE, label="<svg onload=alert(1)>")
+    m.add_burst("<script>alert('x')</script>", target="a & b", owner="<o>")
+    m.add_shipment("out", frequency="<daily>")
+    text = render_svg(m)
+    root = ET.fromstring(text)
+    tags = {e.tag for e in root.iter()}
+    assert not {f"{NS}img", f"{NS}script", f"{NS}evil", "img", "script", "evil"} & tags
+    assert "<img" not in text
+    assert "<script" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "a &amp; b" in text
+    texts = _texts(root)
+    # the parsed text is the user's text again, character for character
+    assert any(HOSTILE[:10] in t for t in texts)
+    assert "a & b" in texts
+    assert "<L> 3" in texts
+    assert "R&R 4" in texts
+    assert _kinds(root) == _expected_kinds(m)
+
+
+def test_long_names_are_wrapped_not_lost() -> None:
+    name = "Receive and register the incoming application form"
+    m = ValueStreamMap("Long names")
+    m.add_process(name, process_time="5 min")
+    root = ET.fromstring(render_svg(m))
+    process = next(e for e in root.iter() if e.get("data-vsm-kind") == "process")
+    assert process.find(f"{NS}title").text == name
+    lines = [
+        t.text for t in process.iter(f"{NS}text") if t.get("font-weight") == "bold" and t.text != "bottleneck"
+    ]
+    assert len(lines) >= 2
+    assert " ".join(lines) == name
+
+
+def test_stored_positions_are_used() -> None:
+    m = load_template("stamping_plant")
+    m.move("weld1", 2000, 900)
+    root = ET.fromstring(render_svg(m))
+    group = next(
+        e for e in root.iter() if e.get("data-vsm-id") == "weld1" and e.get("data-vsm-kind") == "process"
+    )
+    box = group.find(f"{NS}rect")
+    assert (float(box.get("x")), float(box.get("y"))) == (2000, 900)
+    # the view box grows to hold it
+    x, y, w, h = (float(v) for v in root.get("viewBox").split())
+    assert x + w >= 2000 + 140
+    assert y + h >= 900 + 46
+
+
+def test_empty_map_and_state_input() -> None:
+    m = ValueStreamMap()
+    root = ET.fromstring(render_svg(m))
+    assert _kinds(root) == Counter({"customer": 1})
+    assert render_svg(m.state) == render_svg(m)
+    with pytest.raises(TypeError, match="ValueStreamMap or MapState"):
+        render_svg("not a map")  # type: ignore[arg-type]
+    assert isinstance(m.state, MapState)
+
+
+def test_flow_kinds_and_wait_icons() -> None:
+    m = ValueStreamMap("Kinds", demand=100, working_days=1, available_time="8 h")
+    m.add_process("A", cycle_time="10 s")
+    m.add_wait("2 h", flow="fifo", fifo_max=5)
+    m.add_process("B", cycle_time="10 s")
+    m.add_inventory(20, flow="pull")
+    m.add_process("C", cycle_time="10 s")
+    m.add_process("D", cycle_time="10 s")
+    root = ET.fromstring(render_svg(m))
+    assert _kinds(root) == Counter(
+        {"customer": 1, "process": 4, "wait": 1, "inventory": 1, "fifo": 1, "pull": 1, "rung": 6}
+    )
+    assert "FIFO max 5" in _texts(root)
+    # the same content gives the same drawing: no random ids
+    assert render_svg(m) == render_svg(m)
+
+
+def test_two_maps_on_one_page_do_not_share_definition_ids() -> None:
+    a = render_svg(load_template("stamping_plant"))
+    b = render_svg(load_template("order_to_cash"))
+    ids_a = {e.get("id") for e in ET.fromstring(a).iter() if e.get("id")}
+    ids_b = {e.get("id") for e in ET.fromstring(b).iter() if e.get("id")}
+    assert ids_a
+    assert not ids_a & ids_b
+
+
+def test_save_svg_writes_atomically(tmp_path: Path) -> None:
+    m = load_template("emergency_department")
+    target = save_svg(m, tmp_path / "ed.svg")
+    assert target == tmp_path / "ed.svg"
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("<?xml")
+    assert ET.fromstring(text.split("\n", 1)[1]).tag == f"{NS}svg"
+    assert [p.name for p in tmp_path.iterdir()] == ["ed.svg"]
+    # a failed write leaves the old file as it was and no temporary file behind
+    with pytest.raises(TypeError):
+        save_svg("not a map", target)  # type: ignore[arg-type]
+    assert target.read_text(encoding="utf-8") == text
+    with pytest.raises(FileNotFoundError):
+        save_svg(m, tmp_path / "missing" / "x.svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["ed.svg"]
+
+
+@pytest.mark.skipif(
+    shutil.which("rsvg-convert") is None, reason="rsvg-convert (librsvg2-bin) is not installed"
+)
+def test_librsvg_draws_it(tmp_path: Path) -> None:
+    source = save_svg(load_template("stamping_plant"), tmp_path / "map.svg")
+    result = subprocess.run(
+        ["rsvg-convert", "-o", str(tmp_path / "map.png"), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
