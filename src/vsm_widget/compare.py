@@ -1,0 +1,214 @@
+"""Current state against future state: what changes, by how much, and the action plan.
+
+Pure domain code (no widgets): :func:`compare` takes two maps (or their states or
+metrics) and returns each headline metric before and after, with the absolute and the
+percentage change; :func:`action_plan` lists a map's kaizen bursts as a table.
+
+>>> from vsm_widget import ValueStreamMap
+>>> now = ValueStreamMap("Brackets", demand=920, available_time="2 x 27600 s")
+>>> _ = now.add_process("Weld", cycle_time="39 s")
+>>> later = now.future()
+>>> _ = later.update("Weld", cycle_time="30 s")
+>>> compare(now, later)["process_time"].change
+-9.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import units
+from .metrics import Metrics, compute
+from .model import Gap, MapState, Process, ValueStreamMap
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["COMPARED", "Comparison", "MetricChange", "action_plan", "compare"]
+
+#: Something that has metrics: a map, one of its states, or metrics already computed.
+Source = ValueStreamMap | MapState | Metrics
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    name: str
+    label: str
+    kind: str  # duration | ratio | units | days | count | step
+    better: str  # lower | higher | none
+
+
+#: The metrics compared, in display order: (name, label, kind, which direction is better).
+COMPARED: tuple[_Spec, ...] = (
+    _Spec("lead_time", "Lead time", "duration", "lower"),
+    _Spec("process_time", "Process time", "duration", "lower"),
+    _Spec("efficiency", "Process cycle efficiency", "ratio", "higher"),
+    _Spec("rolled_complete_accurate", "Rolled %C&A", "ratio", "higher"),
+    _Spec("total_inventory", "Total inventory (WIP)", "units", "lower"),
+    _Spec("inventory_days", "Inventory", "days", "lower"),
+    _Spec("takt_time", "Takt time", "duration", "none"),
+    _Spec("steps_over_takt", "Steps over takt", "count", "lower"),
+    _Spec("step_count", "Steps", "count", "none"),
+    _Spec("bottleneck", "Bottleneck", "step", "none"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricChange:
+    """One metric before and after.
+
+    ``before`` and ``after`` are in the metric's base unit (``kind``: seconds for
+    durations, a share 0..1 for ratios, units, days of demand, a count) or the step's
+    name for the bottleneck. ``change`` is ``after - before`` (for ratios that is in
+    shares, so 0.01 is one percentage point); ``change_percent`` is ``change / before``
+    in percent. Both are ``None`` where either side is unknown, or (percent) where
+    ``before`` is zero. ``improved`` says whether the change is for the better
+    (``None``: no direction is better, or nothing changed).
+    """
+
+    name: str
+    label: str
+    kind: str
+    before: float | str | None
+    after: float | str | None
+    change: float | None
+    change_percent: float | None
+    improved: bool | None
+
+    def text(self, value: float | str | None, day: float = units.SECONDS_PER_CALENDAR_DAY) -> str:
+        """A before or after value as text (durations in the unit that reads best)."""
+        if value is None:
+            return "–"
+        if isinstance(value, str):
+            return value
+        if self.kind == "duration":
+            return units.format_duration(value, day=day)
+        if self.kind == "ratio":
+            return units.format_ratio(value)
+        if self.kind == "days":
+            return f"{units.format_number(value)} d"
+        return units.format_number(value)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of :func:`compare`: every compared metric as a :class:`MetricChange`.
+
+    Index it by metric name (``result["lead_time"]``), iterate over it, or turn it into
+    a DataFrame with :meth:`to_frame`.
+    """
+
+    current: Metrics
+    future: Metrics
+    rows: tuple[MetricChange, ...]
+
+    def __getitem__(self, name: str) -> MetricChange:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"{name!r} is not compared; compared: {', '.join(r.name for r in self.rows)}")
+
+    def __iter__(self) -> Iterator[MetricChange]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric, indexed by name: label, kind, before, after, change,
+        change_percent, improved (durations in seconds, ratios as shares).
+        """
+        import pandas as pd
+
+        columns = ["name", "label", "kind", "before", "after", "change", "change_percent", "improved"]
+        frame = pd.DataFrame(
+            [[getattr(row, c) for c in columns] for row in self.rows], columns=columns, dtype=object
+        ).set_index("name")
+        for column in ("change", "change_percent"):
+            frame[column] = pd.to_numeric(frame[column]).astype(float)
+        return frame
+
+
+def _metrics(source: Source, role: str) -> Metrics:
+    if isinstance(source, Metrics):
+        return source
+    if isinstance(source, ValueStreamMap):
+        return source.metrics()
+    if isinstance(source, MapState):
+        return compute(source)
+    raise TypeError(
+        f"compare(): {role} must be a ValueStreamMap, a MapState or Metrics, not {type(source).__name__}"
+    )
+
+
+def _value(metrics: Metrics, spec: _Spec) -> float | str | None:
+    if spec.name == "bottleneck":
+        return metrics.bottleneck_name
+    if spec.name == "steps_over_takt":
+        return float(len(metrics.steps_over_takt)) if metrics.takt_time is not None else None
+    value = getattr(metrics, spec.name)
+    return None if value is None else float(value)
+
+
+def _row(spec: _Spec, before: float | str | None, after: float | str | None) -> MetricChange:
+    change: float | None = None
+    percent: float | None = None
+    improved: bool | None = None
+    if isinstance(before, float) and isinstance(after, float):
+        change = after - before
+        percent = change / abs(before) * 100 if before != 0 else None
+        if change != 0 and spec.better != "none":
+            improved = (change < 0) == (spec.better == "lower")
+    return MetricChange(spec.name, spec.label, spec.kind, before, after, change, percent, improved)
+
+
+def compare(current: Source, future: Source) -> Comparison:
+    """Compare two maps (typically ``m`` and ``m.future()``) metric by metric.
+
+    Lead time, process time, process cycle efficiency, rolled %C&A, total inventory
+    (WIP, units), inventory days, takt time, steps over takt, number of steps and the
+    bottleneck (by name), each before and after with the change.
+    """
+    before, after = _metrics(current, "current"), _metrics(future, "future")
+    rows = tuple(_row(spec, _value(before, spec), _value(after, spec)) for spec in COMPARED)
+    return Comparison(before, after, rows)
+
+
+def action_plan(future: ValueStreamMap | MapState) -> pd.DataFrame:
+    """The kaizen bursts of a (future-state) map as an action plan.
+
+    Columns: id, text, target (element id, empty for the whole map), step (the target
+    step's name; for a gap, the step it feeds), owner, due, status.
+    """
+    import pandas as pd
+
+    if isinstance(future, ValueStreamMap):
+        state = future.state
+    elif isinstance(future, MapState):
+        state = future
+    else:
+        raise TypeError(f"action_plan() takes a ValueStreamMap or a MapState, not {type(future).__name__}")
+    names: dict[str, str] = {}
+    stream = state.stream
+    for index, item in enumerate(stream):
+        if isinstance(item, Process):
+            names[item.id] = item.name
+        elif isinstance(item, Gap):
+            following = next((s for s in stream[index + 1 :] if isinstance(s, Process)), None)
+            names[item.id] = f"before {following.name}" if following is not None else item.id
+    rows: list[dict[str, Any]] = [
+        {
+            "id": burst.id,
+            "text": burst.text,
+            "target": burst.target or "",
+            "step": "whole map" if burst.target is None else names.get(burst.target, burst.target),
+            "owner": burst.owner,
+            "due": burst.due,
+            "status": burst.status,
+        }
+        for burst in state.bursts
+    ]
+    columns = ["id", "text", "target", "step", "owner", "due", "status"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,219 @@
+"""Metric cards, the workshop dashboard and the current/future comparison view.
+
+Figures are worked out by hand from the formulas of VSM-DOMAIN.md. The map: 920 units a
+day, 2 shifts of 27,600 s (available 55,200 s a day, takt 55,200 / 920 = 60 s, one
+working day = 55,200 s); A (C/T 30 s), 460 units (0.5 d = 27,600 s), B (C/T 90 s at 75 %
+uptime: 120 s effective, over takt), a 2 h wait, C (process time 45 s, lead time 1 h).
+Lead time 30 + 27,600 + 90 + 7,200 + 3,600 = 38,520 s = 10.7 h; process time 165 s.
+"""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from vsm_widget import ValueStreamMap
+from vsm_widget.dashboard import CARDS, ComparisonView, Dashboard, MetricCards
+from vsm_widget.widget import MapWidget
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def small_map() -> ValueStreamMap:
+    m = ValueStreamMap("Brackets", demand=920, available_time="2 x 27600 s")
+    m.add_process("A", cycle_time="30 s", complete_accurate="90%")
+    m.add_inventory(460)
+    m.add_process("B", cycle_time="90 s", uptime="75%", complete_accurate="80%")
+    m.add_wait("2 h")
+    m.add_process("C", process_time="45 s", lead_time="1 h")
+    return m
+
+
+def walk(widget: ipywidgets.Widget) -> list[ipywidgets.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += walk(child)
+    return found
+
+
+# --------------------------------------------------------------------------- cards
+
+
+def test_cards_show_hand_checked_values_in_sensible_units() -> None:
+    cards = MetricCards(small_map())
+    assert set(cards.cards) == {spec.name for spec in CARDS}
+    assert cards.texts() == {
+        "takt_time": "60 s",
+        "lead_time": "10.7 h",  # 38,520 s / 3,600
+        "process_time": "165 s",
+        "efficiency": "0.428%",  # 165 / 38,520 = 0.4283 %
+        "rolled_complete_accurate": "72%",  # 0.9 x 0.8 (C has no %C&A)
+        "total_inventory": "460 units",
+        "inventory_days": "0.5 days of demand",  # 460 / 920
+        "steps_over_takt": "1 of 3",
+        "bottleneck": "B",
+    }
+    assert cards.cards["bottleneck"].detail_label.value == "effective C/T 120 s (takt 60 s)"
+    # Every card explains its formula, on its title and value.
+    assert cards.cards["takt_time"].value_label.tooltip == "Takt time = available time per day / daily demand"
+    assert cards.cards["efficiency"].title_label.tooltip.endswith("= total process time / total lead time")
+    # ipywidgets 8.1 cannot draw a Box that has a tooltip: none of ours may have one.
+    assert all(w.tooltip is None for w in walk(cards) if isinstance(w, ipywidgets.Box))
+    assert all(card.delta == "" for card in cards.cards.values())
+
+
+def test_a_step_edit_changes_cards_flashes_them_and_shows_the_delta() -> None:
+    m = small_map()
+    cards = MetricCards(m)
+    m.update("B", cycle_time="45 s")  # B: 45 / 0.75 = 60 s effective, no longer over takt
+    c = cards.cards
+    assert c["process_time"].text == "120 s"  # 30 + 45 + 45
+    assert c["process_time"].delta == "▼ −45 s"
+    assert "vsm-card-better" in c["process_time"].delta_label._dom_classes
+    assert c["efficiency"].text == "0.312%"  # 120 / 38,475 = 0.3119 %
+    assert c["efficiency"].delta.startswith("▼ −")
+    assert c["efficiency"].delta.endswith(" pp")
+    assert "vsm-card-worse" in c["efficiency"].delta_label._dom_classes
+    assert c["steps_over_takt"].text == "0 of 3"
+    assert c["steps_over_takt"].delta == "▼ −1"
+    # Lead time 38,475 s still reads 10.7 h, but its value changed: the card says so.
+    assert c["lead_time"].text == "10.7 h"
+    assert c["lead_time"].delta == "▼ −0.0125 h"  # 45 s
+    flashed = {name for name, card in c.items() if {"vsm-flash-a", "vsm-flash-b"} & set(card._dom_classes)}
+    assert flashed == {"process_time", "efficiency", "steps_over_takt", "lead_time"}
+    # A second change flashes again: the highlight class alternates to restart.
+    first = set(c["process_time"]._dom_classes)
+    m.update("B", cycle_time="60 s")
+    assert set(c["process_time"]._dom_classes) != first
+    assert c["process_time"].text == "135 s"
+    assert c["process_time"].delta == "▲ +15 s"
+
+
+def test_bottleneck_card_moves_and_layout_edits_change_nothing() -> None:
+    m = small_map()
+    cards = MetricCards(m)
+    m.update("C", cycle_time="150 s")
+    card = cards.cards["bottleneck"]
+    assert card.text == "C"
+    assert card.delta == "was B"
+    assert card.detail_label.value == "effective C/T 150 s (takt 60 s)"
+    classes = {name: list(c._dom_classes) for name, c in cards.cards.items()}
+    m.move("C", 400, 120)
+    assert {name: list(c._dom_classes) for name, c in cards.cards.items()} == classes
+
+
+def test_long_lead_times_read_in_working_days_and_units_can_be_fixed() -> None:
+    m = small_map()
+    m.update(m.gaps[0].id, quantity=4600)  # 4,600 / 920 = 5 working days
+    cards = MetricCards(m, units={"takt_time": "min"})
+    # 30 + 5 x 55,200 + 90 + 7,200 + 3,600 = 286,920 s = 5.1978 working days
+    assert cards.cards["lead_time"].text == "5.2 working days"
+    assert cards.cards["takt_time"].text == "1 min"
+    # Calendar days: the inventory's 5 days of demand are 5 x 86,400 s;
+    # (432,000 + 30 + 90 + 7,200 + 3,600) / 86,400 = 5.126 days
+    m.update("map", day_basis="calendar")
+    assert cards.cards["lead_time"].text == "5.13 days"
+    with pytest.raises(ValueError, match="units: efficiency"):
+        MetricCards(m, units={"efficiency": "h"})
+    with pytest.raises(ValueError, match="names: no card 'speed'"):
+        MetricCards(m, names=["speed"])
+
+
+def test_user_text_is_never_html() -> None:
+    m = small_map()
+    m.update("B", name=XSS)
+    dash = Dashboard(m)
+    card = dash.cards.cards["bottleneck"]
+    assert isinstance(card.value_label, ipywidgets.Label)
+    assert card.text == XSS  # shown as typed, as text
+    m.update("C", cycle_time="150 s")
+    assert card.delta == f"was {XSS}"
+    for widget in walk(dash):
+        if isinstance(widget, (ipywidgets.HTML, ipywidgets.HTMLMath)):
+            assert XSS not in widget.value
+            assert "<img" not in widget.value
+        if isinstance(widget, ipywidgets.Label):
+            assert not widget.description_allow_html
+    # Chart labels are SVG text in bqplot (set with d3's .text()), as data, not markup.
+    assert XSS in list(dash.cycle.bars.x)
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+
+def test_dashboard_lays_out_canvas_cards_and_charts_with_one_selection() -> None:
+    m = small_map()
+    dash = Dashboard(m)
+    assert isinstance(dash.editor, MapWidget)
+    assert dash.editor.map is m
+    parts = walk(dash)
+    for view in (dash.editor, dash.cards, dash.timeline, dash.cycle, dash.breakdown):
+        assert view in parts
+    figures = [w for w in parts if "vsm-chart-timeline" in getattr(w, "_dom_classes", ())]
+    assert figures == [dash.timeline.figure]
+    b, c = m.get("B").id, m.get("C").id
+    dash.editor.selection = [b]  # a click on the canvas
+    assert list(dash.cycle.bars.selected) == [1]
+    assert list(dash.timeline.bars.selected) == [2]
+    dash.cycle.bars.selected = np.array([2])  # a click on C's bar
+    assert dash.editor.selection == [c]
+    assert list(dash.timeline.bars.selected) == [4]
+    m.remove("C")  # the canvas drops the removed id; the charts follow
+    assert dash.editor.selection == []
+    assert dash.cycle.bars.selected is None
+    dash.close()
+    m.update("A", cycle_time="10 s")
+    # 30 + 90 s once C is gone; closed, the cards no longer follow (else 10 + 90 s).
+    assert dash.cards.cards["process_time"].text == "120 s"
+
+
+def test_dashboard_edit_through_the_canvas_protocol_updates_every_part() -> None:
+    m = small_map()
+    dash = Dashboard(m)
+    b = m.get("B").id
+    result = dash.editor.handle_edit(
+        {"kind": "edit", "seq": 1, "op": "update", "id": b, "field": "uptime", "value": "100%"}
+    )
+    assert result["ok"]
+    assert dash.cards.cards["bottleneck"].detail_label.value == "effective C/T 90 s (takt 60 s)"
+    np.testing.assert_allclose(dash.cycle.bars.y[:, 1], [90, 0])
+    refused = dash.editor.handle_edit(
+        {"kind": "edit", "seq": 2, "op": "update", "id": b, "field": "uptime", "value": "150%"}
+    )
+    assert not refused["ok"]
+    assert dash.cards.cards["bottleneck"].detail_label.value == "effective C/T 90 s (takt 60 s)"
+
+
+def test_dashboard_refuses_a_canvas_of_another_map() -> None:
+    with pytest.raises(ValueError, match="another map"):
+        Dashboard(small_map(), editor=small_map().editor())
+
+
+# --------------------------------------------------------------------------- current vs future
+
+
+def test_comparison_view_follows_both_maps() -> None:
+    m = small_map()
+    f = m.future()
+    view = ComparisonView(m, f)
+    assert view.cards["lead_time"].values_label.value == "10.7 h → 10.7 h"
+    assert view.cards["lead_time"].change_label.value == "no change"
+    f.update(f.gaps[0].id, quantity=92)  # 92 / 920 = 0.1 d = 5,520 s instead of 27,600 s
+    # Lead time 38,520 → 38,520 - 22,080 = 16,440 s; -22,080 / 38,520 = -57.3 %
+    assert view.cards["lead_time"].values_label.value == "10.7 h → 4.57 h"
+    assert view.cards["lead_time"].change_label.value == "▼ −6.13 h (−57.3%)"
+    assert "vsm-card-better" in view.cards["lead_time"].change_label._dom_classes
+    assert view.cards["total_inventory"].values_label.value == "460 → 92"
+    np.testing.assert_allclose(view.current_line.y, np.array([0, 30, 27630, 27720, 34920, 38520]) / 3600)
+    np.testing.assert_allclose(view.future_line.y, np.array([0, 30, 5550, 5640, 12840, 16440]) / 3600)
+    m.update("A", cycle_time="60 s")  # an edit to the current map shows as well
+    np.testing.assert_allclose(view.current_line.y[-1], 38550 / 3600)
+    assert view.cards["process_time"].values_label.value == "195 s → 165 s"
+    assert "vsm-chart-compare" in view.figure._dom_classes
+    f.remove("C")  # the future stream gets shorter than the current one
+    np.testing.assert_allclose(view.future_line.x, [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(view.future_line.y, np.array([0, 30, 5550, 5640, 12840]) / 3600)
+    assert view.cards["step_count"].values_label.value == "3 → 2"
+    assert view.cards["step_count"].change_label.value == "▼ −1 (−33.3%)"
+    view.close()
