@@ -14,9 +14,12 @@ PATHS = ["src", "tests", "benchmarks"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("ruff") is None and subprocess.run(
-        [sys.executable, "-m", "ruff", "--version"], capture_output=True, check=False
-    ).returncode:
+    if (
+        shutil.which("ruff") is None
+        and subprocess.run(
+            [sys.executable, "-m", "ruff", "--version"], capture_output=True, check=False
+        ).returncode
+    ):
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     return subprocess.run(
         [sys.executable, "-m", "ruff", *args, *PATHS], cwd=ROOT, capture_output=True, text=True, check=False
