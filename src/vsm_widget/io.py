@@ -2,16 +2,35 @@
 
 A document is plain JSON: ``{"schema": 1, "title": ..., "customer": {...},
 "stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``.
-Every value in it goes through the same validation as an edit made in Python.
+Its structure is described by the JSON Schema (draft 2020-12) that ships in
+``vsm_widget/schema/vsm-map.schema.json``; every value in it also goes through the same
+validation as an edit made in Python. A problem is reported as a
+:class:`~vsm_widget.model.ValidationError` whose ``field`` is the JSON path at fault, such
+as ``$.stream[3].cycle_time``.
+
+Documents of an older schema version are upgraded one version at a time through
+:data:`MIGRATIONS`; a document of a newer version is refused.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+import difflib
+import functools
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .model import (
+    _ID_PATTERN,
+    _RESERVED_IDS,
     Burst,
     Control,
     Customer,
@@ -23,27 +42,418 @@ from .model import (
     Supplier,
     ValidationError,
     ValueStreamMap,
+    parse_field,
 )
 
-__all__ = ["SCHEMA_VERSION", "to_document", "from_document"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "STEP_COLUMNS",
+    "GAP_COLUMNS",
+    "DERIVED_COLUMNS",
+    "FRAME_ALIASES",
+    "schema",
+    "to_document",
+    "from_document",
+    "to_json",
+    "from_json",
+    "save",
+    "load",
+    "steps_frame",
+    "from_frame",
+]
 
 #: The document version this package writes; older ones are migrated on load.
 SCHEMA_VERSION = 1
 
+#: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
+#: private copy it may change) and returns it in the shape of schema ``n + 1``; the
+#: loader then stamps the new version. Version 1 is the first, so the table starts empty.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+_SCHEMA_RESOURCE = ("schema", "vsm-map.schema.json")
+
+# --------------------------------------------------------------------------- the schema
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the current document version, as shipped
+    (a fresh copy: changing it changes nothing here).
+    """
+    return copy.deepcopy(_schema())
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    text = resources.files("vsm_widget").joinpath(*_SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _is_number(value: object) -> bool:
+    # JSON has no NaN or infinity; Python's json module reads them anyway, so they are
+    # refused here, where the schema's "number" is checked, with the path at fault.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_integer(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+@functools.cache
+def _full_validator() -> Any:
+    """The jsonschema validator, with NaN and infinity not counted as numbers."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {
+            "number": lambda _checker, value: _is_number(value),
+            "integer": lambda _checker, value: _is_integer(value),
+        }
+    )
+    cls = validators.extend(Draft202012Validator, type_checker=checker)
+    return cls(_schema())
+
+
+# jsonschema takes about 0.3 ms per stream item here, far too slow for big maps, so a
+# document is first checked by plain Python generated from the same schema. The check
+# is conservative: "valid" from it is exact for the keywords it knows (it refuses to
+# compile any other), and on "invalid" jsonschema runs to find and word the problem.
+Check = Callable[[Any], bool]
+
+_ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs"})
+_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
+_ARRAY_KEYWORDS = frozenset({"items", "prefixItems", "minItems", "maxItems"})
+_TYPE_EXPRESSIONS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+    "null": "{v} is None",
+    "boolean": "isinstance({v}, bool)",
+    # Exact types (what json.loads makes); v - v is 0 only for finite numbers.
+    "number": "(type({v}) is int or (type({v}) is float and {v} - {v} == 0.0))",
+    "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
+}
+_COMPARISONS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">"}
+
+
+def _unique_text(items: list[Any]) -> bool:
+    # Lists of text only; anything else is left to the full validator.
+    return all(isinstance(i, str) for i in items) and len(set(items)) == len(items)
+
+
+class _Compiler:
+    """Turns a JSON Schema (the keywords this package's schema uses) into Python source."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "_is_number": _is_number,
+            "_is_integer": _is_integer,
+            "_unique": _unique_text,
+            "_absent": object(),
+        }
+        self.expanding: list[str] = []
+        self.count = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def build(self) -> Check:
+        entry = self.function(self.root)
+        scope = dict(self.names)
+        exec("\n".join(self.lines), scope)  # the source is generated above from the shipped schema
+        check: Check = scope[entry]
+        return check
+
+    def constant(self, value: Any) -> str:
+        name = self.fresh("_k")
+        self.names[name] = value
+        return name
+
+    def function(self, node: Mapping[str, Any]) -> str:
+        name = self.fresh("_f")
+        body = self.expression(node, "v")
+        self.lines.append(f"def {name}(v):\n    return {body}\n")
+        return name
+
+    def target(self, pointer: str) -> Mapping[str, Any]:
+        if not pointer.startswith("#/$defs/"):
+            raise ValueError(f"only local $defs references are supported, not {pointer!r}")
+        found: Mapping[str, Any] = self.root["$defs"][pointer.removeprefix("#/$defs/")]
+        return found
+
+    def expression(self, node: Mapping[str, Any], v: str) -> str:
+        parts: list[str] = []
+        if node.keys() & _OBJECT_KEYWORDS:
+            parts.append(f"{self.object(node)}({v})")
+        if node.keys() & _ARRAY_KEYWORDS:
+            parts.append(f"{self.array(node)}({v})")
+        for key, arg in node.items():
+            if key in _ANNOTATIONS or key in _OBJECT_KEYWORDS or key in _ARRAY_KEYWORDS or key == "then":
+                continue
+            if key == "$ref":
+                if arg in self.expanding:
+                    raise ValueError(f"recursive reference {arg!r}: the fast check inlines references")
+                self.expanding.append(arg)
+                parts.append(self.expression(self.target(arg), v))
+                self.expanding.pop()
+            elif key == "type":
+                # Bounds apply to numbers only, so they join the number alternative.
+                bounds = "".join(
+                    f" and {v} {_COMPARISONS[k]} {float(node[k])!r}" for k in _COMPARISONS if k in node
+                )
+                types = [arg] if isinstance(arg, str) else arg
+                alternatives = [
+                    f"({_TYPE_EXPRESSIONS[t].format(v=v)}{bounds if t in ('number', 'integer') else ''})"
+                    for t in types
+                ]
+                parts.append("(" + " or ".join(alternatives) + ")")
+            elif key in ("enum", "const"):
+                options = [arg] if key == "const" else list(arg)
+                if not all(o is None or isinstance(o, str) for o in options):
+                    raise ValueError(f"{key} supports text and null only")
+                texts = self.constant(frozenset(o for o in options if isinstance(o, str)))
+                test = f"(isinstance({v}, str) and {v} in {texts})"
+                parts.append(f"({v} is None or {test})" if None in options else test)
+            elif key in _COMPARISONS:
+                if "type" in node:
+                    continue  # joined to the type test above
+                parts.append(f"(not _is_number({v}) or {v} {_COMPARISONS[key]} {float(arg)!r})")
+            elif key in ("minLength", "maxLength"):
+                sign = ">=" if key == "minLength" else "<="
+                parts.append(f"(not isinstance({v}, str) or len({v}) {sign} {int(arg)})")
+            elif key == "pattern":
+                parts.append(
+                    f"(not isinstance({v}, str) or {self.constant(re.compile(arg))}.search({v}) is not None)"
+                )
+            elif key == "not":
+                parts.append(f"(not {self.expression(arg, v)})")
+            elif key in ("anyOf", "allOf"):
+                joiner = " or " if key == "anyOf" else " and "
+                parts.append("(" + joiner.join(self.expression(sub, v) for sub in arg) + ")")
+            elif key == "if":
+                then = self.expression(node.get("then", {}), v)
+                parts.append(f"(not {self.expression(arg, v)} or {then})")
+            elif key == "uniqueItems":
+                if arg is not True:
+                    raise ValueError("uniqueItems supports true only")
+                parts.append(f"(not isinstance({v}, list) or _unique({v}))")
+            else:
+                raise ValueError(f"the fast checker does not know the keyword {key!r}")
+        return "(" + " and ".join(parts) + ")" if parts else "True"
+
+    def object(self, node: Mapping[str, Any]) -> str:
+        closed = node.get("additionalProperties", True)
+        if closed not in (True, False):
+            raise ValueError("additionalProperties supports true and false only")
+        properties = node.get("properties", {})
+        # Each property's test is written inline: a function call per value is what
+        # makes a generic validator slow.
+        tests = {key: self.expression(sub, "x") for key, sub in properties.items()}
+        name = self.fresh("_o")
+        lines = [f"def {name}(v):", "    if not isinstance(v, dict):", "        return True"]
+        if closed is False:
+            lines.append(
+                f"    if not v.keys() <= {self.constant(frozenset(properties))}:\n        return False"
+            )
+        for key in node.get("required", ()):
+            lines.append(f"    if {key!r} not in v:\n        return False")
+        for key, test in tests.items():
+            lines.append(f"    x = v.get({key!r}, _absent)")
+            lines.append(f"    if x is not _absent and not {test}:\n        return False")
+        lines.append("    return True\n")
+        self.lines.append("\n".join(lines))
+        return name
+
+    def array(self, node: Mapping[str, Any]) -> str:
+        prefix = [self.function(sub) for sub in node.get("prefixItems", ())]
+        each = self.function(node["items"]) if "items" in node else None
+        low, high = int(node.get("minItems", 0)), node.get("maxItems")
+        name = self.fresh("_a")
+        lines = [f"def {name}(v):", "    if not isinstance(v, list):", "        return True"]
+        if low:
+            lines.append(f"    if len(v) < {low}:\n        return False")
+        if high is not None:
+            lines.append(f"    if len(v) > {int(high)}:\n        return False")
+        for index, function in enumerate(prefix):
+            lines.append(f"    if len(v) > {index} and not {function}(v[{index}]):\n        return False")
+        if each is not None:
+            lines.append(
+                f"    for item in v[{len(prefix)}:]:\n        if not {each}(item):\n            return False"
+            )
+        lines.append("    return True\n")
+        self.lines.append("\n".join(lines))
+        return name
+
+
+@functools.cache
+def _fast_check() -> Check:
+    return _Compiler(_schema()).build()
+
+
+def _path(parts: Iterable[str | int]) -> str:
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _position(document: Any, parts: Iterable[str | int]) -> tuple[int, ...]:
+    """Where a path lies in document order (keys by their place in their object)."""
+    where: list[int] = []
+    node = document
+    for part in parts:
+        if isinstance(node, dict):
+            keys = list(node)
+            where.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            where.append(part)
+            node = node[part] if part < len(node) else None
+        else:
+            break
+    return tuple(where)
+
+
+def _schema_problem(document: Any) -> ValidationError | None:
+    """The first schema violation in document order, worded for a person, or None."""
+    found: list[tuple[tuple[int, ...], int, ValidationError]] = []
+    for error in _full_validator().iter_errors(document):
+        problem = _word(error)
+        parts = _parse_path(problem.field)
+        # At one place, a wrong type says more than the checks that follow from it.
+        rank = 0 if error.validator in ("type", "required", "additionalProperties") else 1
+        found.append((_position(document, parts), rank, problem))
+    if not found:
+        return None
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    return found[0][2]
+
+
+def _parse_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def _word(error: Any) -> ValidationError:
+    """A jsonschema error as a ValidationError naming the path, the value and what is allowed."""
+    parts: list[str | int] = list(error.absolute_path)
+    value = error.instance
+    allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
+    kind = error.validator
+    if kind == "additionalProperties":
+        known = tuple(error.schema.get("properties", {}))
+        extra = next(k for k in value if k not in known)
+        close = difflib.get_close_matches(extra, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return ValidationError(
+            _path([*parts, extra]), value[extra], f"unknown field; {hint}allowed: {', '.join(known)}"
+        )
+    if kind == "required":
+        missing = next(k for k in error.validator_value if k not in value)
+        what = f"a {value['type']}" if isinstance(value.get("type"), str) else "this element"
+        return ValidationError(_path([*parts, missing]), None, f"is missing; {what} needs {missing!r}")
+    if kind == "type" and isinstance(value, float) and not math.isfinite(value):
+        reason = f"{value!r} is not allowed: JSON has no NaN or infinity; use null for 'not given'"
+    elif kind == "not":
+        reason = f"{value!r} is a reserved id; pick another"
+    elif kind in ("minItems", "maxItems"):
+        reason = f"{value!r} is not a [name, quantity] pair"
+    else:
+        reason = error.message
+    if allowed and allowed not in reason:
+        reason = f"{reason}; allowed: {allowed}"
+    return ValidationError(_path(parts), value, reason)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def _check_version(document: Mapping[str, Any]) -> int:
+    if "schema" not in document:
+        raise ValidationError(
+            "$.schema",
+            None,
+            'the document has no "schema" version; a vsm_widget map starts with '
+            f'{{"schema": {SCHEMA_VERSION}, ...}}',
+        )
+    version = document["schema"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError(
+            "$.schema", version, f"{version!r} is not a schema version; it must be a whole number"
+        )
+    if version > SCHEMA_VERSION:
+        raise ValidationError(
+            "$.schema",
+            version,
+            f"written by a newer vsm_widget (schema {version}); this version reads schema "
+            f"{SCHEMA_VERSION} and older: upgrade vsm_widget",
+        )
+    if version < 1:
+        raise ValidationError(
+            "$.schema", version, f"{version!r} is not a schema version; versions start at 1"
+        )
+    return version
+
+
+def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
+    """The document upgraded to :data:`SCHEMA_VERSION`, one version at a time."""
+    if version == SCHEMA_VERSION:
+        return document
+    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ValidationError(
+                "$.schema",
+                document["schema"],
+                f"schema {version} cannot be upgraded: no migration from it to {version + 1} is known",
+            )
+        upgraded = step(upgraded)
+        version += 1
+        upgraded["schema"] = version
+    return upgraded
+
+
+# --------------------------------------------------------------------------- documents
+
+_GROUP_FIELDS = {
+    cls: tuple(f.name for f in dataclasses.fields(cls))
+    for cls in (Customer, Supplier, Control, Process, Gap, Shipment, InfoFlow, Burst)
+}
+#: Fields stored as whole numbers; every other number is stored as a float.
+_INTEGER_FIELDS: dict[type, tuple[str, ...]] = {
+    Customer: ("shifts",),
+    Process: ("shifts", "parallel"),
+    Gap: ("fifo_max",),
+}
+
 
 def _element(item: Any) -> dict[str, Any]:
-    data = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
-    for key, value in data.items():
-        if isinstance(value, tuple):
-            data[key] = [list(v) if isinstance(v, tuple) else v for v in value]
+    data = {name: getattr(item, name) for name in _GROUP_FIELDS[type(item)]}
+    if "waste" in data:
+        data["waste"] = list(data["waste"])
+    if "variants" in data:
+        data["variants"] = [list(pair) for pair in data["variants"]]
     return data
 
 
-def to_document(state: MapState) -> dict[str, Any]:
-    """The state as a JSON-ready document of the current schema version."""
-    stream = []
-    for item in state.stream:
-        stream.append({"type": item.kind, **_element(item)})
+def to_document(state: MapState | ValueStreamMap) -> dict[str, Any]:
+    """The state (or map) as a JSON-ready document of the current schema version."""
+    if isinstance(state, ValueStreamMap):
+        state = state.state
     return {
         "schema": SCHEMA_VERSION,
         "title": state.title,
@@ -53,49 +463,730 @@ def to_document(state: MapState) -> dict[str, Any]:
         "customer": _element(state.customer),
         "supplier": None if state.supplier is None else _element(state.supplier),
         "control": None if state.control is None else _element(state.control),
-        "stream": stream,
+        "stream": [{"type": item.kind, **_element(item)} for item in state.stream],
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
     }
 
 
-def from_document(document: Mapping[str, Any]) -> ValueStreamMap:
-    """A map from a document, every value validated; raises :class:`ValidationError`."""
-    if not isinstance(document, Mapping):
-        raise ValidationError("$", document, "a map document is a JSON object")
-    m = ValueStreamMap(
-        document.get("title", "Value stream"),
-        scope=document.get("scope", ""),
-        day_basis=document.get("day_basis", "working"),
-        state=document.get("state", "current"),
-    )
-    with m.batch("load"):
-        customer = dict(document.get("customer") or {})
-        if customer:
-            m.update("customer", **customer)
-        if document.get("supplier"):
-            m.set_supplier(**document["supplier"])
-        if document.get("control"):
-            m.set_control(**document["control"])
-        for raw in document.get("stream", []):
-            item = dict(raw)
-            kind = item.pop("type")
-            if kind == "process":
-                m.add_process(item.pop("name"), **item)
+def _values(kind: str, cls: type, raw: Mapping[str, Any], state: MapState, path: str) -> dict[str, Any]:
+    """The fields of one element, in the types the model stores.
+
+    The schema has already checked every type, range and choice, so values are stored
+    as they are (whole numbers become floats where the model keeps floats; lists become
+    tuples; several waste tags go through the model's parser for their canonical order).
+    :meth:`ValueStreamMap.from_state` then runs every field through the model's own
+    validation once (text rules, the calendar, names, ids, variants), and its errors are
+    given the JSON path.
+    """
+    integers = _INTEGER_FIELDS.get(cls, ())
+    values = dict(raw)
+    values.pop("type", None)
+    values.pop("id", None)
+    for name, value in raw.items():
+        kind_of = type(value)
+        if kind_of is int:
+            if name not in integers:
+                values[name] = float(value)
+        elif kind_of is list:
+            if name == "variants":
+                values[name] = tuple((pair[0], float(pair[1])) for pair in value)
+            elif len(value) < 2:
+                values[name] = tuple(value)
             else:
-                m.add_gap(**item)
-        for raw in document.get("shipments", []):
-            m.add_shipment(**raw)
-        for raw in document.get("flows", []):
-            item = dict(raw)
-            m.add_flow(item.pop("source"), item.pop("target"), **item)
-        for raw in document.get("bursts", []):
-            item = dict(raw)
-            m.add_burst(item.pop("text"), **item)
-    m.clear_history()
-    return m
+                try:
+                    values[name] = parse_field(kind, name, value, state)
+                except ValidationError as error:
+                    raise ValidationError(f"{path}.{name}", value, error.reason) from None
+        elif kind_of is float and name in integers:
+            values[name] = int(value)  # the schema let through only whole numbers such as 2.0
+    return values
 
 
-# Kept for the type checker: every element class appears in documents.
-_ELEMENTS = (Burst, Control, Customer, Gap, InfoFlow, Process, Shipment, Supplier)
+def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
+    """A gap's quantity is the sum of its variants, where there are variants."""
+    variants = values.get("variants")
+    if variants:
+        total = math.fsum(q for _, q in variants)
+        given = values.get("quantity")
+        if given is not None and not math.isclose(given, total):
+            raise ValidationError(
+                f"{path}.quantity",
+                given,
+                f"it differs from the sum of the variants ({total:g}); give that sum or null",
+            )
+        values["quantity"] = total
+    return values
+
+
+def from_document(document: Mapping[str, Any]) -> ValueStreamMap:
+    """A map from a document, every value validated; raises :class:`ValidationError`.
+
+    The error's ``field`` is the JSON path of the first problem (``$.stream[3].cycle_time``)
+    and its message says what was given and what is allowed. Older schema versions are
+    migrated first; newer ones are refused.
+    """
+    if not isinstance(document, Mapping):
+        raise ValidationError(
+            "$",
+            document,
+            f'a map document is a JSON object, not {_json_kind(document)}; it starts with {{"schema": ...',
+        )
+    document = _migrate(document, _check_version(document))
+    if not isinstance(document, dict):
+        document = dict(document)
+    if not _fast_check()(document):
+        problem = _schema_problem(document)
+        if problem is not None:
+            raise problem
+    return _checked_map(_state_from(document))
+
+
+def _state_from(document: Mapping[str, Any]) -> MapState:
+    base = MapState()
+    top = _values(
+        "map",
+        MapState,
+        {k: document[k] for k in ("title", "scope", "state", "day_basis") if k in document},
+        base,
+        "$",
+    )
+    customer = Customer(**_values("customer", Customer, document.get("customer") or {}, base, "$.customer"))
+    base = dataclasses.replace(base, customer=customer, **top)
+    supplier = control = None
+    if document.get("supplier") is not None:
+        supplier = Supplier(**_values("supplier", Supplier, document["supplier"], base, "$.supplier"))
+    if document.get("control") is not None:
+        control = Control(**_values("control", Control, document["control"], base, "$.control"))
+
+    seen: dict[str, str] = {}
+
+    def claim(item_id: str, path: str) -> str:
+        if item_id in seen:
+            raise ValidationError(
+                f"{path}.id", item_id, f"the id {item_id!r} is already used at {seen[item_id]}"
+            )
+        seen[item_id] = path
+        return item_id
+
+    stream: list[Process | Gap] = []
+    for index, raw in enumerate(document.get("stream", ())):
+        path = f"$.stream[{index}]"
+        if raw["type"] == "process":
+            values = _values("process", Process, raw, base, path)
+            stream.append(Process(id=claim(raw["id"], path), **values))
+        else:
+            values = _settled_gap(_values("gap", Gap, raw, base, path), path)
+            stream.append(Gap(id=claim(raw["id"], path), **values))
+    shipments = []
+    for index, raw in enumerate(document.get("shipments", ())):
+        path = f"$.shipments[{index}]"
+        shipments.append(
+            Shipment(id=claim(raw["id"], path), **_values("shipment", Shipment, raw, base, path))
+        )
+    flows = []
+    for index, raw in enumerate(document.get("flows", ())):
+        path = f"$.flows[{index}]"
+        flows.append(InfoFlow(id=claim(raw["id"], path), **_values("flow", InfoFlow, raw, base, path)))
+    bursts = []
+    for index, raw in enumerate(document.get("bursts", ())):
+        path = f"$.bursts[{index}]"
+        bursts.append(Burst(id=claim(raw["id"], path), **_values("burst", Burst, raw, base, path)))
+    # Flows and bursts may point at any element, as edits in Python may.
+    known = {"customer", *seen}
+    known.update(
+        name for name, element in (("supplier", supplier), ("control", control)) if element is not None
+    )
+    for index, flow in enumerate(flows):
+        for end in ("source", "target"):
+            _check_target(getattr(flow, end), known, f"$.flows[{index}].{end}")
+    for index, burst in enumerate(bursts):
+        if burst.target is not None:
+            _check_target(burst.target, known, f"$.bursts[{index}].target")
+    return dataclasses.replace(
+        base,
+        supplier=supplier,
+        control=control,
+        stream=tuple(stream),
+        shipments=tuple(shipments),
+        flows=tuple(flows),
+        bursts=tuple(bursts),
+    )
+
+
+def _check_target(target: str, known: set[str], path: str) -> None:
+    if target not in known:
+        close = difflib.get_close_matches(target, sorted(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValidationError(path, target, f"no element of this map has the id {target!r}{hint}")
+
+
+def _checked_map(state: MapState) -> ValueStreamMap:
+    """The map, once :meth:`ValueStreamMap.from_state` has checked the whole state (every
+    field, unique names, no two gaps side by side, the calendar); its errors are given
+    the JSON path of the element at fault.
+    """
+    try:
+        return ValueStreamMap.from_state(state)
+    except ValidationError as error:
+        raise ValidationError(_state_path(state, error), error.value, error.reason) from None
+
+
+def _state_path(state: MapState, error: ValidationError) -> str:
+    target, field = error.target, error.field
+    if target in (None, "map"):
+        return f"$.{field}"
+    if target in ("customer", "supplier", "control"):
+        return f"$.{target}.{field}"
+    for group in ("stream", "shipments", "flows", "bursts"):
+        for index, item in enumerate(getattr(state, group)):
+            if item.id == target:
+                return f"$.{group}[{index}]" + ("" if field == "stream" else f".{field}")
+    return f"$.{field}"
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------- JSON text and files
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def to_json(m: ValueStreamMap | MapState) -> str:
+    """The map as JSON text: one line per top-level field and per element, so that a
+    change to one step is a one-line difference under version control.
+    """
+    document = to_document(m)
+    lines = ["{"]
+    last = len(document) - 1
+    for position, (key, value) in enumerate(document.items()):
+        comma = "," if position < last else ""
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {_compact(item)}" for item in value)
+            lines.append(f"  {name}: [\n{inner}\n  ]{comma}")
+        else:
+            lines.append(f"  {name}: {_compact(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValidationError("$", twice, f"the key {twice!r} appears twice in one object; keep one")
+    return result
+
+
+def from_json(text: str | bytes, *, source: str | None = None) -> ValueStreamMap:
+    """A map from JSON text. Malformed JSON gives a :class:`ValidationError` naming the
+    line and column; ``source`` (a file name) is named in errors.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                "$", None, f"the file is not UTF-8 text (byte {error.start} cannot be read)", source
+            ) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        # The value shown is the text where reading stopped.
+        near = error.doc[error.pos : error.pos + 30]
+        raise ValidationError("$", near, _json_error(error), source) from None
+    except ValidationError as error:
+        raise ValidationError(error.field, error.value, error.reason, source) from None
+    try:
+        return from_document(document)
+    except ValidationError as error:
+        if source is None:
+            raise
+        raise ValidationError(error.field, error.value, error.reason, source) from None
+
+
+def _json_error(error: json.JSONDecodeError) -> str:
+    if not error.doc.strip():
+        return "the file is empty; a map document is a JSON object"
+    where = f"line {error.lineno}, column {error.colno}"
+    if _unclosed(error.doc):
+        ending = "the text ends inside the document (is the file truncated?)"
+        return f"not valid JSON at {where}: {error.msg}; {ending}"
+    return f"not valid JSON at {where}: {error.msg}"
+
+
+def _unclosed(text: str) -> bool:
+    """Whether text ends inside a string, object or list: the mark of a cut-off file."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return in_string or depth > 0
+
+
+def save(m: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
+    """Write the map to ``path`` as UTF-8 JSON, atomically, and return the path.
+
+    The text goes to a temporary file in the same folder, is flushed to disk, and then
+    replaces ``path`` in one step: a crash or an error leaves either the old file or
+    the new one, never half a file, and no temporary file behind.
+    """
+    target = Path(os.fspath(path))
+    text = to_json(m)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, _file_mode(target))
+        os.replace(temp_name, target)
+    except BaseException:
+        with _ignored(OSError):
+            os.unlink(temp_name)
+        raise
+    _sync_folder(folder)
+    return target
+
+
+def _file_mode(target: Path) -> int:
+    # mkstemp makes owner-only files; keep the mode of the file replaced, or the usual one.
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename itself is durable only once the folder is synced (POSIX; not on Windows).
+    if os.name != "posix":
+        return
+    with _ignored(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+class _ignored:
+    def __init__(self, *kinds: type[BaseException]) -> None:
+        self.kinds = kinds
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, value: Any, trace: Any) -> bool:
+        return kind is not None and issubclass(kind, self.kinds)
+
+
+def load(path: str | os.PathLike[str]) -> ValueStreamMap:
+    """Read a map written by :func:`save`; errors name the file and the JSON path at fault."""
+    target = Path(os.fspath(path))
+    return from_json(target.read_bytes(), source=target.name)
+
+
+# --------------------------------------------------------------------------- pandas frames
+
+_STEP_FIELDS = tuple(n for n in _GROUP_FIELDS[Process] if n not in ("id", "name"))
+_GAP_FIELDS = tuple(n for n in _GROUP_FIELDS[Gap] if n != "id")
+#: A step's own columns in :func:`steps_frame`, named as the model's fields.
+STEP_COLUMNS = ("type", "id", "name", *_STEP_FIELDS)
+#: The columns of the gap before each step.
+GAP_COLUMNS = ("gap_id", *(f"gap_{n}" for n in _GAP_FIELDS))
+#: Figures from :meth:`ValueStreamMap.metrics`; :func:`from_frame` ignores them.
+DERIVED_COLUMNS = (
+    "effective_cycle_time",
+    "step_lead_time",
+    "capacity_per_day",
+    "over_takt",
+    "is_bottleneck",
+    "gap_inventory_days",
+    "gap_wait",
+)
+#: Friendlier column names that :func:`from_frame` accepts, and the column each means.
+FRAME_ALIASES = {
+    "step": "name",
+    "process": "name",
+    "ct": "cycle_time",
+    "c/t": "cycle_time",
+    "co": "changeover",
+    "c/o": "changeover",
+    "changeover_time": "changeover",
+    "%c&a": "complete_accurate",
+    "c&a": "complete_accurate",
+    "pca": "complete_accurate",
+    "people": "operators",
+    "batch": "batch_size",
+    "stations": "parallel",
+    "waste_type": "waste",
+    "inventory": "gap_quantity",
+    "quantity": "gap_quantity",
+    "wip": "gap_quantity",
+    "variants": "gap_variants",
+    "wait": "gap_wait_time",
+    "wait_time": "gap_wait_time",
+    "queue": "gap_wait_time",
+    "flow": "gap_flow",
+    "fifo_max": "gap_fifo_max",
+}
+_INTEGER_COLUMNS = ("shifts", "parallel", "gap_fifo_max")
+_TEXT_FIELDS = frozenset({"name", "notes", "value_class", "waste", "flow", "type", "id"})
+_QUOTED = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*=\s*(.*)$', re.DOTALL)
+
+
+def _number_text(value: float) -> str:
+    """A number as short text that reads back exactly (``4600`` not ``4600.0``)."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
+def _variants_text(variants: tuple[tuple[str, float], ...]) -> str:
+    """``"LH=4600; RH=2400"``; a name with ``;``, ``=``, quotes or outer spaces is quoted."""
+    parts = []
+    for name, quantity in variants:
+        plain = name == name.strip() and not any(ch in name for ch in ';="\\')
+        parts.append(f"{name if plain else json.dumps(name, ensure_ascii=False)}={_number_text(quantity)}")
+    return "; ".join(parts)
+
+
+def _variants_from_text(text: str) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    rest = text.strip()
+    while rest:
+        quoted = _QUOTED.match(rest)
+        if quoted:
+            name = json.loads(f'"{quoted.group(1)}"')
+            rest = quoted.group(2)
+        else:
+            head, sep, tail = rest.partition("=")
+            if not sep:
+                raise ValueError(f"{rest!r} has no '='; write variants as 'LH=4600; RH=2400'")
+            name, rest = head.strip(), tail
+        amount, _, rest = rest.partition(";")
+        pairs.append((name, amount.strip()))
+        rest = rest.strip()
+    return pairs
+
+
+def steps_frame(m: ValueStreamMap) -> pd.DataFrame:
+    """One row per step: its fields, the gap before it (``gap_*``) and derived figures.
+
+    Durations are seconds; waste tags read ``"waiting, motion"``; variants read
+    ``"LH=4600; RH=2400"``. A gap after the last step gets one final row whose
+    ``type`` is ``"end"`` (step rows have ``"process"``). Derived columns
+    (:data:`DERIVED_COLUMNS`): ``effective_cycle_time``, ``step_lead_time`` (the step's
+    lower rung of the timeline), ``capacity_per_day``, ``over_takt``, ``is_bottleneck``,
+    ``gap_inventory_days`` and ``gap_wait`` (the gap's upper rung: its wait time, else its
+    inventory days x the length of a day). The index is the row number.
+    """
+    import pandas as pd
+
+    metrics = m.metrics()
+    step_figures = {s.id: s for s in metrics.steps}
+    gap_figures = {g.id: g for g in metrics.gaps}
+    rows: list[tuple[Process | None, Gap | None]] = []
+    pending: Gap | None = None
+    for item in m.state.stream:
+        if isinstance(item, Gap):
+            pending = item
+        else:
+            rows.append((item, pending))
+            pending = None
+    if pending is not None:
+        rows.append((None, pending))
+
+    columns: dict[str, list[Any]] = {name: [] for name in (*STEP_COLUMNS, *GAP_COLUMNS, *DERIVED_COLUMNS)}
+    for step, gap in rows:
+        columns["type"].append("process" if step is not None else "end")
+        for name, value in _step_cells(step).items():
+            columns[name].append(value)
+        for name, value in _gap_cells(gap).items():
+            columns[name].append(value)
+        figures = None if step is None else step_figures[step.id]
+        columns["effective_cycle_time"].append(None if figures is None else figures.effective_cycle_time)
+        columns["step_lead_time"].append(None if figures is None else figures.lead_time)
+        columns["capacity_per_day"].append(None if figures is None else figures.capacity_per_day)
+        columns["over_takt"].append(None if figures is None else figures.over_takt)
+        columns["is_bottleneck"].append(None if figures is None else figures.is_bottleneck)
+        gap_figure = None if gap is None else gap_figures[gap.id]
+        columns["gap_inventory_days"].append(None if gap_figure is None else gap_figure.inventory_days)
+        columns["gap_wait"].append(None if gap_figure is None else gap_figure.wait_time)
+
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    numeric = (
+        "cycle_time",
+        "process_time",
+        "lead_time",
+        "changeover",
+        "uptime",
+        "operators",
+        "batch_size",
+        "complete_accurate",
+        "x",
+        "y",
+        "gap_quantity",
+        "gap_wait_time",
+        "gap_x",
+        "gap_y",
+        "effective_cycle_time",
+        "step_lead_time",
+        "capacity_per_day",
+        "gap_inventory_days",
+        "gap_wait",
+    )
+    dtypes: dict[str, str] = {name: "float64" for name in numeric}
+    dtypes.update({name: "Int64" for name in _INTEGER_COLUMNS})
+    dtypes.update({"over_takt": "boolean", "is_bottleneck": "boolean"})
+    return frame.astype(dtypes)
+
+
+def _step_cells(step: Process | None) -> dict[str, Any]:
+    if step is None:
+        return {"id": None, "name": None, **dict.fromkeys(_STEP_FIELDS)}
+    cells = {name: getattr(step, name) for name in ("id", "name", *_STEP_FIELDS)}
+    cells["waste"] = ", ".join(step.waste)
+    return cells
+
+
+def _gap_cells(gap: Gap | None) -> dict[str, Any]:
+    if gap is None:
+        return dict.fromkeys(GAP_COLUMNS)
+    cells = {f"gap_{name}": getattr(gap, name) for name in ("id", *_GAP_FIELDS)}
+    cells["gap_waste"] = ", ".join(gap.waste)
+    cells["gap_variants"] = _variants_text(gap.variants)
+    return cells
+
+
+def _missing(value: Any) -> bool:
+    """An empty cell: None, NaN, pandas' NA, or empty text (a blank CSV field)."""
+    if value is None or (isinstance(value, str) and not value):
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        import pandas as pd
+
+        return value is pd.NA or value is pd.NaT
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+def _canonical_columns(columns: Iterable[Any]) -> dict[str, str]:
+    """Canonical column name -> the frame's column, aliases resolved; unknown columns
+    are ignored unless they look like a misspelt known one.
+    """
+    known = (*STEP_COLUMNS, *GAP_COLUMNS)
+    found: dict[str, str] = {}
+    for column in columns:
+        key = re.sub(r"[\s\-]+", "_", str(column).strip().lower())
+        key = FRAME_ALIASES.get(key, key)
+        if key in DERIVED_COLUMNS or key == "index" or key.startswith("unnamed:"):
+            continue
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+            if close:
+                raise ValidationError(str(column), None, f"unknown column; did you mean {close[0]!r}?")
+            continue
+        if key in found:
+            raise ValidationError(
+                str(column), None, f"the columns {found[key]!r} and {column!r} both give {key!r}; keep one"
+            )
+        found[key] = column
+    return found
+
+
+@dataclasses.dataclass
+class _Row:
+    label: Any
+    kind: str
+    step: dict[str, Any]
+    gap: dict[str, Any]
+
+
+def _rows(frame: pd.DataFrame, columns: Mapping[str, str]) -> Iterator[_Row]:
+    records = frame[list(columns.values())].to_dict("records") if columns else [{}] * len(frame)
+    for label, record in zip(frame.index, records, strict=True):
+        cells = {key: record[column] for key, column in columns.items() if not _missing(record[column])}
+        if not cells or all(isinstance(v, str) and not v.strip() for v in cells.values()):
+            continue  # a blank row (a spacer in a spreadsheet)
+        kind = cells.pop("type", "process")
+        if not isinstance(kind, str) or kind.strip().lower() not in ("process", "end"):
+            raise ValidationError(
+                f"row {label}: {columns['type']}", kind, f"{kind!r} is not 'process' or 'end'"
+            )
+        step = {k: v for k, v in cells.items() if not k.startswith("gap_")}
+        gap = {k.removeprefix("gap_"): v for k, v in cells.items() if k.startswith("gap_")}
+        yield _Row(label, kind.strip().lower(), step, gap)
+
+
+def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> ValueStreamMap:
+    """A map from a frame shaped like :func:`steps_frame`, or a friendlier one.
+
+    Only ``name`` is required. Other columns are the model's fields (``cycle_time``,
+    ``uptime``, ...) and, for the gap before each step, ``gap_*`` columns; friendly
+    aliases such as ``inventory`` (``gap_quantity``) and ``wait`` (``gap_wait_time``)
+    work too (:data:`FRAME_ALIASES`). Durations are seconds or text with units
+    (``"45 s"``, ``"2 d"``); NaN, None and empty cells mean not given. A last row of
+    type ``"end"`` (or a last row without a name, holding only gap values) is the gap
+    after the last step. Derived columns are ignored; so are other unknown columns,
+    unless they look like a misspelt known one. ``calendar`` (demand, period,
+    working_days, available_time, ...) goes to :class:`ValueStreamMap`.
+
+    Errors name the row (its index label) and the column: ``"row 3: cycle_time"``.
+    For an exact round trip through CSV, read it back with
+    ``pd.read_csv(path, dtype=str, keep_default_na=False)`` (plain ``read_csv`` turns text
+    such as ``"NA"`` or ``"None"`` into missing values). Excel reads text starting with
+    ``=`` as a formula.
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        frame = frame.to_pandas() if hasattr(frame, "to_pandas") else pd.DataFrame(frame)
+    columns = _canonical_columns(frame.columns)
+    if "name" not in columns:
+        raise ValidationError(
+            "name",
+            None,
+            "the frame has no 'name' column (the step names); "
+            f"its columns: {', '.join(map(str, frame.columns))}",
+        )
+    base = ValueStreamMap(title, **calendar).state
+    rows = list(_rows(frame, columns))
+    if (
+        rows
+        and rows[-1].kind == "process"
+        and "name" not in rows[-1].step
+        and rows[-1].gap
+        and not rows[-1].step
+    ):
+        rows[-1].kind = "end"
+
+    def where(row: _Row, key: str, prefix: str = "") -> str:
+        return f"row {row.label}: {columns.get(prefix + key, prefix + key)}"
+
+    taken: set[str] = set()
+    for row in rows:
+        for key, group in (("id", row.step), ("gap_id", row.gap)):
+            given = group.get(key.removeprefix("gap_"))
+            if given is None:
+                continue
+            if not isinstance(given, str) or not _ID_PATTERN.match(given) or given in _RESERVED_IDS:
+                raise ValidationError(
+                    where(row, key),
+                    given,
+                    "an id starts with a letter and has at most 64 letters, digits or _ . : -",
+                )
+            if given in taken:
+                raise ValidationError(where(row, key), given, "that id is used twice")
+            taken.add(given)
+    counters = {"p": 0, "g": 0}
+
+    def new_id(prefix: str) -> str:
+        while True:
+            counters[prefix] += 1
+            candidate = f"{prefix}{counters[prefix]}"
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+
+    stream: list[Process | Gap] = []
+    origin: dict[str, tuple[_Row, str]] = {}
+    for position, row in enumerate(rows):
+        if row.kind == "end" and position != len(rows) - 1:
+            raise ValidationError(
+                where(row, "type"),
+                "end",
+                "an 'end' row holds the gap after the last step; it must be the last row",
+            )
+        if row.gap:
+            gap_id = row.gap.pop("id", None) or new_id("g")
+            values = _frame_values("gap", row.gap, base, functools.partial(where, row, prefix="gap_"))
+            try:
+                values = _settled_gap(values, "")
+            except ValidationError as error:
+                raise ValidationError(where(row, "gap_quantity"), error.value, error.reason) from None
+            stream.append(Gap(id=gap_id, **values))
+            origin[gap_id] = (row, "gap_")
+        if row.kind == "end":
+            if row.step:
+                key = next(iter(row.step))
+                raise ValidationError(
+                    where(row, key), row.step[key], "an 'end' row holds only the gap after the last step"
+                )
+            continue
+        if "name" not in row.step:
+            raise ValidationError(
+                where(row, "name"),
+                None,
+                "a step needs a name (a last row of type 'end' holds the gap after the last step)",
+            )
+        step_id = row.step.pop("id", None) or new_id("p")
+        values = _frame_values("process", row.step, base, functools.partial(where, row))
+        stream.append(Process(id=step_id, **values))
+        origin[step_id] = (row, "")
+    state = dataclasses.replace(base, stream=tuple(stream))
+    try:
+        return ValueStreamMap.from_state(state)
+    except ValidationError as error:
+        if error.target not in origin:
+            raise
+        row, prefix = origin[error.target]
+        field = (
+            "name" if error.field == "name" else f"{prefix}{'id' if error.field == 'stream' else error.field}"
+        )
+        raise ValidationError(where(row, field), error.value, error.reason) from None
+
+
+def _frame_values(
+    kind: str, cells: Mapping[str, Any], state: MapState, where: Callable[[str], str]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in cells.items():
+        if name in _TEXT_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # A column of digits comes back from CSV as numbers; the text was the digits.
+            value = _number_text(value)
+        if kind == "gap" and name == "variants" and isinstance(value, str):
+            try:
+                value = _variants_from_text(value)
+            except ValueError as error:
+                raise ValidationError(where(name), value, str(error)) from None
+        try:
+            values[name] = parse_field(kind, name, value, state)
+        except ValidationError as error:
+            raise ValidationError(where(name), value, error.reason) from None
+    return values

@@ -1,0 +1,236 @@
+"""Property tests: random valid maps survive JSON, frames and CSV without loss."""
+
+from __future__ import annotations
+
+import io as text_io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from vsm_widget import ValidationError, ValueStreamMap, io
+from vsm_widget.model import FLOW_KINDS, VALUE_CLASSES, WASTE_TYPES
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Text a person could type: no control characters except newline and tab.
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\t"), max_size=30
+)
+LABEL = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+WORD = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=12)
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+DURATION = st.floats(0, 1e7, allow_nan=False) | st.integers(0, 10**6)
+SHARE = st.floats(0, 1, allow_nan=False)
+COORD = st.floats(-1e6, 1e6, allow_nan=False)
+QUANTITY = st.floats(0, 1e9, allow_nan=False) | st.integers(0, 10**9)
+WASTE = st.lists(st.sampled_from(WASTE_TYPES), unique=True, max_size=3)
+
+
+@st.composite
+def process_fields(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "cycle_time": draw(_maybe(DURATION)),
+        "process_time": draw(_maybe(DURATION)),
+        "lead_time": draw(_maybe(DURATION)),
+        "changeover": draw(_maybe(DURATION)),
+        "uptime": draw(_maybe(SHARE)),
+        "operators": draw(_maybe(st.floats(0, 1000, allow_nan=False))),
+        "shifts": draw(_maybe(st.integers(1, 3))),
+        "batch_size": draw(_maybe(st.floats(0.5, 1e6, allow_nan=False))),
+        "parallel": draw(st.integers(1, 10)),
+        "complete_accurate": draw(_maybe(SHARE)),
+        "value_class": draw(_maybe(st.sampled_from(VALUE_CLASSES))),
+        "waste": draw(WASTE),
+        "notes": draw(TEXT),
+        "x": draw(_maybe(COORD)),
+        "y": draw(_maybe(COORD)),
+    }
+
+
+@st.composite
+def gap_fields(draw: st.DrawFn) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "wait_time": draw(_maybe(DURATION)),
+        "flow": draw(st.sampled_from(FLOW_KINDS)),
+        "fifo_max": draw(_maybe(st.integers(1, 10**6))),
+        "waste": draw(WASTE),
+        "notes": draw(TEXT),
+        "x": draw(_maybe(COORD)),
+        "y": draw(_maybe(COORD)),
+    }
+    if draw(st.booleans()):
+        names = draw(st.lists(WORD | TEXT.filter(str.strip), min_size=1, max_size=3, unique=True))
+        fields["variants"] = {name: draw(QUANTITY) for name in names}
+    else:
+        fields["quantity"] = draw(_maybe(QUANTITY))
+    return fields
+
+
+@st.composite
+def maps(draw: st.DrawFn) -> tuple[ValueStreamMap, dict[str, Any]]:
+    """A valid map and the calendar it was made with."""
+    calendar: dict[str, Any] = {}
+    if draw(st.booleans()):
+        calendar = {
+            "demand": draw(st.floats(0, 1e6, allow_nan=False)),
+            "period": "month",
+            "working_days": draw(st.integers(1, 31)),
+            "available_time": f"{draw(st.integers(1, 3))} x {draw(st.integers(60, 28800))} s",
+        }
+    m = ValueStreamMap(draw(WORD), day_basis=draw(st.sampled_from(["working", "calendar"])), **calendar)
+    with m.batch():
+        if draw(st.booleans()):
+            m.add_gap(**draw(gap_fields()))
+        for index in range(draw(st.integers(0, 6))):
+            # A space keeps a name from being read as an element's id.
+            m.add_process(f"{draw(WORD)} {index}", **draw(process_fields()))
+            if draw(st.booleans()):
+                m.add_gap(**draw(gap_fields()))
+    return m, calendar
+
+
+@st.composite
+def rich_maps(draw: st.DrawFn) -> ValueStreamMap:
+    """A valid map with every kind of element."""
+    m, _ = draw(maps())
+    with m.batch():
+        if draw(st.booleans()):
+            m.set_supplier(draw(WORD), supplies=draw(LABEL), frequency=draw(LABEL), x=draw(_maybe(COORD)))
+        if draw(st.booleans()):
+            m.set_control(draw(WORD), notes=draw(TEXT), y=draw(_maybe(COORD)))
+        for _ in range(draw(st.integers(0, 2))):
+            m.add_shipment(draw(st.sampled_from(["in", "out"])), frequency=draw(LABEL), notes=draw(TEXT))
+        ids = sorted(m.state.ids() - {"map"})
+        for _ in range(draw(st.integers(0, 3))):
+            source, target = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
+            if source != target:
+                m.add_flow(
+                    source, target, medium=draw(st.sampled_from(["manual", "electronic"])), label=draw(LABEL)
+                )
+        for _ in range(draw(st.integers(0, 2))):
+            target = draw(_maybe(st.sampled_from([item.id for item in m.stream] or ["customer"])))
+            m.add_burst(draw(WORD), target=target, status=draw(st.sampled_from(["idea", "done"])))
+    return m
+
+
+@SETTINGS
+@given(rich_maps())
+def test_json_round_trip_is_lossless(m: ValueStreamMap) -> None:
+    text = io.to_json(m)
+    back = io.from_json(text)
+    assert back.state == m.state
+    assert io.to_json(back) == text
+
+
+@SETTINGS
+@given(rich_maps())
+def test_every_written_document_validates_against_the_schema(m: ValueStreamMap) -> None:
+    document = json.loads(json.dumps(io.to_document(m.state)))
+    assert list(Draft202012Validator(io.schema()).iter_errors(document)) == []
+
+
+@SETTINGS
+@given(maps())
+def test_frame_round_trip_is_lossless(case: tuple[ValueStreamMap, dict[str, Any]]) -> None:
+    m, calendar = case
+    back = ValueStreamMap.from_frame(m.steps_frame(), title=m.title, day_basis=m.state.day_basis, **calendar)
+    assert back.state.stream == m.state.stream
+    assert back.state.customer == m.state.customer
+
+
+@SETTINGS
+@given(maps())
+def test_csv_round_trip_is_lossless(case: tuple[ValueStreamMap, dict[str, Any]]) -> None:
+    m, calendar = case
+    buffer = text_io.StringIO()
+    m.steps_frame().to_csv(buffer, index=False)
+    buffer.seek(0)
+    frame = pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    back = ValueStreamMap.from_frame(frame, title=m.title, day_basis=m.state.day_basis, **calendar)
+    assert back.state.stream == m.state.stream
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**13), 10**13) | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+# Values at the edges of what fields allow.
+EDGE_VALUES = st.sampled_from(
+    [
+        "",
+        " ",
+        "x" * 121,
+        "x" * 5001,
+        -1,
+        -0.5,
+        0,
+        0.5,
+        1,
+        1.5,
+        25,
+        2e6,
+        1e12 + 1,
+        4e8,
+        True,
+        [],
+        {},
+        ["waiting"],
+        "map",
+    ]
+)
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid document with one value replaced by any JSON value (often an invalid one)."""
+    document = json.loads(json.dumps(io.to_document(draw(rich_maps()).state)))
+    holders: list[dict[str, Any]] = [document, document["customer"]]
+    for group in ("stream", "shipments", "flows", "bursts"):
+        holders.extend(document[group])
+    holder = draw(st.sampled_from(holders))
+    key = draw(st.sampled_from(sorted(holder)) | st.text(max_size=6))
+    holder[key] = draw(EDGE_VALUES | JSON_VALUES)
+    return document
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_fast_check_never_passes_what_the_schema_refuses(document: dict[str, Any]) -> None:
+    errors = list(io._full_validator().iter_errors(document))
+    if io._fast_check()(document):
+        assert errors == []
+    # Either way, loading refuses it or gives a map that writes a valid document.
+    if errors:
+        with pytest.raises(ValidationError, match=r"^\$"):
+            io.from_document(document)
+    else:
+        # Valid structure: the model may still refuse a value, with its JSON path.
+        try:
+            loaded = io.from_document(document)
+        except ValidationError as error:
+            refused: ValidationError | None = error
+        else:
+            refused = None
+            assert list(io._full_validator().iter_errors(io.to_document(loaded.state))) == []
+        assert refused is None or refused.field.startswith("$")
+
+
+@SETTINGS
+@given(rich_maps())
+def test_fast_check_passes_every_written_document(m: ValueStreamMap) -> None:
+    assert io._fast_check()(json.loads(io.to_json(m)))
