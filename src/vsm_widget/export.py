@@ -1,0 +1,218 @@
+"""An Excel workbook summarising a map, written in one call.
+
+:func:`to_excel` writes these sheets: ``Map`` (title, scope, customer and calendar),
+``Steps`` (one row per step with the gap before it and its figures, the frame that
+:meth:`ValueStreamMap.from_frame` reads back), ``Gaps`` (inventories and waits),
+``Metrics`` (every map-level figure, raw and as a person reads it), ``Kaizen`` (the
+action plan of kaizen bursts) and ``Readiness`` (what is still missing). Durations are
+in seconds in columns ending ``_s``; shares are fractions from 0 to 1.
+
+Needs openpyxl (``pip install "vsm_widget[excel]"``). The file is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import units
+from .metrics import Metrics, compute
+from .model import Gap, MapState, Process, ValidationError, ValueStreamMap
+from .readiness import readiness
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["SHEETS", "to_excel", "map_frame", "steps_frame", "gaps_frame", "metrics_frame", "kaizen_frame"]
+
+#: The sheets :func:`to_excel` writes, in order.
+SHEETS = ("Map", "Steps", "Gaps", "Metrics", "Kaizen", "Readiness")
+
+
+def _state(source: ValueStreamMap | MapState) -> MapState:
+    state = source.state if isinstance(source, ValueStreamMap) else source
+    if not isinstance(state, MapState):
+        raise TypeError(f"expected a ValueStreamMap or MapState, not {type(source).__name__}")
+    return state
+
+
+def _as_map(source: ValueStreamMap | MapState) -> ValueStreamMap:
+    return source if isinstance(source, ValueStreamMap) else ValueStreamMap.from_state(_state(source))
+
+
+def _metrics(source: ValueStreamMap | MapState) -> Metrics:
+    return source.metrics() if isinstance(source, ValueStreamMap) else compute(_state(source))
+
+
+def map_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+    """Title, scope, state and the customer's calendar, as ``field`` / ``value`` rows."""
+    import pandas as pd
+
+    state = _state(source)
+    customer = state.customer
+    rows: list[tuple[str, Any]] = [
+        ("title", state.title),
+        ("scope", state.scope),
+        ("state", state.state),
+        ("day_basis", state.day_basis),
+        ("customer", customer.name),
+        ("demand", customer.demand),
+        ("period", customer.period),
+        ("working_days", customer.working_days),
+        ("shifts", customer.shifts),
+        ("shift_length_s", customer.shift_length),
+        ("breaks_s", customer.breaks),
+        ("supplier", None if state.supplier is None else state.supplier.name),
+        ("supplies", None if state.supplier is None else state.supplier.supplies),
+        ("supplier_frequency", None if state.supplier is None else state.supplier.frequency),
+        ("control", None if state.control is None else state.control.name),
+    ]
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def steps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+    """One row per step with the gap before it: :func:`vsm_widget.io.steps_frame`.
+
+    The same columns that :meth:`ValueStreamMap.from_frame` reads back, so the sheet
+    can be edited in Excel and loaded again. Infinite figures become empty cells.
+    """
+    from .io import steps_frame as io_steps_frame
+
+    return _finite(io_steps_frame(_as_map(source)))
+
+
+def gaps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+    """One row per gap: where it is, what waits there, and its wait as time."""
+    import pandas as pd
+
+    state = _state(source)
+    figures = {g.id: g for g in _metrics(source).gaps}
+    day = state.day_length
+    rows = []
+    stream = state.stream
+    for index, item in enumerate(stream):
+        if not isinstance(item, Gap):
+            continue
+        before = next((s.name for s in reversed(stream[:index]) if isinstance(s, Process)), None)
+        after = next((s.name for s in stream[index + 1 :] if isinstance(s, Process)), None)
+        f = figures[item.id]
+        rows.append(
+            {
+                "id": item.id,
+                "after_step": before,
+                "before_step": after,
+                "quantity": item.quantity,
+                "variants": "; ".join(f"{name} {qty:g}" for name, qty in item.variants),
+                "wait_time_s": item.wait_time,
+                "inventory_days": f.inventory_days,
+                "wait_s": f.wait_time,
+                "wait_days": None if f.wait_time is None else f.wait_time / day,
+                "flow": item.flow,
+                "fifo_max": item.fifo_max,
+                "waste": ", ".join(item.waste),
+                "notes": item.notes,
+            }
+        )
+    columns = list(rows[0]) if rows else ["id", "after_step", "before_step", "quantity"]
+    return _finite(pd.DataFrame(rows, columns=columns))
+
+
+def metrics_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+    """Every map-level figure of :meth:`Metrics.to_frame` as ``metric`` / ``value`` / ``display``.
+
+    ``display`` is the figure as a person reads it, with its unit.
+    """
+    import pandas as pd
+
+    metrics = _metrics(source)
+    row = metrics.to_frame().iloc[0]
+    shown = []
+    for name, value in row.items():
+        try:
+            if name in ("day_length", "available_time") and value is not None and value == value:
+                # a day in days is always "1 d": hours say what the calendar is
+                text = units.format_duration(float(value), "h")
+            else:
+                text = metrics.format(str(name))
+        except (AttributeError, TypeError, ValueError):
+            text = "" if value is None else str(value)
+        shown.append((str(name), value, text))
+    return pd.DataFrame(shown, columns=["metric", "value", "display"])
+
+
+def kaizen_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+    """The action plan: one row per kaizen burst with its target's name, owner, due, status."""
+    import pandas as pd
+
+    state = _state(source)
+    names: dict[str, str] = {s.id: s.name for s in state.steps}
+    rows = []
+    for burst in state.bursts:
+        target = burst.target
+        where = "whole map" if target is None else names.get(target, target)
+        rows.append(
+            {
+                "id": burst.id,
+                "text": burst.text,
+                "target": target,
+                "where": where,
+                "owner": burst.owner,
+                "due": burst.due,
+                "status": burst.status,
+            }
+        )
+    return pd.DataFrame(rows, columns=["id", "text", "target", "where", "owner", "due", "status"])
+
+
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """Infinite figures (a step that never produces) become empty cells, as in to_dict."""
+    numeric = frame.select_dtypes("number").columns
+    if len(numeric):
+        frame[numeric] = frame[numeric].mask(frame[numeric].abs() == float("inf"))
+    return frame
+
+
+def to_excel(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
+    """Write the map's summary workbook to ``path`` (sheets: :data:`SHEETS`), atomically.
+
+    Returns the path written. Needs openpyxl (the ``excel`` extra).
+    """
+    try:
+        import openpyxl  # noqa: F401 - only checked here, pandas uses it
+    except ImportError:
+        raise ImportError('writing Excel needs openpyxl: pip install "vsm_widget[excel]"') from None
+    import pandas as pd
+
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationError("path", str(path), "an Excel workbook path must end in .xlsx")
+    frames = {
+        "Map": map_frame(source),
+        "Steps": steps_frame(source),
+        "Gaps": gaps_frame(source),
+        "Metrics": metrics_frame(source),
+        "Kaizen": kaizen_frame(source),
+        "Readiness": readiness(_state(source)).to_frame(),
+    }
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent)
+    os.close(handle)
+    try:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            for name in SHEETS:
+                frame = frames[name]
+                frame.to_excel(writer, sheet_name=name, index=False)
+                sheet = writer.sheets[name]
+                # columns wide enough to read, but capped so long notes do not sprawl
+                for index, column in enumerate(frame.columns, start=1):
+                    longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
+                    letter = sheet.cell(row=1, column=index).column_letter
+                    sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+                sheet.freeze_panes = "A2"
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

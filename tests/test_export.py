@@ -1,0 +1,116 @@
+"""The Excel summary: one call writes every sheet, with the map's values, atomically."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.export import SHEETS, to_excel
+from vsm_widget.templates import load_template
+
+pytest.importorskip("openpyxl")
+
+INVENTORIES = [4600, 4600 + 2400, 1100 + 600, 1600 + 850, 1200 + 640, 2700 + 1440]
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    path = tmp_path_factory.mktemp("excel") / "stamping.xlsx"
+    assert to_excel(load_template("stamping_plant"), path) == path
+    return pd.read_excel(path, sheet_name=None)
+
+
+def test_every_sheet_is_written_in_order(workbook: dict[str, pd.DataFrame]) -> None:
+    assert tuple(workbook) == SHEETS
+    assert {"Steps", "Gaps", "Metrics", "Kaizen"} <= set(SHEETS)
+
+
+def test_steps_sheet(workbook: dict[str, pd.DataFrame]) -> None:
+    steps = workbook["Steps"]
+    process = steps[steps["type"] == "process"]
+    assert list(process["name"]) == ["Stamping", "S. Weld #1", "S. Weld #2", "Assembly #1", "Assembly #2"]
+    assert list(process["cycle_time"]) == [1, 39, 46, 62, 40]
+    assert list(process["uptime"]) == [0.85, 1, 0.8, 1, 1]
+    assert list(process["is_bottleneck"]) == [False, False, False, True, False]
+    # the gap before each step rides on its row; the last gap gets an "end" row
+    assert list(steps["gap_quantity"]) == INVENTORIES
+
+
+def test_gaps_sheet(workbook: dict[str, pd.DataFrame]) -> None:
+    gaps = workbook["Gaps"]
+    assert list(gaps["quantity"]) == INVENTORIES
+    assert gaps["variants"].iloc[1] == "LH 4600; RH 2400"
+    assert [round(d, 1) for d in gaps["inventory_days"]] == [5, 7.6, 1.8, 2.7, 2, 4.5]
+    assert gaps["before_step"].iloc[0] == "Stamping"
+    assert gaps["after_step"].iloc[-1] == "Assembly #2"
+    assert gaps["wait_days"].sum() == pytest.approx(sum(INVENTORIES) / 920)
+
+
+def test_metrics_sheet(workbook: dict[str, pd.DataFrame]) -> None:
+    metrics = workbook["Metrics"].set_index("metric")
+    assert float(metrics.loc["takt_time", "value"]) == pytest.approx(27_600 * 2 / 920)
+    assert float(metrics.loc["process_time", "value"]) == pytest.approx(188)
+    lead_days = float(metrics.loc["lead_time", "value"]) / (2 * 27_600)
+    assert lead_days == pytest.approx(sum(INVENTORIES) / 920 + 188 / 55_200)
+    assert metrics.loc["lead_time", "display"] == "23.6 d"
+    assert metrics.loc["bottleneck_name", "value"] == "Assembly #1"
+    assert metrics.loc["available_time", "display"] == "15.3 h"
+
+
+def test_kaizen_and_map_sheets(workbook: dict[str, pd.DataFrame]) -> None:
+    kaizen = workbook["Kaizen"]
+    m = load_template("stamping_plant")
+    assert list(kaizen["text"]) == [b.text for b in m.bursts]
+    assert list(kaizen["where"]) == ["Stamping", "S. Weld #2", "whole map"]
+    assert set(kaizen["status"]) == {"idea"}
+    facts = workbook["Map"].set_index("field")["value"]
+    assert facts["customer"] == "State Street Assembly"
+    assert float(facts["demand"]) == 18_400
+    assert facts["supplier"] == "Michigan Steel Co."
+    readiness = workbook["Readiness"]
+    assert list(readiness[readiness["severity"] == "missing"]["step"]) == [10]
+
+
+def test_steps_sheet_reads_back_into_a_map(tmp_path: Path) -> None:
+    m = load_template("software_delivery")
+    path = to_excel(m, tmp_path / "software.xlsx")
+    frame = pd.read_excel(path, sheet_name="Steps")
+    again = ValueStreamMap.from_frame(
+        frame, title="again", demand=40, period="month", working_days=20, available_time="8 h"
+    )
+    assert [s.name for s in again.steps] == [s.name for s in m.steps]
+    assert again.metrics().lead_time == pytest.approx(m.metrics().lead_time)
+
+
+def test_empty_map_writes_empty_sheets(tmp_path: Path) -> None:
+    path = to_excel(ValueStreamMap(), tmp_path / "empty.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert tuple(sheets) == SHEETS
+    assert sheets["Gaps"].empty
+    assert sheets["Kaizen"].empty
+
+
+def test_bad_path_names_the_field_and_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        to_excel(ValueStreamMap(), tmp_path / "summary.csv")
+    assert caught.value.field == "path"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_replaces_atomically_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "map.xlsx"
+    target.write_bytes(b"old")
+    to_excel(load_template("order_to_cash"), target)
+    assert target.read_bytes()[:2] == b"PK"  # a zip container: the workbook
+    assert [p.name for p in tmp_path.iterdir()] == ["map.xlsx"]
+
+
+def test_missing_openpyxl_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(ImportError, match=r"vsm_widget\[excel\]"):
+        to_excel(ValueStreamMap(), tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []
