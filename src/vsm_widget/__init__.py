@@ -31,6 +31,7 @@ __all__ = [
     "Gap",
     "InfoFlow",
     "MapState",
+    "MapWidget",
     "Metrics",
     "Process",
     "Shipment",
@@ -39,3 +40,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The widget needs anywidget and ipywidgets; load them only when it is asked for, so
+    # that the domain works in plain Python without Jupyter.
+    if name == "MapWidget":
+        from .widget import MapWidget
+
+        return MapWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

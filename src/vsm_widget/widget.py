@@ -1,0 +1,608 @@
+"""The map canvas as a Jupyter widget: traits and messages between the front end and the map.
+
+:class:`MapWidget` adapts a :class:`~vsm_widget.model.ValueStreamMap` to Jupyter. The map
+stays the single source of truth: the widget sends its document and metrics to the
+canvas as synced traits, and the canvas sends back small edit messages (see
+``docs/sync-protocol.md``), which the widget applies through the map's own API. Every
+edit made in Python, by the canvas or by pandas, reaches the canvas through one path:
+the map's change notices.
+
+>>> from vsm_widget import ValueStreamMap
+>>> m = ValueStreamMap("Brackets", demand=920, available_time="2 x 27600 s")
+>>> w = m.editor(height=600)        # doctest: +SKIP
+>>> w.selection = ["p1"]            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import time
+import types
+import typing
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal, TypedDict, Union
+
+import anywidget
+import traitlets
+
+from . import io
+from .model import Change, ValidationError, ValueStreamMap, parse_field
+
+__all__ = [
+    "MOVE_MERGE_SECONDS",
+    "PROTOCOL_OPS",
+    "EditMessage",
+    "ErrorInfo",
+    "MapWidget",
+    "ResultMessage",
+]
+
+_log = logging.getLogger(__name__)
+
+_STATIC = Path(__file__).parent / "static"
+# Shown when the package was installed without its built front end (a source checkout
+# where `npm run build` has not run yet), so the notebook says what to do instead of
+# failing to import.
+_MISSING_BUNDLE = """
+function render({ el }) {
+  el.className = "vsm-canvas vsm-missing-bundle";
+  el.textContent = "vsm_widget: the front end is not built. Run `npm install && npm run build` "
+    + "in the repository (or reinstall with pip) and restart the kernel.";
+}
+export default { render };
+"""
+
+
+def _bundle(name: str, fallback: str) -> Path | str:
+    path = _STATIC / name
+    return path if path.is_file() else fallback
+
+
+# --------------------------------------------------------------------------- message shapes
+#
+# One TypedDict per front-end message. They document the protocol for type checkers and
+# are also read at run time (see _check_shape) so that the shapes live in one place.
+
+
+class _Edit(TypedDict):
+    kind: Literal["edit"]
+    seq: int
+
+
+class UpdateMessage(_Edit):
+    """Set one field of an element to what the user typed (``None`` clears it)."""
+
+    op: Literal["update"]
+    id: str
+    field: str
+    value: str | float | bool | list[Any] | None
+
+
+class AddProcessMessage(_Edit):
+    """Add a process box at a stream index (``None``: at the end)."""
+
+    op: Literal["add_process"]
+    at: int | None
+    name: str | None
+
+
+class AddInventoryMessage(_Edit):
+    """Add an inventory triangle at a stream index."""
+
+    op: Literal["add_inventory"]
+    at: int | None
+    quantity: float | str | None
+
+
+class AddWaitMessage(_Edit):
+    """Add a gap given as a wait time at a stream index."""
+
+    op: Literal["add_wait"]
+    at: int | None
+    wait_time: str | float | None
+
+
+class AddBurstMessage(_Edit):
+    """Add a kaizen burst on an element (``None``: on the whole map)."""
+
+    op: Literal["add_burst"]
+    target: str | None
+    text: str | None
+
+
+class AddFlowMessage(_Edit):
+    """Add an information flow between two elements."""
+
+    op: Literal["add_flow"]
+    source: str
+    target: str
+    medium: Literal["manual", "electronic"]
+
+
+class RemoveMessage(_Edit):
+    """Remove an element."""
+
+    op: Literal["remove"]
+    id: str
+
+
+class MoveMessage(_Edit):
+    """Place an element on the canvas (layout only: metrics are not recomputed)."""
+
+    op: Literal["move"]
+    id: str
+    x: float
+    y: float
+
+
+class ReorderMessage(_Edit):
+    """Move a step or gap to another stream position."""
+
+    op: Literal["reorder"]
+    id: str
+    index: int
+
+
+class UndoMessage(_Edit):
+    """Undo the last edit."""
+
+    op: Literal["undo"]
+
+
+class RedoMessage(_Edit):
+    """Redo the last undone edit."""
+
+    op: Literal["redo"]
+
+
+class LayoutMessage(_Edit):
+    """Forget every position, so the canvas lays the map out automatically."""
+
+    op: Literal["layout"]
+
+
+#: Any edit message the front end may send.
+EditMessage = (
+    UpdateMessage
+    | AddProcessMessage
+    | AddInventoryMessage
+    | AddWaitMessage
+    | AddBurstMessage
+    | AddFlowMessage
+    | RemoveMessage
+    | MoveMessage
+    | ReorderMessage
+    | UndoMessage
+    | RedoMessage
+    | LayoutMessage
+)
+
+
+class ErrorInfo(TypedDict):
+    """Why an edit was refused: the element, the field and the reason to show next to it."""
+
+    target: str | None
+    field: str
+    reason: str
+    message: str
+
+
+class ResultMessage(TypedDict, total=False):
+    """Python's answer to every edit message: ``ok``, or the error."""
+
+    kind: Literal["result"]
+    seq: int | None
+    ok: bool
+    error: ErrorInfo
+
+
+_MESSAGES: dict[str, type] = {
+    "update": UpdateMessage,
+    "add_process": AddProcessMessage,
+    "add_inventory": AddInventoryMessage,
+    "add_wait": AddWaitMessage,
+    "add_burst": AddBurstMessage,
+    "add_flow": AddFlowMessage,
+    "remove": RemoveMessage,
+    "move": MoveMessage,
+    "reorder": ReorderMessage,
+    "undo": UndoMessage,
+    "redo": RedoMessage,
+    "layout": LayoutMessage,
+}
+#: The edit operations of the sync protocol.
+PROTOCOL_OPS = tuple(_MESSAGES)
+
+# Fields whose key may be left out of a message (treated as null): every field whose type
+# admits None. Everything else must be present.
+_SHAPES: dict[str, dict[str, Any]] = {op: typing.get_type_hints(cls) for op, cls in _MESSAGES.items()}
+
+
+class _MessageError(Exception):
+    """A message that does not follow the protocol (not a refused edit)."""
+
+    def __init__(self, field: str, reason: str, target: str | None = None):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+        self.target = target
+
+
+def _type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return " or ".join(repr(a) for a in typing.get_args(hint))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint))
+    if hint is type(None):
+        return "null"
+    if hint is float:
+        return "a number"
+    if hint is int:
+        return "a whole number"
+    if hint is str:
+        return "text"
+    if hint is bool:
+        return "true or false"
+    if origin is list or hint is list:
+        return "a list"
+    return "any value"
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin is Literal:
+        return value in typing.get_args(hint) and not isinstance(value, bool)
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, a) for a in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        # JSON has one number type; reject NaN and infinities, which JSON cannot carry.
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list or hint is list:
+        return isinstance(value, list)
+    return False
+
+
+def _check_shape(content: Any) -> dict[str, Any]:
+    """The message as a dict if it follows the protocol; raises :class:`_MessageError`."""
+    if not isinstance(content, Mapping):
+        raise _MessageError("message", f"an edit message is a JSON object, not {type(content).__name__}")
+    op = content.get("op")
+    if op not in _SHAPES:
+        close = difflib.get_close_matches(str(op), PROTOCOL_OPS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise _MessageError("op", f"unknown op {op!r}; {hint}known: {', '.join(PROTOCOL_OPS)}")
+    shape = _SHAPES[op]
+    unknown = sorted(set(content) - set(shape))
+    if unknown:
+        raise _MessageError(unknown[0], f"{op!r} messages have no field {unknown[0]!r}")
+    message = dict(content)
+    for name, hint in shape.items():
+        if name not in message:
+            if _matches(None, hint):
+                message[name] = None
+                continue
+            raise _MessageError(name, f"{op!r} messages need {name!r} ({_type_name(hint)})")
+        if not _matches(message[name], hint):
+            raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {message[name]!r}")
+    return message
+
+
+# --------------------------------------------------------------------------- the widget
+
+_HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
+#: Moves of one element closer together than this (seconds) are one drag: one undo step.
+MOVE_MERGE_SECONDS = 1.0
+
+
+class MapWidget(anywidget.AnyWidget):
+    """The editable canvas of a value stream map.
+
+    Make one with ``MapWidget(m)`` or, better, ``m.editor()`` (one editor per map);
+    ``MapWidget()`` starts an empty map. The widget shows the map's document and
+    metrics; edits on the canvas go through the map (validated, undoable), and edits
+    made in Python show on the canvas at once.
+
+    Keyword arguments: ``height`` (canvas height in pixels) and ``selection`` (ids to
+    select), plus the usual ``layout`` of ipywidgets.
+    """
+
+    _esm = _bundle("widget.js", _MISSING_BUNDLE)
+    _css = _bundle("widget.css", "")
+
+    #: The map as a versioned JSON document (:func:`vsm_widget.io.to_document`). Owned by
+    #: Python; synced so that "Save widget state" keeps the map in the notebook.
+    document = traitlets.Dict().tag(sync=True)
+    #: Every metric of the map (:meth:`vsm_widget.metrics.Metrics.to_dict`). Owned by Python.
+    metrics = traitlets.Dict().tag(sync=True)
+    #: Ids of the selected elements; the canvas and Python may both set it. Unknown ids
+    #: are dropped. Not echoed back to the front end that set it (it changes on every
+    #: click, and the front end already shows what it sent).
+    selection = traitlets.List(traitlets.Unicode()).tag(sync=True, echo_update=False)
+    #: The last refused edit as ``{seq, target, field, reason, message}``; ``{}`` after a
+    #: successful one. Owned by Python.
+    error = traitlets.Dict().tag(sync=True)
+    #: ``{"can_undo": bool, "can_redo": bool}``. Owned by Python.
+    history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
+    #: Height of the canvas in pixels.
+    height = traitlets.Int(560, min=120, max=10_000).tag(sync=True)
+
+    #: Keyword arguments the constructor and :meth:`configure` accept.
+    OPTIONS = ("height", "selection", "layout")
+    # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
+    _DERIVED = ("document", "metrics", "error", "history")
+    _unobserve: Callable[[], None] | None = None
+    # (id, state after the move, when): the last move applied, to merge the steps of a drag.
+    _last_move: tuple[str, Any, float] | None = None
+
+    def __init__(self, map: ValueStreamMap | Mapping[str, Any] | None = None, **options: Any) -> None:
+        _check_options(options, self.OPTIONS, self._DERIVED, "MapWidget()")
+        if map is None:
+            map = ValueStreamMap()
+        elif isinstance(map, Mapping):
+            map = ValueStreamMap.from_dict(map)
+        elif not isinstance(map, ValueStreamMap):
+            raise TypeError(
+                f"MapWidget() takes a ValueStreamMap (or a map document), not {type(map).__name__}; "
+                "try ValueStreamMap('My stream') or m.editor()"
+            )
+        self._map = map
+        selection = options.pop("selection", None)
+        super().__init__(
+            document=io.to_document(map.state),
+            metrics=map.metrics().to_dict(),
+            history=self._history(),
+            **options,
+        )
+        if selection is not None:
+            self.selection = list(selection)
+        self._unobserve = map.observe(self._on_map_change)
+        self.on_msg(self._on_custom_msg)
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def map(self) -> ValueStreamMap:
+        """The map this canvas edits (the same object: edit it in Python and the canvas follows)."""
+        return self._map
+
+    def configure(self, **options: Any) -> MapWidget:
+        """Set ``height``, ``selection`` or ``layout`` and return the widget (for chaining)."""
+        _check_options(options, self.OPTIONS, self._DERIVED, "configure()")
+        with self.hold_sync():
+            for name, value in options.items():
+                setattr(self, name, value)
+        return self
+
+    def select(self, *targets: str) -> MapWidget:
+        """Select elements by id or step name (none: clear the selection); returns the widget."""
+        ids = []
+        for target in targets:
+            element = self._map.get(target) if target in self._map else None
+            ids.append(getattr(element, "id", target))
+        self.selection = ids
+        return self
+
+    def refresh(self) -> None:
+        """Send the map's document, metrics and history to the canvas again (normally automatic)."""
+        with self.hold_sync():
+            self.document = io.to_document(self._map.state)
+            self.metrics = self._map.metrics().to_dict()
+            self.history = self._history()
+        # Also when nothing changed: a front end that lost its state gets it back.
+        self.send_state(["document", "metrics", "history", "error", "selection"])
+
+    def handle_edit(self, content: Any) -> ResultMessage:
+        """Apply one edit message of the sync protocol and return the result message.
+
+        The canvas calls this through the widget's message channel; it is public so that
+        the protocol can be driven from Python (tests, scripts). A refused or malformed
+        edit never raises: it sets :attr:`error` and returns ``ok: false``.
+        """
+        seq = content.get("seq") if isinstance(content, Mapping) else None
+        if not (isinstance(seq, int) and not isinstance(seq, bool)):
+            seq = None
+        try:
+            with self.hold_sync():
+                message = _check_shape(content)
+                self._apply(message)
+                self.error = {}
+        except ValidationError as error:
+            return self._refuse(seq, error.target, error.field, error.reason, str(error))
+        except _MessageError as error:
+            where = f"{error.target}: " if error.target else ""
+            return self._refuse(
+                seq, error.target, error.field, error.reason, f"{where}{error.field}: {error.reason}"
+            )
+        except Exception as error:
+            _log.exception("vsm_widget: edit %r failed", content)
+            reason = f"internal error ({type(error).__name__}: {error})"
+            return self._refuse(seq, None, "edit", reason, reason)
+        return {"kind": "result", "seq": seq, "ok": True}
+
+    def close(self) -> None:
+        """Stop following the map and close the widget's connection to the front end."""
+        if self._unobserve is not None:
+            self._unobserve()
+            self._unobserve = None
+        super().close()
+
+    # ----------------------------------------------------------------- traits
+
+    @traitlets.validate("selection")
+    def _valid_selection(self, proposal: traitlets.Bunch) -> list[str]:
+        # Unknown ids (a removed step, a typo) are dropped rather than refused, so a
+        # selection never blocks an edit that removes what it holds.
+        known = self._known_ids()
+        return list(dict.fromkeys(i for i in proposal["value"] if i in known))
+
+    def _known_ids(self) -> set[str]:
+        m = getattr(self, "_map", None)  # None while traitlets sets defaults in __init__
+        return set() if m is None else m.state.ids() - {"map"}
+
+    def _history(self) -> dict[str, bool]:
+        return {"can_undo": self._map.can_undo, "can_redo": self._map.can_redo}
+
+    def _on_map_change(self, change: Change) -> None:
+        """Push the new state; a layout-only change keeps the metrics as they are."""
+        with self.hold_sync():
+            self.document = io.to_document(self._map.state)
+            if not change.layout_only:
+                self.metrics = self._map.metrics().to_dict()
+            self.history = self._history()
+            known = self._known_ids()
+            if any(i not in known for i in self.selection):
+                self.selection = [i for i in self.selection if i in known]
+
+    # ----------------------------------------------------------------- messages
+
+    def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, Mapping) and content.get("kind") != "edit":
+            kind = content.get("kind")
+            result = self._refuse(
+                None,
+                None,
+                "kind",
+                f"unknown message kind {kind!r}; expected 'edit'",
+                f"kind: unknown {kind!r}",
+            )
+        else:
+            result = self.handle_edit(content)
+        self.send(result)
+
+    def _refuse(
+        self, seq: int | None, target: str | None, field: str, reason: str, message: str
+    ) -> ResultMessage:
+        info: ErrorInfo = {"target": target, "field": field, "reason": reason, "message": message}
+        self.error = {"seq": seq, **info}
+        return {"kind": "result", "seq": seq, "ok": False, "error": info}
+
+    def _apply(self, message: dict[str, Any]) -> None:
+        m = self._map
+        op = message["op"]
+        if op == "update":
+            target, field = message["id"], message["field"]
+            if self._unchanged(target, field, message["value"]):
+                return
+            try:
+                m.update(target, **{field: message["value"]})
+            except KeyError as error:
+                raise ValidationError("id", target, str(error.args[0]), target) from None
+        elif op == "add_process":
+            m.add_process(message["name"] or self._free_name(), at=message["at"])
+        elif op == "add_inventory":
+            m.add_gap(quantity=message["quantity"], at=message["at"])
+        elif op == "add_wait":
+            m.add_gap(wait_time=message["wait_time"], at=message["at"])
+        elif op == "add_burst":
+            m.add_burst(message["text"] or "Improvement idea", target=message["target"])
+        elif op == "add_flow":
+            m.add_flow(message["source"], message["target"], medium=message["medium"])
+        elif op in ("remove", "move", "reorder"):
+            target = message["id"]
+            if target not in m:
+                raise ValidationError("id", target, f"no element {target!r} on this map", target)
+            if op == "remove":
+                m.remove(target)
+            elif op == "move":
+                self._move(target, message["x"], message["y"])
+            else:
+                m.reorder(target, message["index"])
+        elif op == "undo":
+            m.undo()
+        elif op == "redo":
+            m.redo()
+        else:
+            self._forget_layout()
+
+    def _unchanged(self, target: str, field: str, value: Any) -> bool:
+        """Whether setting ``field`` to ``value`` would change nothing.
+
+        Such an edit (an input that commits on Enter and again on blur) is answered ``ok``
+        without touching the map, so it adds no undo step that would make Undo look dead.
+        Anything doubtful goes to the map, which validates it and names the error.
+        """
+        m = self._map
+        if target not in m:
+            return False
+        element = m.state if target == "map" else m.get(target)
+        kind = "map" if target == "map" else getattr(element, "kind", None)
+        if kind is None or not hasattr(element, field):
+            return False
+        try:
+            new = parse_field(kind, field, value, m.state)
+        except (ValidationError, KeyError):
+            return False
+        return bool(new == getattr(element, field))
+
+    def _move(self, target: str, x: float, y: float) -> None:
+        """Move an element; the canvas sends a drag as several moves, kept as one undo step."""
+        m = self._map
+        now = time.monotonic()
+        last = self._last_move
+        merge = (
+            last is not None
+            and last[0] == target
+            and last[1] is m.state  # nothing else happened since
+            and now - last[2] < MOVE_MERGE_SECONDS
+            and m.can_undo
+        )
+        if merge:
+            m.undo()
+        try:
+            m.move(target, x, y)
+        except Exception:
+            if merge:
+                m.redo()
+            raise
+        self._last_move = (target, m.state, now)
+
+    def _free_name(self) -> str:
+        names = {s.name for s in self._map.steps}
+        n = len(names) + 1
+        while f"Process {n}" in names:
+            n += 1
+        return f"Process {n}"
+
+    def _forget_layout(self) -> None:
+        m = self._map
+        state = m.state
+        placed = [
+            element.id
+            for element in (state.customer, state.supplier, state.control, *state.stream, *state.bursts)
+            if element is not None and (element.x is not None or element.y is not None)
+        ]
+        if not placed:
+            return
+        with m.batch("layout"):
+            for target in placed:
+                m.update(target, x=None, y=None)
+
+
+def _check_options(
+    options: Mapping[str, Any], allowed: tuple[str, ...], derived: tuple[str, ...], where: str
+) -> None:
+    """Refuse misspelt or read-only keyword arguments with a hint, as a TypeError."""
+    for name in options:
+        if name in allowed:
+            continue
+        if name in derived:
+            raise TypeError(f"{where} got {name!r}, which follows the map; edit the map instead")
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"{where} got an unexpected keyword argument {name!r}{hint} (allowed: {', '.join(allowed)})"
+        )

@@ -1,0 +1,457 @@
+"""The map widget's side of the sync protocol, driven without a browser.
+
+Messages are the ones the canvas sends (docs/sync-protocol.md); the map and the synced
+traits are then checked. Expected figures come from *Learning to See* (Rother and
+Shook): 920 parts a day, 2 shifts of 27,600 s, so takt = 60 s and one day of demand
+waiting is 55,200 s of lead time, i.e. one waiting part adds 60 s.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from vsm_widget import ValueStreamMap
+from vsm_widget.widget import PROTOCOL_OPS, MapWidget
+
+TAKT = 27_600 * 2 / 920  # 60 s: also the lead time one waiting part adds
+CYCLE_TIMES = {"Stamping": 1, "S. Weld #1": 39, "S. Weld #2": 46, "Assembly #1": 62, "Assembly #2": 40}
+# Coils (5 days of demand at 920 a day), then the L + R counts in front of each later step.
+INVENTORIES = [4600, 4600 + 2400, 1100 + 600, 1600 + 850, 1200 + 640, 2700 + 1440]
+LEAD_TIME = sum(INVENTORIES) * TAKT + sum(CYCLE_TIMES.values())
+
+
+def stamping_plant() -> ValueStreamMap:
+    m = ValueStreamMap(
+        "Steering brackets", demand=18_400, period="month", working_days=20, available_time="2 x 27600 s"
+    )
+    m.add_inventory(INVENTORIES[0], id="g0")
+    for i, (name, ct) in enumerate(CYCLE_TIMES.items(), start=1):
+        m.add_process(name, cycle_time=f"{ct} s", id=f"p{i}")
+        m.add_inventory(INVENTORIES[i], id=f"g{i}")
+    m.clear_history()
+    return m
+
+
+def edit(seq: int, op: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": "edit", "seq": seq, "op": op, **fields}
+
+
+@pytest.fixture
+def plant() -> ValueStreamMap:
+    return stamping_plant()
+
+
+@pytest.fixture
+def widget(plant: ValueStreamMap) -> MapWidget:
+    return MapWidget(plant)
+
+
+def count_changes(w: MapWidget, name: str) -> list[Any]:
+    seen: list[Any] = []
+    w.observe(lambda change: seen.append(change["new"]), names=name)
+    return seen
+
+
+# --------------------------------------------------------------------------- construction
+
+
+def test_traits_start_from_the_map(widget: MapWidget, plant: ValueStreamMap) -> None:
+    doc = widget.document
+    assert doc["schema"] == 1
+    assert [i["type"] for i in doc["stream"]] == ["gap", *["process", "gap"] * 5]
+    assert [i["name"] for i in doc["stream"] if i["type"] == "process"] == list(CYCLE_TIMES)
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME)
+    assert math.isclose(widget.metrics["takt_time"], 60.0)
+    assert widget.history == {"can_undo": False, "can_redo": False}
+    assert widget.error == {}
+    assert widget.selection == []
+    assert widget.height == 560
+    assert widget.map is plant
+
+
+def test_empty_widget_and_widget_from_a_document(plant: ValueStreamMap) -> None:
+    empty = MapWidget()
+    assert empty.document["stream"] == []
+    assert len(empty.map) == 0
+    copy = MapWidget(plant.to_dict())
+    assert copy.map == plant
+    assert copy.map is not plant
+
+
+def test_a_wrong_first_argument_says_what_to_pass() -> None:
+    with pytest.raises(TypeError, match="takes a ValueStreamMap"):
+        MapWidget(["not", "a", "map"])  # type: ignore[arg-type]
+
+
+def test_misspelt_keyword_gets_a_close_match_hint(plant: ValueStreamMap) -> None:
+    with pytest.raises(TypeError, match=r"'hieght'; did you mean 'height'\?"):
+        MapWidget(plant, hieght=600)
+    with pytest.raises(TypeError, match="follows the map"):
+        MapWidget(plant, document={})
+    with pytest.raises(TypeError, match=r"'selektion'; did you mean 'selection'\?"):
+        plant.editor().configure(selektion=["p1"])
+
+
+def test_editor_is_one_widget_per_map_and_takes_options(plant: ValueStreamMap) -> None:
+    w = plant.editor(height=600)
+    assert w.height == 600
+    assert plant.editor() is w
+    assert plant.editor(height=400) is w
+    assert w.height == 400
+    w.close()
+    assert plant.editor() is not w
+
+
+def test_map_displays_as_its_editor(plant: ValueStreamMap) -> None:
+    data, _ = plant._repr_mimebundle_()
+    view = data["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == plant.editor().model_id
+    assert data["text/plain"] == "<ValueStreamMap 'Steering brackets': 5 steps, 6 gaps>"
+
+
+def test_saved_widget_state_holds_the_whole_map(widget: MapWidget, plant: ValueStreamMap) -> None:
+    state = widget.get_state()
+    assert ValueStreamMap.from_dict(state["document"]) == plant
+    assert math.isclose(state["metrics"]["lead_time"], LEAD_TIME)
+
+
+def test_importing_the_package_does_not_import_widgets() -> None:
+    code = (
+        "import sys, vsm_widget\n"
+        "assert 'anywidget' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+        "assert vsm_widget.MapWidget.__name__ == 'MapWidget'\n"
+        "assert 'anywidget' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- edits from the canvas
+
+
+def test_cycle_time_edit_changes_lead_time_by_the_formula(widget: MapWidget, plant: ValueStreamMap) -> None:
+    result = widget.handle_edit(edit(1, "update", id="p4", field="cycle_time", value="50 s"))
+    assert result == {"kind": "result", "seq": 1, "ok": True}
+    assert plant.get("p4").cycle_time == 50
+    # Only the lower rung of Assembly #1 changed: 62 s -> 50 s.
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME - 12)
+    assert math.isclose(widget.metrics["process_time"], 188 - 12)
+    step = next(s for s in widget.document["stream"] if s["id"] == "p4")
+    assert step["cycle_time"] == 50
+    assert widget.history == {"can_undo": True, "can_redo": False}
+
+
+def test_units_are_parsed_by_python(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "update", id="p1", field="changeover", value="1 h"))
+    widget.handle_edit(edit(2, "update", id="p1", field="uptime", value="85%"))
+    assert plant.get("p1").changeover == 3600
+    assert plant.get("p1").uptime == pytest.approx(0.85)
+    widget.handle_edit(edit(3, "update", id="p1", field="uptime", value=None))
+    assert plant.get("p1").uptime is None
+
+
+def test_inventory_edit_moves_lead_time_by_takt_per_part(widget: MapWidget) -> None:
+    widget.handle_edit(edit(1, "update", id="g2", field="quantity", value=str(INVENTORIES[2] + 100)))
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 100 * TAKT)
+
+
+def test_invalid_value_sets_error_and_changes_nothing(widget: MapWidget, plant: ValueStreamMap) -> None:
+    before = plant.state
+    metrics = widget.metrics
+    result = widget.handle_edit(edit(7, "update", id="p4", field="cycle_time", value="fast"))
+    assert result["ok"] is False
+    assert result["seq"] == 7
+    assert result["error"]["target"] == "p4"
+    assert result["error"]["field"] == "cycle_time"
+    assert "fast" in result["error"]["reason"]
+    assert widget.error == {"seq": 7, **result["error"]}
+    assert plant.state is before
+    assert widget.metrics == metrics
+    assert widget.history == {"can_undo": False, "can_redo": False}
+    # The next good edit clears the error.
+    assert widget.handle_edit(edit(8, "update", id="p4", field="cycle_time", value="61 s"))["ok"]
+    assert widget.error == {}
+
+
+def test_out_of_range_and_unknown_fields_are_refused(widget: MapWidget, plant: ValueStreamMap) -> None:
+    before = plant.state
+    result = widget.handle_edit(edit(1, "update", id="p1", field="uptime", value="150%"))
+    assert result["error"]["field"] == "uptime"
+    result = widget.handle_edit(edit(2, "update", id="p1", field="cycle_tme", value="5 s"))
+    assert "cycle_time" in result["error"]["reason"]
+    result = widget.handle_edit(edit(3, "update", id="nope", field="cycle_time", value="5 s"))
+    assert result["error"]["field"] == "id"
+    assert result["error"]["target"] == "nope"
+    assert plant.state is before
+
+
+def test_undo_and_redo_messages(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "update", id="p2", field="cycle_time", value="30 s"))
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME - 9)
+    assert widget.handle_edit(edit(2, "undo"))["ok"]
+    assert plant.get("p2").cycle_time == 39
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME)
+    assert widget.history == {"can_undo": False, "can_redo": True}
+    assert widget.handle_edit(edit(3, "redo"))["ok"]
+    assert plant.get("p2").cycle_time == 30
+    assert widget.history == {"can_undo": True, "can_redo": False}
+    # Undo with nothing to undo is harmless.
+    widget.handle_edit(edit(4, "undo"))
+    assert widget.handle_edit(edit(5, "undo"))["ok"]
+    assert plant.get("p2").cycle_time == 39
+
+
+def test_move_is_layout_only(widget: MapWidget, plant: ValueStreamMap) -> None:
+    metrics_sent = count_changes(widget, "metrics")
+    documents_sent = count_changes(widget, "document")
+    assert widget.handle_edit(edit(1, "move", id="p3", x=420.5, y=-30))["ok"]
+    assert (plant.get("p3").x, plant.get("p3").y) == (420.5, -30)
+    step = next(s for s in widget.document["stream"] if s["id"] == "p3")
+    assert (step["x"], step["y"]) == (420.5, -30)
+    assert len(documents_sent) == 1
+    assert metrics_sent == []
+    # Undoing a move is layout-only too.
+    widget.handle_edit(edit(2, "undo"))
+    assert plant.get("p3").x is None
+    assert metrics_sent == []
+
+
+def test_layout_forgets_every_position_in_one_undo_step(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "move", id="p1", x=10, y=20))
+    widget.handle_edit(edit(2, "move", id="customer", x=900, y=0))
+    metrics_sent = count_changes(widget, "metrics")
+    assert widget.handle_edit(edit(3, "layout"))["ok"]
+    assert plant.get("p1").x is None
+    assert plant.customer.x is None
+    assert metrics_sent == []
+    widget.handle_edit(edit(4, "undo"))
+    assert (plant.get("p1").x, plant.customer.x) == (10, 900)
+
+
+def test_add_remove_and_reorder(widget: MapWidget, plant: ValueStreamMap) -> None:
+    assert widget.handle_edit(edit(1, "add_process", at=None, name=None))["ok"]
+    assert plant.steps[-1].name == "Process 6"
+    assert widget.metrics["step_count"] == 6
+    new = plant.steps[-1].id
+    assert widget.handle_edit(edit(2, "reorder", id=new, index=1))["ok"]
+    assert [i.id for i in plant.stream[:3]] == ["g0", new, "p1"]
+    # A reorder that would leave two gaps side by side is refused with the reason.
+    result = widget.handle_edit(edit(3, "reorder", id="p2", index=0))
+    assert (result["ok"], result["error"]["field"]) == (False, "stream")
+    assert widget.handle_edit(edit(4, "remove", id=new))["ok"]
+    assert new not in plant
+    assert widget.metrics["step_count"] == 5
+    assert widget.handle_edit(edit(5, "add_process", at=None, name="Ship"))["ok"]
+    assert widget.handle_edit(edit(6, "add_wait", at=None, wait_time="2 h"))["ok"]
+    assert plant.stream[-1].wait_time == 7200
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 7200)
+    result = widget.handle_edit(edit(7, "add_inventory", at=0, quantity=10))
+    assert (result["ok"], result["error"]["field"]) == (False, "stream")
+    assert widget.handle_edit(edit(8, "add_burst", target="p4", text=None))["ok"]
+    assert plant.bursts[-1].target == "p4"
+    assert widget.handle_edit(edit(9, "add_flow", source="customer", target="p5", medium="electronic"))["ok"]
+    assert plant.flows[-1].medium == "electronic"
+
+
+def test_inventory_added_between_steps_counts_in_lead_time(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "add_process", at=None, name="Pack"))
+    assert widget.handle_edit(edit(2, "add_inventory", at=None, quantity=92))["ok"]
+    assert plant.stream[-1].quantity == 92
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 92 * TAKT)
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        (["op", "undo"], "message"),
+        ({"kind": "edit", "seq": 1, "op": "explode"}, "op"),
+        ({"kind": "edit", "seq": 1, "op": "updte", "id": "p1"}, "op"),
+        ({"kind": "edit", "seq": 1, "op": "update", "id": "p1", "value": "3 s"}, "field"),
+        ({"kind": "edit", "seq": 1, "op": "update", "id": 5, "field": "cycle_time", "value": "3 s"}, "id"),
+        ({"kind": "edit", "seq": 1, "op": "move", "id": "p1", "x": "left", "y": 0}, "x"),
+        ({"kind": "edit", "seq": 1, "op": "move", "id": "p1", "x": math.nan, "y": 0}, "x"),
+        ({"kind": "edit", "seq": 1, "op": "reorder", "id": "p1", "index": True}, "index"),
+        ({"kind": "edit", "seq": 1, "op": "reorder", "id": "p1", "index": 1.5}, "index"),
+        ({"kind": "edit", "seq": 1, "op": "undo", "extra": 1}, "extra"),
+        ({"kind": "edit", "op": "undo"}, "seq"),
+        (
+            {"kind": "edit", "seq": 1, "op": "add_flow", "source": "p1", "target": "p2", "medium": "pigeon"},
+            "medium",
+        ),
+    ],
+)
+def test_malformed_messages_are_refused_not_raised(
+    widget: MapWidget, plant: ValueStreamMap, message: Any, field: str
+) -> None:
+    before = plant.state
+    result = widget.handle_edit(message)
+    assert result["ok"] is False
+    assert result["error"]["field"] == field
+    assert widget.error["field"] == field
+    assert plant.state is before
+
+
+def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
+    messages = {
+        "update": {"id": "map", "field": "title", "value": "Brackets"},
+        "add_process": {"at": 1, "name": "Inspect"},
+        "add_inventory": {"at": None, "quantity": 5},
+        "add_wait": {"at": 2, "wait_time": None},
+        "add_burst": {"target": None, "text": "Pull from stamping"},
+        "add_flow": {"source": "control", "target": "p1", "medium": "manual"},
+        "remove": {"id": "g5"},
+        "move": {"id": "p1", "x": 0, "y": 0},
+        "reorder": {"id": "p5", "index": 0},
+        "undo": {},
+        "redo": {},
+        "layout": {},
+    }
+    assert set(messages) == set(PROTOCOL_OPS)
+    widget.map.set_control("MRP")
+    results = {
+        op: widget.handle_edit(edit(i, op, **fields)) for i, (op, fields) in enumerate(messages.items())
+    }
+    refused = {op: r["error"] for op, r in results.items() if not r["ok"]}
+    # Adding an inventory at the end, right after the last gap, is the one refused edit.
+    assert list(refused) == ["add_inventory"]
+    assert widget.map.title == "Brackets"
+
+
+def test_comm_messages_get_a_result_reply(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[Any] = []
+    monkeypatch.setattr(widget, "send", sent.append)
+    widget._on_custom_msg(widget, edit(11, "update", id="p1", field="cycle_time", value="2 s"), [])
+    widget._on_custom_msg(widget, {"kind": "hello"}, [])
+    assert sent[0] == {"kind": "result", "seq": 11, "ok": True}
+    assert sent[1]["ok"] is False
+    assert sent[1]["error"]["field"] == "kind"
+
+
+# --------------------------------------------------------------------------- edits from Python
+
+
+def test_python_edits_reach_the_traits(widget: MapWidget, plant: ValueStreamMap) -> None:
+    plant.update("Stamping", cycle_time="2 s")
+    step = next(s for s in widget.document["stream"] if s["id"] == "p1")
+    assert step["cycle_time"] == 2
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 1)
+    assert widget.history == {"can_undo": True, "can_redo": False}
+    with plant.batch():
+        plant.add_process("Pack", cycle_time="5 s")
+        plant.update("customer", demand=9_200)
+    # 920 -> 460 a day doubles takt (120 s), so every waiting part now adds 120 s.
+    assert math.isclose(widget.metrics["takt_time"], 120)
+    assert math.isclose(widget.metrics["lead_time"], sum(INVENTORIES) * 120 + 188 + 1 + 5)
+
+
+def test_whole_state_replacement_reaches_the_traits(widget: MapWidget, plant: ValueStreamMap) -> None:
+    other = ValueStreamMap("Other", demand=100, available_time="1 x 8 h")
+    other.add_process("Only", cycle_time="30 s")
+    plant.replace_state(other.state)
+    assert [s["name"] for s in widget.document["stream"]] == ["Only"]
+    assert widget.metrics["lead_time"] == 30
+
+
+def test_python_move_does_not_resend_metrics(widget: MapWidget, plant: ValueStreamMap) -> None:
+    metrics_sent = count_changes(widget, "metrics")
+    plant.move("Assembly #2", 100, 200)
+    assert next(s for s in widget.document["stream"] if s["id"] == "p5")["x"] == 100
+    assert metrics_sent == []
+
+
+def test_one_sync_message_per_edit(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    states: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: states.append(msg))
+    widget.handle_edit(edit(1, "update", id="p1", field="cycle_time", value="3 s"))
+    updates = [m for m in states if m.get("method") == "update"]
+    assert len(updates) == 1
+    assert {"document", "metrics", "history"} <= set(updates[0]["state"])
+    # A refused edit followed by a good one: the cleared error goes with the new state.
+    widget.handle_edit(edit(2, "update", id="p1", field="cycle_time", value="soon"))
+    states.clear()
+    widget.handle_edit(edit(3, "update", id="p1", field="cycle_time", value="4 s"))
+    updates = [m for m in states if m.get("method") == "update"]
+    assert len(updates) == 1
+    assert updates[0]["state"]["error"] == {}
+
+
+def test_closed_widget_stops_following_the_map(plant: ValueStreamMap) -> None:
+    w = MapWidget(plant)
+    w.close()
+    plant.update("Stamping", cycle_time="3 s")
+    assert next(s for s in w.document["stream"] if s["id"] == "p1")["cycle_time"] == 1
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def test_selection_from_python_drops_unknown_ids(widget: MapWidget) -> None:
+    widget.selection = ["p2", "ghost", "p2", "g3"]
+    assert widget.selection == ["p2", "g3"]
+    assert widget.select("Assembly #1", "customer").selection == ["p4", "customer"]
+    assert widget.select().selection == []
+
+
+def test_selection_follows_removals_and_undo(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.selection = ["p5", "p1"]
+    widget.handle_edit(edit(1, "remove", id="p5"))
+    assert widget.selection == ["p1"]
+    plant.remove("p1")
+    assert widget.selection == []
+
+
+def test_selection_set_by_the_front_end_is_cleaned(widget: MapWidget) -> None:
+    # What ipywidgets does with a state update from the canvas.
+    widget.set_state({"selection": ["p3", "deleted-meanwhile"]})
+    assert widget.selection == ["p3"]
+
+
+def test_the_moves_of_one_drag_are_one_undo_step(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "update", id="p1", field="cycle_time", value="2 s"))
+    # During a drag the canvas sends a move every 150 ms, then one at the drop.
+    for seq, x in enumerate((100, 140, 180), start=2):
+        assert widget.handle_edit(edit(seq, "move", id="p2", x=x, y=10))["ok"]
+    assert plant.get("p2").x == 180
+    widget.handle_edit(edit(5, "undo"))
+    assert plant.get("p2").x is None
+    assert plant.get("p1").cycle_time == 2
+    widget.handle_edit(edit(6, "redo"))
+    assert plant.get("p2").x == 180
+
+
+def test_moves_of_different_elements_stay_separate(widget: MapWidget, plant: ValueStreamMap) -> None:
+    widget.handle_edit(edit(1, "move", id="p2", x=100, y=10))
+    widget.handle_edit(edit(2, "move", id="p3", x=300, y=10))
+    widget.handle_edit(edit(3, "move", id="p2", x=150, y=10))
+    widget.handle_edit(edit(4, "undo"))
+    assert (plant.get("p2").x, plant.get("p3").x) == (100, 300)
+    # A refused move in the middle of a drag keeps the drag's last good position.
+    result = widget.handle_edit(edit(5, "move", id="p3", x=5e6, y=10))
+    assert result["error"]["field"] == "x"
+    assert plant.get("p3").x == 300
+
+
+def test_an_edit_that_changes_nothing_adds_no_undo_step(widget: MapWidget, plant: ValueStreamMap) -> None:
+    assert widget.handle_edit(edit(1, "update", id="p2", field="cycle_time", value="30 s"))["ok"]
+    # An input that commits on Enter and again when it loses focus sends the edit twice.
+    documents_sent = count_changes(widget, "document")
+    assert widget.handle_edit(edit(2, "update", id="p2", field="cycle_time", value="30 s"))["ok"]
+    assert widget.handle_edit(edit(3, "update", id="p2", field="cycle_time", value="0.5 min"))["ok"]
+    assert documents_sent == []
+    widget.handle_edit(edit(4, "undo"))
+    assert plant.get("p2").cycle_time == 39
+    assert widget.history == {"can_undo": False, "can_redo": True}
+
+
+def test_refresh_resends_the_state(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
+    widget.refresh()
+    state = sent[-1]["state"]
+    assert state["document"]["title"] == "Steering brackets"
+    assert math.isclose(state["metrics"]["lead_time"], LEAD_TIME)
