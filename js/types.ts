@@ -1,0 +1,201 @@
+/** The synced document and metrics, as sent by Python (see the sync protocol). */
+
+export type ValueClass = "value-adding" | "necessary" | "waste";
+export type FlowKind = "push" | "pull" | "fifo";
+
+export interface Customer {
+  name: string;
+  demand: number | null;
+  period: string;
+  working_days: number | null;
+  shifts: number;
+  shift_length: number | null;
+  breaks: number;
+  x: number | null;
+  y: number | null;
+}
+
+export interface Supplier {
+  name: string;
+  supplies: string;
+  frequency: string;
+  x: number | null;
+  y: number | null;
+}
+
+export interface Control {
+  name: string;
+  notes: string;
+  x: number | null;
+  y: number | null;
+}
+
+export interface ProcessItem {
+  type: "process";
+  id: string;
+  name: string;
+  cycle_time: number | null;
+  process_time: number | null;
+  lead_time: number | null;
+  changeover: number | null;
+  uptime: number | null;
+  operators: number | null;
+  shifts: number | null;
+  batch_size: number | null;
+  parallel: number;
+  complete_accurate: number | null;
+  value_class: ValueClass | null;
+  waste: string[];
+  notes: string;
+  x: number | null;
+  y: number | null;
+}
+
+export interface GapItem {
+  type: "gap";
+  id: string;
+  quantity: number | null;
+  variants: [string, number][];
+  wait_time: number | null;
+  flow: FlowKind;
+  fifo_max: number | null;
+  waste: string[];
+  notes: string;
+  x: number | null;
+  y: number | null;
+}
+
+export type StreamItem = ProcessItem | GapItem;
+
+export interface Shipment {
+  id: string;
+  direction: "in" | "out";
+  frequency: string;
+  mode: string;
+  notes: string;
+}
+
+export interface InfoFlow {
+  id: string;
+  source: string;
+  target: string;
+  medium: "manual" | "electronic";
+  label: string;
+}
+
+export interface Burst {
+  id: string;
+  text: string;
+  target: string | null;
+  owner: string;
+  due: string;
+  status: string;
+  x: number | null;
+  y: number | null;
+}
+
+export interface MapDocument {
+  schema: number;
+  title: string;
+  scope: string;
+  state: string;
+  day_basis: string;
+  customer: Customer;
+  supplier: Supplier | null;
+  control: Control | null;
+  stream: StreamItem[];
+  shipments: Shipment[];
+  flows: InfoFlow[];
+  bursts: Burst[];
+}
+
+export interface StepMetrics {
+  id: string;
+  name: string;
+  touch_time: number | null;
+  lead_time: number | null;
+  effective_cycle_time: number | null;
+  capacity_per_day: number | null;
+  epei_days: number | null;
+  over_takt: boolean;
+  is_bottleneck: boolean;
+}
+
+export interface GapMetrics {
+  id: string;
+  quantity: number | null;
+  inventory_days: number | null;
+  wait_time: number | null;
+}
+
+export interface Metrics {
+  day_length?: number | null;
+  takt_time?: number | null;
+  available_time?: number | null;
+  daily_demand?: number | null;
+  lead_time?: number | null;
+  process_time?: number | null;
+  wait_time?: number | null;
+  efficiency?: number | null;
+  rolled_complete_accurate?: number | null;
+  bottleneck?: string | null;
+  steps_over_takt?: string[];
+  total_inventory?: number | null;
+  inventory_days?: number | null;
+  lead_time_complete?: boolean;
+  steps?: StepMetrics[];
+  gaps?: GapMetrics[];
+  warnings?: { target: string | null; message: string }[];
+}
+
+export interface EditError {
+  seq?: number;
+  target?: string | null;
+  field?: string | null;
+  reason?: string;
+  message?: string;
+}
+
+export interface History {
+  can_undo?: boolean;
+  can_redo?: boolean;
+}
+
+/** The traits of the widget model that the front end reads or writes. */
+export interface WidgetTraits {
+  [key: string]: unknown;
+  document: MapDocument;
+  metrics: Metrics;
+  selection: string[];
+  error: EditError;
+  history: History;
+  height: number;
+}
+
+/** An empty document, used until Python has sent one. */
+export function emptyDocument(): MapDocument {
+  return {
+    schema: 1,
+    title: "Value stream",
+    scope: "",
+    state: "current",
+    day_basis: "working",
+    customer: {
+      name: "Customer",
+      demand: null,
+      period: "day",
+      working_days: null,
+      shifts: 1,
+      shift_length: null,
+      breaks: 0,
+      x: null,
+      y: null,
+    },
+    supplier: null,
+    control: null,
+    stream: [],
+    shipments: [],
+    flows: [],
+    bursts: [],
+  };
+}
