@@ -13,11 +13,11 @@ Needs openpyxl (``pip install "vsm_widget[excel]"``). The file is written atomic
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import units
+from .files import atomic_path
 from .metrics import Metrics, compute
 from .model import Gap, MapState, Process, ValidationError, ValueStreamMap
 from .readiness import readiness
@@ -196,23 +196,15 @@ def to_excel(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) ->
         "Kaizen": kaizen_frame(source),
         "Readiness": readiness(_state(source)).to_frame(),
     }
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent)
-    os.close(handle)
-    try:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            for name in SHEETS:
-                frame = frames[name]
-                frame.to_excel(writer, sheet_name=name, index=False)
-                sheet = writer.sheets[name]
-                # columns wide enough to read, but capped so long notes do not sprawl
-                for index, column in enumerate(frame.columns, start=1):
-                    longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
-                    letter = sheet.cell(row=1, column=index).column_letter
-                    sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
-                sheet.freeze_panes = "A2"
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+        for name in SHEETS:
+            frame = frames[name]
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            # columns wide enough to read, but capped so long notes do not sprawl
+            for index, column in enumerate(frame.columns, start=1):
+                longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
+                letter = sheet.cell(row=1, column=index).column_letter
+                sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+            sheet.freeze_panes = "A2"
     return target

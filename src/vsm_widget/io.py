@@ -22,12 +22,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
     _RESERVED_IDS,
@@ -760,56 +760,7 @@ def save(m: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
     replaces ``path`` in one step: a crash or an error leaves either the old file or
     the new one, never half a file, and no temporary file behind.
     """
-    target = Path(os.fspath(path))
-    text = to_json(m)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, _file_mode(target))
-        os.replace(temp_name, target)
-    except BaseException:
-        with _ignored(OSError):
-            os.unlink(temp_name)
-        raise
-    _sync_folder(folder)
-    return target
-
-
-def _file_mode(target: Path) -> int:
-    # mkstemp makes owner-only files; keep the mode of the file replaced, or the usual one.
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself is durable only once the folder is synced (POSIX; not on Windows).
-    if os.name != "posix":
-        return
-    with _ignored(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-class _ignored:
-    def __init__(self, *kinds: type[BaseException]) -> None:
-        self.kinds = kinds
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, value: Any, trace: Any) -> bool:
-        return kind is not None and issubclass(kind, self.kinds)
+    return write_text_atomic(path, to_json(m))
 
 
 def load(path: str | os.PathLike[str]) -> ValueStreamMap:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import units
+from .files import write_text_atomic
 from .metrics import Metrics, compute
 from .model import Gap, MapState, Process, ValueStreamMap
 
@@ -1022,19 +1022,4 @@ def render_svg(source: ValueStreamMap | MapState) -> str:
 
 def save_svg(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
     """Write :func:`render_svg` to ``path`` atomically (a crash never leaves half a file)."""
-    target = Path(path)
-    text = render_svg(source)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp makes the file private; a picture is meant to be shared
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + render_svg(source))
