@@ -1402,15 +1402,21 @@ class ValueStreamMap:
         return widget
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """Show the editor in a notebook; plain text where widgets are unavailable."""
+        """Show the editor in a notebook, with a static SVG of the map beside it.
+
+        Viewers without widgets (GitHub, nbviewer, exported HTML) show the SVG; plain-text
+        viewers show the map's repr.
+        """
+        from .render import render_svg
+
+        fallback = {"image/svg+xml": render_svg(self), "text/plain": repr(self)}
         try:
             widget = self.editor()
         except ImportError:
-            return {"text/plain": repr(self)}
+            return fallback
         bundle = widget._repr_mimebundle_(include=include, exclude=exclude)
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        # Viewers without widget support (nbconvert to text, GitHub) show the map's repr.
-        return {**data, "text/plain": repr(self)}, metadata
+        return {**data, **fallback}, metadata
 
     # ----------------------------------------------------------------- internals
 
