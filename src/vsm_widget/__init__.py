@@ -28,6 +28,7 @@ __all__ = [
     "Burst",
     "Change",
     "Customer",
+    "EventLog",
     "Gap",
     "InfoFlow",
     "MapState",
@@ -49,4 +50,8 @@ def __getattr__(name: str) -> object:
         from .widget import MapWidget
 
         return MapWidget
+    if name == "EventLog":
+        from .eventlog import EventLog
+
+        return EventLog
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,252 @@
+"""Per-stage statistics of a large event log: vsm_widget against pm4py.
+
+Run ``python benchmarks/eventlog.py`` (200,000 items x 6 stages = 1.2 million events,
+shuffled, string case ids). ``--large`` adds a log of 10 million events; ``--duckdb``
+also times the same frame as a DuckDB relation. The rival, pm4py's
+``discover_performance_dfg``, runs in its own environment (pm4py is AGPL and never a
+dependency of vsm_widget): create it once with ``--setup-rival``, which makes
+``benchmarks/.venv-rival`` from ``benchmarks/rival-requirements.txt``. Without it the
+rival is skipped and the script says how to get it.
+
+Printed: the frame's size, our best and median time from the frame to the per-stage
+statistics (checking, sorting, order discovery and statistics all included), our peak
+memory against the frame's size (tracemalloc, and the rise of resident memory in a
+child process, which also counts arrow's buffers), the rival's
+time on the very same frame (handed over by pickle) and the ratio. Exits non-zero only
+on a crash: a missed goal is a finding to report, not a failure of the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vsm_widget.eventlog import EventLog
+
+HERE = Path(__file__).resolve().parent
+RIVAL_VENV = HERE / ".venv-rival"
+RIVAL_PYTHON = RIVAL_VENV / "bin" / "python"
+STAGES = ("Intake", "Triage", "Build", "Review", "Test", "Deploy")
+# Median hands-on and wait seconds per stage (lognormal around these).
+HANDS_ON = (600, 1800, 14400, 3600, 5400, 900)
+WAITS = (0, 7200, 86400, 28800, 43200, 14400)
+GOAL_SECONDS = 0.5
+GOAL_RATIO = 10.0
+GOAL_MEMORY = 3.0
+
+RIVAL_CODE = """
+import pickle, sys, time, warnings
+warnings.filterwarnings("ignore")
+import pm4py
+with open(sys.argv[1], "rb") as fh:
+    df = pickle.load(fh)
+df = pm4py.format_dataframe(df, case_id="case", activity_key="activity", timestamp_key="end")
+times = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter()
+    pm4py.discover_performance_dfg(df)
+    times.append(time.perf_counter() - t0)
+print(min(times), sorted(times)[len(times) // 2])
+"""
+
+
+def generate(cases: int, seed: int = 7) -> pd.DataFrame:
+    """``cases`` items through the six stages in order, whole-second times, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    k = len(STAGES)
+    arrival = rng.integers(0, 365 * 86400, cases)
+    hands = np.rint(rng.lognormal(np.log(HANDS_ON), 0.5, (cases, k))).astype(np.int64)
+    waits = np.rint(rng.lognormal(np.log(np.maximum(WAITS, 1)), 0.8, (cases, k))).astype(np.int64)
+    waits[:, 0] = 0
+    steps = waits + hands
+    ends = arrival[:, None] + np.cumsum(steps, axis=1)
+    starts = ends - hands
+    base = np.datetime64("2025-01-01T00:00:00", "ns")
+    shuffle = rng.permutation(cases * k)
+    ids = np.char.add("CASE-", np.arange(cases).astype(str))
+    frame = pd.DataFrame(
+        {
+            "case": pd.array(np.repeat(ids, k)[shuffle], dtype="str"),
+            "activity": pd.array(np.tile(np.array(STAGES), cases)[shuffle], dtype="str"),
+            "start": base + (starts.ravel()[shuffle] * 1_000_000_000).astype("timedelta64[ns]"),
+            "end": base + (ends.ravel()[shuffle] * 1_000_000_000).astype("timedelta64[ns]"),
+        }
+    )
+    return frame
+
+
+def ours(frame: object) -> pd.DataFrame:
+    log = EventLog(frame, case="case", activity="activity", start="start", end="end")
+    return log.stage_stats()
+
+
+def time_ours(frame: object, repeats: int) -> tuple[float, float, pd.DataFrame]:
+    times = []
+    result = pd.DataFrame()
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = ours(frame)
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times), result
+
+
+def peak_memory(frame: pd.DataFrame) -> int:
+    """Peak bytes that tracemalloc sees while reducing the frame (Python and numpy)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    ours(frame)
+    traced = tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    return traced
+
+
+def resident_rise(cases: int) -> int | None:
+    """Peak rise of resident memory while reducing a fresh frame, in a child process.
+
+    Counts every allocator (arrow's too). The child maps every allocation above 64 KiB
+    on its own, so freed memory goes back at once and the peak is the live peak. Linux
+    only (``None`` elsewhere).
+    """
+    if not Path("/proc/self/clear_refs").exists():
+        return None
+    code = (
+        "import gc, sys; sys.path.insert(0, sys.argv[1]); import eventlog as b; "
+        "frame = b.generate(int(sys.argv[2])); gc.collect(); "
+        "print(b._resident_peak_of(lambda: b.ours(frame)))"
+    )
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(HERE), str(cases)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def _resident_peak_of(work: Callable[[], object]) -> int:
+    # Writing 5 to clear_refs resets the peak resident size (VmHWM) to the current one.
+    Path("/proc/self/clear_refs").write_text("5")
+    baseline = _status_kib("VmRSS")
+    work()
+    return (_status_kib("VmHWM") - baseline) * 1024
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise OSError(field)
+
+
+def setup_rival() -> None:
+    if not RIVAL_PYTHON.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(RIVAL_VENV)], check=True)
+    subprocess.run(
+        [str(RIVAL_PYTHON), "-m", "pip", "install", "-q", "-r", str(HERE / "rival-requirements.txt")],
+        check=True,
+    )
+
+
+def time_rival(frame: pd.DataFrame, repeats: int) -> tuple[float, float] | None:
+    if not RIVAL_PYTHON.exists():
+        print("  rival: skipped (run `python benchmarks/eventlog.py --setup-rival` once)")
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.pkl"
+        with open(path, "wb") as fh:
+            pickle.dump(frame[["case", "activity", "end"]], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run(
+            [str(RIVAL_PYTHON), "-c", RIVAL_CODE, str(path), str(repeats)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+    best, median = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
+    return best, median
+
+
+def run(cases: int, repeats: int, rival_repeats: int, with_duckdb: bool) -> None:
+    frame = generate(cases)
+    size = int(frame.memory_usage(deep=True).sum())
+    print(f"\n{len(frame):,} events, {cases:,} items x {len(STAGES)} stages; frame {size / 2**20:.0f} MiB")
+    best, median, result = time_ours(frame, repeats)
+    goal = "meets" if best < GOAL_SECONDS else "misses"
+    print(f"  vsm_widget: best {best:.3f} s, median {median:.3f} s ({goal} the {GOAL_SECONDS} s goal)")
+    traced = peak_memory(frame)
+    rss = resident_rise(cases)
+    peak = max(traced, rss or 0)
+    rss_text = "n/a" if rss is None else f"{rss / 2**20:.0f} MiB"
+    print(
+        f"  peak memory: tracemalloc {traced / 2**20:.0f} MiB, resident rise {rss_text}; "
+        f"larger = {peak / size:.2f} x the frame "
+        f"({'meets' if peak / size < GOAL_MEMORY else 'misses'} the {GOAL_MEMORY:g} x goal)"
+    )
+    found = result["hands_on_median"].round(0).astype(int).to_dict()
+    print(
+        f"  hands-on medians found (s): {found}; generated around {dict(zip(STAGES, HANDS_ON, strict=True))}"
+    )
+    categorical = frame.assign(
+        case=frame["case"].astype("category"), activity=frame["activity"].astype("category")
+    )
+    c_best, c_median, _ = time_ours(categorical, repeats)
+    print(
+        f"  (for comparison, case and activity as categorical columns: "
+        f"best {c_best:.3f} s, median {c_median:.3f} s)"
+    )
+    del categorical
+    if with_duckdb:
+        import duckdb
+
+        connection = duckdb.connect()
+        relation = connection.from_df(frame)
+        d_best, d_median, _ = time_ours(relation, max(1, repeats // 2))
+        print(f"  vsm_widget on a DuckDB relation: best {d_best:.3f} s, median {d_median:.3f} s")
+    rival = time_rival(frame, rival_repeats)
+    if rival is not None:
+        r_best, r_median = rival
+        ratio = r_best / best
+        print(f"  pm4py discover_performance_dfg: best {r_best:.3f} s, median {r_median:.3f} s")
+        print(
+            f"  ratio: {ratio:.1f} x faster than pm4py "
+            f"({'meets' if ratio >= GOAL_RATIO else 'misses'} the {GOAL_RATIO:g} x goal)"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rival-repeats", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="also 10 million events")
+    parser.add_argument("--duckdb", action="store_true", help="also time the frame as a DuckDB relation")
+    parser.add_argument("--setup-rival", action="store_true", help="create the rival's venv and exit")
+    args = parser.parse_args()
+    if args.setup_rival:
+        setup_rival()
+        return 0
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; pandas {pd.__version__}")
+    run(args.cases, args.repeats, args.rival_repeats, args.duckdb)
+    if args.large:
+        run(10_000_000 // len(STAGES), max(1, args.repeats // 2), 1, args.duckdb)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

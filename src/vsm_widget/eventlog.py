@@ -1,0 +1,1272 @@
+"""Event logs to value streams and flow metrics.
+
+An event log has one row per event: which item (the *case*: a ticket, an order), which
+*activity* (the stage), and when it happened. With ``start`` and ``end`` columns each event
+is a piece of work from start to end; with one timestamp column (``end=`` alone, or
+``timestamp=``) each event marks the moment its activity ended.
+
+Example (``df`` has one row per event)::
+
+    log = EventLog(df, case="ticket", activity="stage", start="started", end="finished")
+    log.stage_stats()      # per stage: items, hands-on time, wait before it, rework
+    log.flow_metrics()     # flow time (median, p85), flow efficiency, throughput
+    m = log.to_map("Support tickets")
+
+Definitions (all durations in seconds):
+
+- hands-on time of an event = end - start;
+- wait before an event = its start - the latest end of the case's earlier events
+  (zero where it starts while earlier work of the same case is still running);
+- lead time of an event = wait before it + its hands-on time; with one timestamp column,
+  its end - the end of the case's previous event (the only time that can be measured);
+- flow time of an item = its last end - its first start (first end with one timestamp);
+- active time of an item = the length of the union of its events' intervals;
+- flow efficiency = total active time / total flow time over all items.
+
+Statistics are the median, the mean and the 85th percentile (linear interpolation, as
+``numpy.percentile`` and DuckDB's ``quantile_cont``) over every visit of a stage, rework
+visits included. The work is vectorised: case ids are factorised, events sorted once by
+case and time, and differences taken within cases; no Python loop runs over events.
+
+Pandas frames are read directly; polars, pyarrow and other frames go through narwhals
+(``pip install vsm_widget[eventlog]``); a DuckDB relation is reduced inside DuckDB, so a
+log larger than memory only ever comes back as one row per stage and one per case.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import ValidationError, ValueStreamMap
+
+__all__ = ["STATISTICS", "EventLog", "from_event_log"]
+
+#: Which statistic of a stage can be put on the map.
+STATISTICS = ("median", "mean", "p85")
+#: What to do with events that repeat another event exactly (same case, activity, times).
+DUPLICATE_POLICIES = ("drop", "raise")
+
+_NS = 1_000_000_000
+# An offset (or Z) after a time of day: "10:00Z", "10:00:00.5+02:00", "10:00 -0500".
+_AWARE_PATTERN = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$"
+_EXAMPLES = 3
+_STAT_COLUMNS = ("hands_on", "wait", "lead")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class _Reduced:
+    """What every backend reduces a log to: one row per stage and one per case."""
+
+    start_end: bool
+    aware: bool
+    stages: pd.DataFrame
+    case_ids: Callable[[], np.ndarray]
+    case_first: np.ndarray  # int64 ns: first start (first end with one timestamp)
+    case_last: np.ndarray  # int64 ns: last end
+    case_events: np.ndarray
+    case_stages: np.ndarray
+    case_active: np.ndarray  # float seconds, NaN with one timestamp
+    case_type: np.ndarray | None
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _issue(issue: str, count: int, action: str, examples: Sequence[Any] = ()) -> dict[str, Any]:
+    return {"issue": issue, "count": int(count), "action": action, "examples": list(examples)[:_EXAMPLES]}
+
+
+# --------------------------------------------------------------------------- the public API
+
+
+class EventLog:
+    """An event log, checked and reduced to per-stage statistics and per-item flow.
+
+    ``frame`` is a pandas DataFrame, a polars or pyarrow table (through narwhals), or a
+    DuckDB relation (reduced inside DuckDB). ``case``, ``activity``, ``start``, ``end``
+    and ``item_type`` name its columns; give ``end`` alone (or ``timestamp``) when each
+    event carries one time, the moment its activity ended. ``order`` lists the stages in
+    stream order; without it the order is the most common path through the stages (see
+    :attr:`order`). ``duplicates="drop"`` removes events that repeat another exactly
+    (and says so in :meth:`report`); ``"raise"`` refuses them.
+
+    Bad data raises :class:`~vsm_widget.model.ValidationError` naming the option and the
+    reason: a missing column, missing or unparseable timestamps, naive and time-zone-aware
+    times mixed, an end before its start, an empty log. Aware times are converted to UTC.
+    """
+
+    def __init__(
+        self,
+        frame: Any,
+        *,
+        case: Any,
+        activity: Any,
+        start: Any = None,
+        end: Any = None,
+        timestamp: Any = None,
+        item_type: Any = None,
+        order: Sequence[Any] | None = None,
+        duplicates: str = "drop",
+    ) -> None:
+        if timestamp is not None:
+            if end is not None or start is not None:
+                raise ValidationError(
+                    "timestamp", timestamp, "give either timestamp= (one time per event) or start= and end="
+                )
+            end = timestamp
+        if end is None:
+            raise ValidationError(
+                "end",
+                None,
+                "name the column with each event's end time (or timestamp= for one time per event)",
+            )
+        if duplicates not in DUPLICATE_POLICIES:
+            raise ValidationError("duplicates", duplicates, f"use one of {', '.join(DUPLICATE_POLICIES)}")
+        if order is not None and (isinstance(order, (str, bytes)) or len(order) == 0):
+            raise ValidationError("order", order, "give a non-empty list of stage names in stream order")
+        if order is not None and len(set(order)) != len(order):
+            raise ValidationError("order", order, "a stage is named twice")
+        self.case = case
+        self.activity = activity
+        self.start = start
+        self.end = end
+        self.item_type = item_type
+        columns = {"case": case, "activity": activity, "start": start, "end": end, "item_type": item_type}
+        self._columns = {k: v for k, v in columns.items() if v is not None}
+        if _is_duckdb(frame):
+            self._reduced = _reduce_duckdb(frame, self._columns, order, duplicates)
+        else:
+            pdf = _to_pandas(frame, self._columns)
+            self._reduced = _reduce_pandas(pdf, self._columns, order, duplicates)
+
+    # ----------------------------------------------------------------- reading
+
+    @property
+    def order(self) -> list[Any]:
+        """The stages in stream order: as given, or the most common path.
+
+        The most common path is the sequence of first visits that most items follow;
+        stages off that path are placed by their mean position in the items' paths.
+        """
+        return list(self._reduced.stages.index)
+
+    @property
+    def has_start(self) -> bool:
+        """Whether events carry a start and an end (else one time, the end)."""
+        return self._reduced.start_end
+
+    def __repr__(self) -> str:
+        r = self._reduced
+        events = int(r.case_events.sum())
+        return f"<EventLog: {len(r.case_first):,} items, {len(r.stages)} stages, {events:,} events>"
+
+    def stage_stats(self) -> pd.DataFrame:
+        """One row per stage in stream order.
+
+        Columns: ``position`` (1 = first), ``items`` (items that visited it), ``visits``
+        (events), ``rework`` (visits beyond an item's first), ``rework_items`` (items
+        that came back to it), ``skipped`` (items that reached a later stage without
+        visiting this one), ``sent_back`` (visits followed by a move to an earlier
+        stage), ``complete_accurate`` (1 - sent_back / visits), and for hands-on time,
+        the wait before the stage and the lead time (wait + hands-on) their
+        ``_median``, ``_mean`` and ``_p85`` in seconds. A wait is known only for
+        visits after an item's first event; hands-on time needs a start column.
+        """
+        return self._reduced.stages.copy()
+
+    def flow_times(self) -> pd.DataFrame:
+        """One row per item: start, end, flow time, active time, wait time, efficiency.
+
+        Also the number of events, distinct stages and rework visits, and the item type
+        if ``item_type`` was given. Times are seconds; start and end are timestamps
+        (UTC where the log was time-zone aware). With one timestamp per event an item
+        with one event has no flow time (NaN).
+        """
+        r = self._reduced
+        flow = (r.case_last - r.case_first) / _NS
+        if not r.start_end:
+            flow = np.where(r.case_events > 1, flow, np.nan)
+        data: dict[str, Any] = {"case": r.case_ids()}
+        if r.case_type is not None:
+            data["item_type"] = r.case_type
+        data.update(
+            start=self._timestamps(r.case_first),
+            end=self._timestamps(r.case_last),
+            flow_time=flow,
+            active_time=r.case_active,
+            wait_time=flow - r.case_active,
+            efficiency=np.divide(r.case_active, flow, out=np.full(len(flow), np.nan), where=flow > 0),
+            events=r.case_events,
+            stages=r.case_stages,
+            rework=r.case_events - r.case_stages,
+        )
+        return pd.DataFrame(data)
+
+    def flow_metrics(self) -> pd.Series:
+        """The flow of the whole log as one Series.
+
+        ``items``, ``flow_time_median``, ``flow_time_p85``, ``flow_time_mean`` (s),
+        ``active_time`` and ``flow_time_total`` (s, summed over items),
+        ``flow_efficiency`` (total active time / total flow time), ``throughput_per_day``
+        (items finished per calendar day between the first and the last event),
+        ``wip_mean`` (mean items in progress over that span) and ``rework_share`` (items
+        with at least one rework visit / items).
+        """
+        r = self._reduced
+        frame = self.flow_times()
+        flow = frame["flow_time"].to_numpy(dtype=float)
+        known = flow[~np.isnan(flow)]
+        span = (r.case_last.max() - r.case_first.min()) / _NS if len(r.case_first) else 0.0
+        total_flow = float(known.sum()) if len(known) else math.nan
+        active = float(np.nansum(r.case_active)) if r.start_end else math.nan
+        median, p85 = np.percentile(known, [50, 85]) if len(known) else (math.nan, math.nan)
+        days = span / 86_400
+        return pd.Series(
+            {
+                "items": len(flow),
+                "flow_time_median": float(median),
+                "flow_time_p85": float(p85),
+                "flow_time_mean": float(known.mean()) if len(known) else math.nan,
+                "active_time": active,
+                "flow_time_total": total_flow,
+                "flow_efficiency": active / total_flow if r.start_end and total_flow > 0 else math.nan,
+                "throughput_per_day": len(flow) / days if days > 0 else math.nan,
+                "wip_mean": total_flow / span if span > 0 else math.nan,
+                "rework_share": float(np.mean(r.case_events > r.case_stages)) if len(flow) else math.nan,
+            },
+            name="flow",
+        )
+
+    def wip(self, freq: str = "D") -> pd.DataFrame:
+        """Items in progress (started, not yet finished) at each instant of a grid.
+
+        The grid runs every ``freq`` (a pandas frequency: ``"h"``, ``"D"``, ``"W"``...)
+        from midnight of the first event's day to the last event. An item is in progress
+        at ``t`` when its first event started at or before ``t`` and its last ended
+        after ``t``. Column ``wip``, plus one column per item type if one was given.
+        """
+        r = self._reduced
+        first_ts = self._timestamps(r.case_first[[r.case_first.argmin()]])[0]
+        last_ts = self._timestamps(r.case_last[[r.case_last.argmax()]])[0]
+        try:
+            grid = pd.date_range(first_ts.normalize(), last_ts, freq=freq, name="time")
+        except ValueError as error:
+            raise ValidationError("freq", freq, f"not a pandas frequency ({error})") from None
+        points = _ns(grid)
+
+        def count(mask: np.ndarray | slice) -> np.ndarray:
+            starts = np.sort(r.case_first[mask])
+            ends = np.sort(r.case_last[mask])
+            return np.searchsorted(starts, points, side="right") - np.searchsorted(ends, points, side="right")
+
+        data = {"wip": count(slice(None))}
+        if r.case_type is not None:
+            for kind in pd.unique(r.case_type):
+                data[kind] = count(r.case_type == kind)
+        return pd.DataFrame(data, index=grid)
+
+    def throughput(self, freq: str = "W") -> pd.DataFrame:
+        """Items finished per period (an item finishes with the end of its last event).
+
+        ``freq`` is a pandas frequency (``"D"``, ``"W"``, ``"MS"``...), periods labelled
+        as :meth:`pandas.Series.resample` labels them. Column ``items``, plus one column
+        per item type if one was given.
+        """
+        r = self._reduced
+        index = pd.DatetimeIndex(self._timestamps(r.case_last), name="time")
+        ones = pd.Series(np.ones(len(index), dtype=np.int64), index=index)
+        try:
+            total = ones.resample(freq).sum().rename("items").to_frame()
+        except ValueError as error:
+            raise ValidationError("freq", freq, f"not a pandas frequency ({error})") from None
+        if r.case_type is not None:
+            by_type = ones.groupby([pd.Grouper(freq=freq), r.case_type]).sum().unstack(fill_value=0)
+            total = total.join(by_type.reindex(total.index, fill_value=0))
+        return total
+
+    def distribution(self) -> pd.DataFrame:
+        """Items by type: count, share, flow time (median, p85) and flow efficiency.
+
+        Flow efficiency per type is the type's total active time / its total flow time
+        (NaN with one timestamp per event, where active time is unknown).
+        """
+        r = self._reduced
+        if r.case_type is None:
+            raise ValidationError("item_type", None, "give item_type= (the column with each item's type)")
+        frame = self.flow_times()
+        grouped = frame.groupby("item_type", sort=True)
+        result = pd.DataFrame(
+            {
+                "items": grouped.size(),
+                "flow_time_median": grouped["flow_time"].median(),
+                "flow_time_p85": grouped["flow_time"].quantile(0.85),
+                "flow_efficiency": grouped["active_time"].sum() / grouped["flow_time"].sum(),
+            }
+        )
+        if not r.start_end:
+            result["flow_efficiency"] = np.nan  # no active time is known from one timestamp
+        result.insert(1, "share", result["items"] / result["items"].sum())
+        return result
+
+    def report(self) -> pd.DataFrame:
+        """Data-quality findings: what was found, how often, what was done, examples.
+
+        Empty when the log was clean. Findings include dropped duplicate events,
+        items with one event, events that overlap earlier work of the same item,
+        events of one item at the same moment, and items with more than one type.
+        """
+        return pd.DataFrame(self._reduced.issues, columns=["issue", "count", "action", "examples"])
+
+    # ----------------------------------------------------------------- the map
+
+    def to_map(
+        self,
+        title: str = "Value stream",
+        *,
+        statistic: str = "median",
+        **calendar: Any,
+    ) -> ValueStreamMap:
+        """A value stream map of the stages in :attr:`order`.
+
+        Each stage becomes a process box whose ``process_time`` is the ``statistic``
+        (median by default; ``"mean"`` or ``"p85"``) of its hands-on time and whose
+        ``complete_accurate`` is the share of visits not sent back upstream. Between
+        stages a wait gap carries the same statistic of the wait before the next stage.
+        With one timestamp per event the boxes carry a ``lead_time`` (time from the
+        previous event's end) and there are no wait gaps. ``calendar`` goes to
+        :class:`~vsm_widget.model.ValueStreamMap` (``demand=``, ``available_time=``...).
+        The other figures are in :meth:`stage_stats`.
+        """
+        if statistic not in STATISTICS:
+            raise ValidationError("statistic", statistic, f"use one of {', '.join(STATISTICS)}")
+        stages = self._reduced.stages
+        m = ValueStreamMap(title, **calendar)
+        with m.batch("event log"):
+            for position, (name, row) in enumerate(stages.iterrows()):
+                wait = row[f"wait_{statistic}"]
+                if position > 0 and _finite(wait):
+                    m.add_wait(float(wait), waste="waiting", notes=f"{statistic} wait before {name}")
+                counts = f"{row['items']:.0f} items, {row['visits']:.0f} visits"
+                fields: dict[str, Any] = {"notes": f"{counts}, {row['rework']:.0f} rework"}
+                hands_on = row[f"hands_on_{statistic}"]
+                if _finite(hands_on):
+                    fields["process_time"] = float(hands_on)
+                elif not self._reduced.start_end and _finite(row[f"lead_{statistic}"]):
+                    fields["lead_time"] = float(row[f"lead_{statistic}"])
+                if _finite(row["complete_accurate"]):
+                    fields["complete_accurate"] = float(row["complete_accurate"])
+                m.add_process(str(name), **fields)
+        m.clear_history()
+        return m
+
+    # ----------------------------------------------------------------- helpers
+
+    def _timestamps(self, ns: np.ndarray) -> pd.DatetimeIndex:
+        index = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+        return index.tz_localize("UTC") if self._reduced.aware else index
+
+
+def from_event_log(
+    frame: Any,
+    *,
+    case: Any,
+    activity: Any,
+    start: Any = None,
+    end: Any = None,
+    timestamp: Any = None,
+    item_type: Any = None,
+    order: Sequence[Any] | None = None,
+    duplicates: str = "drop",
+    title: str = "Value stream",
+    statistic: str = "median",
+    **calendar: Any,
+) -> ValueStreamMap:
+    """A value stream map from an event log in one call.
+
+    Same options as :class:`EventLog`, then :meth:`EventLog.to_map` (``title``,
+    ``statistic``, calendar options). Use :class:`EventLog` itself for the frames of
+    statistics, flow metrics and the data-quality report.
+    """
+    log = EventLog(
+        frame,
+        case=case,
+        activity=activity,
+        start=start,
+        end=end,
+        timestamp=timestamp,
+        item_type=item_type,
+        order=order,
+        duplicates=duplicates,
+    )
+    return log.to_map(title, statistic=statistic, **calendar)
+
+
+def _finite(value: Any) -> bool:
+    return (
+        value is not None
+        and isinstance(value, (int, float, np.floating, np.integer))
+        and math.isfinite(value)
+    )
+
+
+def _ns(index: pd.DatetimeIndex) -> np.ndarray:
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _is_duckdb(frame: Any) -> bool:
+    return type(frame).__module__.split(".")[0] in ("duckdb", "_duckdb") and hasattr(frame, "query")
+
+
+def _to_pandas(frame: Any, columns: dict[str, Any]) -> pd.DataFrame:
+    """The needed columns as a pandas frame (no copy for pandas input)."""
+    if isinstance(frame, pd.DataFrame):
+        pdf = frame
+    else:
+        try:
+            import narwhals as nw
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ValidationError(
+                "frame",
+                type(frame).__name__,
+                "only pandas frames are read without narwhals; pip install 'vsm_widget[eventlog]'",
+            ) from None
+        try:
+            native = nw.from_native(frame)
+        except TypeError:
+            raise ValidationError(
+                "frame", type(frame).__name__, "give a pandas, polars or pyarrow frame, or a DuckDB relation"
+            ) from None
+        _check_columns(list(native.columns), columns)
+        native = native.select(list(dict.fromkeys(columns.values())))
+        if isinstance(native, nw.LazyFrame):
+            native = native.collect()
+        pdf = native.to_pandas()
+    if not isinstance(pdf, pd.DataFrame):
+        raise ValidationError("frame", type(frame).__name__, "give a pandas, polars or pyarrow frame")
+    _check_columns(list(pdf.columns), columns)
+    return pdf
+
+
+def _check_columns(available: list[Any], columns: dict[str, Any]) -> None:
+    for option, name in columns.items():
+        if name not in available:
+            close = difflib.get_close_matches(str(name), [str(c) for c in available], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            shown = ", ".join(repr(c) for c in available[:20])
+            raise ValidationError(option, name, f"no column {name!r} in the log; {hint}columns: {shown}")
+
+
+def _timestamp_ns(series: pd.Series, option: str) -> tuple[np.ndarray, bool]:
+    """A timestamp column as int64 nanoseconds (UTC where aware) and whether it was aware."""
+    name = series.name
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        aware = True
+        parsed = series
+    elif pd.api.types.is_datetime64_dtype(dtype):
+        aware = False
+        parsed = series
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        parsed, aware = _parse_timestamps(series, option)
+    else:
+        raise ValidationError(
+            option,
+            name,
+            f"column {name!r} holds {dtype}, not timestamps; convert it with pandas.to_datetime "
+            "(unit='s' for epoch seconds)",
+        )
+    if aware:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return values, aware
+
+
+def _parse_timestamps(series: pd.Series, option: str) -> tuple[pd.Series, bool]:
+    name = series.name
+    is_text = series.map(type).eq(str) if series.dtype == object else None
+    if is_text is not None and not is_text.all():
+        # Python datetime objects: naive and aware ones must not be mixed.
+        objects = series[~is_text]
+        if not all(hasattr(v, "tzinfo") for v in objects):
+            bad = next(v for v in objects if not hasattr(v, "tzinfo"))
+            raise ValidationError(option, name, f"column {name!r} holds {bad!r}, which is not a timestamp")
+        aware_objects = objects.map(lambda v: v.tzinfo is not None)
+        if aware_objects.any() and not aware_objects.all():
+            raise ValidationError(
+                option, name, f"column {name!r} mixes naive and time-zone-aware times; make them all one kind"
+            )
+        text_aware = series[is_text].astype(str).str.contains(_AWARE_PATTERN, regex=True)
+        flags = pd.concat([aware_objects, text_aware])
+    else:
+        flags = series.astype(str).str.contains(_AWARE_PATTERN, regex=True)
+    aware = bool(flags.any())
+    if aware and not flags.all():
+        naive_example = series[~flags.reindex(series.index)].iloc[0]
+        raise ValidationError(
+            option,
+            name,
+            f"column {name!r} mixes naive times (such as {naive_example!r}) with time-zone-aware ones; "
+            "give every time an offset, or none",
+        )
+    try:
+        parsed = pd.to_datetime(series, utc=aware)
+    except (ValueError, TypeError, OverflowError):
+        parsed = pd.to_datetime(series, utc=aware, format="mixed", errors="coerce")
+        bad = series[parsed.isna()]
+        if len(bad):
+            raise ValidationError(
+                option,
+                name,
+                f"{len(bad)} value(s) of column {name!r} are not timestamps, such as "
+                f"{', '.join(repr(v) for v in bad.iloc[:_EXAMPLES])}",
+            ) from None
+    return parsed, aware
+
+
+class _Labels:
+    """The distinct values of a factorised column (a pyarrow array or a pandas Index)."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self, codes: np.ndarray) -> np.ndarray:
+        """The values for ``codes``, as a numpy array."""
+        taken = self.values.take(np.asarray(codes))
+        if hasattr(taken, "to_numpy") and not isinstance(taken, pd.Index):
+            return np.asarray(taken.to_numpy(zero_copy_only=False))
+        return np.asarray(taken)
+
+    def examples(self, codes: np.ndarray) -> list[Any]:
+        """Up to three distinct values for ``codes``, as plain Python values."""
+        unique = list(dict.fromkeys(np.asarray(codes[: _EXAMPLES * 8]).tolist()))[:_EXAMPLES]
+        return [v.item() if hasattr(v, "item") else v for v in self.take(np.asarray(unique, dtype=np.int64))]
+
+    def tolist(self) -> list[Any]:
+        """Every value as a plain Python value."""
+        return list(self.take(np.arange(len(self.values))).tolist())
+
+
+def _codes(series: pd.Series, option: str, what: str) -> tuple[np.ndarray, _Labels]:
+    """Integer codes of a column and its distinct values; missing values are refused."""
+    missing = int(series.isna().sum())
+    if missing:
+        raise ValidationError(
+            option, series.name, f"{missing} event(s) have no {what}; drop or fill them first"
+        )
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        # The codes are there already; renumber them if some categories are unused.
+        codes = series.cat.codes.to_numpy().astype(np.int32)
+        categories = dtype.categories
+        used = np.bincount(codes, minlength=len(categories)) > 0
+        if not used.all():
+            codes = (np.cumsum(used) - 1).astype(np.int32)[codes]
+            categories = categories[used]
+        return codes, _Labels(categories)
+    if getattr(dtype, "storage", None) == "pyarrow" or isinstance(dtype, pd.ArrowDtype):
+        # Arrow-backed text: arrow's hash kernel is the fastest factoriser at hand.
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pa.array(series))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        return encoded.indices.to_numpy(zero_copy_only=False), _Labels(encoded.dictionary)
+    codes, uniques = pd.factorize(series)
+    return codes, _Labels(uniques)
+
+
+def _radix_argsort(key: np.ndarray, bits: int, order: np.ndarray | None = None) -> np.ndarray:
+    """Stable argsort of non-negative int64 keys below ``2**bits``, 16 bits a pass.
+
+    numpy sorts 16-bit integers stably by radix sort in linear time, so a few passes
+    beat one comparison sort of the whole key.
+    """
+    for shift in range(0, max(bits, 1), 16):
+        digit = (key if order is None else key[order]) >> shift
+        digit &= 0xFFFF
+        step = np.argsort(digit.astype(np.uint16), kind="stable")
+        order = step if order is None else order[step]
+    assert order is not None
+    return order
+
+
+def _case_time_order(case_codes: np.ndarray, n_cases: int, time: np.ndarray) -> np.ndarray:
+    """The permutation that groups events by case and orders each case by time."""
+    same = case_codes[1:] == case_codes[:-1]
+    if np.all(case_codes[1:] >= case_codes[:-1]) and not np.any(same & (time[1:] < time[:-1])):
+        # Already grouped and in time order (the usual shape of an exported log).
+        return np.arange(len(case_codes))
+    rel = time - time.min()
+    for unit in (_NS, 1_000_000, 1_000):
+        if not np.any(rel % unit):
+            rel //= unit
+            break
+    span = int(rel.max()) + 1
+    if n_cases * span < 2**62:
+        # Times at a coarse resolution: case and time fit one int64 key, sorted by radix.
+        rel += case_codes.astype(np.int64) * span
+        key_bits = (n_cases * span - 1).bit_length()
+        row_bits = max(len(rel) - 1, 1).bit_length()
+        if key_bits + row_bits <= 64:
+            # Room for the row number too: one plain (SIMD) sort of the packed keys, and
+            # ties keep row order since the row number is the low part of the key.
+            packed = rel.view(np.uint64) << np.uint64(row_bits)
+            packed |= np.arange(len(rel), dtype=np.uint64)
+            packed.sort()
+            packed &= np.uint64((1 << row_bits) - 1)
+            return packed.view(np.int64)
+        return _radix_argsort(rel, key_bits)
+    return _radix_argsort(case_codes.astype(np.int64), (n_cases - 1).bit_length(), np.argsort(time))
+
+
+def _reduce_pandas(
+    frame: pd.DataFrame, columns: dict[str, Any], order: Sequence[Any] | None, duplicates: str
+) -> _Reduced:
+    if len(frame) == 0:
+        raise ValidationError("frame", "empty", "the event log has no events")
+    case_codes, cases = _codes(frame[columns["case"]], "case", "case id")
+    act_codes, acts = _codes(frame[columns["activity"]], "activity", "activity")
+    stamps: dict[str, np.ndarray] = {}
+    awareness: dict[str, bool] = {}
+    for option in ("start", "end"):
+        if option in columns:
+            series = frame[columns[option]]
+            missing = int(series.isna().sum())
+            if missing:
+                raise ValidationError(
+                    option,
+                    columns[option],
+                    f"{missing} event(s) have no {option} time; drop them or fill them in first",
+                )
+            stamps[option], awareness[option] = _timestamp_ns(series, option)
+    if len(set(awareness.values())) > 1:
+        raise ValidationError(
+            "start", columns["start"], "the start times are naive and the end times aware (or the reverse)"
+        )
+    end = stamps["end"]
+    start = stamps.get("start")
+    if start is not None:
+        backwards = np.flatnonzero(end < start)
+        if len(backwards):
+            raise ValidationError(
+                "end",
+                columns["end"],
+                f"{len(backwards)} event(s) end before they start "
+                f"(cases {cases.examples(case_codes[backwards])}); fix or drop them",
+            )
+    types = None
+    if "item_type" in columns:
+        types = _codes(frame[columns["item_type"]], "item_type", "item type")
+    return _reduce_arrays(
+        case_codes,
+        cases,
+        act_codes,
+        acts.tolist(),
+        start,
+        end,
+        types,
+        order,
+        duplicates,
+        aware=awareness["end"],
+    )
+
+
+def _reduce_arrays(
+    case_codes: np.ndarray,
+    cases: _Labels,
+    act_codes: np.ndarray,
+    act_names: list[Any],
+    start: np.ndarray | None,
+    end: np.ndarray,
+    types: tuple[np.ndarray, _Labels] | None,
+    order: Sequence[Any] | None,
+    duplicates: str,
+    *,
+    aware: bool,
+) -> _Reduced:
+    issues: list[dict[str, Any]] = []
+    n_cases = len(cases)
+    n_acts = len(act_names)
+    start_end = start is not None
+    first_time = start if start is not None else end
+    perm = _case_time_order(case_codes, n_cases, first_time)
+    c = case_codes[perm]
+    s = first_time[perm]
+    same_case = c[1:] == c[:-1]
+    tied = same_case & (s[1:] == s[:-1])
+    if tied.any():
+        # Events of one case at the same moment: order them fully so that the result
+        # does not depend on row order and exact duplicates sit side by side.
+        by_name = np.argsort(np.argsort(np.array([str(name) for name in act_names])))[act_codes]
+        keys = (by_name, end, first_time, case_codes) if start_end else (by_name, first_time, case_codes)
+        perm = np.lexsort(keys)
+        c, s = case_codes[perm], first_time[perm]
+        same_case = c[1:] == c[:-1]
+        tied = same_case & (s[1:] == s[:-1])
+    a = act_codes[perm]
+    e = end[perm] if start_end else s
+    if tied.any():
+        dup = tied & (a[1:] == a[:-1]) & (e[1:] == e[:-1])
+        n_dup = int(dup.sum())
+        if n_dup:
+            examples = cases.examples(c[1:][dup])
+            if duplicates == "raise":
+                raise ValidationError(
+                    "duplicates", duplicates, f"{n_dup} event(s) repeat another exactly (cases {examples})"
+                )
+            issues.append(_issue("duplicate events", n_dup, "dropped", examples))
+            keep = np.concatenate(([True], ~dup))
+            perm, c, a, e, s = perm[keep], c[keep], a[keep], e[keep], s[keep]
+            tied = (c[1:] == c[:-1]) & (s[1:] == s[:-1])
+        n_tied = int(tied.sum())
+        if n_tied:
+            how = "ordered by end time, then activity" if start_end else "ordered by activity"
+            issues.append(
+                _issue("events of one item at the same moment", n_tied, how, cases.examples(c[1:][tied]))
+            )
+    del tied
+    n = len(c)
+    new_case = np.empty(n, dtype=bool)
+    new_case[0] = True
+    np.not_equal(c[1:], c[:-1], out=new_case[1:])
+    case_starts = np.flatnonzero(new_case)
+    case_events = np.diff(np.append(case_starts, n))
+
+    # Per event: hands-on time, the wait before it and its lead time, in seconds.
+    if start_end:
+        prev_end = np.empty_like(e)
+        prev_end[1:] = e[:-1]
+        prev_end[new_case] = s[new_case]  # an item's first event waits for nothing
+        overlap = s < prev_end
+        if overlap.any():
+            # Work overlapping earlier work of the same item: wait from the latest end so far.
+            running = pd.Series(e).groupby(np.cumsum(new_case)).cummax().to_numpy()
+            prev_end[1:] = running[:-1]
+            prev_end[new_case] = s[new_case]
+            overlap = s < prev_end
+            issues.append(
+                _issue(
+                    "events starting before earlier work of the item ended",
+                    int(overlap.sum()),
+                    "wait counted as zero; active time is the union of the intervals",
+                    cases.examples(c[overlap]),
+                )
+            )
+        # Kept in integer nanoseconds until grouped by stage; -1 marks "no wait known".
+        busy_from = np.maximum(s, prev_end)
+        waited = busy_from - prev_end
+        waited[new_case] = -1
+        wait: np.ndarray | None = waited
+        hands: np.ndarray | None = e - s
+        busy_from -= e
+        np.minimum(busy_from, 0, out=busy_from)  # -(active part of the event)
+        case_active = np.add.reduceat(busy_from, case_starts) / -_NS
+        del busy_from, prev_end
+        case_first = s[case_starts]
+    else:
+        # The time from the previous event's end: the only duration one timestamp gives.
+        wait = np.empty(n, dtype=np.int64)
+        wait[1:] = e[1:] - e[:-1]
+        wait[new_case] = -1
+        hands = None
+        case_active = np.full(len(case_starts), np.nan)
+        case_first = e[case_starts]
+    case_last = np.maximum.reduceat(e, case_starts)
+    del s, e
+
+    # Group by activity (stable, so each group stays in case-then-time order).
+    by_act = _radix_argsort(a.astype(np.int64), (n_acts - 1).bit_length())
+    a_sorted = a[by_act]
+    act_bounds = np.searchsorted(a_sorted, np.arange(n_acts + 1))
+    c_sorted = c[by_act]
+    repeat = np.zeros(n, dtype=bool)
+    np.equal(c_sorted[1:], c_sorted[:-1], out=repeat[1:])
+    repeat[act_bounds[:-1]] = False
+    del c_sorted
+    first_visit = np.ones(n, dtype=bool)
+    first_visit[by_act[repeat]] = False
+    case_stages = np.add.reduceat(first_visit, case_starts)
+
+    if order is None:
+        positions = _main_path_positions(a, first_visit, case_starts, case_stages, n_acts)
+    else:
+        positions = _given_positions(order, act_names)
+    stage_index = [act_names[i] for i in np.argsort(positions)]
+
+    stats: dict[str, np.ndarray] = {
+        "visits": np.diff(act_bounds),
+        "items": np.bincount(a[first_visit], minlength=n_acts),
+    }
+    stats["rework"] = stats["visits"] - stats["items"]
+    first_repeat = repeat.copy()
+    first_repeat[1:] &= ~repeat[:-1]
+    stats["rework_items"] = np.bincount(a_sorted[first_repeat], minlength=n_acts)
+    del first_repeat, repeat, a_sorted
+    pos = positions.astype(np.int32)[a]
+    # Skipped: items whose furthest stage lies beyond this one, but that never visited it.
+    furthest = np.maximum.reduceat(pos, case_starts)
+    beyond = n_cases - np.cumsum(np.bincount(furthest, minlength=n_acts))
+    case_index = np.cumsum(new_case) - 1
+    visited = pos[first_visit]
+    visited_beyond = np.bincount(visited[furthest[case_index[first_visit]] > visited], minlength=n_acts)
+    stats["skipped"] = (beyond - visited_beyond)[positions]
+    backwards = ~new_case[1:] & (pos[1:] < pos[:-1])
+    stats["sent_back"] = np.bincount(a[:-1][backwards], minlength=n_acts)
+    del pos, visited, backwards
+    stats.update(
+        _segment_stats(
+            None if hands is None else hands[by_act], None if wait is None else wait[by_act], act_bounds
+        )
+    )
+    if not start_end:
+        # With one timestamp the measured time is the stage's lead time, not a wait.
+        for stat in STATISTICS:
+            stats[f"lead_{stat}"] = stats.pop(f"wait_{stat}")
+            stats[f"wait_{stat}"] = np.full(n_acts, np.nan)
+
+    frame = _stage_frame(stats, positions, stage_index)
+    case_type = None
+    if types is not None:
+        type_codes, type_labels = types
+        tc = type_codes[perm]
+        mixed = (tc[1:] != tc[:-1]) & ~new_case[1:]
+        if mixed.any():
+            mixed_cases = np.unique(case_index[1:][mixed])
+            issues.append(
+                _issue(
+                    "items with more than one type",
+                    len(mixed_cases),
+                    "the type of the item's first event is used",
+                    cases.examples(c[case_starts[mixed_cases]]),
+                )
+            )
+        case_type = type_labels.take(tc[case_starts])
+    single = case_events == 1
+    if single.any():
+        action = (
+            "kept: hands-on time and flow time known, no wait"
+            if start_end
+            else "no flow time (one timestamp gives no duration); left out of flow times"
+        )
+        issues.append(
+            _issue("items with one event", int(single.sum()), action, cases.examples(c[case_starts[single]]))
+        )
+
+    case_codes_sorted = c[case_starts]
+    return _Reduced(
+        start_end=start_end,
+        aware=aware,
+        stages=frame,
+        case_ids=lambda: cases.take(case_codes_sorted),
+        case_first=case_first,
+        case_last=case_last,
+        case_events=case_events,
+        case_stages=case_stages,
+        case_active=case_active,
+        case_type=case_type,
+        issues=issues,
+    )
+
+
+def _segment_stats(
+    hands: np.ndarray | None, waits: np.ndarray | None, bounds: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Median, mean and 85th percentile of hands-on time, wait and lead time per stage.
+
+    ``hands`` and ``waits`` are integer nanoseconds grouped by stage (contiguous segments
+    between ``bounds``); a wait of -1 is unknown (an item's first event), and the lead
+    time is wait + hands-on where the wait is known.
+    """
+    k = len(bounds) - 1
+    stats = {f"{label}_{stat}": np.full(k, np.nan) for label in _STAT_COLUMNS for stat in STATISTICS}
+
+    def put(label: str, i: int, ns: np.ndarray) -> None:
+        if len(ns):
+            seconds = ns / _NS  # a fresh array, so partitioning it in place is safe
+            stats[f"{label}_mean"][i] = seconds.mean()
+            stats[f"{label}_median"][i], stats[f"{label}_p85"][i] = _quantiles(seconds, (0.5, 0.85))
+
+    for i in range(k):  # one pass per stage, not per event
+        lo, hi = bounds[i], bounds[i + 1]
+        if hands is not None:
+            put("hands_on", i, hands[lo:hi])
+        if waits is not None:
+            wait = waits[lo:hi]
+            known = wait >= 0
+            everything = bool(known.all())
+            if not everything:
+                wait = wait[known]
+            put("wait", i, wait)
+            if hands is not None:
+                put("lead", i, wait + (hands[lo:hi] if everything else hands[lo:hi][known]))
+    return stats
+
+
+def _quantiles(part: np.ndarray, shares: tuple[float, ...]) -> list[float]:
+    """Linear-interpolation quantiles (numpy's default method) by one in-place partition."""
+    places = [(len(part) - 1) * q for q in shares]
+    low = [math.floor(p) for p in places]
+    part.partition(sorted({*low, *(min(i + 1, len(part) - 1) for i in low)}))
+    found = []
+    for place, i in zip(places, low, strict=True):
+        a, b = float(part[i]), float(part[min(i + 1, len(part) - 1)])
+        t = place - i
+        # The same two-sided lerp as numpy, so the figures agree to the last bit.
+        found.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return found
+
+
+def _stage_frame(stats: dict[str, np.ndarray], positions: np.ndarray, names: list[Any]) -> pd.DataFrame:
+    """Per-activity arrays (indexed by activity code) as a frame in stream order."""
+    by_position = np.argsort(positions)
+    data: dict[str, Any] = {"position": np.arange(1, len(names) + 1)}
+    for key in ("items", "visits", "rework", "rework_items", "skipped", "sent_back"):
+        data[key] = np.asarray(stats[key])[by_position].astype(np.int64)
+    visits = data["visits"]
+    data["complete_accurate"] = np.where(visits > 0, 1 - data["sent_back"] / np.maximum(visits, 1), np.nan)
+    for label in _STAT_COLUMNS:
+        for stat in STATISTICS:
+            data[f"{label}_{stat}"] = np.asarray(stats[f"{label}_{stat}"], dtype=float)[by_position]
+    return pd.DataFrame(data, index=pd.Index(names, name="stage"))
+
+
+def _given_positions(order: Sequence[Any], act_names: list[Any]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(act_names)}
+    missing = [name for name in order if name not in index]
+    if missing:
+        close = difflib.get_close_matches(str(missing[0]), [str(n) for n in act_names], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValidationError("order", missing, f"no events of stage(s) {missing} in the log{hint}")
+    wanted = set(order)
+    extra = [name for name in act_names if name not in wanted]
+    if extra:
+        raise ValidationError(
+            "order",
+            list(order),
+            f"the log has stages not in order: {extra[:10]}; add them, or keep only the wanted stages",
+        )
+    positions = np.empty(len(act_names), dtype=np.int64)
+    for p, name in enumerate(order):
+        positions[index[name]] = p
+    return positions
+
+
+def _main_path_positions(
+    a: np.ndarray, first_visit: np.ndarray, case_starts: np.ndarray, lengths: np.ndarray, n_acts: int
+) -> np.ndarray:
+    """Stream positions of the activities: the most common path of first visits first.
+
+    Each case's path (its activities in order of first visit) is hashed; the most common
+    hash wins (ties: the longer path, then the one seen first). Activities off that path
+    go where their mean rank in the cases' paths puts them among the path's stages.
+    """
+    fa = a[first_visit]
+    fstarts = np.cumsum(lengths) - lengths
+    case_of = np.repeat(np.arange(len(lengths)), lengths)
+    rank = np.arange(len(fa)) - fstarts[case_of]
+    # Polynomial hash modulo 2**64 (numpy integer arrays wrap silently).
+    steps = np.full(int(lengths.max()), 1_000_003, dtype=np.uint64)
+    steps[0] = 1
+    powers = np.cumprod(steps)
+    hashes = np.add.reduceat((fa.astype(np.uint64) + np.uint64(1)) * powers[rank], fstarts)
+    hashes ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    _, first_case, counts = np.unique(hashes, return_index=True, return_counts=True)
+    best = np.lexsort((first_case, -lengths[first_case], -counts))[0]
+    k = first_case[best]
+    path = fa[fstarts[k] : fstarts[k] + lengths[k]]
+    seen = np.maximum(np.bincount(fa, minlength=n_acts), 1)
+    mean_rank = np.bincount(fa, weights=rank, minlength=n_acts) / seen
+    return _positions_from_path(path, mean_rank)
+
+
+def _positions_from_path(path: np.ndarray, mean_rank: np.ndarray) -> np.ndarray:
+    """Positions of all activities: the path's in its order, the others by mean rank."""
+    n_acts = len(mean_rank)
+    key = np.full(n_acts, np.nan)
+    key[path] = np.arange(len(path))
+    off = np.flatnonzero(np.isnan(key))
+    # An off-path stage goes before the first path stage whose mean rank is larger.
+    path_ranks = np.maximum.accumulate(mean_rank[path])
+    key[off] = np.searchsorted(path_ranks, mean_rank[off], side="right") - 0.5
+    ordered = np.lexsort((mean_rank, key))
+    positions = np.empty(n_acts, dtype=np.int64)
+    positions[ordered] = np.arange(n_acts)
+    return positions
+
+
+# --------------------------------------------------------------------------- the DuckDB reduction
+
+
+def _quote(name: Any) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _duckdb_time(relation: Any, option: str, column: Any, kind: str) -> tuple[str, bool]:
+    """SQL for a timestamp column as int64 ns since the epoch (UTC where aware)."""
+    col = _quote(column)
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"epoch_ns({col})", True
+    if kind.startswith("TIMESTAMP") or kind == "DATE":
+        return f"epoch_ns(CAST({col} AS TIMESTAMP))", False
+    if kind != "VARCHAR":
+        raise ValidationError(option, column, f"column {column!r} holds {kind}, not timestamps")
+    pattern = _AWARE_PATTERN.replace("(?:", "(").replace("\\d", "[0-9]").replace("\\s", "[ ]")
+    aware_count, total = relation.query(
+        "events",
+        f"SELECT count(*) FILTER (WHERE regexp_matches({col}, '{pattern}')), count({col}) FROM events",
+    ).fetchall()[0]
+    aware = aware_count > 0
+    if aware and aware_count < total:
+        raise ValidationError(
+            option,
+            column,
+            f"column {column!r} mixes naive times with time-zone-aware ones; "
+            "give every time an offset, or none",
+        )
+    target = "TIMESTAMPTZ" if aware else "TIMESTAMP"
+    bad = relation.query(
+        "events",
+        f"SELECT count(*), list({col})[1:3] FROM events "
+        f"WHERE {col} IS NOT NULL AND try_cast({col} AS {target}) IS NULL",
+    ).fetchall()[0]
+    if bad[0]:
+        raise ValidationError(
+            option,
+            column,
+            f"{bad[0]} value(s) of column {column!r} are not timestamps, "
+            f"such as {', '.join(map(repr, bad[1]))}",
+        )
+    return f"epoch_ns(CAST({col} AS {target}))", aware
+
+
+def _reduce_duckdb(
+    relation: Any, columns: dict[str, Any], order: Sequence[Any] | None, duplicates: str
+) -> _Reduced:
+    """Reduce a DuckDB relation inside DuckDB to one row per stage and one per case."""
+    _check_columns(list(relation.columns), columns)
+    kinds = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+    start_end = "start" in columns
+    times = {}
+    awareness = {}
+    for option in ("start", "end"):
+        if option in columns:
+            times[option], awareness[option] = _duckdb_time(
+                relation, option, columns[option], kinds[columns[option]]
+            )
+    if len(set(awareness.values())) > 1:
+        raise ValidationError(
+            "start", columns["start"], "the start times are naive and the end times aware (or the reverse)"
+        )
+    case_col, act_col = _quote(columns["case"]), _quote(columns["activity"])
+    type_sql = f", CAST({_quote(columns['item_type'])} AS VARCHAR) AS t" if "item_type" in columns else ""
+    start_sql = times.get("start", times["end"])
+    events = (
+        f"SELECT {case_col} AS c, CAST({act_col} AS VARCHAR) AS a, {start_sql} AS s, "
+        f"{times['end']} AS e{type_sql} FROM events"
+    )
+
+    def query(sql: str) -> Any:
+        return relation.query("events", sql)
+
+    checks = query(
+        f"SELECT count(*), count(*) FILTER (WHERE c IS NULL), count(*) FILTER (WHERE a IS NULL), "
+        f"count(*) FILTER (WHERE s IS NULL), count(*) FILTER (WHERE e IS NULL), "
+        f"count(*) FILTER (WHERE e < s), list(c) FILTER (WHERE e < s)[1:3] FROM ({events})"
+    ).fetchall()[0]
+    if checks[0] == 0:
+        raise ValidationError("frame", "empty", "the event log has no events")
+    for option, what, missing in (
+        ("case", "case id", checks[1]),
+        ("activity", "activity", checks[2]),
+        ("start" if start_end else "end", "start time" if start_end else "end time", checks[3]),
+        ("end", "end time", checks[4]),
+    ):
+        if missing:
+            raise ValidationError(
+                option, columns[option], f"{missing} event(s) have no {what}; drop or fill them first"
+            )
+    if checks[5]:
+        raise ValidationError(
+            "end",
+            columns["end"],
+            f"{checks[5]} event(s) end before they start (cases {checks[6]}); fix or drop them",
+        )
+    issues: list[dict[str, Any]] = []
+    dup = query(
+        f"SELECT coalesce(sum(n - 1), 0), list(c)[1:3] FROM "
+        f"(SELECT c, count(*) AS n FROM ({events}) GROUP BY c, a, s, e HAVING count(*) > 1)"
+    ).fetchall()[0]
+    if dup[0]:
+        if duplicates == "raise":
+            raise ValidationError(
+                "duplicates", duplicates, f"{dup[0]} event(s) repeat another exactly (cases {dup[1]})"
+            )
+        issues.append(_issue("duplicate events", dup[0], "dropped", dup[1]))
+    if dup[0]:
+        # Exact duplicates go (one row per case, activity, start and end).
+        source = f"SELECT c, a, s, e{', min(t) AS t' if type_sql else ''} FROM ({events}) GROUP BY c, a, s, e"
+    else:
+        source = events
+    window = "PARTITION BY c ORDER BY s, e, a"
+
+    def steps(position: Callable[[str], str] = lambda column: "NULL") -> str:
+        # Per event: the latest end of the case's earlier events, the visit number at
+        # its stage, and the stage position of the case's next event.
+        return f"""
+        WITH w AS (SELECT *,
+            max(e) OVER ({window} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+            lag(s) OVER ({window}) AS prev_s,
+            row_number() OVER (PARTITION BY c, a ORDER BY s, e) AS visit,
+            {position(f"lead(a) OVER ({window})")} AS next_pos,
+            {position("a")} AS pos
+          FROM ({source})),
+        x AS (SELECT *,
+            CASE WHEN prev_end IS NULL THEN s ELSE greatest(s, prev_end) END AS busy_from,
+            {"(e - s) / 1e9" if start_end else "NULL::DOUBLE"} AS hands,
+            {"(greatest(s, prev_end) - prev_end) / 1e9" if start_end else "NULL::DOUBLE"} AS wait,
+            {"(greatest(s, prev_end) - prev_end + e - s)" if start_end else "(e - prev_end)"} / 1e9 AS lead
+          FROM w)
+        """
+
+    per_case = query(
+        steps()
+        + f"""SELECT c, min(s) AS first, max(e) AS last, count(*) AS events,
+            count(*) FILTER (WHERE visit = 1) AS stages,
+            sum(greatest(e - busy_from, 0)) AS active_ns,
+            count(*) FILTER (WHERE s < prev_end) AS overlaps,
+            count(*) FILTER (WHERE s = prev_s) AS ties,
+            array_to_string(list(a ORDER BY s, e, a) FILTER (WHERE visit = 1), chr(31)) AS path
+            {", arg_min(t, s) AS t, count(DISTINCT t) AS types" if type_sql else ""}
+          FROM x GROUP BY c"""
+    ).df()
+    paths = per_case["path"].value_counts(sort=False)
+    split_paths = [path.split("\x1f") for path in paths.index]
+    act_names = sorted({name for path in split_paths for name in path})
+    code = {name: i for i, name in enumerate(act_names)}
+    n_acts = len(act_names)
+    path_codes = [np.array([code[a] for a in path], dtype=np.int64) for path in split_paths]
+    counts = paths.to_numpy()
+    if order is None:
+        rank_sum = np.zeros(n_acts)
+        seen = np.zeros(n_acts)
+        for codes, count in zip(path_codes, counts, strict=True):  # one pass per distinct path, not per event
+            rank_sum[codes] += np.arange(len(codes)) * count
+            seen[codes] += count
+        lengths = np.array([len(p) for p in path_codes])
+        texts = np.array(paths.index, dtype=object)
+        best = np.lexsort((texts, -lengths, -counts))[0]
+        positions = _positions_from_path(path_codes[best], rank_sum / np.maximum(seen, 1))
+    else:
+        positions = _given_positions([str(name) for name in order], act_names)
+    skipped = np.zeros(n_acts, dtype=np.int64)
+    for codes, count in zip(path_codes, counts, strict=True):
+        visited = np.zeros(n_acts, dtype=bool)
+        visited[codes] = True
+        skipped += (~visited & (positions < positions[codes].max())) * count
+    literal = {name: "'" + name.replace("'", "''") + "'" for name in act_names}
+    cases_sql = " ".join(f"WHEN {literal[n]} THEN {positions[code[n]]}" for n in act_names)
+    stats = query(
+        steps(lambda column: f"CASE {column} {cases_sql} END")
+        + """SELECT a, count(*) AS visits, count(*) FILTER (WHERE visit = 1) AS items,
+            count(*) FILTER (WHERE visit = 2) AS rework_items,
+            count(*) FILTER (WHERE next_pos < pos) AS sent_back,
+            quantile_cont(hands, [0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
+            quantile_cont(wait, [0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean,
+            quantile_cont(lead, [0.5, 0.85]) AS lead_q, avg(lead) AS lead_mean
+          FROM x GROUP BY a"""
+    ).df()
+    stats = stats.set_index("a").reindex(act_names)
+    result: dict[str, np.ndarray] = {
+        "visits": stats["visits"].to_numpy(),
+        "items": stats["items"].to_numpy(),
+        "rework_items": stats["rework_items"].to_numpy(),
+        "skipped": skipped,
+        "sent_back": stats["sent_back"].to_numpy(),
+    }
+    result["rework"] = result["visits"] - result["items"]
+    for label in _STAT_COLUMNS:
+        quantiles = [
+            q if isinstance(q, (list, np.ndarray)) else (np.nan, np.nan) for q in stats[f"{label}_q"]
+        ]
+        pairs = np.array([[np.nan if v is None else v for v in q] for q in quantiles], dtype=float).reshape(
+            -1, 2
+        )
+        result[f"{label}_median"] = pairs[:, 0]
+        result[f"{label}_p85"] = pairs[:, 1]
+        result[f"{label}_mean"] = stats[f"{label}_mean"].to_numpy(dtype=float)
+    frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
+
+    case_ids = per_case["c"].to_numpy()
+    events_per_case = per_case["events"].to_numpy(dtype=np.int64)
+    for column, issue, action in (
+        (
+            "ties",
+            "events of one item at the same moment",
+            "ordered by end time, then activity" if start_end else "ordered by activity",
+        ),
+        (
+            "overlaps",
+            "events starting before earlier work of the item ended",
+            "wait counted as zero; active time is the union of the intervals",
+        ),
+    ):
+        found = per_case[column].to_numpy() > 0
+        if found.any():
+            issues.append(
+                _issue(issue, int(per_case[column].sum()), action, case_ids[found][:_EXAMPLES].tolist())
+            )
+    case_type = None
+    if type_sql:
+        case_type = per_case["t"].to_numpy(dtype=object)
+        mixed = per_case["types"].to_numpy() > 1
+        if mixed.any():
+            issues.append(
+                _issue(
+                    "items with more than one type",
+                    int(mixed.sum()),
+                    "the type of the item's first event is used",
+                    case_ids[mixed][:_EXAMPLES].tolist(),
+                )
+            )
+    single = events_per_case == 1
+    if single.any():
+        action = (
+            "kept: hands-on time and flow time known, no wait"
+            if start_end
+            else "no flow time (one timestamp gives no duration); left out of flow times"
+        )
+        issues.append(
+            _issue("items with one event", int(single.sum()), action, case_ids[single][:_EXAMPLES].tolist())
+        )
+    return _Reduced(
+        start_end=start_end,
+        aware=awareness["end"],
+        stages=frame,
+        case_ids=lambda: case_ids,
+        case_first=per_case["first"].to_numpy(dtype=np.int64),
+        case_last=per_case["last"].to_numpy(dtype=np.int64),
+        case_events=events_per_case,
+        case_stages=per_case["stages"].to_numpy(dtype=np.int64),
+        case_active=per_case["active_ns"].to_numpy(dtype=float) / _NS
+        if start_end
+        else np.full(len(per_case), np.nan),
+        case_type=case_type,
+        issues=issues,
+    )
