@@ -1,47 +1,98 @@
-"""Every example notebook runs top to bottom, and its outputs are cleared in the repository."""
+"""Every example notebook runs top to bottom and shows the figures it promises.
+
+Notebooks run in a copy of ``examples/`` (they read ``data/`` and write ``output/`` next to
+themselves), so the working tree is never touched. Each runs once per test session; the
+checks below read its outputs. Expected figures come from the book (*Learning to See*) or
+are worked out by hand in the comments, never from running the code.
+"""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.ipynb"))
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.ipynb"))
+WIDGET = "application/vnd.jupyter.widget-view+json"
+_RUNS: dict[str, nbformat.NotebookNode] = {}
 
 
-def _texts(notebook: nbformat.NotebookNode) -> str:
+@pytest.fixture(scope="session")
+def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of examples/ without anything a run left behind."""
+    target = tmp_path_factory.mktemp("examples") / "examples"
+    shutil.copytree(EXAMPLES_DIR, target, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
+    return target
+
+
+def _run(name: str, folder: Path) -> nbformat.NotebookNode:
+    """The notebook ``name`` executed in ``folder`` (once per session)."""
+    if name not in _RUNS:
+        notebook = nbformat.read(folder / name, as_version=4)
+        client = NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        )
+        client.execute()
+        _RUNS[name] = notebook
+    return _RUNS[name]
+
+
+def _code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _text(cell_or_notebook: nbformat.NotebookNode) -> str:
+    """Printed text and plain-text results of one cell, or of a whole notebook."""
+    cells = cell_or_notebook.cells if "cells" in cell_or_notebook else [cell_or_notebook]
     parts: list[str] = []
-    for cell in notebook.cells:
+    for cell in cells:
         for output in cell.get("outputs", []):
             parts.append(output.get("text", ""))
-            parts.extend(str(v) for v in output.get("data", {}).values())
+            parts.append(str(output.get("data", {}).get("text/plain", "")))
     return "\n".join(parts)
 
 
-def test_there_are_examples() -> None:
-    assert any(path.name == "quickstart.ipynb" for path in EXAMPLES)
+def _mimes(cell: nbformat.NotebookNode) -> set[str]:
+    return {mime for output in cell.get("outputs", []) for mime in output.get("data", {})}
+
+
+def _markdown(notebook: nbformat.NotebookNode) -> str:
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_there_are_the_four_examples() -> None:
+    names = {path.name for path in EXAMPLES}
+    assert {"quickstart.ipynb", "coach-workshop.ipynb", "analyst-data.ipynb", "future-state.ipynb"} <= names
+
+
+def test_example_data_is_small() -> None:
+    total = sum(path.stat().st_size for path in (EXAMPLES_DIR / "data").iterdir())
+    assert total < 200_000
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_is_stored_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "code":
             assert not cell.outputs, f"cell {index} of {path.name} has stored outputs"
             assert cell.execution_count is None, f"cell {index} of {path.name} has an execution count"
+        assert "widgets" not in cell.get("metadata", {}), f"cell {index} of {path.name} stores widget state"
     assert "widgets" not in notebook.metadata, f"{path.name} stores widget state"
+    # A notebook without a kernelspec opens a kernel dialog in JupyterLab (and on Binder).
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_runs(path: Path, tmp_path: Path) -> None:
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
+def test_example_runs(path: Path, examples_copy: Path) -> None:
+    notebook = _run(path.name, examples_copy)
     errors = [
         output
         for cell in notebook.cells
@@ -49,18 +100,112 @@ def test_example_runs(path: Path, tmp_path: Path) -> None:
         if output.get("output_type") == "error"
     ]
     assert not errors, errors
+    assert all(cell.execution_count for cell in _code_cells(notebook))
 
 
 @pytest.mark.notebook
-def test_quickstart_reports_the_published_figures(tmp_path: Path) -> None:
-    path = next(p for p in EXAMPLES if p.name == "quickstart.ipynb")
-    notebook = nbformat.read(path, as_version=4)
-    resources = {"metadata": {"path": str(tmp_path)}}
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources=resources).execute()
-    text = _texts(notebook)
-    # Learning to See: takt 60 s, bottleneck the 62 s assembly step, lead time 23.6 days.
-    assert "60 s" in text
-    assert "Assembly 1" in text
-    assert "23.6 d" in text
-    assert "refused: p" in text
-    assert "uptime" in text
+def test_quickstart(examples_copy: Path) -> None:
+    notebook = _run("quickstart.ipynb", examples_copy)
+    cells = _code_cells(notebook)
+    # Three cells: the map on screen, the dashboard, an edit.
+    assert len(cells) == 3
+    assert WIDGET in _mimes(cells[0])
+    assert "ValueStreamMap" in _text(cells[0])
+    assert WIDGET in _mimes(cells[1])
+    assert "Dashboard" in _text(cells[1])
+    # Learning to See: 55,200 s a day / 920 a day = takt 60 s; 21,730 parts of inventory
+    # / 920 a day = 23.6 days; Assembly #1 at 62 s is the slowest step.
+    assert "takt 60 s, lead time 23.6 d, bottleneck Assembly #1 (62 s)" in _text(cells[0])
+    edit = _text(cells[2])
+    # Assembly #1 at 55 s: S. Weld #2 becomes the slowest, 46 s / 80% uptime = 57.5 s.
+    assert "bottleneck now: S. Weld #2 at 57.5 s" in edit
+    assert re.search(r"refused: weld2: uptime: .*120%", edit)
+    assert "after undo: Assembly #1 at 62 s" in edit
+
+
+@pytest.mark.notebook
+def test_coach_workshop(examples_copy: Path) -> None:
+    notebook = _run("coach-workshop.ipynb", examples_copy)
+    markdown = _markdown(notebook)
+    for number in range(1, 11):
+        assert f"## Step {number}. " in markdown
+    assert markdown.count("**Exercise.**") >= 7
+    assert markdown.count("> **Coach's note**") >= 8
+    text = _text(notebook)
+    # The readiness check shows progress: from step 1 alone to all ten, never backwards.
+    counts = [int(n) for n in re.findall(r"(\d+) of 10 mapping steps done", text)]
+    assert counts[0] == 1
+    assert counts[-1] == 10
+    assert counts == sorted(counts)
+    # Takt: 7.5 h = 27,000 s a day / (40 a week / 5 days = 8 a day) = 3,375 s = 56.25 min.
+    assert "takt time: 56.2 min" in text
+    # Waits 2 + 1 + 1.5 + 0.5 = 5 days of 27,000 s, plus 10 + 45 + 30 + 5 + 10 = 100 min:
+    # 141,000 s = 5.22 working days; efficiency 6,000 / 141,000 = 4.26%;
+    # rolled %C&A 0.90 x 0.80 x 0.95 x 1 x 1 = 68.4%.
+    assert re.search(r"lead time\s+5\.22 d", text)
+    assert re.search(r"process time\s+100 min", text)
+    assert re.search(r"efficiency\s+4\.26%", text)
+    assert re.search(r"rolled %C&A\s+68\.4%", text)
+    assert "bottleneck: Engineering review at 45 min" in text
+    assert "steps over takt: 0" in text
+    # Future: approval and its 1.5 d queue gone, review queue 0.5 d: 2 d + 95 min =
+    # 59,700 s = 2.21 d (-57.7%); rolled %C&A 0.90 x 0.95 x 0.95 x 1 = 81.2%.
+    comparison = _text(_code_cells(notebook)[-1])
+    assert re.search(r"Lead time\s+5\.22 d\s+2\.21 d\s+-57\.7", comparison)
+    assert re.search(r"Rolled %C&A\s+68\.4%\s+81\.2%", comparison)
+    assert re.search(r"Steps\s+5\s+4", comparison)
+
+
+@pytest.mark.notebook
+def test_analyst_data(examples_copy: Path) -> None:
+    notebook = _run("analyst-data.ipynb", examples_copy)
+    text = _text(notebook)
+    # The table is the book's current state.
+    assert re.search(r"lead time\s+23\.6 d", text)
+    assert re.search(r"bottleneck\s+Assembly #1 at 62 s", text)
+    # The stopwatch readings are built symmetric around 1, 41, 52, 58 and 40 s.
+    assert re.search(r"S\. Weld #2\s+46\.0\s+52\.0\s+6\.0\s+13\.0", text)
+    assert re.search(r"Assembly #1\s+62\.0\s+58\.0\s+-4\.0\s+-6\.5", text)
+    # Measured: S. Weld #2 52 s / 80% = 65 s, over takt; process 1 + 41 + 52 + 58 + 40 = 192 s.
+    assert re.search(r"bottleneck\s+S\. Weld #2 at 65 s", text)
+    assert "['S. Weld #2']" in text
+    assert re.search(r"process time\s+192 s", text)
+    # Tickets: median hands-on 0.5 + 6 + 1 + 0.5 = 8 h, median waits 24 + 8 + 48 = 80 h;
+    # Review is sent back 4 times in 44 visits: %C&A 1 - 4/44 = 90.9%.
+    assert "<EventLog: 40 items, 4 stages, 168 events>" in text
+    # Takt: 8 h a day / (8 tickets a week / 5 days) = 5 h; Build's median 6 h is over it.
+    assert "takt        5 h | over takt: ['Build']" in text
+    assert re.search(r"lead time\s+88 h", text)
+    assert re.search(r"efficiency\s+9\.09%", text)
+    assert re.search(r"rolled %C&A\s+90\.9%", text)
+    # Flow times: 8 tickets each at 44, 66, 110, 132 h, four at 88 h and four reworked at
+    # 127 h: median (88 + 110) / 2 = 99 h, 85th percentile 132 h; active time
+    # 40 x 8 + 4 x 7 = 348 h of 40 x 88 + 4 x 39 = 3,676 h: 9.47%; 4 of 40 reworked.
+    assert re.search(r"flow time, median\s+99\.0 h", text)
+    assert re.search(r"flow time, 85th percentile\s+132\.0 h", text)
+    assert re.search(r"flow efficiency\s+9\.47%", text)
+    assert re.search(r"reworked tickets\s+10%", text)
+    assert "round trip through CSV gives the same stream: True" in text
+    assert "['brackets-steps.csv', 'brackets-steps.xlsx', 'brackets-summary.xlsx']" in text
+
+
+@pytest.mark.notebook
+def test_future_state(examples_copy: Path) -> None:
+    notebook = _run("future-state.ipynb", examples_copy)
+    text = _text(notebook)
+    # Inventories 1,840 + 1,380 + 1,840 = 5,060 = 5.5 days of 920; process 1 + 168 = 169 s.
+    assert re.search(r"lead time\s+23\.6 d -> 5\.5 d", text)
+    assert re.search(r"process time\s+188 s -> 169 s", text)
+    assert re.search(r"inventory\s+21,730 -> 5,060 units", text)
+    # The cell: 168 s / 3 stations = 56 s, under takt 60 s.
+    assert re.search(r"steps over takt\s+1 -> 0", text)
+    assert re.search(r"bottleneck\s+Assembly #1 -> Weld \+ assembly cell", text)
+    assert "all ten mapping steps done: True" in text
+    assert "loads back the same: True" in text
+    assert "['stamping-current.vsm.json', 'stamping-future.svg', 'stamping-future.vsm.json']" in text
+    cells = _code_cells(notebook)
+    assert "image/svg+xml" in _mimes(cells[-1])
+    assert any("ComparisonView" in _text(cell) and WIDGET in _mimes(cell) for cell in cells)
+    # Every kaizen burst of the action plan has an owner and a due date.
+    plan = next(_text(cell) for cell in cells if "action_plan(f)" in cell.source)
+    assert plan.count("2026-") == 5
