@@ -1,0 +1,88 @@
+"""Every example notebook, run in a real JupyterLab: no error, its main output drawn, and a
+screenshot of that output for people to look at (tests/artifacts/, docs/images/)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .harness import JupyterServer, NotebookPage
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.ipynb"))
+DOCS_IMAGES = ROOT / "docs" / "images"
+
+# What each notebook must draw: every notebook shows at least one map canvas; the
+# quickstart and the future-state notebook also show bqplot charts.
+CHARTS = {"quickstart", "future-state"}
+
+
+class _OwnWorkspace:
+    """The server, but opening notebooks in a workspace of their own: JupyterLab would
+    otherwise restore the tabs of the notebooks opened before, over this one."""
+
+    def __init__(self, server: JupyterServer, workspace: str) -> None:
+        self._server = server
+        self._workspace = workspace
+
+    def url(self, notebook: str) -> str:
+        return self._server.url(notebook).replace("/lab/tree/", f"/lab/workspaces/{self._workspace}/tree/")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
+
+
+@pytest.fixture(scope="module")
+def examples_root(lab_server: JupyterServer) -> Path:
+    """The examples folder (with its data) copied into the server's root."""
+    target = lab_server.root / "examples"
+    if not target.exists():
+        shutil.copytree(ROOT / "examples", target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return target
+
+
+@pytest.fixture
+def page(chromium: Any, lab_server: JupyterServer, artifacts: Path) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_notebook_runs_in_jupyterlab(
+    path: Path, page: Any, lab_server: JupyterServer, examples_root: Path, artifacts: Path
+) -> None:
+    notebook = NotebookPage(page, _OwnWorkspace(lab_server, f"example-{path.stem}"))  # type: ignore[arg-type]
+    notebook.open(f"examples/{path.name}")
+    try:
+        notebook.run_all()
+        errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+        assert errors.count() == 0, errors.first.inner_text()
+        assert notebook.errors == [], f"uncaught errors in the page: {notebook.errors}"
+
+        canvas = page.locator(".vsm-canvas").first
+        canvas.wait_for(state="visible")
+        assert canvas.locator('[data-vsm-kind="process"]').count() >= 1
+        if path.stem in CHARTS:
+            chart = page.locator("svg.svg-figure").first
+            chart.wait_for(state="visible")
+
+        output = page.locator(".jp-OutputArea-output", has=page.locator(".vsm-canvas")).first
+        output.scroll_into_view_if_needed()
+        shot = artifacts / f"example-{path.stem}.png"
+        output.screenshot(path=str(shot))
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS_IMAGES / shot.name)
+    except BaseException:
+        page.screenshot(path=str(artifacts / f"failed-example-{path.stem}.png"), full_page=True)
+        raise
