@@ -79,7 +79,7 @@ def test_a_step_edit_changes_cards_flashes_them_and_shows_the_delta() -> None:
     assert c["steps_over_takt"].delta == "▼ −1"
     # Lead time 38,475 s still reads 10.7 h, but its value changed: the card says so.
     assert c["lead_time"].text == "10.7 h"
-    assert c["lead_time"].delta == "▼ −0.0125 h"  # 45 s
+    assert c["lead_time"].delta == "▼ −45 s"  # in the unit that suits the change, not the card's
     flashed = {name for name, card in c.items() if {"vsm-flash-a", "vsm-flash-b"} & set(card._dom_classes)}
     assert flashed == {"process_time", "efficiency", "steps_over_takt", "lead_time"}
     # A second change flashes again: the highlight class alternates to restart.

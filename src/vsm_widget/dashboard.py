@@ -179,9 +179,10 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
     sign = "+" if diff > 0 else "−"
     size = abs(diff)
     if unit in ("s", "min", "h", "d"):
-        amount = units.format_number(size)
-        word = _day_word(metrics) if unit == "d" else unit
-        return f"{arrow} {sign}{amount} {word}"
+        # The change in the unit that suits its own size: a lead time of 23.6 working days
+        # that drops by 7 s reads "7 s", not "0.000127 working days".
+        seconds = size / units.to_unit(1.0, unit, day=metrics.day_length)
+        return f"{arrow} {sign}{_duration(seconds, metrics)}"
     if unit == "%":
         return f"{arrow} {sign}{units.format_number(size)} pp"
     if unit == "d-demand":
