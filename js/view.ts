@@ -76,7 +76,7 @@ export class MapView {
   private readonly pending = new Map<string, Pending>();
   private expectNew: Set<string> | null = null;
   private localError: EditError | null = null;
-  private frame = 0;
+  private renderQueued = false;
   /** The details panel stays open without a selection once the user asks for it. */
   private inspectorPinned = false;
 
@@ -191,7 +191,7 @@ export class MapView {
 
   /** Remove every listener and the DOM this view added. */
   destroy(): void {
-    if (this.frame) cancelAnimationFrame(this.frame);
+    this.renderQueued = false;
     if (this.cullFrame) cancelAnimationFrame(this.cullFrame);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.root.remove();
@@ -227,14 +227,14 @@ export class MapView {
       this.deferred = true;
       return;
     }
-    // Python sets document and metrics one after the other: draw once for both.
-    if (this.frame) return;
-    if (typeof requestAnimationFrame === "function") {
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.render();
-      });
-    } else this.render();
+    // Python sets document and metrics in one message, as two change events in a row:
+    // draw once for both, as soon as the message is handled (a microtask, not the next
+    // animation frame, which would add up to a frame's wait to every edit).
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    queueMicrotask(() => {
+      if (this.renderQueued) this.render();
+    });
   }
 
   /** The document with positions the user has just dropped but Python has not confirmed. */
@@ -257,10 +257,7 @@ export class MapView {
 
   /** Redraw everything from the document and metrics. */
   render(): void {
-    if (this.frame) {
-      cancelAnimationFrame(this.frame);
-      this.frame = 0;
-    }
+    this.renderQueued = false;
     this.doc = this.effectiveDocument();
     const metrics = this.sync.metrics;
     this.day = typeof metrics.day_length === "number" && metrics.day_length > 0 ? metrics.day_length : DEFAULT_DAY;
