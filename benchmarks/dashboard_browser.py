@@ -1,0 +1,146 @@
+"""Timing of the dashboard in a real browser: a canvas edit to the updated card and chart.
+
+Starts its own JupyterLab (as the browser tests do), shows ``m.dashboard()`` for a
+100-step map, and edits a step's cycle time on the canvas as a user would (the details
+panel, then Enter). Measured inside the page with ``performance.now()``: from Enter to
+the moment both the process-time card shows its new text and the step's bar in the
+cycle-time chart has its new height, after Python applied the edit and sent back the
+canvas document, the cards and the chart marks (goal p95 < 150 ms).
+
+Run ``python benchmarks/dashboard_browser.py`` (``--quick`` for fewer edits). Needs
+/usr/bin/chromium and playwright. Prints figures; exits non-zero only on a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser.harness import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterServer,
+    NotebookPage,
+    browser_missing,
+    write_notebook,
+)
+
+SETUP = '''\
+from vsm_widget import ValueStreamMap
+
+
+def build(steps):
+    """A long stream with an inventory or a wait before every step."""
+    m = ValueStreamMap("Benchmark line", demand=18400, period="month", working_days=20,
+                       available_time="2 x 27600 s")
+    with m.batch("build"):
+        for i in range(steps):
+            if i % 3 == 0:
+                m.add_inventory(100 + i % 50)
+            else:
+                m.add_wait(f"{1 + i % 7} h")
+            m.add_process(f"Step {i + 1}", id=f"s{i + 1}", cycle_time=f"{20 + i % 40} s",
+                          uptime=f"{80 + i % 21}%")
+    m.clear_history()
+    return m
+'''
+
+# Resolves with the time from Enter in the canvas to the card text and the bar height
+# both differing from what they were when armed.
+ARM_EDIT = """([index]) => {
+  const card = () => document.querySelector('.vsm-card-process-time .vsm-card-value').textContent.trim();
+  const bar = () => {
+    const group = document.querySelectorAll('.vsm-chart-cycle g.bargroup')[index];
+    return group ? [...group.querySelectorAll('rect.bar')]
+      .map((r) => r.getAttribute('height')).join(',') : '';
+  };
+  const cardBefore = card();
+  const barBefore = bar();
+  let start = null;
+  const onKey = (e) => { if (e.key === 'Enter') start = performance.now(); };
+  document.addEventListener('keydown', onKey, true);
+  window.__edit = new Promise((resolve) => {
+    const check = () => {
+      if (start !== null && card() !== cardBefore && bar() !== barBefore) {
+        observer.disconnect();
+        document.removeEventListener('keydown', onKey, true);
+        resolve(performance.now() - start);
+      }
+    };
+    const observer = new MutationObserver(check);
+    const options = { childList: true, subtree: true, characterData: true, attributes: true };
+    observer.observe(document.body, options);
+    setTimeout(() => resolve(null), 30000);
+  });
+}"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--quick", action="store_true", help="fewer edits")
+    args = parser.parse_args()
+    missing = browser_missing()
+    if missing:
+        print(f"cannot run: {missing}")
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    edits = 10 if args.quick else 30
+    with tempfile.TemporaryDirectory(prefix="vsm-dashboard-bench-") as tmp:
+        server = JupyterServer(Path(tmp), "lab").start()
+        try:
+            write_notebook(server.root / "bench.ipynb", SETUP)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1500, "height": 2600})
+                page.set_default_timeout(60_000)
+                nb = NotebookPage(page, server).open("bench.ipynb")
+                nb.run_all()
+                output = nb.add_cell("dash", f"m = build({args.steps})\nm.dashboard()")
+                canvas = output.locator(".vsm-canvas").first
+                canvas.wait_for(state="visible")
+                page.locator(".vsm-chart-cycle g.bargroup").nth(args.steps - 1).wait_for(state="attached")
+                canvas.locator('[data-vsm-kind="process"][data-vsm-id="s2"]').first.click()
+                box = canvas.locator('[data-vsm-row="s2:cycle_time"] input')
+                times: list[float] = []
+                for i in range(edits):
+                    # Far apart, so that the process-time card's text changes every time.
+                    text = "330 s" if i % 2 == 0 else "30 s"
+                    box.fill(text)
+                    page.evaluate(ARM_EDIT, [1])
+                    box.press("Enter")
+                    elapsed = page.evaluate("() => window.__edit")
+                    if elapsed is None:
+                        raise TimeoutError(f"{text!r} did not reach the card and the chart within 30 s")
+                    times.append(float(elapsed))
+                if nb.errors:
+                    print(f"page errors: {nb.errors}")
+                browser.close()
+        finally:
+            server.stop()
+    load = os.getloadavg()[0]
+    print(
+        f"canvas edit -> Python -> card and bar updated, {args.steps} steps (goal p95 < 150 ms): "
+        f"median {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
+        f"max {max(times):.0f} ms over {len(times)} edits (load average {load:.1f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
