@@ -5,7 +5,9 @@ Starts its own JupyterLab (as the browser tests do), shows ``m.dashboard()`` for
 panel, then Enter). Measured inside the page with ``performance.now()``: from Enter to
 the moment both the process-time card shows its new text and the step's bar in the
 cycle-time chart has its new height, after Python applied the edit and sent back the
-canvas document, the cards and the chart marks (goal p95 < 150 ms).
+canvas document, the cards and the chart marks (goal p95 < 150 ms). Two series: a typical
+edit (the step stays below the slowest one, so the axes stay) and a rescaling edit (the
+step becomes the slowest, so every chart rescales and redraws all its marks).
 
 Run ``python benchmarks/dashboard_browser.py`` (``--quick`` for fewer edits). Needs
 /usr/bin/chromium and playwright. Prints figures; exits non-zero only on a crash.
@@ -34,7 +36,10 @@ from browser.harness import (  # noqa: E402
 )
 
 SETUP = '''\
+from ipywidgets import VBox
 from vsm_widget import ValueStreamMap
+from vsm_widget.charts import CycleTimeChart, TimelineChart
+from vsm_widget.dashboard import MetricCards
 
 
 def build(steps):
@@ -92,6 +97,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="fewer edits")
+    parser.add_argument(
+        "--view",
+        default="m.dashboard()",
+        help="what the cell shows (to time parts: e.g. "
+        '"VBox([m.editor(), MetricCards(m), CycleTimeChart(m)])")',
+    )
     args = parser.parse_args()
     missing = browser_missing()
     if missing:
@@ -111,34 +122,43 @@ def main() -> int:
                 page.set_default_timeout(60_000)
                 nb = NotebookPage(page, server).open("bench.ipynb")
                 nb.run_all()
-                output = nb.add_cell("dash", f"m = build({args.steps})\nm.dashboard()")
+                output = nb.add_cell("dash", f"m = build({args.steps})\n{args.view}")
                 canvas = output.locator(".vsm-canvas").first
                 canvas.wait_for(state="visible")
                 page.locator(".vsm-chart-cycle g.bargroup").nth(args.steps - 1).wait_for(state="attached")
                 canvas.locator('[data-vsm-kind="process"][data-vsm-id="s2"]').first.click()
                 box = canvas.locator('[data-vsm-row="s2:cycle_time"] input')
-                times: list[float] = []
-                for i in range(edits):
-                    # Far apart, so that the process-time card's text changes every time.
-                    text = "330 s" if i % 2 == 0 else "30 s"
-                    box.fill(text)
-                    page.evaluate(ARM_EDIT, [1])
-                    box.press("Enter")
-                    elapsed = page.evaluate("() => window.__edit")
-                    if elapsed is None:
-                        raise TimeoutError(f"{text!r} did not reach the card and the chart within 30 s")
-                    times.append(float(elapsed))
+                series = {
+                    # A coach's usual edit: the step stays below the slowest one, the axes stay.
+                    "typical edit (30 s <-> 45 s)": ("30 s", "45 s"),
+                    # The worst case: the step becomes the slowest, every chart rescales.
+                    "rescaling edit (30 s <-> 330 s)": ("30 s", "330 s"),
+                }
+                results: dict[str, list[float]] = {}
+                for label, values in series.items():
+                    times = results.setdefault(label, [])
+                    for i in range(edits):
+                        text = values[(i + 1) % 2]
+                        box.fill(text)
+                        page.evaluate(ARM_EDIT, [1])
+                        box.press("Enter")
+                        elapsed = page.evaluate("() => window.__edit")
+                        if elapsed is None:
+                            raise TimeoutError(f"{text!r} did not reach the card and the chart within 30 s")
+                        times.append(float(elapsed))
                 if nb.errors:
                     print(f"page errors: {nb.errors}")
                 browser.close()
         finally:
             server.stop()
     load = os.getloadavg()[0]
-    print(
-        f"canvas edit -> Python -> card and bar updated, {args.steps} steps (goal p95 < 150 ms): "
-        f"median {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
-        f"max {max(times):.0f} ms over {len(times)} edits (load average {load:.1f})"
-    )
+    print(f"canvas edit -> Python -> card and bar updated, {args.steps} steps, load average {load:.1f}")
+    for label, times in results.items():
+        goal = " (goal p95 < 150 ms)" if label.startswith("typical") else ""
+        print(
+            f"  {label}{goal}: median {statistics.median(times):.0f} ms, "
+            f"p95 {percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms over {len(times)} edits"
+        )
     return 0
 
 

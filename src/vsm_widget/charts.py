@@ -110,11 +110,22 @@ def _in_unit(seconds: float | None, unit: str, day: float) -> float:
     return units.to_unit(seconds, unit, day=day)
 
 
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
 def _headroom(largest: float, factor: float = 1.3) -> float | None:
     """A y-scale maximum that leaves the top of the plot free for the legend
     (``None``: automatic).
+
+    Rounded up to a round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+    ten): the axis reads better, and a small edit leaves the scale as it was, so the
+    browser redraws the changed bars only, not every mark and axis on the scale.
     """
-    return largest * factor if math.isfinite(largest) and largest > 0 else None
+    if not (math.isfinite(largest) and largest > 0):
+        return None
+    wanted = largest * factor
+    power = 10.0 ** math.floor(math.log10(wanted))
+    return next(step * power for step in _NICE_STEPS if step * power >= wanted * (1 - 1e-12))
 
 
 def _short(label: str, limit: int = 28) -> str:
