@@ -341,7 +341,7 @@ function drawControl(parent: Node, doc: MapDocument, b: Box): SVGGElement {
 function drawBurst(parent: Node, burst: MapDocument["bursts"][number], b: Box): SVGGElement {
   const g = group(parent, "burst", burst.id, `vsm-status-${burst.status}`);
   svg("path", { d: burstPath(b.x, b.y, b.w, b.h), class: "vsm-burst-shape" }, g);
-  wrappedText(g, b.x + b.w / 2, b.y + b.h / 2 + 4, burst.text, b.w * 0.62, 10, 3, "vsm-burst-text", 12, "text", true);
+  wrappedText(g, b.x + b.w / 2, b.y + b.h / 2 + 4, burst.text, b.w * 0.6, 10, 4, "vsm-burst-text", 12, "text", true);
   const tip = [burst.text, burst.owner && `Owner: ${burst.owner}`, burst.due && `Due: ${burst.due}`, `Status: ${burst.status}`]
     .filter(Boolean)
     .join("\n");

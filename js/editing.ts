@@ -362,9 +362,12 @@ export class Inspector {
       input.dataset.vsmInitial = initial;
       if (spec.type === "duration") input.placeholder = "e.g. 45 s, 2 min";
       if (spec.type === "percent") input.placeholder = "e.g. 85%";
+      // Enter and the change that follows on blur carry the same text: send it once.
+      let sent = initial.trim();
       const send = () => {
         const typed = input.value.trim();
-        if (typed === initial.trim()) return;
+        if (typed === sent) return;
+        sent = typed;
         this.commit(id, spec.name, typed === "" ? null : typed);
       };
       input.addEventListener("keydown", (event) => {

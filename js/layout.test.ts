@@ -67,12 +67,20 @@ describe("layout", () => {
     expect(doc).toEqual(copy);
   });
 
-  it("places a kaizen burst above its step", () => {
-    const lay = layout(stampingDocument(), stampingMetrics(), DAY);
+  it("places a kaizen burst under its step, clear of every box and above the timeline", () => {
+    const doc = stampingDocument();
+    const lay = layout(doc, stampingMetrics(), DAY);
     const burst = lay.boxes.get("k1");
     const step = lay.boxes.get("p1");
-    expect(burst && step && burst.y + burst.h < step.y).toBe(true);
-    expect(burst && step && burst.x < step.x + step.w && burst.x + burst.w > step.x).toBe(true);
+    if (!burst || !step) throw new Error("burst or step not laid out");
+    expect(burst.y).toBeGreaterThan(step.y + step.h);
+    expect(burst.x < step.x + step.w && burst.x + burst.w > step.x).toBe(true);
+    expect(burst.y + burst.h).toBeLessThan(lay.timelineTop);
+    for (const [id, b] of lay.boxes) {
+      if (id === "k1" || id.startsWith("__")) continue;
+      const overlaps = b.x < burst.x + burst.w && burst.x < b.x + b.w && b.y < burst.y + burst.h && burst.y < b.y + b.h;
+      expect(overlaps, id).toBe(false);
+    }
   });
 
   it("lists only the data a step has", () => {

@@ -7,6 +7,7 @@
  */
 
 import { formatDuration, formatNumber, formatPercent } from "./format";
+import { textWidth } from "./icons";
 import type { Burst, Customer, GapItem, MapDocument, Metrics, ProcessItem, Supplier } from "./types";
 
 export interface Box {
@@ -70,8 +71,16 @@ export const GAP_COL = 110;
 export const GAP_ICON_W = 50;
 export const GAP_ICON_H = 44;
 export const GAP_ICON_TOP = 64;
-export const BURST_W = 132;
-export const BURST_H = 74;
+export const BURST_W = 150;
+export const BURST_H = 88;
+const BURST_MAX_W = 260;
+
+/** Width of a burst star that holds its text in about three lines (the text uses 60% of it). */
+export function burstWidth(content: string): number {
+  // 1.3: word wrapping leaves lines shorter than the width.
+  const line = (textWidth(content, 10, true) / 3) * 1.3;
+  return Math.round(Math.min(BURST_MAX_W, Math.max(BURST_W, line / 0.6)));
+}
 export const TOTALS_W = 172;
 export const TIMELINE_H = 112;
 const STREAM_LEFT = MARGIN + 24;
@@ -188,7 +197,7 @@ export function layout(doc: MapDocument, metrics: Metrics = {}, day = 8 * 3600):
     boxes.set("control", { x: at.x, y: at.y, w: CONTROL_W, h: CONTROL_H });
   }
 
-  placeBursts(doc.bursts, boxes, contentRight);
+  placeBursts(doc.bursts, boxes, contentRight, bottom);
 
   let maxX = contentRight;
   let maxY = bottom;
@@ -212,23 +221,27 @@ export function layout(doc: MapDocument, metrics: Metrics = {}, day = 8 * 3600):
   };
 }
 
-function placeBursts(bursts: Burst[], boxes: Map<string, Box>, contentRight: number): void {
+function placeBursts(bursts: Burst[], boxes: Map<string, Box>, contentRight: number, streamBottom: number): void {
   const perTarget = new Map<string, number>();
+  let mapRight = contentRight - FACTORY_W - 16;
   for (const burst of bursts) {
     const key = burst.target ?? "__map";
     const index = perTarget.get(key) ?? 0;
     perTarget.set(key, index + 1);
     let auto: Point;
+    const w = burstWidth(burst.text);
     const target = burst.target ? boxes.get(burst.target) : undefined;
     if (target) {
-      // Above the target's top-right corner, clear of the over-takt / bottleneck badges.
-      auto = { x: target.x + target.w - BURST_W / 2 - 6 - index * (BURST_W + 6), y: Math.min(target.y, STREAM_TOP) - BURST_H - 44 };
+      // In a lane of their own under the stream's data boxes and labels, centred on the target:
+      // above the stream they would sit on the information arrows and their labels.
+      auto = { x: target.x + target.w / 2 - w / 2, y: streamBottom + 8 + index * (BURST_H + 4) };
     } else {
-      // Map-level ideas line up between the control box and the customer.
-      auto = { x: contentRight - FACTORY_W - 24 - (index + 1) * (BURST_W + 8), y: TOP_ROW + CONTROL_H + 40 };
+      // Map-level ideas line up leftwards from the customer, between the control box and it.
+      mapRight -= w + 8;
+      auto = { x: mapRight, y: TOP_ROW + CONTROL_H + 40 };
     }
     const at = placed(burst.x, burst.y, auto);
-    boxes.set(burst.id, { x: at.x, y: at.y, w: BURST_W, h: BURST_H });
+    boxes.set(burst.id, { x: at.x, y: at.y, w, h: BURST_H });
   }
 }
 

@@ -146,8 +146,11 @@ class JupyterServer:
 
     def url(self, notebook: str) -> str:
         """The address that opens ``notebook`` (a path under the root) in this app."""
-        prefix = "/lab/tree/" if self.app == "lab" else "/notebooks/"
-        return f"{self.base}{prefix}{notebook}?token={self.token}"
+        if self.app == "lab":
+            # reset: start from an empty workspace, not with the notebooks an earlier page left
+            # open (one of them could become the current tab instead of ``notebook``).
+            return f"{self.base}/lab/tree/{notebook}?token={self.token}&reset"
+        return f"{self.base}/notebooks/{notebook}?token={self.token}"
 
     def stop(self) -> None:
         """Stop the server's whole process group (the server and its kernels)."""

@@ -112,13 +112,22 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
     box = element(canvas, "process", "weld2")
     box.wait_for()
     assert lab.value('[m_drag.get("weld2").x, m_drag.get("weld2").y]') == [None, None]
+    # Where the box is drawn (map units) and how many screen pixels one map unit takes.
+    left, top, scale = box.locator("rect.vsm-head").evaluate(
+        "r => [r.x.baseVal.value, r.y.baseVal.value, r.getScreenCTM().a]"
+    )
     x0, y0 = hittable(lab.page, box)
     lab.page.mouse.move(x0, y0)
     lab.page.mouse.down()
     lab.page.mouse.move(x0 + 60, y0 + 40, steps=8)
     lab.page.mouse.up()
-    first = lab.wait_value('[m_drag.get("weld2").x, m_drag.get("weld2").y]', lambda v: v[0] is not None)
-    assert all(isinstance(v, (int, float)) for v in first)
+    # Moves sent during the drag land first: wait for the drop position itself.
+    dropped = [left + 60 / scale, top + 40 / scale]
+    first = lab.wait_value(
+        '[m_drag.get("weld2").x, m_drag.get("weld2").y]',
+        lambda v: v[0] is not None and all(abs(a - b) <= 1.5 for a, b in zip(v, dropped, strict=True)),
+    )
+    assert first == pytest.approx(dropped, abs=1.5)
     # The box stays where it was dropped once the canvas redraws from Python's document
     # alone: a change of title in Python redraws the whole map.
     lab.py('m_drag.title = "Moved"')
@@ -131,8 +140,10 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
     lab.page.mouse.down()
     lab.page.mouse.move(x1 + 60, y1, steps=8)
     lab.page.mouse.up()
-    second = lab.wait_value('[m_drag.get("weld2").x, m_drag.get("weld2").y]', lambda v: v != first)
-    assert second[0] > first[0]
+    second = lab.wait_value(
+        '[m_drag.get("weld2").x, m_drag.get("weld2").y]', lambda v: abs(v[0] - (first[0] + 60 / scale)) <= 1.5
+    )
+    assert second[0] == pytest.approx(first[0] + 60 / scale, abs=1.5)
     assert second[1] == pytest.approx(first[1])
     # Dragging is layout only: lead time as published.
     assert lab.value("w_drag.metrics['lead_time']") == pytest.approx(LEAD_TIME)
