@@ -23,6 +23,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,22 @@ def drag(nb: NotebookPage, canvas: Any, step: str, moves: int) -> dict[str, list
     return result
 
 
+def exports(nb: NotebookPage, canvas: Any, repeats: int) -> dict[str, list[float]]:
+    """Milliseconds from choosing Export > SVG / PNG to the browser receiving the file."""
+    times: dict[str, list[float]] = {"svg": [], "png": []}
+    for _ in range(repeats):
+        for item in times:
+            canvas.locator('[data-vsm-action="export"]').click()
+            entry = canvas.locator(f'[data-vsm-action="export-{item}"]')
+            entry.wait_for(state="visible")
+            with nb.page.expect_download() as info:
+                start = time.perf_counter()
+                entry.click()
+            info.value.path()  # the whole file has arrived
+            times[item].append((time.perf_counter() - start) * 1000)
+    return times
+
+
 def stats(values: list[float], digits: int = 0) -> str:
     """Median, p95 and max of ``values`` in ms, and how many there were."""
     return (
@@ -240,6 +257,12 @@ def run(nb: NotebookPage, steps: int, renders: int, edits: int, moves: int) -> N
     print(f"canvas edit -> Python -> canvas redrawn, {steps} steps (goal p95 < 100 ms): {stats(times)} edits")
     python_ms = nb.value("w_work.python_ms")
     print(f"  of which in Python (apply, metrics, serialise, send): {stats(python_ms)}")
+
+    made = exports(nb, canvas, max(3, renders))
+    print(
+        f"export the whole map, {steps} steps (goal < 1000 ms): SVG {stats(made['svg'])}; "
+        f"PNG {stats(made['png'])}"
+    )
 
     frames = drag(nb, canvas, "s3", moves)
     if not frames["moves"]:

@@ -158,6 +158,8 @@ export interface ToolbarButton {
   label: string;
   title: string;
   icon?: string;
+  /** A button that opens a menu of these actions. */
+  menu?: ToolbarButton[];
 }
 
 export const TOOLBAR: (ToolbarButton | "|")[] = [
@@ -177,7 +179,53 @@ export const TOOLBAR: (ToolbarButton | "|")[] = [
   { action: "layout", label: "Auto layout", title: "Forget moved positions: lay the map out left to right" },
   "|",
   { action: "inspector", label: "Details", title: "Show the details panel (map, customer, or the selected element)" },
+  "|",
+  { action: "open", label: "Open…", title: "Open a map document (.json) in place of this map; Undo brings this map back" },
+  {
+    action: "export",
+    label: "Export",
+    title: "Download the whole map as a picture or as its JSON document",
+    menu: [
+      { action: "export-svg", label: "SVG picture", title: "Download the whole map as an SVG picture (for reports and slides)" },
+      { action: "export-png", label: "PNG picture", title: "Download the whole map as a PNG picture" },
+      { action: "export-json", label: "JSON document", title: "Download the map document, which Open… and ValueStreamMap.load read" },
+    ],
+  },
 ];
+
+/** A button with a drop-down list of actions; the list's items are toolbar actions too. */
+function buildMenu(button: HTMLButtonElement, items: ToolbarButton[]): HTMLSpanElement {
+  const wrap = document.createElement("span");
+  wrap.className = "vsm-menu-wrap";
+  const id = `vsm-menu-${++menuCount}`;
+  button.setAttribute("aria-haspopup", "menu");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", id);
+  const caret = document.createElement("span");
+  caret.className = "vsm-caret";
+  caret.textContent = "▾";
+  caret.setAttribute("aria-hidden", "true");
+  button.appendChild(caret);
+  const menu = document.createElement("div");
+  menu.className = "vsm-menu";
+  menu.id = id;
+  menu.setAttribute("role", "menu");
+  menu.hidden = true;
+  for (const item of items) {
+    const entry = document.createElement("button");
+    entry.type = "button";
+    entry.className = "vsm-menu-item";
+    entry.setAttribute("role", "menuitem");
+    entry.dataset.vsmAction = item.action;
+    entry.title = item.title;
+    entry.textContent = item.label;
+    menu.appendChild(entry);
+  }
+  wrap.append(button, menu);
+  return wrap;
+}
+
+let menuCount = 0;
 
 /** Build the toolbar; clicks are handled by delegation on the root. */
 export function buildToolbar(): HTMLDivElement {
@@ -205,8 +253,20 @@ export function buildToolbar(): HTMLDivElement {
       button.appendChild(plus);
     }
     button.appendChild(document.createTextNode(item.label));
+    if (item.menu) {
+      bar.appendChild(buildMenu(button, item.menu));
+      continue;
+    }
     bar.appendChild(button);
   }
+  // The file picker behind "Open…": hidden, opened by the button.
+  const picker = document.createElement("input");
+  picker.type = "file";
+  picker.accept = ".json,application/json";
+  picker.className = "vsm-file-picker";
+  picker.hidden = true;
+  picker.tabIndex = -1;
+  bar.appendChild(picker);
   const status = document.createElement("span");
   status.className = "vsm-status";
   status.setAttribute("aria-live", "polite");

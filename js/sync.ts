@@ -16,7 +16,8 @@ export type Edit =
   | { op: "reorder"; id: string; index: number }
   | { op: "undo" }
   | { op: "redo" }
-  | { op: "layout" };
+  | { op: "layout" }
+  | { op: "open"; text: string; name: string | null };
 
 export interface EditResult {
   kind: "result";

@@ -3,6 +3,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { type Connector, type Cullable, type DefIds, type Drawn, drawDefs, drawMap } from "./canvas";
 import { buildToolbar, cssEscape, editText, fieldSpec, findElement, InlineEditor, Inspector, primaryField } from "./editing";
+import { documentJson, download, fileName, mapPicture, pictureToPng } from "./export";
 import { DEFAULT_DAY } from "./format";
 import { svg } from "./icons";
 import { type Box, type Layout, layout } from "./layout";
@@ -22,6 +23,8 @@ const READING_ZOOM = 0.8;
 const MAX_ZOOM = 3;
 /** Stream length from which far-off groups are detached from the document (see `cull`). */
 const VIRTUAL_FROM = 80;
+/** The largest map document "Open…" reads (bytes); a real map is a few hundred kB at most. */
+export const MAX_OPEN_BYTES = 20 * 1024 * 1024;
 const DRAGGABLE = new Set(["customer", "supplier", "control", "process", "inventory", "wait", "burst"]);
 
 interface Pending {
@@ -79,6 +82,9 @@ export class MapView {
   private renderQueued = false;
   /** The details panel stays open without a selection once the user asks for it. */
   private inspectorPinned = false;
+  /** Seq of the "open" edit in flight: the view fits the new map when Python accepts it. */
+  private openSeq = 0;
+  private openName = "";
 
   constructor(
     model: AnyModel<WidgetTraits>,
@@ -181,6 +187,14 @@ export class MapView {
       const button = (e.target as Element).closest<HTMLButtonElement>("[data-vsm-action]");
       if (button && !button.disabled) this.action(button.dataset.vsmAction ?? "");
     });
+    const picker = this.toolbar.querySelector<HTMLInputElement>(".vsm-file-picker");
+    if (picker) this.on(picker, "change", () => this.openFile(picker));
+    // A click anywhere else closes the export menu.
+    const outside = (e: Event) => {
+      if (!(e.target instanceof Node) || !this.toolbar.querySelector(".vsm-menu-wrap")?.contains(e.target)) this.showMenu(false);
+    };
+    document.addEventListener("pointerdown", outside, true);
+    this.cleanups.push(() => document.removeEventListener("pointerdown", outside, true));
     this.on(this.svgEl, "pointerdown", (e) => this.onPointerDown(e));
     this.on(this.svgEl, "pointermove", (e) => this.onPointerMove(e));
     this.on(this.svgEl, "pointerup", (e) => this.onPointerUp(e));
@@ -371,6 +385,16 @@ export class MapView {
 
   private onResult(result: EditResult): void {
     for (const p of this.pending.values()) if (p.seq <= result.seq) p.acked = true;
+    if (this.openSeq && result.seq === this.openSeq) {
+      this.openSeq = 0;
+      this.status(result.ok ? `Opened ${this.openName}; Undo brings the previous map back` : "");
+      if (result.ok) {
+        // A new map: show it whole, as on first display.
+        this.fitted = false;
+        this.pending.clear();
+        this.scheduleRender();
+      }
+    }
     if (!result.ok) {
       for (const [id, p] of this.pending) if (p.seq <= result.seq) this.pending.delete(id);
       this.expectNew = null;
@@ -450,8 +474,77 @@ export class MapView {
         this.pending.clear();
         this.send({ op: "layout" });
         break;
+      case "export":
+        this.showMenu(this.toolbar.querySelector(".vsm-menu")?.hasAttribute("hidden") ?? false);
+        return;
+      case "export-svg":
+      case "export-png":
+      case "export-json":
+        this.showMenu(false);
+        void this.exportAs(name.slice("export-".length) as "svg" | "png" | "json");
+        return;
+      case "open":
+        this.toolbar.querySelector<HTMLInputElement>(".vsm-file-picker")?.click();
+        return;
     }
     this.status("");
+  }
+
+  // ------------------------------------------------------------------ files
+
+  private showMenu(open: boolean): void {
+    const menu = this.toolbar.querySelector<HTMLElement>(".vsm-menu");
+    if (!menu || menu.hidden === !open) return;
+    menu.hidden = !open;
+    this.toolbar.querySelector('[data-vsm-action="export"]')?.setAttribute("aria-expanded", String(open));
+    if (open) menu.querySelector<HTMLButtonElement>("button")?.focus();
+  }
+
+  /** Download the whole map: a picture of what the canvas shows, or the document Python holds. */
+  async exportAs(format: "svg" | "png" | "json"): Promise<void> {
+    const doc = this.sync.document;
+    const name = fileName(doc.title, format);
+    try {
+      let data: Blob;
+      if (format === "json") data = new Blob([documentJson(doc)], { type: "application/json" });
+      else {
+        const shown = this.effectiveDocument();
+        const metrics = this.sync.metrics;
+        const picture = mapPicture(this.root, shown, metrics, layout(shown, metrics, this.day), this.day);
+        data = format === "svg" ? new Blob([picture.text], { type: "image/svg+xml" }) : await pictureToPng(picture);
+      }
+      download(this.root, data, name);
+      this.status(`Downloaded ${name}`);
+    } catch (error) {
+      const reason = `Could not make ${name}: ${error instanceof Error ? error.message : String(error)}`;
+      this.localError = { target: null, field: "export", reason, message: reason };
+      this.placeError();
+    }
+  }
+
+  /** Read the chosen file and ask Python to open it; Python checks it and keeps this map on Undo. */
+  private async openFile(picker: HTMLInputElement): Promise<void> {
+    const file = picker.files?.[0];
+    picker.value = "";
+    if (!file) return;
+    if (file.size > MAX_OPEN_BYTES) {
+      const reason = `Not opened: ${file.name} is ${(file.size / 1048576).toFixed(1)} MB; a map document is at most ${MAX_OPEN_BYTES / 1048576} MB. The map is unchanged.`;
+      this.localError = { target: null, field: "open", reason, message: reason };
+      this.placeError();
+      return;
+    }
+    let text: string;
+    try {
+      text = await file.text();
+    } catch (error) {
+      const reason = `Not opened: ${file.name} could not be read (${error instanceof Error ? error.message : String(error)}). The map is unchanged.`;
+      this.localError = { target: null, field: "open", reason, message: reason };
+      this.placeError();
+      return;
+    }
+    this.openName = file.name;
+    this.openSeq = this.send({ op: "open", text, name: file.name });
+    this.status(`Opening ${file.name}…`);
   }
 
   private deleteSelection(): void {
@@ -485,6 +578,12 @@ export class MapView {
         this.openEditor(selection[0], null);
       }
     } else if (key === "Escape") {
+      const menu = this.toolbar.querySelector<HTMLElement>(".vsm-menu");
+      if (menu && !menu.hidden) {
+        this.showMenu(false);
+        this.toolbar.querySelector<HTMLElement>('[data-vsm-action="export"]')?.focus();
+        return;
+      }
       this.sync.select([]);
     } else if (key === "+" || key === "=") {
       this.zoomBy(1.25);

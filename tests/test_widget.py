@@ -8,6 +8,7 @@ waiting is 55,200 s of lead time, i.e. one waiting part adds 60 s.
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.widget import PROTOCOL_OPS, MapWidget
+from vsm_widget.io import to_json
+from vsm_widget.widget import MAX_OPEN_CHARS, PROTOCOL_OPS, MapWidget
 
 TAKT = 27_600 * 2 / 920  # 60 s: also the lead time one waiting part adds
 CYCLE_TIMES = {"Stamping": 1, "S. Weld #1": 39, "S. Weld #2": 46, "Assembly #1": 62, "Assembly #2": 40}
@@ -297,7 +299,10 @@ def test_malformed_messages_are_refused_not_raised(
 
 
 def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
+    opened = stamping_plant()
+    opened.set_control("MRP")
     messages = {
+        "open": {"text": to_json(opened), "name": "plant.json"},
         "update": {"id": "map", "field": "title", "value": "Brackets"},
         "add_process": {"at": 1, "name": "Inspect"},
         "add_inventory": {"at": None, "quantity": 5},
@@ -320,6 +325,71 @@ def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
     # Adding an inventory at the end, right after the last gap, is the one refused edit.
     assert list(refused) == ["add_inventory"]
     assert widget.map.title == "Brackets"
+
+
+def test_open_puts_a_document_in_place_of_the_map_as_one_undo_step(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    before = plant.state
+    other = ValueStreamMap("Loan approval", demand=8, available_time="8 h")
+    other.add_process("Check", cycle_time="20 min")
+    other.add_wait("1 d")
+    other.add_process("Decide", cycle_time="15 min")
+    widget.selection = ["p3"]
+    result = widget.handle_edit(edit(1, "open", text=to_json(other), name="loan.json"))
+    assert result["ok"] is True
+    assert plant.to_dict() == other.to_dict()
+    assert widget.document["title"] == "Loan approval"
+    # 20 + 15 min of process time; lead time adds the one-day wait (8 h working day).
+    assert widget.metrics["process_time"] == 35 * 60
+    assert widget.metrics["lead_time"] == 35 * 60 + 8 * 3600
+    assert widget.selection == []  # p3 is not on the new map
+    assert widget.handle_edit(edit(2, "undo"))["ok"] is True
+    assert plant.state == before
+    assert widget.metrics["lead_time"] == pytest.approx(LEAD_TIME)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ('{"title": "x",', "$", "line 1, column 15"),
+        ("", "$", "empty"),
+        ('{"schema": 99, "title": "From the future"}', "schema", "newer"),
+        ("[1, 2]", "$", "object"),
+    ],
+)
+def test_open_refuses_a_bad_document_and_keeps_the_map(
+    widget: MapWidget, plant: ValueStreamMap, text: str, field: str, words: str
+) -> None:
+    before = plant.state
+    result = widget.handle_edit(edit(1, "open", text=text, name="bad.json"))
+    assert result["ok"] is False
+    error = result["error"]
+    assert error["field"].endswith(field)
+    assert "bad.json was not opened" in error["reason"]
+    assert words in error["reason"]
+    assert "unchanged" in error["reason"]
+    assert plant.state is before
+    assert plant.can_undo is False
+
+
+def test_open_names_the_json_path_of_a_bad_value(widget: MapWidget, plant: ValueStreamMap) -> None:
+    document = plant.to_dict()
+    document["stream"][2]["cycle_time"] = -5
+    result = widget.handle_edit(edit(1, "open", text=json.dumps(document), name=None))
+    assert result["ok"] is False
+    assert result["error"]["field"] == "$.stream[2].cycle_time"
+    assert result["error"]["reason"].startswith("the document was not opened ($.stream[2].cycle_time)")
+    assert widget.error["field"] == "$.stream[2].cycle_time"
+
+
+def test_open_refuses_a_document_too_large_to_be_a_map(widget: MapWidget, plant: ValueStreamMap) -> None:
+    before = plant.state
+    result = widget.handle_edit(edit(1, "open", text=" " * (MAX_OPEN_CHARS + 1), name="huge.json"))
+    assert result["ok"] is False
+    assert result["error"]["field"] == "open"
+    assert "huge.json" in result["error"]["reason"]
+    assert plant.state is before
 
 
 def test_comm_messages_get_a_result_reply(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:

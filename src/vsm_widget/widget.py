@@ -32,6 +32,7 @@ from . import io
 from .model import Change, ValidationError, ValueStreamMap, parse_field
 
 __all__ = [
+    "MAX_OPEN_CHARS",
     "MOVE_MERGE_SECONDS",
     "PROTOCOL_OPS",
     "EditMessage",
@@ -164,6 +165,14 @@ class LayoutMessage(_Edit):
     op: Literal["layout"]
 
 
+class OpenMessage(_Edit):
+    """Put a map document (the text of a ``.json`` file) in place of the map, as one undoable edit."""
+
+    op: Literal["open"]
+    text: str
+    name: str | None
+
+
 #: Any edit message the front end may send.
 EditMessage = (
     UpdateMessage
@@ -178,6 +187,7 @@ EditMessage = (
     | UndoMessage
     | RedoMessage
     | LayoutMessage
+    | OpenMessage
 )
 
 
@@ -212,6 +222,7 @@ _MESSAGES: dict[str, type] = {
     "undo": UndoMessage,
     "redo": RedoMessage,
     "layout": LayoutMessage,
+    "open": OpenMessage,
 }
 #: The edit operations of the sync protocol.
 PROTOCOL_OPS = tuple(_MESSAGES)
@@ -304,6 +315,8 @@ def _check_shape(content: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the widget
 
 _HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
+#: The longest map document the canvas may open (characters); real maps are far smaller.
+MAX_OPEN_CHARS = 20 * 1024 * 1024
 #: Moves of one element closer together than this (seconds) are one drag: one undo step.
 MOVE_MERGE_SECONDS = 1.0
 
@@ -525,6 +538,8 @@ class MapWidget(anywidget.AnyWidget):
             m.undo()
         elif op == "redo":
             m.redo()
+        elif op == "open":
+            self._open(message["text"], message["name"])
         else:
             self._forget_layout()
 
@@ -569,6 +584,27 @@ class MapWidget(anywidget.AnyWidget):
                 m.redo()
             raise
         self._last_move = (target, m.state, now)
+
+    def _open(self, text: str, name: str | None) -> None:
+        """Replace the map by a document's map; a bad document changes nothing and says why."""
+        source = name or "the document"
+        if len(text) > MAX_OPEN_CHARS:
+            raise ValidationError(
+                "open",
+                f"{len(text):,} characters",
+                f"{source} was not opened: it is larger than a map document can be "
+                f"({MAX_OPEN_CHARS // 1024 // 1024} MB); the map is unchanged",
+            )
+        try:
+            opened = io.from_json(text)
+        except ValidationError as error:
+            where = "" if error.field == "$" else f" ({error.field})"
+            raise ValidationError(
+                error.field,
+                error.value,
+                f"{source} was not opened{where}: {error.reason}; the map is unchanged",
+            ) from None
+        self._map.replace_state(opened.state, label=f"open {source}")
 
     def _free_name(self) -> str:
         names = {s.name for s in self._map.steps}

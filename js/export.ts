@@ -1,0 +1,201 @@
+/**
+ * Files from the canvas: the whole map as a standalone SVG or PNG picture, and the map's
+ * JSON document. Pictures are drawn afresh and in full (the live view leaves far-off parts
+ * of long maps undrawn), with the theme's colours written into each element, so that the
+ * file looks like the canvas anywhere, without the widget's stylesheet.
+ */
+
+import { type DefIds, drawDefs, drawMap } from "./canvas";
+import { svg } from "./icons";
+import type { Layout } from "./layout";
+import type { MapDocument, Metrics } from "./types";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+/** Room around the drawing, in canvas units. */
+const PADDING = 16;
+/** The longest side of a PNG, in pixels: browsers refuse larger canvases. */
+export const PNG_MAX_SIDE = 16_000;
+/** Pixels per canvas unit in a PNG (sharp on high-density screens and in print). */
+export const PNG_SCALE = 2;
+
+/**
+ * Presentation properties copied from the computed style. Inherited ones are written only
+ * where they differ from the parent's, so that the file stays small.
+ */
+const INHERITED = [
+  "fill",
+  "fill-opacity",
+  "stroke",
+  "stroke-width",
+  "stroke-opacity",
+  "stroke-dasharray",
+  "stroke-linejoin",
+  "stroke-linecap",
+  "font-family",
+  "font-size",
+  "font-weight",
+  "font-style",
+  "letter-spacing",
+  "text-anchor",
+  "dominant-baseline",
+  "paint-order",
+] as const;
+const OWN: Record<string, string> = { opacity: "1" };
+/** The CSS initial values, which the root element is compared with. */
+const INITIAL: Record<string, string> = {
+  fill: "rgb(0, 0, 0)",
+  "fill-opacity": "1",
+  stroke: "none",
+  "stroke-width": "1px",
+  "stroke-opacity": "1",
+  "stroke-dasharray": "none",
+  "stroke-linejoin": "miter",
+  "stroke-linecap": "butt",
+  "font-style": "normal",
+  "letter-spacing": "normal",
+  "text-anchor": "start",
+  "dominant-baseline": "auto",
+  "paint-order": "normal",
+};
+
+export interface Picture {
+  /** The SVG file's text. */
+  text: string;
+  /** Width and height in canvas units. */
+  width: number;
+  height: number;
+}
+
+let exportCount = 0;
+
+/**
+ * Draw the whole map into a scratch element inside `host` (so the widget's stylesheet and the
+ * theme apply), copy the computed presentation into attributes, and return the SVG text.
+ */
+export function mapPicture(host: HTMLElement, doc: MapDocument, metrics: Metrics, lay: Layout, day: number): Picture {
+  const uid = `vsm-export${++exportCount}`;
+  const ids: DefIds = { arrow: `${uid}-arrow`, stripes: `${uid}-stripes`, hatch: `${uid}-hatch` };
+  const scratch = document.createElement("div");
+  scratch.className = "vsm-export-scratch";
+  scratch.setAttribute("aria-hidden", "true");
+  const root = svg("svg", { xmlns: SVG_NS, class: "vsm-svg" }, scratch);
+  drawDefs(svg("defs", {}, root), ids);
+  const background = svg("rect", { class: "vsm-export-background" }, root);
+  const layers = {
+    timeline: svg("g", { class: "vsm-layer-timeline" }, root),
+    links: svg("g", { class: "vsm-layer-links" }, root),
+    nodes: svg("g", { class: "vsm-layer-nodes" }, root),
+    bursts: svg("g", { class: "vsm-layer-bursts" }, root),
+  };
+  host.appendChild(scratch);
+  try {
+    drawMap(layers, doc, metrics, lay, day, ids, null);
+    const b = lay.bounds;
+    const x = Math.floor(b.x - PADDING);
+    const y = Math.floor(b.y - PADDING);
+    const width = Math.ceil(b.w + 2 * PADDING);
+    const height = Math.ceil(b.h + 2 * PADDING);
+    background.setAttribute("x", String(x));
+    background.setAttribute("y", String(y));
+    background.setAttribute("width", String(width));
+    background.setAttribute("height", String(height));
+    background.setAttribute("fill", getComputedStyle(host).backgroundColor || "#ffffff");
+    inlineStyles(root);
+    root.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+    root.setAttribute("width", String(width));
+    root.setAttribute("height", String(height));
+    root.removeAttribute("class");
+    const heading = document.createElementNS(SVG_NS, "title");
+    heading.textContent = doc.title;
+    root.insertBefore(heading, root.firstChild);
+    const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(root)}\n`;
+    return { text, width, height };
+  } finally {
+    scratch.remove();
+  }
+}
+
+/** Write each element's computed presentation as attributes; drop what is not displayed. */
+function inlineStyles(root: SVGSVGElement): void {
+  const walk = (el: Element, inherited: Record<string, string>, inDefs: boolean) => {
+    const computed = getComputedStyle(el);
+    // Markers and patterns are never displayed themselves, yet are used: keep them.
+    if (!inDefs && computed.display === "none") {
+      el.remove();
+      return;
+    }
+    const own: Record<string, string> = {};
+    for (const name of INHERITED) {
+      const value = computed.getPropertyValue(name);
+      own[name] = value;
+      if (value && value !== inherited[name]) el.setAttribute(name, value);
+    }
+    for (const [name, initial] of Object.entries(OWN)) {
+      const value = computed.getPropertyValue(name);
+      if (value && value !== initial) el.setAttribute(name, value);
+    }
+    for (const child of [...el.children]) {
+      if (child.namespaceURI === SVG_NS) walk(child, own, inDefs || child instanceof SVGDefsElement);
+    }
+  };
+  walk(root, INITIAL, false);
+}
+
+/** A PNG of an SVG picture, at `PNG_SCALE` pixels per unit, smaller if the map is very long. */
+export async function pictureToPng(picture: Picture): Promise<Blob> {
+  const scale = Math.min(PNG_SCALE, PNG_MAX_SIDE / Math.max(picture.width, picture.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(picture.width * scale));
+  canvas.height = Math.max(1, Math.round(picture.height * scale));
+  const url = URL.createObjectURL(new Blob([picture.text], { type: "image/svg+xml" }));
+  try {
+    const image = new Image();
+    image.decoding = "async";
+    const loaded = new Promise<void>((resolve, reject) => {
+      image.onload = () => resolve();
+      image.onerror = () => reject(new Error("the browser could not draw the map as an image"));
+    });
+    image.src = url;
+    await loaded;
+    const context = canvas.getContext("2d");
+    if (!context) throw new Error("this browser cannot make PNG images");
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  return new Promise<Blob>((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("the browser could not encode the PNG"))), "image/png");
+  });
+}
+
+/** The map document as the JSON text `ValueStreamMap.load` reads. */
+export function documentJson(doc: MapDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** A file name from the map's title: letters, digits and dashes, never empty. */
+export function fileName(title: string, extension: string): string {
+  const stem = title
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\p{L}\p{N}]+/gu, "-")
+    .replace(/^-+|-+$/g, "")
+    .toLowerCase()
+    .slice(0, 60)
+    .replace(/-+$/, "");
+  return `${stem || "value-stream-map"}.${extension}`;
+}
+
+/** Hand a file to the browser's download. */
+export function download(host: HTMLElement, data: Blob, name: string): void {
+  const url = URL.createObjectURL(data);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  host.appendChild(link);
+  link.click();
+  link.remove();
+  // The browser reads the data once the download starts; keep the URL until surely then.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
