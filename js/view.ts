@@ -74,6 +74,13 @@ export class MapView {
   private day = DEFAULT_DAY;
   private zoom = { k: 1, tx: 0, ty: 0 };
   private fitted = false;
+  /**
+   * Until the user zooms or pans, a map that grows out of the view (steps added in later
+   * cells, as a workshop notebook does) is fitted again, while it still fits readably.
+   */
+  private autoFit = true;
+  /** How many elements the map had when last drawn: only added elements trigger a new fit. */
+  private drawnCount = 0;
   private drag: DragState | null = null;
   private deferred = false;
   private readonly pending = new Map<string, Pending>();
@@ -278,7 +285,10 @@ export class MapView {
     this.lay = layout(this.doc, metrics, this.day);
     // Size and zoom are settled before drawing, so that no layout is forced on the new nodes
     // before the far-off ones are hidden.
+    const count = allIds(this.doc).length;
     if (!this.fitted) this.initialView();
+    else if (this.autoFit && count > this.drawnCount) this.followGrowth();
+    this.drawnCount = count;
     const size = this.stageSize();
     this.drawn = drawMap(this.layers, this.doc, metrics, this.lay, this.day, this.ids, this.cullWindow(size));
     this.cull(size);
@@ -639,6 +649,7 @@ export class MapView {
     if (top < 20) dy = 20 - top;
     else if (bottom > h - 20) dy = h - 20 - bottom;
     if (dx || dy) {
+      this.autoFit = false;
       this.zoom = { k, tx: this.zoom.tx + dx, ty: this.zoom.ty + dy };
       this.applyZoom();
     }
@@ -739,6 +750,7 @@ export class MapView {
       this.root.classList.add(drag.pan ? "vsm-panning" : "vsm-dragging");
     }
     if (drag.pan) {
+      this.autoFit = false;
       this.zoom.tx = drag.tx0 + sx;
       this.zoom.ty = drag.ty0 + sy;
       this.applyZoom();
@@ -890,6 +902,7 @@ export class MapView {
   }
 
   private zoomBy(factor: number, at?: { x: number; y: number }): void {
+    this.autoFit = false;
     const { w, h } = this.stageSize();
     const point = at ?? { x: w / 2, y: h / 2 };
     const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.zoom.k * factor));
@@ -905,14 +918,39 @@ export class MapView {
     this.zoomBy(factor, { x: e.clientX - r.left, y: e.clientY - r.top });
   }
 
-  /** Show the whole map. */
+  /** Show the whole map (and keep showing it as it grows, until the user zooms or pans). */
   fit(): void {
     if (!this.lay) return;
+    this.autoFit = true;
     const { w, h } = this.stageSize();
     const b = this.lay.bounds;
     const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min((w - 16) / b.w, (h - 16) / b.h, 1.5)));
     this.zoom = { k, tx: (w - b.w * k) / 2 - b.x * k, ty: Math.min(12, (h - b.h * k) / 2) - b.y * k };
     this.applyZoom();
+  }
+
+  /** The whole map, at most at full size, if it fits at a readable size; false if it does not. */
+  private showWhole(w: number, h: number): boolean {
+    if (!this.lay) return false;
+    const b = this.lay.bounds;
+    const fitK = Math.min((w - 16) / b.w, (h - 16) / b.h);
+    if (fitK < READABLE_ZOOM) return false;
+    this.fit();
+    if (this.zoom.k > 1) {
+      this.zoom = { k: 1, tx: (w - b.w) / 2 - b.x, ty: 8 - b.y };
+      this.applyZoom();
+    }
+    return true;
+  }
+
+  /** The map has grown: if part of it is now out of view, show it whole again when readable. */
+  private followGrowth(): void {
+    if (!this.lay) return;
+    const { w, h } = this.stageSize();
+    const { k, tx, ty } = this.zoom;
+    const b = this.lay.bounds;
+    const inside = b.x * k + tx >= -1 && b.y * k + ty >= -1 && (b.x + b.w) * k + tx <= w + 1 && (b.y + b.h) * k + ty <= h + 1;
+    if (!inside) this.showWhole(w, h);
   }
 
   /** First view: the whole map when it fits at a readable size, else its left end at a readable size. */
@@ -929,15 +967,7 @@ export class MapView {
     const { w, h } = { w: rect.width, h: rect.height };
     this.fitted = true;
     const b = this.lay.bounds;
-    const fitK = Math.min((w - 16) / b.w, (h - 16) / b.h);
-    if (fitK >= READABLE_ZOOM) {
-      this.fit();
-      if (this.zoom.k > 1) {
-        this.zoom = { k: 1, tx: (w - b.w) / 2 - b.x, ty: 8 - b.y };
-        this.applyZoom();
-      }
-      return;
-    }
+    if (this.showWhole(w, h)) return;
     // Too long to show whole at a readable size: open at its left end, at a size for reading.
     const k = Math.max(MIN_ZOOM, Math.min(READING_ZOOM, (h - 16) / b.h));
     this.zoom = { k, tx: 8 - b.x * k, ty: 8 - b.y * k };
