@@ -114,6 +114,27 @@ def test_timeline_stays_readable_with_100_steps() -> None:
     assert three.x_axis.tick_values is None
 
 
+def test_rotated_labels_end_at_their_tick_with_room_below_and_left() -> None:
+    m = long_map(8)
+    chart = TimelineChart(m)
+    assert chart.x_axis.tick_rotate < 0
+    # Centred rotated labels would cross their neighbours.
+    assert chart.x_axis.tick_style == {"text-anchor": "end"}
+    margin = dict(chart.figure.fig_margin)
+    m.update("Step 001", name="Step one of the stream, renamed")
+    longer = dict(chart.figure.fig_margin)
+    # A longer label needs more room below it and, as the first label, to the left.
+    assert longer["bottom"] > margin["bottom"]
+    assert longer["left"] > margin["left"]
+    # A short stream keeps its labels level and centred.
+    short = ValueStreamMap("Short", demand=920, available_time="2 x 27600 s")
+    short.add_process("Cut", cycle_time="20 s")
+    short.add_process("Weld", cycle_time="30 s")
+    level = TimelineChart(short)
+    assert level.x_axis.tick_rotate == 0
+    assert level.x_axis.tick_style == {}
+
+
 def test_labels_stay_unique_when_a_step_is_named_like_a_gap() -> None:
     m = small_map()
     m.update("A", name="inventory before B")

@@ -90,6 +90,17 @@ def test_a_step_edit_changes_cards_flashes_them_and_shows_the_delta() -> None:
     assert c["process_time"].delta == "▲ +15 s"
 
 
+def test_a_change_of_hundredths_of_a_point_says_where_the_share_came_from() -> None:
+    m = small_map()
+    cards = MetricCards(m)
+    m.update("A", cycle_time="31 s")
+    # 165 / 38,520 = 0.4284 % becomes 166 / 38,521 = 0.4309 %: +0.0026 points.
+    efficiency = cards.cards["efficiency"]
+    assert efficiency.text == "0.431%"
+    assert efficiency.delta == "▲ from 0.428%"
+    assert "vsm-card-better" in efficiency.delta_label._dom_classes
+
+
 def test_bottleneck_card_moves_and_layout_edits_change_nothing() -> None:
     m = small_map()
     cards = MetricCards(m)

@@ -309,24 +309,37 @@ def _bar_mark(
     )
 
 
-def _size_axis(figure: bqplot.Figure, axis: bqplot.Axis, labels: list[str]) -> None:
+#: Rotated category labels end at their tick, so that neighbours run side by side
+#: instead of crossing (bqplot centres tick text by default).
+_ROTATED_TICKS = {"text-anchor": "end"}
+_LABEL_ANGLE = 40
+#: Average width of a tick label character in pixels (11 px sans-serif).
+_CHAR_PX = 5.8
+
+
+def _size_axis(figure: bqplot.Figure, axis: bqplot.Axis, labels: list[str], plot_height: int) -> None:
     """Keep category labels readable from 3 to hundreds: rotate, thin out, and widen
-    the figure (its box scrolls) so that bars keep a usable width.
+    the figure (its box scrolls) so that bars keep a usable width. The margins follow
+    the labels: room below for the longest, room on the left for the first; the figure
+    grows by what the labels take, so the plot keeps ``plot_height`` pixels.
     """
     count = len(labels)
     longest = max((len(label) for label in labels), default=0)
-    axis.tick_rotate = -40 if count > 6 or longest * count > 60 else 0
+    rotated = count > 6 or longest * count > 60
+    axis.tick_rotate = -_LABEL_ANGLE if rotated else 0
+    axis.tick_style = dict(_ROTATED_TICKS) if rotated else {}
     step = max(1, math.ceil(count / _MAX_LABELS))
-    axis.tick_values = np.array(labels[::step], dtype=str) if step > 1 else None
+    shown = labels[::step]
+    axis.tick_values = np.array(shown, dtype=str) if step > 1 else None
     width = max(_MIN_WIDTH, count * _PX_PER_ITEM + 120)
     figure.layout.min_width = f"{width}px"
     figure.layout.width = "100%"
-    figure.fig_margin = {
-        "top": 40,
-        "bottom": 40 + (min(longest, 24) * 6 if axis.tick_rotate else 10),
-        "left": 70,
-        "right": 80,
-    }
+    angle = math.radians(_LABEL_ANGLE)
+    below = 14 + round(longest * _CHAR_PX * math.sin(angle)) if rotated else 10
+    first = len(shown[0]) if shown else 0
+    left = max(70, round(first * _CHAR_PX * math.cos(angle)) - 10) if rotated else 70
+    figure.fig_margin = {"top": 40, "bottom": 30 + below, "left": left, "right": 80}
+    figure.layout.height = f"{plot_height + 40 + 30 + below}px"
 
 
 def _scroll_box(figure: bqplot.Figure) -> ipywidgets.Box:
@@ -348,6 +361,9 @@ class TimelineChart(_BarView):
     Marks: :attr:`bars` (``y[0]`` process time, ``y[1]`` waiting time),
     :attr:`line` and :attr:`dots` (cumulative lead time).
     """
+
+    #: Height of the plot itself in pixels; the figure adds its title and labels.
+    PLOT_HEIGHT = 240
 
     def _build(self) -> list[ipywidgets.Widget]:
         self.unit = "s"
@@ -457,7 +473,7 @@ class TimelineChart(_BarView):
             lead = units.format_duration(metrics.lead_time, unit, day=day)
             share = units.format_ratio(metrics.efficiency)
             self.figure.title = f"Lead-time ladder: lead time {lead}, process time share {share}"
-            _size_axis(self.figure, self.x_axis, labels)
+            _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
 
     def _show_selection(self) -> None:
         self._mark_selection(self.bars, self._groups, self.selection)
@@ -477,6 +493,9 @@ class CycleTimeChart(_BarView):
 
     Marks: :attr:`bars` (``y[0]`` C/T per station, ``y[1]`` uptime loss), :attr:`takt`.
     """
+
+    #: Height of the plot itself in pixels; the figure adds its title and labels.
+    PLOT_HEIGHT = 260
 
     def _build(self) -> list[ipywidgets.Widget]:
         self.unit = "s"
@@ -570,7 +589,7 @@ class CycleTimeChart(_BarView):
                 over = len(metrics.steps_over_takt)
                 title += f": bottleneck {metrics.bottleneck_name}, {over} step{'s' * (over != 1)} over takt"
             self.figure.title = title
-            _size_axis(self.figure, self.x_axis, labels)
+            _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
 
     def _show_selection(self) -> None:
         self._mark_selection(self.bars, self._groups, self.selection)
@@ -634,18 +653,24 @@ class TimeBreakdownChart(_BarView):
         self.waste_axis = bqplot.Axis(scale=self.waste_scale, side="left", label="time")
         self.class_figure = bqplot.Figure(
             marks=[self.class_bars],
-            axes=[bqplot.Axis(scale=class_x, tick_rotate=-20), self.class_axis],
+            axes=[
+                bqplot.Axis(scale=class_x, tick_rotate=-30, tick_style=dict(_ROTATED_TICKS)),
+                self.class_axis,
+            ],
             title="Lead time by value class",
             animation_duration=0,
-            fig_margin={"top": 40, "bottom": 60, "left": 70, "right": 20},
+            fig_margin={"top": 40, "bottom": 75, "left": 70, "right": 20},
             layout=ipywidgets.Layout(height="300px", width="48%", min_width="320px"),
         )
         self.waste_figure = bqplot.Figure(
             marks=[self.waste_bars],
-            axes=[bqplot.Axis(scale=waste_x, tick_rotate=-30), self.waste_axis],
+            axes=[
+                bqplot.Axis(scale=waste_x, tick_rotate=-30, tick_style=dict(_ROTATED_TICKS)),
+                self.waste_axis,
+            ],
             title="Time by waste type",
             animation_duration=0,
-            fig_margin={"top": 40, "bottom": 70, "left": 70, "right": 20},
+            fig_margin={"top": 40, "bottom": 75, "left": 70, "right": 20},
             layout=ipywidgets.Layout(height="300px", width="48%", min_width="320px"),
         )
         self.class_figure.add_class("vsm-chart-value-class")

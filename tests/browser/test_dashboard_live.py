@@ -80,9 +80,14 @@ def test_canvas_edit_moves_cards_and_bars_and_bars_select_steps(dash: NotebookPa
     field.fill("55 s")
     field.press("Enter")
 
+    # Each card is its own widget, updated by its own message: wait for both.
     page.wait_for_function(
         "() => document.querySelector('.vsm-card-process-time .vsm-card-value')"
         ".textContent.trim() === '181 s'"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.vsm-card-bottleneck .vsm-card-value')"
+        ".textContent.trim() !== 'Assembly #1'"
     )
     assert card_text(page, "bottleneck") == "S. Weld #2"
     page.wait_for_function(
@@ -103,6 +108,8 @@ def test_canvas_edit_moves_cards_and_bars_and_bars_select_steps(dash: NotebookPa
     canvas.locator('[data-vsm-kind="process"][data-vsm-id="stamping"].vsm-selected').wait_for()
     dash.wait_value("list(m.editor().selection)", lambda value: value == ["stamping"])
 
+    # The pointer leaves the chart, as a coach's would, so no tooltip is left in the pictures.
+    page.mouse.move(2, 2)
     for theme, name in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
         dash.set_theme(theme)
         # JupyterLab shows its splash screen while it swaps theme styles.
