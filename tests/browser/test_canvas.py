@@ -245,14 +245,18 @@ def test_a_map_that_grows_after_display_is_shown_whole_until_the_user_zooms(lab:
     element(canvas, "process", "p1").wait_for()
     # A workshop notebook adds the steps in later cells, after the canvas is on screen.
     lab.py(
-        'for i in range(1, 7):\n    m_grow.add_wait("1 h")\n    m_grow.add_process(f"Step {i}", cycle_time=10)'
+        "for i in range(1, 7):\n"
+        '    m_grow.add_wait("1 h")\n'
+        '    m_grow.add_process(f"Step {i}", cycle_time=10)'
     )
     last = canvas.locator('[data-vsm-kind="process"]', has_text="Step 6")
     last.wait_for()
     stage = canvas.locator(".vsm-stage").bounding_box()
     box = last.bounding_box()
-    assert stage is not None and box is not None
-    assert stage["x"] <= box["x"] and box["x"] + box["width"] <= stage["x"] + stage["width"]
+    assert stage is not None
+    assert box is not None
+    assert stage["x"] <= box["x"]
+    assert box["x"] + box["width"] <= stage["x"] + stage["width"]
     # Once the user zooms, the view is theirs: more steps do not change the zoom.
     canvas.locator('[data-vsm-action="zoom-in"]').click()
     viewport = canvas.locator(".vsm-viewport")
