@@ -36,6 +36,12 @@ describe("file names", () => {
   it("stay short", () => {
     expect(fileName("x".repeat(500), "svg").length).toBeLessThanOrEqual(64);
   });
+
+  it("never cut a character in half", () => {
+    const name = fileName(`x${"𠮷".repeat(100)}`, "svg"); // 𠮷 takes two UTF-16 units
+    expect(Array.from(name.replace(/\.svg$/, "")).length).toBe(60);
+    expect(name).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
 });
 
 describe("the SVG picture", () => {

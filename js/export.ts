@@ -15,6 +15,8 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const PADDING = 16;
 /** The longest side of a PNG, in pixels: browsers refuse larger canvases. */
 export const PNG_MAX_SIDE = 16_000;
+/** The most pixels in a PNG: the smallest canvas limit among common browsers (Safari). */
+export const PNG_MAX_AREA = 16_777_216;
 /** Pixels per canvas unit in a PNG (sharp on high-density screens and in print). */
 export const PNG_SCALE = 2;
 
@@ -141,9 +143,13 @@ function inlineStyles(root: SVGSVGElement): void {
   walk(root, INITIAL, false);
 }
 
-/** A PNG of an SVG picture, at `PNG_SCALE` pixels per unit, smaller if the map is very long. */
+/** A PNG of an SVG picture, at `PNG_SCALE` pixels per unit, smaller if the map is very large. */
 export async function pictureToPng(picture: Picture): Promise<Blob> {
-  const scale = Math.min(PNG_SCALE, PNG_MAX_SIDE / Math.max(picture.width, picture.height));
+  const scale = Math.min(
+    PNG_SCALE,
+    PNG_MAX_SIDE / Math.max(picture.width, picture.height),
+    Math.sqrt(PNG_MAX_AREA / (picture.width * picture.height)),
+  );
   const canvas = document.createElement("canvas");
   canvas.width = Math.max(1, Math.round(picture.width * scale));
   canvas.height = Math.max(1, Math.round(picture.height * scale));
@@ -175,14 +181,14 @@ export function documentJson(doc: MapDocument): string {
 
 /** A file name from the map's title: letters, digits and dashes, never empty. */
 export function fileName(title: string, extension: string): string {
-  const stem = title
+  const slug = title
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^\p{L}\p{N}]+/gu, "-")
     .replace(/^-+|-+$/g, "")
-    .toLowerCase()
-    .slice(0, 60)
-    .replace(/-+$/, "");
+    .toLowerCase();
+  // By characters, not UTF-16 units, so that no character is cut in half.
+  const stem = Array.from(slug).slice(0, 60).join("").replace(/-+$/, "");
   return `${stem || "value-stream-map"}.${extension}`;
 }
 

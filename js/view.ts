@@ -23,8 +23,11 @@ const READING_ZOOM = 0.8;
 const MAX_ZOOM = 3;
 /** Stream length from which far-off groups are detached from the document (see `cull`). */
 const VIRTUAL_FROM = 80;
-/** The largest map document "Open…" reads (bytes); a real map is a few hundred kB at most. */
-export const MAX_OPEN_BYTES = 20 * 1024 * 1024;
+/**
+ * The largest map document "Open…" reads (bytes). A real map is a few hundred kB; the
+ * kernel connection refuses messages over 10 MiB, and quoting the text as JSON adds to it.
+ */
+export const MAX_OPEN_BYTES = 4 * 1024 * 1024;
 const DRAGGABLE = new Set(["customer", "supplier", "control", "process", "inventory", "wait", "burst"]);
 
 interface Pending {
@@ -92,6 +95,10 @@ export class MapView {
   /** Seq of the "open" edit in flight: the view fits the new map when Python accepts it. */
   private openSeq = 0;
   private openName = "";
+  /** The document when "open" was sent: a different one means the opened map has arrived. */
+  private openFrom: MapDocument | null = null;
+  /** Python accepted the open before its document arrived: fit the map when it does. */
+  private fitOnDocument = false;
 
   constructor(
     model: AnyModel<WidgetTraits>,
@@ -197,8 +204,10 @@ export class MapView {
     const picker = this.toolbar.querySelector<HTMLInputElement>(".vsm-file-picker");
     if (picker) this.on(picker, "change", () => this.openFile(picker));
     // A click anywhere else closes the export menu.
+    // composedPath, not target: inside a shadow root (marimo) the target is the shadow host.
     const outside = (e: Event) => {
-      if (!(e.target instanceof Node) || !this.toolbar.querySelector(".vsm-menu-wrap")?.contains(e.target)) this.showMenu(false);
+      const wrap = this.toolbar.querySelector(".vsm-menu-wrap");
+      if (!wrap || !e.composedPath().includes(wrap)) this.showMenu(false);
     };
     document.addEventListener("pointerdown", outside, true);
     this.cleanups.push(() => document.removeEventListener("pointerdown", outside, true));
@@ -226,6 +235,10 @@ export class MapView {
 
   private onDocument(): void {
     const doc = this.sync.document;
+    if (this.fitOnDocument) {
+      this.fitOnDocument = false;
+      this.fitted = false;
+    }
     // Positions confirmed by Python (or refused) need no local override any more.
     for (const [id, p] of this.pending) {
       const found = findElement(doc, id);
@@ -399,11 +412,14 @@ export class MapView {
       this.openSeq = 0;
       this.status(result.ok ? `Opened ${this.openName}; Undo brings the previous map back` : "");
       if (result.ok) {
-        // A new map: show it whole, as on first display.
-        this.fitted = false;
+        // A new map: show it whole, as on first display, once its document is here.
         this.pending.clear();
-        this.scheduleRender();
+        if (this.sync.document !== this.openFrom) {
+          this.fitted = false;
+          this.scheduleRender();
+        } else this.fitOnDocument = true;
       }
+      this.openFrom = null;
     }
     if (!result.ok) {
       for (const [id, p] of this.pending) if (p.seq <= result.seq) this.pending.delete(id);
@@ -510,6 +526,13 @@ export class MapView {
     if (open) menu.querySelector<HTMLButtonElement>("button")?.focus();
   }
 
+  private moveMenuFocus(step: number): void {
+    const items = [...this.toolbar.querySelectorAll<HTMLButtonElement>(".vsm-menu-item")];
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    const next = items[(at + step + items.length) % items.length];
+    next?.focus();
+  }
+
   /** Download the whole map: a picture of what the canvas shows, or the document Python holds. */
   async exportAs(format: "svg" | "png" | "json"): Promise<void> {
     const doc = this.sync.document;
@@ -545,14 +568,18 @@ export class MapView {
     }
     let text: string;
     try {
-      text = await file.text();
+      // Strict: a file in another encoding is refused, not opened with its accents replaced.
+      text = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
     } catch (error) {
-      const reason = `Not opened: ${file.name} could not be read (${error instanceof Error ? error.message : String(error)}). The map is unchanged.`;
+      const why =
+        error instanceof TypeError ? "is not UTF-8 text" : `could not be read (${error instanceof Error ? error.message : String(error)})`;
+      const reason = `Not opened: ${file.name} ${why}. The map is unchanged.`;
       this.localError = { target: null, field: "open", reason, message: reason };
       this.placeError();
       return;
     }
     this.openName = file.name;
+    this.openFrom = this.sync.document;
     this.openSeq = this.send({ op: "open", text, name: file.name });
     this.status(`Opening ${file.name}…`);
   }
@@ -570,6 +597,15 @@ export class MapView {
     e.stopPropagation();
     const target = e.target as HTMLElement;
     if (target.closest("input, textarea, select")) return;
+    // Enter, Space and the arrow keys on a toolbar button belong to it: they press it, or
+    // move through the Export menu; they must not edit or move the selection.
+    if (target.closest(".vsm-toolbar") && (e.key === "Enter" || e.key === " " || e.key.startsWith("Arrow"))) {
+      if (target.closest(".vsm-menu") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+        e.preventDefault();
+        this.moveMenuFocus(e.key === "ArrowDown" ? 1 : -1);
+      }
+      return;
+    }
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key;
     if (mod && (key === "z" || key === "Z")) {

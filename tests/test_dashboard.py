@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.dashboard import CARDS, ComparisonView, Dashboard, MetricCards
+from vsm_widget.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
 from vsm_widget.widget import MapWidget
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -99,6 +99,11 @@ def test_a_change_of_hundredths_of_a_point_says_where_the_share_came_from() -> N
     assert efficiency.text == "0.431%"
     assert efficiency.delta == "▲ from 0.428%"
     assert "vsm-card-better" in efficiency.delta_label._dom_classes
+
+
+def test_a_tiny_change_that_the_card_cannot_show_is_given_in_points() -> None:
+    # 12.345 % and 12.349 % both read "12.3%": "from 12.3%" would contradict the card.
+    assert _delta_text(12.345, 12.349, "%", small_map().metrics()) == "▲ +0.004 pp"
 
 
 def test_bottleneck_card_moves_and_layout_edits_change_nothing() -> None:

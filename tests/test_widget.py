@@ -384,6 +384,9 @@ def test_open_names_the_json_path_of_a_bad_value(widget: MapWidget, plant: Value
 
 
 def test_open_refuses_a_document_too_large_to_be_a_map(widget: MapWidget, plant: ValueStreamMap) -> None:
+    # The message must fit the kernel connection (Tornado refuses websocket messages over
+    # 10 MiB), even when JSON quoting doubles every character.
+    assert 2 * MAX_OPEN_CHARS < 10 * 1024 * 1024
     before = plant.state
     result = widget.handle_edit(edit(1, "open", text=" " * (MAX_OPEN_CHARS + 1), name="huge.json"))
     assert result["ok"] is False

@@ -184,9 +184,10 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
         seconds = size / units.to_unit(1.0, unit, day=metrics.day_length)
         return f"{arrow} {sign}{_duration(seconds, metrics)}"
     if unit == "%":
-        if size < 0.01:
+        before = units.format_ratio(old / 100)
+        if size < 0.01 and before != units.format_ratio(new / 100):
             # Hundredths of a point read as noise ("0.000537 pp"): say where it came from.
-            return f"{arrow} from {units.format_ratio(old / 100)}"
+            return f"{arrow} from {before}"
         return f"{arrow} {sign}{units.format_number(size)} pp"
     if unit == "d-demand":
         return f"{arrow} {sign}{units.format_number(size)} days"

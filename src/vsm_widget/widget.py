@@ -315,8 +315,9 @@ def _check_shape(content: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the widget
 
 _HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
-#: The longest map document the canvas may open (characters); real maps are far smaller.
-MAX_OPEN_CHARS = 20 * 1024 * 1024
+#: The longest map document the canvas may open (characters). Real maps are a few hundred
+#: kB; the kernel connection refuses messages over 10 MiB, so the canvas checks first too.
+MAX_OPEN_CHARS = 4 * 1024 * 1024
 #: Moves of one element closer together than this (seconds) are one drag: one undo step.
 MOVE_MERGE_SECONDS = 1.0
 
@@ -441,7 +442,7 @@ class MapWidget(anywidget.AnyWidget):
                 seq, error.target, error.field, error.reason, f"{where}{error.field}: {error.reason}"
             )
         except Exception as error:
-            _log.exception("vsm_widget: edit %r failed", content)
+            _log.exception("vsm_widget: edit %s failed", _summary(content))
             reason = f"internal error ({type(error).__name__}: {error})"
             return self._refuse(seq, None, "edit", reason, reason)
         return {"kind": "result", "seq": seq, "ok": True}
@@ -626,6 +627,15 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+def _summary(content: Any) -> str:
+    """A message for the log: an opened document is named and sized, not copied whole."""
+    if isinstance(content, Mapping) and content.get("op") == "open":
+        text = content.get("text")
+        size = len(text) if isinstance(text, str) else "?"
+        return f"{{'op': 'open', 'name': {content.get('name')!r}, 'text': <{size} characters>}}"
+    return repr(content)
 
 
 def _check_options(

@@ -207,3 +207,43 @@ def test_opening_a_broken_document_names_the_fault_and_changes_nothing(
     assert lab.value("w_bad_open.error['field']") == "$.stream[1].cycle_time"
     assert lab.value("m_bad_open.to_dict()") == before
     assert lab.value("m_bad_open.can_undo") is False
+
+
+def test_a_file_that_is_not_utf8_is_refused_not_garbled(lab: NotebookPage, tmp_path: Path) -> None:
+    other = ValueStreamMap("Café line", demand=8, available_time="8 h")
+    other.add_process("Découpe", cycle_time="20 s")
+    legacy = tmp_path / "legacy.json"
+    legacy.write_bytes(to_json(other).encode("cp1252"))  # é is one byte, 0xE9: not UTF-8
+    canvas = lab.canvas("open-cp1252", f"m_enc = {PLANT}\nw_enc = m_enc.editor(height=420)\nw_enc")
+    canvas.locator('[data-vsm-kind="process"]').first.wait_for()
+    before = lab.value("m_enc.to_dict()")
+    with lab.page.expect_file_chooser() as chooser:
+        canvas.locator('[data-vsm-action="open"]').click()
+    chooser.value.set_files(str(legacy))
+    error = canvas.locator(".vsm-error")
+    error.wait_for(state="visible")
+    assert "legacy.json is not UTF-8 text" in (error.text_content() or "")
+    assert lab.value("m_enc.to_dict()") == before
+    assert lab.value("m_enc.can_undo") is False
+
+
+def test_the_export_menu_works_from_the_keyboard(lab: NotebookPage, tmp_path: Path) -> None:
+    canvas = lab.canvas("keys", f"m_keys = {PLANT}\nw_keys = m_keys.editor(height=420)\nw_keys")
+    step = canvas.locator('[data-vsm-kind="process"][data-vsm-id="weld1"]')
+    step.click()
+    lab.wait_value("w_keys.selection", lambda v: v == ["weld1"])
+    canvas.locator('[data-vsm-action="export"]').click()
+    first = canvas.locator('[data-vsm-action="export-svg"]')
+    first.wait_for(state="visible")
+    assert first.evaluate("el => el === document.activeElement")
+    # Down moves through the menu (not the selected step); Enter chooses (not an edit).
+    lab.page.keyboard.press("ArrowDown")
+    lab.page.keyboard.press("ArrowDown")
+    assert canvas.locator('[data-vsm-action="export-json"]').evaluate("el => el === document.activeElement")
+    with lab.page.expect_download() as info:
+        lab.page.keyboard.press("Enter")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert ValueStreamMap.load(saved).to_dict() == lab.value("m_keys.to_dict()")
+    assert canvas.locator("input.vsm-inline:focus").count() == 0
+    assert lab.value('[m_keys.get("weld1").x, m_keys.get("weld1").y, m_keys.can_undo]') == [None, None, False]
