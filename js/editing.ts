@@ -289,11 +289,20 @@ const KIND_TITLE: Record<string, string> = {
 };
 
 /** The side panel: every field of the selected element (the map and customer when nothing is). */
+/** Moving a step or gap along the stream: whether it can go one place that way, and doing it. */
+export interface Shifter {
+  can(id: string, step: -1 | 1): boolean;
+  go(id: string, step: -1 | 1): void;
+}
+
 export class Inspector {
   readonly el: HTMLElement;
   private shown: string[] = [];
 
-  constructor(private readonly commit: Commit) {
+  constructor(
+    private readonly commit: Commit,
+    private readonly shifter: Shifter | null = null,
+  ) {
     this.el = document.createElement("aside");
     this.el.className = "vsm-inspector";
     this.el.setAttribute("aria-label", "Inspector");
@@ -355,8 +364,34 @@ export class Inspector {
       h.appendChild(small);
     }
     section.appendChild(h);
+    if (this.shifter && (found.kind === "process" || found.kind === "gap")) section.appendChild(this.orderRow(id, this.shifter));
     for (const spec of FIELDS[found.kind] ?? []) section.appendChild(this.row(id, spec, found.element[spec.name], day));
     this.el.appendChild(section);
+  }
+
+  /** "Earlier" and "Later": a step trades places with its neighbour step, a gap hops over it. */
+  private orderRow(id: string, shifter: Shifter): HTMLElement {
+    const row = document.createElement("div");
+    row.className = "vsm-insp-order";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", "Order in the stream");
+    for (const [step, label, title] of [
+      [-1, "◀ Earlier", "Move one step upstream (Alt+←)"],
+      [1, "Later ▶", "Move one step downstream (Alt+→)"],
+    ] as const) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "vsm-btn vsm-insp-shift";
+      button.dataset.vsmShift = String(step);
+      // Found again after the redraw the move causes, so focus stays on the button.
+      button.dataset.vsmInput = `${id}:shift:${step}`;
+      button.textContent = label;
+      button.title = title;
+      button.disabled = !shifter.can(id, step);
+      button.addEventListener("click", () => shifter.go(id, step));
+      row.appendChild(button);
+    }
+    return row;
   }
 
   private row(id: string, spec: FieldSpec, value: unknown, day: number): HTMLElement {

@@ -14,6 +14,7 @@ export type Edit =
   | { op: "remove"; id: string }
   | { op: "move"; id: string; x: number; y: number }
   | { op: "reorder"; id: string; index: number }
+  | { op: "swap"; id: string; other: string }
   | { op: "undo" }
   | { op: "redo" }
   | { op: "layout" }

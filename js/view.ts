@@ -148,7 +148,10 @@ export class MapView {
     this.errorEl.setAttribute("role", "alert");
     this.errorEl.hidden = true;
     this.stage.append(this.svgEl, this.editor.el, this.errorEl);
-    this.inspector = new Inspector((id, field, value) => this.update(id, field, value));
+    this.inspector = new Inspector((id, field, value) => this.update(id, field, value), {
+      can: (id, step) => this.shiftEdit(id, step) !== null,
+      go: (id, step) => this.shift(id, step),
+    });
     body.append(this.stage, this.inspector.el);
     this.root.append(this.toolbar, body);
     this.host.appendChild(this.root);
@@ -584,6 +587,27 @@ export class MapView {
     this.status(`Opening ${file.name}…`);
   }
 
+  /**
+   * The edit that moves a stream item one place: a step swaps with the next step that way
+   * (the gaps between stay), a gap hops over the next step. Null at either end.
+   */
+  private shiftEdit(id: string, step: -1 | 1): Edit | null {
+    const stream = this.sync.document.stream;
+    const at = stream.findIndex((item) => item.id === id);
+    if (at < 0) return null;
+    let k = at + step;
+    while (k >= 0 && k < stream.length && stream[k].type !== "process") k += step;
+    if (k < 0 || k >= stream.length) return null;
+    return stream[at].type === "process" ? { op: "swap", id, other: stream[k].id } : { op: "reorder", id, index: k };
+  }
+
+  private shift(id: string, step: -1 | 1): void {
+    const edit = this.shiftEdit(id, step);
+    if (!edit) return;
+    this.send(edit);
+    this.status(step < 0 ? "Moved upstream" : "Moved downstream");
+  }
+
   private deleteSelection(): void {
     const ids = this.sync.selection.filter((id) => id !== "customer" && id !== "map");
     if (!ids.length) return;
@@ -641,6 +665,10 @@ export class MapView {
       // Keyboard selection along the stream: next, previous, first, last.
       e.preventDefault();
       this.selectAlong(key);
+    } else if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight") && this.sync.selection.length === 1) {
+      // Alt+arrow: the selected step or gap trades places along the stream.
+      e.preventDefault();
+      this.shift(this.sync.selection[0], key === "ArrowLeft" ? -1 : 1);
     } else if (key.startsWith("Arrow") && this.sync.selection.length) {
       e.preventDefault();
       const step = e.shiftKey ? 40 : 8;

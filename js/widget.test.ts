@@ -340,6 +340,28 @@ describe("editing", () => {
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p1", field: "waste", value: "motion" });
   });
 
+  it("moves steps and gaps along the stream from the inspector and with Alt+arrows", () => {
+    // Stream: g1 p1 g2 p2 g3 p3 g4 p4 g5 p5 g6.
+    const shift = (step: string) => el.querySelector<HTMLButtonElement>(`.vsm-inspector [data-vsm-shift="${step}"]`);
+    model.set("selection", ["p1"]);
+    expect(shift("-1")?.disabled).toBe(true); // nothing but a gap upstream of the first step
+    shift("1")?.click();
+    // A step trades places with the next step; the gap between them stays.
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p1", other: "p2" });
+    model.set("selection", ["g2"]);
+    shift("-1")?.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 1 }); // before p1
+    shift("1")?.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 3 }); // after p2
+    model.set("selection", ["g6"]);
+    expect(shift("1")?.disabled).toBe(true);
+    model.set("selection", ["p3"]);
+    const sent = model.sent.length;
+    key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "ArrowLeft", altKey: true });
+    expect(model.sent.length).toBe(sent + 1);
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p3", other: "p2" });
+  });
+
   it("keeps what is being typed in the inspector when a new document arrives", async () => {
     model.set("selection", ["p2"]);
     const input = () => el.querySelector<HTMLInputElement>('[data-vsm-row="p2:changeover"] input');

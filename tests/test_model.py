@@ -230,6 +230,41 @@ def test_reorder(line: ValueStreamMap) -> None:
     assert line.state is before
 
 
+def test_swap_two_steps_keeps_the_gaps_in_place_and_undo_restores(line: ValueStreamMap) -> None:
+    line.move("Cut", 40, 200)
+    before = line.state
+    line.swap("Cut", "weld")
+    assert names(line) == ["Weld", "wip", "Cut", "Pack"]
+    # The hand-placed position goes with the place in the stream, not with the step.
+    assert (line.get("weld").x, line.get("weld").y) == (40, 200)
+    assert (line.get("cut").x, line.get("cut").y) == (None, None)
+    # Metrics follow the new order: still 30 + 40 + 20 s of process time.
+    assert line.metrics().process_time == 90
+    line.undo()
+    assert line.state is before
+    line.add_wait("1 h", id="queue")  # Cut, wip, Weld, Pack, queue
+    line.swap("wip", "queue")
+    assert names(line) == ["Cut", "queue", "Weld", "Pack", "wip"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "field", "words"),
+    [
+        ("Cut", "wip", "second", "not with the gap"),
+        ("Cut", "cut", "second", "two different"),
+        ("customer", "Cut", "first", "not the customer"),
+    ],
+)
+def test_swap_refuses_what_cannot_be_swapped(
+    line: ValueStreamMap, first: str, second: str, field: str, words: str
+) -> None:
+    before = line.state
+    with pytest.raises(ValidationError, match=words) as caught:
+        line.swap(first, second)
+    assert caught.value.field == field
+    assert line.state is before
+
+
 def test_remove_a_step_between_two_gaps_merges_them_and_undo_restores(line: ValueStreamMap) -> None:
     line.add_wait("2 h", at="pack", id="queue")
     flow = line.add_flow("Weld", "Pack")

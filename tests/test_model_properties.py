@@ -65,6 +65,7 @@ OPS = [
     "remove",
     "move",
     "reorder",
+    "swap",
     "add_flow",
     "add_burst",
     "set_supplier",
@@ -126,6 +127,8 @@ def apply(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
         m.move(draw_target(m, data), value, value)
     elif op == "reorder":
         m.reorder(draw_target(m, data), data.draw(st.integers(-len(m.stream) - 1, len(m.stream))))
+    elif op == "swap":
+        m.swap(draw_target(m, data), draw_target(m, data))
     elif op == "add_flow":
         m.add_flow(
             draw_target(m, data), draw_target(m, data), medium=data.draw(st.sampled_from(VALUES["medium"]))

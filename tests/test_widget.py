@@ -312,6 +312,7 @@ def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
         "remove": {"id": "g5"},
         "move": {"id": "p1", "x": 0, "y": 0},
         "reorder": {"id": "p5", "index": 0},
+        "swap": {"id": "p2", "other": "p3"},
         "undo": {},
         "redo": {},
         "layout": {},
@@ -325,6 +326,22 @@ def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
     # Adding an inventory at the end, right after the last gap, is the one refused edit.
     assert list(refused) == ["add_inventory"]
     assert widget.map.title == "Brackets"
+
+
+def test_swap_message_exchanges_two_steps_in_one_undo_step(widget: MapWidget, plant: ValueStreamMap) -> None:
+    order = [s.name for s in plant.steps]
+    assert widget.handle_edit(edit(1, "swap", id="p1", other="p5"))["ok"] is True
+    assert [s.name for s in plant.steps] == [order[4], *order[1:4], order[0]]
+    # The inventories stay where they were: the first is still the coil store of 4,600.
+    assert [g.quantity for g in plant.gaps] == INVENTORIES
+    assert widget.document["stream"][1]["name"] == "Assembly #2"
+    assert widget.handle_edit(edit(2, "undo"))["ok"] is True
+    assert [s.name for s in plant.steps] == order
+    refused = widget.handle_edit(edit(3, "swap", id="p1", other="nowhere"))
+    assert refused["error"]["field"] == "other"
+    refused = widget.handle_edit(edit(4, "swap", id="p1", other="g1"))
+    assert refused["error"]["field"] == "second"
+    assert [s.name for s in plant.steps] == order
 
 
 def test_open_puts_a_document_in_place_of_the_map_as_one_undo_step(

@@ -1110,6 +1110,33 @@ class ValueStreamMap:
         _check_stream(new, element.id)
         self._commit(new, Change("reorder", (element.id,)))
 
+    def swap(self, first: str, second: str) -> None:
+        """Swap two steps (or two gaps) of the stream; everything between them stays put.
+
+        ``m.swap("Costing", "Engineering review")`` puts each step where the other was,
+        inventories and waits keeping their places between the steps. Positions moved by
+        hand on the canvas are swapped too, so the picture follows the new order.
+        """
+        state = self._state
+        kind, a = self._find(state, first)
+        other_kind, b = self._find(state, second)
+        if kind not in ("process", "gap"):
+            raise ValidationError("first", first, f"only steps and gaps can be swapped, not the {kind}", kind)
+        if other_kind != kind:
+            raise ValidationError(
+                "second", second, f"a {kind} swaps with another {kind}, not with the {other_kind}", a.id
+            )
+        if a.id == b.id:
+            raise ValidationError("second", second, "give two different elements to swap", a.id)
+        stream = list(state.stream)
+        i = next(k for k, item in enumerate(stream) if item.id == a.id)
+        j = next(k for k, item in enumerate(stream) if item.id == b.id)
+        stream[i] = dataclasses.replace(b, x=a.x, y=a.y)
+        stream[j] = dataclasses.replace(a, x=b.x, y=b.y)
+        new = dataclasses.replace(state, stream=tuple(stream))
+        _check_stream(new, a.id)
+        self._commit(new, Change("reorder", (a.id, b.id), label="swap"))
+
     def remove(self, target: str) -> None:
         """Remove an element. Flows to or from it go too; bursts on it move to the map.
 

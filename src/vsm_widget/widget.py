@@ -147,6 +147,14 @@ class ReorderMessage(_Edit):
     index: int
 
 
+class SwapMessage(_Edit):
+    """Swap two steps (or two gaps); what lies between them stays in place."""
+
+    op: Literal["swap"]
+    id: str
+    other: str
+
+
 class UndoMessage(_Edit):
     """Undo the last edit."""
 
@@ -184,6 +192,7 @@ EditMessage = (
     | RemoveMessage
     | MoveMessage
     | ReorderMessage
+    | SwapMessage
     | UndoMessage
     | RedoMessage
     | LayoutMessage
@@ -219,6 +228,7 @@ _MESSAGES: dict[str, type] = {
     "remove": RemoveMessage,
     "move": MoveMessage,
     "reorder": ReorderMessage,
+    "swap": SwapMessage,
     "undo": UndoMessage,
     "redo": RedoMessage,
     "layout": LayoutMessage,
@@ -525,7 +535,7 @@ class MapWidget(anywidget.AnyWidget):
             m.add_burst(message["text"] or "Improvement idea", target=message["target"])
         elif op == "add_flow":
             m.add_flow(message["source"], message["target"], medium=message["medium"])
-        elif op in ("remove", "move", "reorder"):
+        elif op in ("remove", "move", "reorder", "swap"):
             target = message["id"]
             if target not in m:
                 raise ValidationError("id", target, f"no element {target!r} on this map", target)
@@ -533,8 +543,12 @@ class MapWidget(anywidget.AnyWidget):
                 m.remove(target)
             elif op == "move":
                 self._move(target, message["x"], message["y"])
-            else:
+            elif op == "reorder":
                 m.reorder(target, message["index"])
+            else:
+                if message["other"] not in m:
+                    raise ValidationError("other", message["other"], "no such element on this map", target)
+                m.swap(target, message["other"])
         elif op == "undo":
             m.undo()
         elif op == "redo":

@@ -264,3 +264,34 @@ def test_a_map_that_grows_after_display_is_shown_whole_until_the_user_zooms(lab:
     lab.py('m_grow.add_wait("1 h")\nm_grow.add_process("Step 7", cycle_time=10)')
     canvas.locator('[data-vsm-kind="process"]', has_text="Step 7").wait_for(state="attached")
     assert viewport.get_attribute("transform") == zoomed
+
+
+def test_a_step_moves_downstream_from_the_details_panel(lab: NotebookPage) -> None:
+    canvas = lab.canvas("order", f"m_order = {PLANT}\nm_order.editor()")
+    weld2 = element(canvas, "process", "weld2")
+    weld2.click()
+    canvas.locator('.vsm-inspector [data-vsm-shift="1"]').click()
+    # S. Weld #2 and Assembly #1 trade places; the inventories stay between the steps.
+    lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") > v.index("assy1"))
+    assert lab.value("[s.id for s in m_order.steps]") == ["stamping", "weld1", "assy1", "weld2", "assy2"]
+    assert lab.value("[g.quantity for g in m_order.gaps]") == [4600, 7000, 1700, 2450, 1840, 4140]
+
+    def left(ident: str) -> float:
+        box = element(canvas, "process", ident).bounding_box()
+        assert box is not None
+        return float(box["x"])
+
+    lab.page.wait_for_function(
+        """() => {
+          const cell = document.querySelector('[data-test-cell="order"]');
+          const x = (id) => cell.querySelector(`[data-vsm-kind="process"][data-vsm-id="${id}"]`)
+            .getBoundingClientRect().x;
+          return x("weld2") > x("assy1");
+        }"""
+    )
+    assert left("weld1") < left("assy1") < left("weld2") < left("assy2")
+    # Focus stays on the button and the step stays selected: Alt+Left brings it back.
+    lab.page.keyboard.press("Alt+ArrowLeft")
+    lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") < v.index("assy1"))
+    canvas.locator('[data-vsm-action="undo"]').click()
+    lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") > v.index("assy1"))
