@@ -288,13 +288,13 @@ const KIND_TITLE: Record<string, string> = {
   burst: "Kaizen burst",
 };
 
-/** The side panel: every field of the selected element (the map and customer when nothing is). */
 /** Moving a step or gap along the stream: whether it can go one place that way, and doing it. */
 export interface Shifter {
   can(id: string, step: -1 | 1): boolean;
   go(id: string, step: -1 | 1): void;
 }
 
+/** The side panel: every field of the selected element (the map and customer when nothing is). */
 export class Inspector {
   readonly el: HTMLElement;
   private shown: string[] = [];
@@ -338,8 +338,12 @@ export class Inspector {
       this.section(id, found, day);
     }
     if (keepFocus) {
-      const again = this.el.querySelector<HTMLElement>(`[data-vsm-input="${cssEscape(keepFocus)}"]`);
-      again?.focus();
+      let again = this.el.querySelector<HTMLElement>(`[data-vsm-input="${cssEscape(keepFocus)}"]`);
+      // A move to the end of the stream disables its own button: keep focus on the other.
+      if (again instanceof HTMLButtonElement && again.disabled)
+        again =
+          this.el.querySelector<HTMLElement>(".vsm-insp-shift:not(:disabled)") ?? (this.el.closest(".vsm-canvas") as HTMLElement | null);
+      again?.focus({ preventScroll: true });
       if (typing && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
         again.value = typing.value;
         again.setSelectionRange(typing.start, typing.end);

@@ -97,6 +97,8 @@ export class MapView {
   private openName = "";
   /** The document when "open" was sent: a different one means the opened map has arrived. */
   private openFrom: MapDocument | null = null;
+  /** Seq of the Earlier/Later move Python has not answered yet. */
+  private shiftSeq = 0;
   /** Python accepted the open before its document arrived: fit the map when it does. */
   private fitOnDocument = false;
 
@@ -411,6 +413,10 @@ export class MapView {
 
   private onResult(result: EditResult): void {
     for (const p of this.pending.values()) if (p.seq <= result.seq) p.acked = true;
+    if (this.shiftSeq && result.seq >= this.shiftSeq) {
+      this.shiftSeq = 0;
+      if (!result.ok) this.status("");
+    }
     if (this.openSeq && result.seq === this.openSeq) {
       this.openSeq = 0;
       this.status(result.ok ? `Opened ${this.openName}; Undo brings the previous map back` : "");
@@ -589,7 +595,8 @@ export class MapView {
 
   /**
    * The edit that moves a stream item one place: a step swaps with the next step that way
-   * (the gaps between stay), a gap hops over the next step. Null at either end.
+   * (the gaps between stay); a gap hops over the next step, or trades places with the gap
+   * beyond it (two gaps never stand side by side). Null at either end.
    */
   private shiftEdit(id: string, step: -1 | 1): Edit | null {
     const stream = this.sync.document.stream;
@@ -598,13 +605,18 @@ export class MapView {
     let k = at + step;
     while (k >= 0 && k < stream.length && stream[k].type !== "process") k += step;
     if (k < 0 || k >= stream.length) return null;
-    return stream[at].type === "process" ? { op: "swap", id, other: stream[k].id } : { op: "reorder", id, index: k };
+    if (stream[at].type === "process") return { op: "swap", id, other: stream[k].id };
+    const beyond = stream[k + step];
+    return beyond?.type === "gap" ? { op: "swap", id, other: beyond.id } : { op: "reorder", id, index: k };
   }
 
   private shift(id: string, step: -1 | 1): void {
+    // One move at a time: the next is worked out from the document this one produces
+    // (a double click would otherwise send the same swap twice, and undo it).
+    if (this.shiftSeq) return;
     const edit = this.shiftEdit(id, step);
     if (!edit) return;
-    this.send(edit);
+    this.shiftSeq = this.send(edit);
     this.status(step < 0 ? "Moved upstream" : "Moved downstream");
   }
 
@@ -621,9 +633,10 @@ export class MapView {
     e.stopPropagation();
     const target = e.target as HTMLElement;
     if (target.closest("input, textarea, select")) return;
-    // Enter, Space and the arrow keys on a toolbar button belong to it: they press it, or
-    // move through the Export menu; they must not edit or move the selection.
-    if (target.closest(".vsm-toolbar") && (e.key === "Enter" || e.key === " " || e.key.startsWith("Arrow"))) {
+    // Enter and Space on a button press it; the arrow keys on the toolbar move through the
+    // Export menu. Neither may edit or move the selection.
+    if (target.closest("button") && (e.key === "Enter" || e.key === " ")) return;
+    if (target.closest(".vsm-toolbar") && e.key.startsWith("Arrow")) {
       if (target.closest(".vsm-menu") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
         e.preventDefault();
         this.moveMenuFocus(e.key === "ArrowDown" ? 1 : -1);
@@ -665,7 +678,12 @@ export class MapView {
       // Keyboard selection along the stream: next, previous, first, last.
       e.preventDefault();
       this.selectAlong(key);
-    } else if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight") && this.sync.selection.length === 1) {
+    } else if (
+      e.altKey &&
+      (key === "ArrowLeft" || key === "ArrowRight") &&
+      this.sync.selection.length === 1 &&
+      this.sync.document.stream.some((item) => item.id === this.sync.selection[0])
+    ) {
       // Alt+arrow: the selected step or gap trades places along the stream.
       e.preventDefault();
       this.shift(this.sync.selection[0], key === "ArrowLeft" ? -1 : 1);

@@ -343,23 +343,42 @@ describe("editing", () => {
   it("moves steps and gaps along the stream from the inspector and with Alt+arrows", () => {
     // Stream: g1 p1 g2 p2 g3 p3 g4 p4 g5 p5 g6.
     const shift = (step: string) => el.querySelector<HTMLButtonElement>(`.vsm-inspector [data-vsm-shift="${step}"]`);
+    const answer = () => model.reply({ kind: "result", seq: (model.sent.at(-1) as { seq: number }).seq, ok: true });
     model.set("selection", ["p1"]);
     expect(shift("-1")?.disabled).toBe(true); // nothing but a gap upstream of the first step
     shift("1")?.click();
     // A step trades places with the next step; the gap between them stays.
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p1", other: "p2" });
+    // A second click before Python answers would swap them back: it waits.
+    const sent = model.sent.length;
+    shift("1")?.click();
+    expect(model.sent.length).toBe(sent);
+    answer();
+    // A gap with a gap beyond the next step trades places with it (never two gaps together).
     model.set("selection", ["g2"]);
     shift("-1")?.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 1 }); // before p1
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "g2", other: "g1" });
+    answer();
     shift("1")?.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 3 }); // after p2
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "g2", other: "g3" });
+    answer();
     model.set("selection", ["g6"]);
     expect(shift("1")?.disabled).toBe(true);
     model.set("selection", ["p3"]);
-    const sent = model.sent.length;
     key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "ArrowLeft", altKey: true });
-    expect(model.sent.length).toBe(sent + 1);
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p3", other: "p2" });
+    answer();
+  });
+
+  it("lets a gap hop over a step when no gap stands beyond it", async () => {
+    const doc = stampingDocument();
+    doc.stream = doc.stream.slice(1); // p1 g2 p2 ...
+    cleanup?.();
+    el.remove();
+    await mount(doc);
+    model.set("selection", ["g2"]);
+    el.querySelector<HTMLButtonElement>('.vsm-inspector [data-vsm-shift="-1"]')?.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 0 });
   });
 
   it("keeps what is being typed in the inspector when a new document arrives", async () => {

@@ -132,7 +132,7 @@ def test_rotated_labels_end_at_their_tick_with_room_below_and_left() -> None:
     short.add_process("Weld", cycle_time="30 s")
     level = TimelineChart(short)
     assert level.x_axis.tick_rotate == 0
-    assert level.x_axis.tick_style == {}
+    assert level.x_axis.tick_style == {"text-anchor": "middle"}
 
 
 def test_labels_stay_unique_when_a_step_is_named_like_a_gap() -> None:

@@ -128,7 +128,15 @@ def apply(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
     elif op == "reorder":
         m.reorder(draw_target(m, data), data.draw(st.integers(-len(m.stream) - 1, len(m.stream))))
     elif op == "swap":
-        m.swap(draw_target(m, data), draw_target(m, data))
+        # Mostly two steps or two gaps (what can be swapped), sometimes anything at all.
+        steps = [item.id for item in m.stream if isinstance(item, Process)]
+        gaps = [item.id for item in m.stream if isinstance(item, Gap)]
+        pool = data.draw(st.sampled_from([steps, gaps, steps, gaps, []]))
+        if len(pool) >= 2:
+            first, second = data.draw(st.lists(st.sampled_from(pool), min_size=2, max_size=2, unique=True))
+        else:
+            first, second = draw_target(m, data), draw_target(m, data)
+        m.swap(first, second)
     elif op == "add_flow":
         m.add_flow(
             draw_target(m, data), draw_target(m, data), medium=data.draw(st.sampled_from(VALUES["medium"]))
@@ -186,6 +194,8 @@ def start() -> ValueStreamMap:
     m.add_process("Cut", cycle_time="30 s")
     m.add_inventory({"LH": 10, "RH": 5})
     m.add_process("Weld", cycle_time="40 s")
+    m.add_wait("2 h")
+    m.add_process("Pack", cycle_time="20 s")
     m.clear_history()
     return m
 

@@ -327,7 +327,8 @@ def _size_axis(figure: bqplot.Figure, axis: bqplot.Axis, labels: list[str], plot
     longest = max((len(label) for label in labels), default=0)
     rotated = count > 6 or longest * count > 60
     axis.tick_rotate = -_LABEL_ANGLE if rotated else 0
-    axis.tick_style = dict(_ROTATED_TICKS) if rotated else {}
+    # bqplot applies only the keys it is given: say "middle" to undo an earlier "end".
+    axis.tick_style = dict(_ROTATED_TICKS) if rotated else {"text-anchor": "middle"}
     step = max(1, math.ceil(count / _MAX_LABELS))
     shown = labels[::step]
     axis.tick_values = np.array(shown, dtype=str) if step > 1 else None
@@ -335,7 +336,8 @@ def _size_axis(figure: bqplot.Figure, axis: bqplot.Axis, labels: list[str], plot
     figure.layout.min_width = f"{width}px"
     figure.layout.width = "100%"
     angle = math.radians(_LABEL_ANGLE)
-    below = 14 + round(longest * _CHAR_PX * math.sin(angle)) if rotated else 10
+    widest = max((len(label) for label in shown), default=0)
+    below = 14 + round(widest * _CHAR_PX * math.sin(angle)) if rotated else 10
     first = len(shown[0]) if shown else 0
     left = max(70, round(first * _CHAR_PX * math.cos(angle)) - 10) if rotated else 70
     figure.fig_margin = {"top": 40, "bottom": 30 + below, "left": left, "right": 80}

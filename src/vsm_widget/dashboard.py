@@ -186,7 +186,8 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
     if unit == "%":
         before = units.format_ratio(old / 100)
         if size < 0.01 and before != units.format_ratio(new / 100):
-            # Hundredths of a point read as noise ("0.000537 pp"): say where it came from.
+            # Hundredths of a point read as noise ("0.000537 pp"): say where it came from,
+            # unless the card shows both values alike; then only the points tell them apart.
             return f"{arrow} from {before}"
         return f"{arrow} {sign}{units.format_number(size)} pp"
     if unit == "d-demand":

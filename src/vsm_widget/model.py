@@ -1121,7 +1121,9 @@ class ValueStreamMap:
         kind, a = self._find(state, first)
         other_kind, b = self._find(state, second)
         if kind not in ("process", "gap"):
-            raise ValidationError("first", first, f"only steps and gaps can be swapped, not the {kind}", kind)
+            raise ValidationError(
+                "first", first, f"only steps and gaps can be swapped, not the {kind}", getattr(a, "id", kind)
+            )
         if other_kind != kind:
             raise ValidationError(
                 "second", second, f"a {kind} swaps with another {kind}, not with the {other_kind}", a.id

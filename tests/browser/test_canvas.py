@@ -290,8 +290,12 @@ def test_a_step_moves_downstream_from_the_details_panel(lab: NotebookPage) -> No
         }"""
     )
     assert left("weld1") < left("assy1") < left("weld2") < left("assy2")
-    # Focus stays on the button and the step stays selected: Alt+Left brings it back.
+    # Focus stays on the button and the step stays selected: Alt+Left brings it back...
     lab.page.keyboard.press("Alt+ArrowLeft")
     lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") < v.index("assy1"))
-    canvas.locator('[data-vsm-action="undo"]').click()
+    # ...and Enter presses the focused Later button again (it does not open an editor).
+    lab.page.keyboard.press("Enter")
     lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") > v.index("assy1"))
+    assert canvas.locator("input.vsm-inline:focus").count() == 0
+    canvas.locator('[data-vsm-action="undo"]').click()
+    lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") < v.index("assy1"))
