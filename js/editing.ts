@@ -177,6 +177,7 @@ export const TOOLBAR: (ToolbarButton | "|")[] = [
   { action: "zoom-in", label: "+", title: "Zoom in" },
   { action: "fit", label: "Fit", title: "Fit the map to the view" },
   { action: "layout", label: "Auto layout", title: "Forget moved positions: lay the map out left to right" },
+  { action: "fullscreen", label: "Full screen", title: "Show the canvas on the whole screen, for projecting (Esc leaves)" },
   "|",
   { action: "inspector", label: "Details", title: "Show the details panel (map, customer, or the selected element)" },
   "|",

@@ -216,6 +216,9 @@ export class MapView {
     };
     document.addEventListener("pointerdown", outside, true);
     this.cleanups.push(() => document.removeEventListener("pointerdown", outside, true));
+    const fullscreen = () => this.onFullscreen();
+    document.addEventListener("fullscreenchange", fullscreen);
+    this.cleanups.push(() => document.removeEventListener("fullscreenchange", fullscreen));
     this.on(this.svgEl, "pointerdown", (e) => this.onPointerDown(e));
     this.on(this.svgEl, "pointermove", (e) => this.onPointerMove(e));
     this.on(this.svgEl, "pointerup", (e) => this.onPointerUp(e));
@@ -233,7 +236,32 @@ export class MapView {
   }
 
   private applyHeight(): void {
-    this.root.style.height = `${this.sync.height}px`;
+    this.root.style.height = document.fullscreenElement === this.root ? "100%" : `${this.sync.height}px`;
+  }
+
+  private toggleFullscreen(): void {
+    if (document.fullscreenElement === this.root) {
+      void document.exitFullscreen();
+      return;
+    }
+    if (typeof this.root.requestFullscreen !== "function") {
+      this.status("This browser cannot show the canvas full screen.");
+      return;
+    }
+    this.root.requestFullscreen().catch(() => this.status("The browser refused full screen here."));
+  }
+
+  /** Entering or leaving full screen: take the new size and show the whole map again. */
+  private onFullscreen(): void {
+    const on = document.fullscreenElement === this.root;
+    // Every view hears the page's event: only the one entering or leaving acts on it.
+    if (on === this.root.classList.contains("vsm-fullscreen")) return;
+    this.root.classList.toggle("vsm-fullscreen", on);
+    this.toolbar.querySelector('[data-vsm-action="fullscreen"]')?.setAttribute("aria-pressed", String(on));
+    this.applyHeight();
+    this.fitted = false;
+    this.autoFit = true;
+    this.scheduleRender();
   }
 
   // ------------------------------------------------------------------ drawing
@@ -520,6 +548,9 @@ export class MapView {
         return;
       case "open":
         this.toolbar.querySelector<HTMLInputElement>(".vsm-file-picker")?.click();
+        return;
+      case "fullscreen":
+        this.toggleFullscreen();
         return;
     }
     this.status("");

@@ -299,3 +299,40 @@ def test_a_step_moves_downstream_from_the_details_panel(lab: NotebookPage) -> No
     assert canvas.locator("input.vsm-inline:focus").count() == 0
     canvas.locator('[data-vsm-action="undo"]').click()
     lab.wait_value("[s.id for s in m_order.steps]", lambda v: v.index("weld2") < v.index("assy1"))
+
+
+def test_full_screen_for_projecting_shows_the_whole_map_large(lab: NotebookPage, artifacts: Path) -> None:
+    canvas = lab.canvas("full", f"m_full = {PLANT}\nm_full.editor(height=420)")
+    element(canvas, "process", "assy2").wait_for()
+    small = element(canvas, "process", "assy1").bounding_box()
+    assert small is not None
+    button = canvas.locator('[data-vsm-action="fullscreen"]')
+    button.click()
+    lab.page.wait_for_function("() => document.fullscreenElement?.classList.contains('vsm-fullscreen')")
+    viewport = lab.page.viewport_size
+    assert viewport is not None
+    frame = canvas.bounding_box()
+    assert frame is not None
+    assert frame["height"] == pytest.approx(viewport["height"], abs=2)
+    assert button.get_attribute("aria-pressed") == "true"
+    # The whole map, drawn larger than in the 420-pixel cell.
+    lab.page.wait_for_function(
+        """(width) => {
+          const selector = '.vsm-fullscreen [data-vsm-kind="process"][data-vsm-id="assy1"]';
+          const box = document.querySelector(selector);
+          return box && box.getBoundingClientRect().width > width * 1.2;
+        }""",
+        arg=small["width"],
+    )
+    for ident in ("stamping", "assy2"):
+        box = element(canvas, "process", ident).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= viewport["width"]
+    canvas.screenshot(path=str(artifacts / "canvas-fullscreen.png"))
+    button.click()
+    lab.page.wait_for_function("() => document.fullscreenElement === null")
+    canvas.locator(":scope:not(.vsm-fullscreen)").wait_for()
+    frame = canvas.bounding_box()
+    assert frame is not None
+    assert frame["height"] == pytest.approx(420, abs=2)
