@@ -1038,7 +1038,9 @@ export class MapView {
     const { w, h } = this.stageSize();
     const b = this.lay.bounds;
     const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min((w - 16) / b.w, (h - 16) / b.h, 1.5)));
-    this.zoom = { k, tx: (w - b.w * k) / 2 - b.x * k, ty: Math.min(12, (h - b.h * k) / 2) - b.y * k };
+    // In a cell the map sits at the top; on a projected full screen, in the middle.
+    const top = document.fullscreenElement === this.root ? (h - b.h * k) / 2 : Math.min(12, (h - b.h * k) / 2);
+    this.zoom = { k, tx: (w - b.w * k) / 2 - b.x * k, ty: top - b.y * k };
     this.applyZoom();
   }
 
