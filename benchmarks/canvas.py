@@ -19,25 +19,12 @@ Run ``python benchmarks/canvas.py`` (``--quick`` for fewer repeats). Needs
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser.harness import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    JupyterServer,
-    NotebookPage,
-    browser_missing,
-    write_notebook,
-)
+from lab_session import NotebookPage, browser_missing, lab_notebook, percentile
 
 SETUP = '''\
 from vsm_widget import ValueStreamMap
@@ -163,11 +150,6 @@ ARM_DRAG = """() => {
 }"""
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def first_render(nb: NotebookPage, steps: int, repeats: int) -> list[dict[str, float]]:
     results = []
     for i in range(repeats):
@@ -284,30 +266,11 @@ def main() -> int:
     if missing:
         print(f"cannot run: {missing}")
         return 1
-    from playwright.sync_api import sync_playwright
-
-    # Turn a SIGTERM (a CI timeout) into an exception so that the server is stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     renders, edits, moves = (3, 10, 40) if args.quick else (5, 30, 120)
-    with tempfile.TemporaryDirectory(prefix="vsm-canvas-bench-") as tmp:
-        server = JupyterServer(Path(tmp), "lab").start()
-        try:
-            write_notebook(server.root / "bench.ipynb", SETUP)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.set_default_timeout(60_000)
-                nb = NotebookPage(page, server).open("bench.ipynb")
-                nb.run_all()
-
-                run(nb, args.steps, renders, edits, moves)
-                position = nb.value('[m_work.get("s3").x, m_work.get("s3").y]')
-                print(f"after the drag Python has s3 at {position}")
-                if nb.errors:
-                    print(f"page errors: {nb.errors}")
-                browser.close()
-        finally:
-            server.stop()
+    with lab_notebook(SETUP, {"width": 1600, "height": 1000}, "vsm-canvas-bench-") as nb:
+        run(nb, args.steps, renders, edits, moves)
+        position = nb.value('[m_work.get("s3").x, m_work.get("s3").y]')
+        print(f"after the drag Python has s3 at {position}")
     return 0
 
 

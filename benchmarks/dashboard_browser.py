@@ -17,24 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser.harness import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    JupyterServer,
-    NotebookPage,
-    browser_missing,
-    write_notebook,
-)
-from canvas import percentile  # noqa: E402  (the canvas benchmark beside this one)
+from lab_session import browser_missing, lab_notebook, percentile
 
 SETUP = '''\
 from ipywidgets import VBox
@@ -104,49 +90,33 @@ def main() -> int:
     if missing:
         print(f"cannot run: {missing}")
         return 1
-    from playwright.sync_api import sync_playwright
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     edits = 10 if args.quick else 30
-    with tempfile.TemporaryDirectory(prefix="vsm-dashboard-bench-") as tmp:
-        server = JupyterServer(Path(tmp), "lab").start()
-        try:
-            write_notebook(server.root / "bench.ipynb", SETUP)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1500, "height": 2600})
-                page.set_default_timeout(60_000)
-                nb = NotebookPage(page, server).open("bench.ipynb")
-                nb.run_all()
-                output = nb.add_cell("dash", f"m = build({args.steps})\n{args.view}")
-                canvas = output.locator(".vsm-canvas").first
-                canvas.wait_for(state="visible")
-                page.locator(".vsm-chart-cycle g.bargroup").nth(args.steps - 1).wait_for(state="attached")
-                canvas.locator('[data-vsm-kind="process"][data-vsm-id="s2"]').first.click()
-                box = canvas.locator('[data-vsm-row="s2:cycle_time"] input')
-                series = {
-                    # A coach's usual edit: the step stays below the slowest one, the axes stay.
-                    "typical edit (30 s <-> 45 s)": ("30 s", "45 s"),
-                    # The worst case: the step becomes the slowest, every chart rescales.
-                    "rescaling edit (30 s <-> 330 s)": ("30 s", "330 s"),
-                }
-                results: dict[str, list[float]] = {}
-                for label, values in series.items():
-                    times = results.setdefault(label, [])
-                    for i in range(edits):
-                        text = values[(i + 1) % 2]
-                        box.fill(text)
-                        page.evaluate(ARM_EDIT, [1])
-                        box.press("Enter")
-                        elapsed = page.evaluate("() => window.__edit")
-                        if elapsed is None:
-                            raise TimeoutError(f"{text!r} did not reach the card and the chart within 30 s")
-                        times.append(float(elapsed))
-                if nb.errors:
-                    print(f"page errors: {nb.errors}")
-                browser.close()
-        finally:
-            server.stop()
+    results: dict[str, list[float]] = {}
+    with lab_notebook(SETUP, {"width": 1500, "height": 2600}, "vsm-dashboard-bench-") as nb:
+        page = nb.page
+        output = nb.add_cell("dash", f"m = build({args.steps})\n{args.view}")
+        canvas = output.locator(".vsm-canvas").first
+        canvas.wait_for(state="visible")
+        page.locator(".vsm-chart-cycle g.bargroup").nth(args.steps - 1).wait_for(state="attached")
+        canvas.locator('[data-vsm-kind="process"][data-vsm-id="s2"]').first.click()
+        box = canvas.locator('[data-vsm-row="s2:cycle_time"] input')
+        series = {
+            # A coach's usual edit: the step stays below the slowest one, the axes stay.
+            "typical edit (30 s <-> 45 s)": ("30 s", "45 s"),
+            # The worst case: the step becomes the slowest, every chart rescales.
+            "rescaling edit (30 s <-> 330 s)": ("30 s", "330 s"),
+        }
+        for label, values in series.items():
+            times = results.setdefault(label, [])
+            for i in range(edits):
+                text = values[(i + 1) % 2]
+                box.fill(text)
+                page.evaluate(ARM_EDIT, [1])
+                box.press("Enter")
+                elapsed = page.evaluate("() => window.__edit")
+                if elapsed is None:
+                    raise TimeoutError(f"{text!r} did not reach the card and the chart within 30 s")
+                times.append(float(elapsed))
     load = os.getloadavg()[0]
     print(f"canvas edit -> Python -> card and bar updated, {args.steps} steps, load average {load:.1f}")
     for label, times in results.items():
