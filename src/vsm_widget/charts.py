@@ -271,9 +271,6 @@ class _BarView(MapView):
 
     _groups: list[tuple[str, ...]]
 
-    def _bars(self) -> list[bqplot.Bars]:
-        raise NotImplementedError
-
     def _watch(self, bars: bqplot.Bars, groups: Callable[[], list[tuple[str, ...]]]) -> None:
         def clicked(change: dict[str, Any]) -> None:
             if self._syncing:
@@ -348,10 +345,61 @@ def _scroll_box(figure: bqplot.Figure) -> ipywidgets.Box:
     return ipywidgets.Box([figure], layout=ipywidgets.Layout(overflow="auto hidden", width="100%"))
 
 
+class _StreamChart(_BarView):
+    """Bars along the stream on a time axis: one group of marks per element or step,
+    a figure that grows with its labels and scrolls sideways on long streams.
+
+    Subclasses make their marks on :meth:`_scales`' scales, then :meth:`_figure`.
+    """
+
+    #: Height of the plot itself in pixels; the figure adds its title and labels.
+    PLOT_HEIGHT = 240
+    bars: bqplot.Bars
+
+    def _scales(self) -> bqplot.OrdinalScale:
+        """Start empty; the x scale for the marks (the time scale is :attr:`y_scale`)."""
+        self.unit = "s"
+        self.labels: list[str] = []
+        self.ids: list[str] = []
+        self._groups = []
+        self.y_scale = bqplot.LinearScale(min=0.0)
+        return bqplot.OrdinalScale()
+
+    def _figure(
+        self,
+        xs: bqplot.OrdinalScale,
+        marks: list[bqplot.Mark],
+        title: str,
+        css_class: str,
+        legend_location: str,
+        extra_axes: Sequence[bqplot.Axis] = (),
+    ) -> list[ipywidgets.Widget]:
+        self.x_axis = bqplot.Axis(scale=xs, label="", grid_lines="none")
+        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="time", grid_lines="dashed")
+        self.figure = bqplot.Figure(
+            marks=marks,
+            axes=[self.x_axis, self.y_axis, *extra_axes],
+            title=title,
+            legend_location=legend_location,
+            animation_duration=0,
+            layout=ipywidgets.Layout(height=f"{self.PLOT_HEIGHT + 120}px"),
+        )
+        self.figure.add_class(css_class)
+        self._watch(self.bars, lambda: self._groups)
+        self._box = _scroll_box(self.figure)
+        return [self._box]
+
+    def _owned(self) -> list[ipywidgets.Widget]:
+        return [*super()._owned(), self._box, self.figure]
+
+    def _show_selection(self) -> None:
+        self._mark_selection(self.bars, self._groups, self.selection)
+
+
 # --------------------------------------------------------------------------- timeline
 
 
-class TimelineChart(_BarView):
+class TimelineChart(_StreamChart):
     """The lead-time ladder as a chart: each step and gap along the stream.
 
     Stacked bars show each element's process time (value-added time: the lower rung)
@@ -364,16 +412,8 @@ class TimelineChart(_BarView):
     :attr:`line` and :attr:`dots` (cumulative lead time).
     """
 
-    #: Height of the plot itself in pixels; the figure adds its title and labels.
-    PLOT_HEIGHT = 240
-
     def _build(self) -> list[ipywidgets.Widget]:
-        self.unit = "s"
-        self.labels: list[str] = []
-        self.ids: list[str] = []
-        self._groups = []
-        xs = bqplot.OrdinalScale()
-        self.y_scale = bqplot.LinearScale(min=0.0)
+        xs = self._scales()
         self.cumulative_scale = bqplot.LinearScale(min=0.0)
         tooltip = bqplot.Tooltip(fields=["x", "y"], labels=["element", "time"], formats=["", ".3~g"])
         self.bars = _bar_mark(
@@ -403,29 +443,20 @@ class TimelineChart(_BarView):
             tooltip=bqplot.Tooltip(fields=["x", "y"], labels=["up to", "cumulative"], formats=["", ".3~g"]),
             interactions={"hover": "tooltip"},
         )
-        self.x_axis = bqplot.Axis(scale=xs, label="", grid_lines="none")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="time", grid_lines="dashed")
         self.cumulative_axis = bqplot.Axis(
             scale=self.cumulative_scale,
             side="right",
             label="cumulative",
             grid_lines="none",
         )
-        self.figure = bqplot.Figure(
-            marks=[self.bars, self.line, self.dots],
-            axes=[self.x_axis, self.y_axis, self.cumulative_axis],
-            title="Lead-time ladder",
-            legend_location="top-left",
-            animation_duration=0,
-            layout=ipywidgets.Layout(height="360px"),
+        return self._figure(
+            xs,
+            [self.bars, self.line, self.dots],
+            "Lead-time ladder",
+            "vsm-chart-timeline",
+            "top-left",
+            [self.cumulative_axis],
         )
-        self.figure.add_class("vsm-chart-timeline")
-        self._watch(self.bars, lambda: self._groups)
-        self._box = _scroll_box(self.figure)
-        return [self._box]
-
-    def _owned(self) -> list[ipywidgets.Widget]:
-        return [*super()._owned(), self._box, self.figure]
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
         day = metrics.day_length
@@ -477,14 +508,11 @@ class TimelineChart(_BarView):
             self.figure.title = f"Lead-time ladder: lead time {lead}, process time share {share}"
             _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
 
-    def _show_selection(self) -> None:
-        self._mark_selection(self.bars, self._groups, self.selection)
-
 
 # --------------------------------------------------------------------------- cycle time vs takt
 
 
-class CycleTimeChart(_BarView):
+class CycleTimeChart(_StreamChart):
     """Effective cycle time of every step against takt time (a line balance chart).
 
     One bar per step, stacked: C/T per station (C/T / parallel stations) and the time
@@ -496,16 +524,10 @@ class CycleTimeChart(_BarView):
     Marks: :attr:`bars` (``y[0]`` C/T per station, ``y[1]`` uptime loss), :attr:`takt`.
     """
 
-    #: Height of the plot itself in pixels; the figure adds its title and labels.
     PLOT_HEIGHT = 260
 
     def _build(self) -> list[ipywidgets.Widget]:
-        self.unit = "s"
-        self.labels: list[str] = []
-        self.ids: list[str] = []
-        self._groups = []
-        xs = bqplot.OrdinalScale()
-        self.y_scale = bqplot.LinearScale(min=0.0)
+        xs = self._scales()
         tooltip = bqplot.Tooltip(fields=["x", "y"], labels=["step", "time"], formats=["", ".3~g"])
         self.bars = _bar_mark(
             xs,
@@ -529,23 +551,9 @@ class CycleTimeChart(_BarView):
             visible=False,
             interactions={},
         )
-        self.x_axis = bqplot.Axis(scale=xs, label="", grid_lines="none")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="time", grid_lines="dashed")
-        self.figure = bqplot.Figure(
-            marks=[self.bars, self.takt],
-            axes=[self.x_axis, self.y_axis],
-            title="Cycle time against takt",
-            legend_location="top-right",
-            animation_duration=0,
-            layout=ipywidgets.Layout(height="340px"),
+        return self._figure(
+            xs, [self.bars, self.takt], "Cycle time against takt", "vsm-chart-cycle", "top-right"
         )
-        self.figure.add_class("vsm-chart-cycle")
-        self._watch(self.bars, lambda: self._groups)
-        self._box = _scroll_box(self.figure)
-        return [self._box]
-
-    def _owned(self) -> list[ipywidgets.Widget]:
-        return [*super()._owned(), self._box, self.figure]
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
         day = metrics.day_length
@@ -592,9 +600,6 @@ class CycleTimeChart(_BarView):
                 title += f": bottleneck {metrics.bottleneck_name}, {over} step{'s' * (over != 1)} over takt"
             self.figure.title = title
             _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
-
-    def _show_selection(self) -> None:
-        self._mark_selection(self.bars, self._groups, self.selection)
 
 
 # --------------------------------------------------------------------------- where the time goes
