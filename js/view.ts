@@ -331,7 +331,7 @@ export class MapView {
     this.lay = layout(this.doc, metrics, this.day);
     // Size and zoom are settled before drawing, so that no layout is forced on the new nodes
     // before the far-off ones are hidden.
-    const count = allIds(this.doc).length;
+    const count = elementCount(this.doc);
     if (!this.fitted) this.initialView();
     else if (this.autoFit && count > this.drawnCount) this.followGrowth();
     this.drawnCount = count;
@@ -589,10 +589,14 @@ export class MapView {
       download(this.root, data, name);
       this.status(`Downloaded ${name}`);
     } catch (error) {
-      const reason = `Could not make ${name}: ${error instanceof Error ? error.message : String(error)}`;
-      this.localError = { target: null, field: "export", reason, message: reason };
-      this.placeError();
+      this.refuseHere("export", `Could not make ${name}: ${errorText(error)}`);
     }
+  }
+
+  /** Show a refusal decided in the browser (nothing reached Python), like Python's own. */
+  private refuseHere(field: string, reason: string): void {
+    this.localError = { target: null, field, reason, message: reason };
+    this.placeError();
   }
 
   /** Read the chosen file and ask Python to open it; Python checks it and keeps this map on Undo. */
@@ -601,9 +605,8 @@ export class MapView {
     picker.value = "";
     if (!file) return;
     if (file.size > MAX_OPEN_BYTES) {
-      const reason = `Not opened: ${file.name} is ${(file.size / 1048576).toFixed(1)} MB; a map document is at most ${MAX_OPEN_BYTES / 1048576} MB. The map is unchanged.`;
-      this.localError = { target: null, field: "open", reason, message: reason };
-      this.placeError();
+      const size = `${(file.size / 1048576).toFixed(1)} MB; a map document is at most ${MAX_OPEN_BYTES / 1048576} MB`;
+      this.refuseHere("open", `Not opened: ${file.name} is ${size}. The map is unchanged.`);
       return;
     }
     let text: string;
@@ -611,11 +614,8 @@ export class MapView {
       // Strict: a file in another encoding is refused, not opened with its accents replaced.
       text = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
     } catch (error) {
-      const why =
-        error instanceof TypeError ? "is not UTF-8 text" : `could not be read (${error instanceof Error ? error.message : String(error)})`;
-      const reason = `Not opened: ${file.name} ${why}. The map is unchanged.`;
-      this.localError = { target: null, field: "open", reason, message: reason };
-      this.placeError();
+      const why = error instanceof TypeError ? "is not UTF-8 text" : `could not be read (${errorText(error)})`;
+      this.refuseHere("open", `Not opened: ${file.name} ${why}. The map is unchanged.`);
       return;
     }
     this.openName = file.name;
@@ -1088,6 +1088,15 @@ export class MapView {
     this.zoom = { k, tx: 8 - b.x * k, ty: 8 - b.y * k };
     this.applyZoom();
   }
+}
+
+/** How many elements the stream, bursts, flows and shipments hold (to notice a map growing). */
+function elementCount(doc: MapDocument): number {
+  return doc.stream.length + doc.bursts.length + doc.flows.length + doc.shipments.length;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Every id in the document (to find what an add created). */

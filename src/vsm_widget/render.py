@@ -865,61 +865,41 @@ def _draw(state: MapState, metrics: Metrics, prefix: str) -> str:
     cursor = stream_left
     gm = {g.id: g for g in metrics.gaps}
     sm = {s.id: s for s in metrics.steps}
-    for item in stream:
+
+    def rung_line(rung: ET.Element, start: float, end: float, level: float) -> None:
+        c.shape(
+            rung,
+            "path",
+            d=f"M{_num(start)},{_num(level)} H{_num(end)}",
+            stroke=INK,
+            stroke_width=2,
+            fill="none",
+        )
+
+    def rung_label(
+        rung: ET.Element, start: float, end: float, y: float, seconds: float | None, text: str
+    ) -> None:
+        fill = INK if seconds is not None else ALERT
+        c.text(rung, (start + end) / 2, y, text, size=11, anchor="middle", weight="bold", fill=fill)
+
+    for index, item in enumerate(stream):
         x, w = columns[item.id]
-        start = cursor if item is stream[0] else x
-        if (
-            isinstance(item, Process)
-            and item is not stream[-1]
-            and isinstance(stream[stream.index(item) + 1], Process)
-        ):
-            end = x + w + LINK_W
-        else:
-            end = x + w
+        start = cursor if index == 0 else x
+        # A step followed by a step (no gap between) carries its rung over the link.
+        following = stream[index + 1] if index + 1 < len(stream) else None
+        end = x + w + LINK_W if isinstance(item, Process) and isinstance(following, Process) else x + w
         rung = c.group(ladder, "rung", item.id)
         if isinstance(item, Gap):
             wait = gm[item.id].wait_time
-            label = c.dur(wait) if wait is not None else "?"
-            c.shape(
-                rung,
-                "path",
-                d=f"M{_num(start)},{_num(tl_top)} H{_num(end)}",
-                stroke=INK,
-                stroke_width=2,
-                fill="none",
-            )
-            c.text(
-                rung,
-                (start + end) / 2,
-                tl_top - 6,
-                label,
-                size=11,
-                anchor="middle",
-                weight="bold",
-                fill=INK if wait is not None else ALERT,
-            )
+            rung_line(rung, start, end, tl_top)
+            rung_label(rung, start, end, tl_top - 6, wait, c.dur(wait) if wait is not None else "?")
             level = tl_top
         else:
             touch = sm[item.id].touch_time
             own = sm[item.id].lead_time
-            c.shape(
-                rung,
-                "path",
-                d=f"M{_num(start)},{_num(tl_low)} H{_num(end)}",
-                stroke=INK,
-                stroke_width=2,
-                fill="none",
-            )
-            c.text(
-                rung,
-                (start + end) / 2,
-                tl_low + 15,
-                c.dur(touch, touch=True) if touch is not None else "?",
-                size=11,
-                anchor="middle",
-                weight="bold",
-                fill=INK if touch is not None else ALERT,
-            )
+            rung_line(rung, start, end, tl_low)
+            label = c.dur(touch, touch=True) if touch is not None else "?"
+            rung_label(rung, start, end, tl_low + 15, touch, label)
             if item.lead_time is not None and own is not None:
                 c.text(
                     rung,

@@ -50,6 +50,13 @@ def download(page: Any, canvas: Any, item: str, folder: Path) -> Path:
     return saved
 
 
+def open_file(page: Any, canvas: Any, path: Path) -> None:
+    """Choose ``path`` in the file dialog behind the canvas's Open… button."""
+    with page.expect_file_chooser() as chooser:
+        canvas.locator('[data-vsm-action="open"]').click()
+    chooser.value.set_files(str(path))
+
+
 def kinds(root: ET.Element) -> dict[str, int]:
     """How many groups of each ``data-vsm-kind`` a picture holds."""
     counts: dict[str, int] = {}
@@ -169,9 +176,7 @@ def test_open_replaces_the_map_and_undo_brings_it_back(lab: NotebookPage, tmp_pa
     other.save(file)
     canvas = lab.canvas("open", f"m_open = {PLANT}\nw_open = m_open.editor(height=420)\nw_open")
     canvas.locator('[data-vsm-kind="process"]').first.wait_for()
-    with lab.page.expect_file_chooser() as chooser:
-        canvas.locator('[data-vsm-action="open"]').click()
-    chooser.value.set_files(str(file))
+    open_file(lab.page, canvas, file)
     lab.wait_value("m_open.title", lambda v: v == "Loan approval")
     assert lab.value("[s.name for s in m_open.steps]") == ["Check application", "Decide"]
     assert lab.value("m_open.to_dict()") == json.loads(json.dumps(other.to_dict()))
@@ -195,9 +200,7 @@ def test_opening_a_broken_document_names_the_fault_and_changes_nothing(
     )
     canvas.locator('[data-vsm-kind="process"]').first.wait_for()
     before = lab.value("m_bad_open.to_dict()")
-    with lab.page.expect_file_chooser() as chooser:
-        canvas.locator('[data-vsm-action="open"]').click()
-    chooser.value.set_files(str(broken))
+    open_file(lab.page, canvas, broken)
     error = canvas.locator(".vsm-error")
     error.wait_for(state="visible")
     message = error.text_content() or ""
@@ -217,9 +220,7 @@ def test_a_file_that_is_not_utf8_is_refused_not_garbled(lab: NotebookPage, tmp_p
     canvas = lab.canvas("open-cp1252", f"m_enc = {PLANT}\nw_enc = m_enc.editor(height=420)\nw_enc")
     canvas.locator('[data-vsm-kind="process"]').first.wait_for()
     before = lab.value("m_enc.to_dict()")
-    with lab.page.expect_file_chooser() as chooser:
-        canvas.locator('[data-vsm-action="open"]').click()
-    chooser.value.set_files(str(legacy))
+    open_file(lab.page, canvas, legacy)
     error = canvas.locator(".vsm-error")
     error.wait_for(state="visible")
     assert "legacy.json is not UTF-8 text" in (error.text_content() or "")
