@@ -1,6 +1,6 @@
 /** Editing UI: the toolbar, the inspector panel and the in-place field editor. */
 
-import { durationEditText, formatNumber, percentEditText, plain } from "./format";
+import { durationEditText, percentEditText, plain } from "./edittext";
 import type { MapDocument, StreamItem } from "./types";
 
 export const WASTE_TYPES = ["transport", "inventory", "motion", "waiting", "overproduction", "overprocessing", "defects", "skills"];
@@ -145,8 +145,7 @@ export function editText(spec: FieldSpec | undefined, value: unknown, day: numbe
     case "waste":
       return Array.isArray(value) ? value.join(", ") : String(value);
     case "readonly":
-      if (Array.isArray(value))
-        return value.map((v) => (Array.isArray(v) ? `${v[0]} ${formatNumber(v[1] as number)}` : String(v))).join(", ");
+      if (Array.isArray(value)) return value.map((v) => (Array.isArray(v) ? `${v[0]} ${plain(v[1] as number)}` : String(v))).join(", ");
       return String(value);
     default:
       return String(value);
@@ -189,6 +188,11 @@ export const TOOLBAR: (ToolbarButton | "|")[] = [
     menu: [
       { action: "export-svg", label: "SVG picture", title: "Download the whole map as an SVG picture (for reports and slides)" },
       { action: "export-png", label: "PNG picture", title: "Download the whole map as a PNG picture" },
+      {
+        action: "export-svg-print",
+        label: "SVG for print",
+        title: "Download the whole map as an SVG picture in print colours (light, whatever the theme)",
+      },
       { action: "export-json", label: "JSON document", title: "Download the map document, which Open… and ValueStreamMap.load read" },
     ],
   },
@@ -289,10 +293,21 @@ const KIND_TITLE: Record<string, string> = {
   burst: "Kaizen burst",
 };
 
-/** Moving a step or gap along the stream: whether it can go one place that way, and doing it. */
+/** Where an added element goes: after or before an element, named by id (neither: at the end). */
+export interface Place {
+  after?: string;
+  before?: string;
+}
+
+/** What the details panel asks of the view beside field edits. */
 export interface Shifter {
+  /** Whether a step or gap can move one place along the stream that way, and moving it. */
   can(id: string, step: -1 | 1): boolean;
   go(id: string, step: -1 | 1): void;
+  /** Add a process, inventory or wait at a place. */
+  insert(what: string, place: Place): void;
+  /** Close the panel until the user opens it again. */
+  close(): void;
 }
 
 /** The side panel: every field of the selected element (the map and customer when nothing is). */
@@ -333,6 +348,17 @@ export class Inspector {
       this.el.appendChild(p);
     }
     this.shown = ids;
+    if (this.shifter) {
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "vsm-insp-close";
+      close.textContent = "×";
+      close.title = "Close the details panel (the Details button opens it again)";
+      close.setAttribute("aria-label", "Close the details panel");
+      const shifter = this.shifter;
+      close.addEventListener("click", () => shifter.close());
+      this.el.appendChild(close);
+    }
     for (const id of ids) {
       const found = findElement(doc, id);
       if (!found) continue;
@@ -369,7 +395,11 @@ export class Inspector {
       h.appendChild(small);
     }
     section.appendChild(h);
-    if (this.shifter && (found.kind === "process" || found.kind === "gap")) section.appendChild(this.orderRow(id, this.shifter));
+    if (this.shifter && (found.kind === "process" || found.kind === "gap")) {
+      section.appendChild(this.orderRow(id, this.shifter));
+      section.appendChild(this.insertRow(id, "before", this.shifter));
+      section.appendChild(this.insertRow(id, "after", this.shifter));
+    }
     for (const spec of FIELDS[found.kind] ?? []) section.appendChild(this.row(id, spec, found.element[spec.name], day));
     this.el.appendChild(section);
   }
@@ -394,6 +424,34 @@ export class Inspector {
       button.title = title;
       button.disabled = !shifter.can(id, step);
       button.addEventListener("click", () => shifter.go(id, step));
+      row.appendChild(button);
+    }
+    return row;
+  }
+
+  /** "Before: + Process + Inventory + Wait": add next to this element, in one action. */
+  private insertRow(id: string, side: "before" | "after", shifter: Shifter): HTMLElement {
+    const row = document.createElement("div");
+    row.className = "vsm-insp-insert";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", `Add ${side} this element`);
+    const label = document.createElement("span");
+    label.className = "vsm-insp-label";
+    label.textContent = side === "before" ? "Add before" : "Add after";
+    row.appendChild(label);
+    for (const [what, text] of [
+      ["process", "Process"],
+      ["inventory", "Inventory"],
+      ["wait", "Wait"],
+    ] as const) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "vsm-btn vsm-insp-add";
+      button.dataset.vsmInsert = `${side}:${what}`;
+      button.dataset.vsmInput = `${id}:insert:${side}:${what}`;
+      button.textContent = `+ ${text}`;
+      button.title = `Add a ${what} ${side} this element`;
+      button.addEventListener("click", () => shifter.insert(what, { [side]: id }));
       row.appendChild(button);
     }
     return row;
@@ -481,6 +539,8 @@ export class Inspector {
         }
       });
       input.addEventListener("change", send);
+      // Typing replaces the value instead of adding to it ("3.75 h" + "1 d" is not "1 d").
+      input.addEventListener("focus", () => input.select());
       row.appendChild(input);
     }
     const labelTarget = row.querySelector<HTMLElement>("input, select, textarea");

@@ -7,9 +7,9 @@
  * not taken from the package.
  */
 
-import type { GapItem, MapDocument, Metrics, ProcessItem } from "./types";
+import { SCENE_VERSION, type Scene, type SceneNode } from "./scene";
+import type { GapItem, MapDocument, ProcessItem } from "./types";
 
-const DAILY_DEMAND = 18400 / 20;
 const DAY = 2 * 27600;
 
 function process(id: string, name: string, cycle: number, extra: Partial<ProcessItem> = {}): ProcessItem {
@@ -88,33 +88,108 @@ export function stampingDocument(): MapDocument {
   };
 }
 
-export function stampingMetrics(): Metrics {
-  const waitDays = QUANTITIES.map((q) => q / DAILY_DEMAND);
-  const processTime = CYCLES.reduce((sum, c) => sum + c[2], 0);
-  const lead = waitDays.reduce((a, b) => a + b, 0) * DAY + processTime;
-  return {
-    day_length: DAY,
-    takt_time: DAY / DAILY_DEMAND,
-    available_time: DAY,
-    daily_demand: DAILY_DEMAND,
-    lead_time: lead,
-    process_time: processTime,
-    efficiency: processTime / lead,
-    bottleneck: "p4",
-    steps_over_takt: ["p4"],
-    lead_time_complete: true,
-    steps: CYCLES.map(([id, name, ct]) => ({
-      id,
-      name,
-      touch_time: ct,
-      lead_time: ct,
-      effective_cycle_time: ct,
-      capacity_per_day: null,
-      epei_days: null,
-      over_takt: ct > 60,
-      is_bottleneck: id === "p4",
-    })),
-    gaps: QUANTITIES.map((q, i) => ({ id: `g${i + 1}`, quantity: q, inventory_days: waitDays[i], wait_time: waitDays[i] * DAY })),
-    warnings: [],
-  };
+/** A small hand-made scene of a document: the nodes Python would send, at simple places. */
+export function stampingScene(doc: MapDocument = stampingDocument()): Scene {
+  const nodes: SceneNode[] = [];
+  const x = (i: number) => 60 + i * 150;
+  const text = (tx: number, ty: number, content: string, c: string, f?: string) => ({
+    t: "text",
+    x: tx,
+    y: ty,
+    c,
+    text: content,
+    ...(f ? { f } : {}),
+  });
+  doc.stream.forEach((item, i) => {
+    const left = x(i);
+    if (item.type === "process") {
+      nodes.push({
+        key: item.id,
+        id: item.id,
+        kind: "process",
+        layer: "nodes",
+        box: [left, 300, 140, 100],
+        label: `Process ${item.name}`,
+        drag: true,
+        shapes: [
+          { t: "rect", x: left, y: 300, width: 140, height: 52, c: "vsm-head" },
+          { t: "text", c: "vsm-name", "text-anchor": "middle", spans: [[left + 70, 330, item.name]], f: "name" },
+          text(left + 62, 370, `${item.cycle_time} s`, "vsm-value", "cycle_time"),
+        ],
+      });
+    } else {
+      nodes.push({
+        key: item.id,
+        id: item.id,
+        kind: item.quantity === null ? "wait" : "inventory",
+        layer: "nodes",
+        box: [left + 40, 360, 50, 44],
+        label: `Inventory ${item.quantity}`,
+        drag: true,
+        shapes: [
+          { t: "path", d: `M${left + 65},360 L${left + 90},404 L${left + 40},404 Z`, c: "vsm-shape vsm-triangle" },
+          text(left + 65, 420, String(item.quantity ?? item.wait_time), "vsm-value", item.quantity === null ? "wait_time" : "quantity"),
+        ],
+      });
+      const prev = doc.stream[i - 1];
+      const next = doc.stream[i + 1];
+      nodes.push({
+        key: `${item.id}/flow`,
+        id: item.id,
+        kind: item.flow,
+        layer: "links",
+        box: [left, 312, 150, 28],
+        label: `${item.flow} arrow`,
+        ends: [prev?.id, item.id, next?.id].filter((e): e is string => Boolean(e)),
+        shapes: [
+          {
+            t: "g",
+            transform: `translate(${left},326)`,
+            kids: [{ t: "path", d: "M0,-6 L150,-6 L150,6 L0,6 Z", c: "vsm-push", fill: "@stripes" }],
+          },
+        ],
+      });
+    }
+    nodes.push({
+      key: `${item.id}/rung`,
+      id: item.id,
+      kind: "rung",
+      layer: "timeline",
+      box: [left, 500, 150, 20],
+      label: "rung",
+      shapes: [{ t: "line", x1: left, y1: 510, x2: left + 150, y2: 510, c: "vsm-ladder" }],
+    });
+  });
+  nodes.push({
+    key: "customer",
+    id: "customer",
+    kind: "customer",
+    layer: "nodes",
+    box: [1500, 64, 150, 160],
+    label: `Customer ${doc.customer.name}`,
+    drag: true,
+    shapes: [text(1510, 150, "Takt 60 s", "vsm-value")],
+  });
+  for (const burst of doc.bursts)
+    nodes.push({
+      key: burst.id,
+      id: burst.id,
+      kind: "burst",
+      layer: "bursts",
+      box: [60, 440, 150, 88],
+      label: `Kaizen burst: ${burst.text}`,
+      drag: true,
+      follows: burst.target ?? undefined,
+      shapes: [{ t: "text", c: "vsm-burst-text", spans: [[135, 484, burst.text]], f: "text" }],
+    });
+  nodes.push({
+    key: "title",
+    id: "map",
+    kind: "title",
+    layer: "nodes",
+    box: [24, 16, 200, 22],
+    label: doc.title,
+    shapes: [text(24, 32, doc.title, "vsm-title", "title")],
+  });
+  return { version: SCENE_VERSION, title: doc.title, bounds: [0, 0, 1700, 640], day: DAY, nodes };
 }

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import type { AnyModel } from "@anywidget/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stampingDocument, stampingMetrics } from "./stamping.fixture";
+import type { SceneNode } from "./scene";
+import { stampingDocument, stampingScene } from "./stamping.fixture";
 import type { MapDocument, WidgetTraits } from "./types";
 import widget from "./widget";
 
@@ -17,7 +18,7 @@ class MockModel {
   constructor(doc: MapDocument = stampingDocument()) {
     this.traits = {
       document: doc,
-      metrics: stampingMetrics(),
+      scene: stampingScene(doc),
       selection: [],
       error: {},
       history: { can_undo: false, can_redo: false },
@@ -92,96 +93,109 @@ afterEach(() => {
   el.remove();
 });
 
-describe("render", () => {
-  it("draws every element of the stamping map once", () => {
+describe("drawing the scene", () => {
+  it("draws one group per node, with the canvas's hooks and an accessible name", () => {
     expect(el.querySelector(".vsm-canvas")).not.toBeNull();
-    expect(count("customer")).toBe(1);
-    expect(count("supplier")).toBe(1);
-    expect(count("control")).toBe(1);
     expect(count("process")).toBe(5);
     expect(count("inventory")).toBe(6);
     expect(count("push")).toBe(6);
-    expect(count("wait")).toBe(0);
     expect(count("rung")).toBe(11);
-    expect(count("info")).toBe(2);
-    expect(count("shipment")).toBe(2);
-    expect(count("burst")).toBe(1);
     const rungs = [...el.querySelectorAll('[data-vsm-kind="rung"]')].map((r) => r.getAttribute("data-vsm-id"));
     expect(rungs).toEqual(["g1", "p1", "g2", "p2", "g3", "p3", "g4", "p4", "g5", "p5", "g6"]);
-  });
-
-  it("shows the data boxes, the inventory days and the totals", () => {
-    const weld = el.querySelector('[data-vsm-kind="process"][data-vsm-id="p2"]');
+    const weld = el.querySelector('[data-vsm-node="p2"]');
+    expect(weld?.getAttribute("data-vsm-id")).toBe("p2");
+    expect(weld?.getAttribute("role")).toBe("button");
+    expect(weld?.getAttribute("aria-roledescription")).toBe("process box");
+    expect(weld?.getAttribute("aria-label")).toBe("Process S.Weld 1");
     expect(weld?.querySelector('[data-vsm-field="cycle_time"]')?.textContent).toBe("39 s");
-    const g1 = el.querySelector('[data-vsm-kind="inventory"][data-vsm-id="g1"]');
-    // 4,600 parts / 920 a day.
-    expect(g1?.textContent).toContain("4,600");
-    expect(g1?.textContent).toContain("5 d");
-    const totals = el.querySelector(".vsm-totals")?.textContent ?? "";
-    expect(totals).toContain("23.6 d");
-    expect(totals).toContain("188 s");
-    expect(totals).toContain("0.0144%");
-    expect(el.querySelector('[data-vsm-id="customer"]')?.textContent).toContain("60 s");
+    // Patterns and markers get ids of this view.
+    const fill = el.querySelector('[data-vsm-node="g1/flow"] .vsm-push')?.getAttribute("fill") ?? "";
+    expect(fill).toMatch(/^url\(#vsm\d+-stripes\)$/);
+    expect(el.querySelector(fill.slice(4, -1))).not.toBeNull();
   });
 
-  it("marks the bottleneck and steps over takt with text, not colour alone", () => {
-    const p4 = el.querySelector('[data-vsm-kind="process"][data-vsm-id="p4"]');
-    expect(p4?.textContent).toContain("Bottleneck");
-    expect(p4?.textContent).toContain("Over takt");
-    expect(el.querySelector('[data-vsm-id="p3"]')?.textContent).not.toContain("Over takt");
-    expect(p4?.textContent).toContain("VALUE-ADDING");
-  });
-
-  it("draws a wait icon, FIFO and pull lanes where the map says so", async () => {
-    const doc = stampingDocument();
-    const g2 = doc.stream[2];
-    const g3 = doc.stream[4];
-    const g4 = doc.stream[6];
-    if (g2.type !== "gap" || g3.type !== "gap" || g4.type !== "gap") throw new Error("fixture");
-    g2.quantity = null;
-    g2.wait_time = 7200;
-    g3.flow = "fifo";
-    g3.fifo_max = 20;
-    g4.flow = "pull";
-    model.set("document", doc);
-    await frame();
-    expect(count("wait")).toBe(1);
-    expect(count("inventory")).toBe(5);
-    expect(count("fifo")).toBe(1);
-    expect(count("pull")).toBe(1);
-    expect(count("push")).toBe(4);
-    expect(el.querySelector('[data-vsm-kind="fifo"]')?.textContent).toContain("max 20");
-    expect(el.querySelector('[data-vsm-kind="wait"]')?.textContent).toContain("2 h");
-  });
-
-  it("writes user text as text, never as markup", async () => {
-    const doc = stampingDocument();
+  it("writes user text as text and refuses tags and attributes a scene may not use", async () => {
+    const scene = stampingScene();
     const evil = "<img src=x onerror=alert(1)>";
-    const first = doc.stream[1];
-    if (first.type !== "process") throw new Error("fixture");
-    first.name = evil;
-    doc.title = evil;
-    doc.bursts[0].text = evil;
-    model.set("document", doc);
+    scene.nodes.push({
+      key: "hostile",
+      id: "p1",
+      kind: "process",
+      layer: "nodes",
+      box: [0, 0, 10, 10],
+      label: evil,
+      shapes: [
+        { t: "text", x: 0, y: 0, text: evil, c: "vsm-name" },
+        { t: "script", text: "alert(1)" },
+        { t: "image", href: "x" },
+        { t: "rect", x: 0, y: 0, width: 5, height: 5, onclick: "alert(1)", href: "javascript:alert(1)", style: "fill:red" },
+      ],
+    });
+    model.set("scene", scene);
     await frame();
-    expect(el.querySelector("img")).toBeNull();
-    expect(el.querySelector('[data-vsm-id="p1"] [data-vsm-field="name"]')?.textContent).toContain("<img");
-    expect(el.textContent).toContain("<img src=x");
+    const node = el.querySelector('[data-vsm-node="hostile"]') as Element;
+    expect(node.querySelector("img, script, image")).toBeNull();
+    expect(node.querySelector("text")?.textContent).toBe(evil);
+    const rect = node.querySelector("rect") as Element;
+    expect(rect.getAttribute("onclick")).toBeNull();
+    expect(rect.getAttribute("href")).toBeNull();
+    expect(rect.getAttribute("style")).toBeNull();
+    expect(node.getAttribute("aria-label")).toBe(evil);
   });
 
-  it("re-renders when Python changes the document", async () => {
+  it("applies a patch by key: only the changed nodes are drawn again", async () => {
+    const untouched = el.querySelector('[data-vsm-node="p1"]');
+    const changed = el.querySelector('[data-vsm-node="p2"]');
+    const scene = stampingScene();
+    const p2 = scene.nodes.find((n) => n.key === "p2") as SceneNode;
+    const text = p2.shapes.find((s) => s.f === "cycle_time");
+    if (text) text.text = "35 s";
     const doc = stampingDocument();
-    doc.stream = doc.stream.slice(0, 3);
-    model.set("document", doc);
+    const step = doc.stream[3];
+    if (step.type === "process") step.cycle_time = 35;
+    model.reply({
+      kind: "patch",
+      scene: { upsert: [p2], remove: ["g6/rung"], bounds: scene.bounds, title: scene.title },
+      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
+    });
     await frame();
-    expect(count("process")).toBe(1);
-    expect(count("inventory")).toBe(2);
+    expect(el.querySelector('[data-vsm-node="p1"]')).toBe(untouched);
+    const redrawn = el.querySelector('[data-vsm-node="p2"]');
+    expect(redrawn).not.toBe(changed);
+    expect(redrawn?.querySelector('[data-vsm-field="cycle_time"]')?.textContent).toBe("35 s");
+    expect(el.querySelector('[data-vsm-node="g6/rung"]')).toBeNull();
+    // The document patch reached the details panel too.
+    model.set("selection", ["p2"]);
+    expect(el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input')?.value).toBe("35 s");
+  });
+
+  it("keeps the groups of unchanged nodes when the scene arrives whole", async () => {
+    const before = el.querySelector('[data-vsm-node="p3"]');
+    model.set("scene", stampingScene());
+    await frame();
+    expect(el.querySelector('[data-vsm-node="p3"]')).toBe(before);
+  });
+
+  it("takes the dark palette with a dark JupyterLab theme", async () => {
+    const root = el.querySelector(".vsm-canvas") as HTMLElement;
+    expect(root.classList.contains("vsm-dark")).toBe(false);
+    document.body.dataset.jpThemeLight = "false";
+    await frame();
+    expect(root.classList.contains("vsm-dark")).toBe(true);
+    document.body.dataset.jpThemeLight = "true";
+    await frame();
+    expect(root.classList.contains("vsm-dark")).toBe(false);
+    delete document.body.dataset.jpThemeLight;
   });
 });
 
 describe("editing", () => {
-  it("sends toolbar edits with an increasing seq", () => {
-    const button = (action: string) => el.querySelector<HTMLButtonElement>(`[data-vsm-action="${action}"]`);
+  const button = (action: string) => el.querySelector<HTMLButtonElement>(`[data-vsm-action="${action}"]`);
+  const root = () => el.querySelector(".vsm-canvas") as HTMLElement;
+  const answer = (extra: Record<string, unknown> = {}) =>
+    model.reply({ kind: "result", seq: (model.sent.at(-1) as { seq: number }).seq, ok: true, ...extra });
+
+  it("sends toolbar edits with an increasing seq, naming places by id", () => {
     for (const action of [
       "add-process",
       "add-inventory",
@@ -200,14 +214,16 @@ describe("editing", () => {
     button("add-process")?.click();
     button("layout")?.click();
     expect(model.sent).toEqual([
-      { kind: "edit", seq: 1, op: "add_process", at: null, name: null },
+      { kind: "edit", seq: 1, op: "add_process", after: null, before: null, name: null },
       { kind: "edit", seq: 2, op: "layout" },
     ]);
+    // After an add, focus is on the canvas: Enter edits the new element, not another add.
+    expect(document.activeElement).toBe(root());
   });
 
-  it("selects on click, adds with shift-click, and inserts after the selection", () => {
-    const p2 = el.querySelector('[data-vsm-kind="process"][data-vsm-id="p2"] .vsm-head') as Element;
-    const g3 = el.querySelector('[data-vsm-kind="inventory"][data-vsm-id="g3"] path') as Element;
+  it("selects on click, adds with shift-click, and adds after the selection", () => {
+    const p2 = el.querySelector('[data-vsm-node="p2"] .vsm-head') as Element;
+    const g3 = el.querySelector('[data-vsm-node="g3"] path') as Element;
     const svg = el.querySelector("svg") as SVGSVGElement;
     const click = (target: Element, shiftKey = false) => {
       target.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, pointerId: 1, clientX: 10, clientY: 10, shiftKey }));
@@ -218,66 +234,78 @@ describe("editing", () => {
     click(g3, true);
     expect(model.traits.selection).toEqual(["p2", "g3"]);
     expect(model.saves).toBe(2);
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="add-process"]')?.click();
-    // g3 is at stream index 4: the new step goes right after it.
-    expect(model.sent.at(-1)).toMatchObject({ op: "add_process", at: 5 });
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="add-flow"]')?.click();
+    button("add-process")?.click();
+    // g3 is the later of the two: the new step goes right after it.
+    expect(model.sent.at(-1)).toMatchObject({ op: "add_process", after: "g3", before: null });
+    button("add-flow")?.click();
     expect(model.sent.at(-1)).toMatchObject({ op: "add_flow", source: "p2", target: "g3", medium: "manual" });
-    expect(el.querySelector('[data-vsm-kind="process"][data-vsm-id="p2"]')?.classList.contains("vsm-selected")).toBe(true);
+    expect(el.querySelector('[data-vsm-node="p2"]')?.classList.contains("vsm-selected")).toBe(true);
+    // Every node of a selected element is marked: its rung too.
+    expect(el.querySelector('[data-vsm-node="p2/rung"]')?.classList.contains("vsm-selected")).toBe(true);
+  });
+
+  it("selects what its own add created, from the result", () => {
+    button("add-process")?.click();
+    answer({ created: ["p9"] });
+    expect(model.traits.selection).toEqual(["p9"]);
+    // Someone else's add (a result this view did not ask for) selects nothing here.
+    model.set("selection", []);
+    model.reply({ kind: "result", seq: 99, ok: true, created: ["p10"] });
+    expect(model.traits.selection).toEqual([]);
+  });
+
+  it("adds from the keyboard, after or (with Shift) before the selection", () => {
+    model.set("selection", ["p1"]);
+    key(root(), { key: "w", shiftKey: true });
+    key(root(), { key: "p" });
+    key(root(), { key: "i" });
+    expect(model.sent.map(({ op, after, before }) => ({ op, after, before }))).toEqual([
+      { op: "add_wait", after: null, before: "p1" },
+      { op: "add_process", after: "p1", before: null },
+      { op: "add_inventory", after: "p1", before: null },
+    ]);
+  });
+
+  it("adds before or after an element from the details panel, in one action", () => {
+    model.set("selection", ["p1"]);
+    el.querySelector<HTMLButtonElement>('.vsm-inspector [data-vsm-insert="before:wait"]')?.click();
+    el.querySelector<HTMLButtonElement>('.vsm-inspector [data-vsm-insert="after:process"]')?.click();
+    expect(model.sent).toEqual([
+      { kind: "edit", seq: 1, op: "add_wait", after: null, before: "p1", wait_time: null },
+      { kind: "edit", seq: 2, op: "add_process", after: "p1", before: null, name: null },
+    ]);
   });
 
   it("handles keys itself and keeps them from the notebook", () => {
     const outside: string[] = [];
     const onKey = (e: Event) => outside.push((e as KeyboardEvent).key);
     document.body.addEventListener("keydown", onKey);
-    const root = el.querySelector(".vsm-canvas") as HTMLElement;
-    expect(root.tabIndex).toBe(0);
-    key(root, { key: "z", ctrlKey: true });
-    key(root, { key: "z", ctrlKey: true, shiftKey: true });
-    key(root, { key: "y", ctrlKey: true });
-    key(root, { key: "Z", metaKey: true, shiftKey: true });
-    key(root, { key: "a" });
+    expect(root().tabIndex).toBe(0);
+    key(root(), { key: "z", ctrlKey: true });
+    key(root(), { key: "z", ctrlKey: true, shiftKey: true });
+    key(root(), { key: "y", ctrlKey: true });
+    key(root(), { key: "Z", metaKey: true, shiftKey: true });
+    key(root(), { key: "a" });
     document.body.removeEventListener("keydown", onKey);
     expect(outside).toEqual([]);
     expect(model.sent.map((m) => m.op)).toEqual(["undo", "redo", "redo", "redo"]);
   });
 
   it("walks the stream with ] and [ and jumps with Home and End", () => {
-    const root = el.querySelector(".vsm-canvas") as HTMLElement;
-    key(root, { key: "]" });
+    key(root(), { key: "]" });
     expect(model.traits.selection).toEqual(["g1"]);
-    key(root, { key: "]" });
+    key(root(), { key: "]" });
     expect(model.traits.selection).toEqual(["p1"]);
-    key(root, { key: "End" });
+    key(root(), { key: "End" });
     expect(model.traits.selection).toEqual(["g6"]);
-    key(root, { key: "[" });
+    key(root(), { key: "[" });
     expect(model.traits.selection).toEqual(["p5"]);
     expect(model.sent).toEqual([]);
   });
 
-  it("adds an inventory as a counted triangle", () => {
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="add-inventory"]')?.click();
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="add-wait"]')?.click();
-    expect(model.sent).toEqual([
-      { kind: "edit", seq: 1, op: "add_inventory", at: null, quantity: 0 },
-      { kind: "edit", seq: 2, op: "add_wait", at: null, wait_time: null },
-    ]);
-  });
-
-  it("selects what an add created once Python sends the new document", async () => {
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="add-process"]')?.click();
-    const doc = stampingDocument();
-    const added = { ...doc.stream[1], id: "p9", name: "Process 6" } as MapDocument["stream"][number];
-    doc.stream.push(added);
-    model.set("document", doc);
-    expect(model.traits.selection).toEqual(["p9"]);
-    await frame();
-    expect(count("process")).toBe(6);
-  });
-
   it("deletes the selection with Delete", () => {
     model.set("selection", ["p3", "g2"]);
-    key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "Delete" });
+    key(root(), { key: "Delete" });
     expect(model.sent).toEqual([
       { kind: "edit", seq: 1, op: "remove", id: "p3" },
       { kind: "edit", seq: 2, op: "remove", id: "g2" },
@@ -285,8 +313,8 @@ describe("editing", () => {
     expect(model.traits.selection).toEqual([]);
   });
 
-  it("edits a data-box field in place: Enter sends, Escape cancels", () => {
-    const field = el.querySelector('[data-vsm-id="p2"] [data-vsm-field="cycle_time"]') as Element;
+  it("edits a drawn field in place: Enter sends, Escape cancels", () => {
+    const field = el.querySelector('[data-vsm-node="p2"] [data-vsm-field="cycle_time"]') as Element;
     field.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
     const input = el.querySelector<HTMLInputElement>("input.vsm-inline");
     expect(input?.hidden).toBe(false);
@@ -296,7 +324,6 @@ describe("editing", () => {
     key(input, { key: "Enter" });
     expect(input.hidden).toBe(true);
     expect(model.sent).toEqual([{ kind: "edit", seq: 1, op: "update", id: "p2", field: "cycle_time", value: "45 s" }]);
-
     field.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
     input.value = "99 s";
     key(input, { key: "Escape" });
@@ -306,28 +333,28 @@ describe("editing", () => {
 
   it("opens the main field with Enter on a selected element", () => {
     model.set("selection", ["g2"]);
-    key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "Enter" });
+    key(root(), { key: "Enter" });
     const input = el.querySelector<HTMLInputElement>("input.vsm-inline");
     expect(input?.hidden).toBe(false);
     expect(input?.value).toBe("7000");
   });
 
-  it("edits any field in the inspector, including the customer's", () => {
-    const root = el.querySelector(".vsm-canvas") as HTMLElement;
-    // Without a selection the details panel is closed until asked for; then it shows the customer.
-    expect(root.classList.contains("vsm-insp-open")).toBe(false);
-    el.querySelector<HTMLButtonElement>('[data-vsm-action="inspector"]')?.click();
-    expect(root.classList.contains("vsm-insp-open")).toBe(true);
+  it("edits any field in the details panel, and selects the old value on focus", () => {
+    expect(root().classList.contains("vsm-insp-open")).toBe(false);
+    button("inspector")?.click();
+    expect(root().classList.contains("vsm-insp-open")).toBe(true);
     const demand = el.querySelector<HTMLInputElement>('[data-vsm-row="customer:demand"] input');
     expect(demand?.value).toBe("18400");
     if (!demand) return;
+    demand.focus();
+    // Typing replaces the value rather than adding to it.
+    expect([demand.selectionStart, demand.selectionEnd]).toEqual([0, 5]);
     demand.value = "20000";
     key(demand, { key: "Enter" });
     expect(model.sent.at(-1)).toEqual({ kind: "edit", seq: 1, op: "update", id: "customer", field: "demand", value: "20000" });
-    // The change event that follows Enter (on blur) carries the same text: nothing more is sent.
-    const count = model.sent.length;
+    const sent = model.sent.length;
     demand.dispatchEvent(new Event("change", { bubbles: true }));
-    expect(model.sent.length).toBe(count);
+    expect(model.sent.length).toBe(sent);
     model.set("selection", ["p1"]);
     const cls = el.querySelector<HTMLSelectElement>('[data-vsm-row="p1:value_class"] select');
     expect(cls?.value).toBe("value-adding");
@@ -335,70 +362,41 @@ describe("editing", () => {
     cls.value = "waste";
     cls.dispatchEvent(new Event("change", { bubbles: true }));
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p1", field: "value_class", value: "waste" });
-    const motion = el.querySelector<HTMLInputElement>('[data-vsm-row="p1:waste"] input[data-vsm-input="p1:waste:motion"]');
-    motion?.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p1", field: "waste", value: "motion" });
   });
 
-  it("moves steps and gaps along the stream from the inspector and with Alt+arrows", () => {
-    // Stream: g1 p1 g2 p2 g3 p3 g4 p4 g5 p5 g6.
-    const shift = (step: string) => el.querySelector<HTMLButtonElement>(`.vsm-inspector [data-vsm-shift="${step}"]`);
-    const answer = () => model.reply({ kind: "result", seq: (model.sent.at(-1) as { seq: number }).seq, ok: true });
+  it("closes the details panel when asked, and opens it again from the toolbar", () => {
     model.set("selection", ["p1"]);
-    expect(shift("-1")?.disabled).toBe(true); // nothing but a gap upstream of the first step
+    expect(root().classList.contains("vsm-insp-open")).toBe(true);
+    el.querySelector<HTMLButtonElement>(".vsm-insp-close")?.click();
+    expect(root().classList.contains("vsm-insp-open")).toBe(false);
+    // A new selection does not bring it back over the map…
+    model.set("selection", ["p2"]);
+    expect(root().classList.contains("vsm-insp-open")).toBe(false);
+    // …the Details button does.
+    button("inspector")?.click();
+    expect(root().classList.contains("vsm-insp-open")).toBe(true);
+  });
+
+  it("moves steps and gaps along the stream from the details panel and with Alt+arrows", () => {
+    const shift = (step: string) => el.querySelector<HTMLButtonElement>(`.vsm-inspector [data-vsm-shift="${step}"]`);
+    model.set("selection", ["p1"]);
+    expect(shift("-1")?.disabled).toBe(true);
     shift("1")?.click();
-    // A step trades places with the next step; the gap between them stays.
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p1", other: "p2" });
-    // A second click before Python answers would swap them back: it waits.
     const sent = model.sent.length;
     shift("1")?.click();
     expect(model.sent.length).toBe(sent);
     answer();
-    // A gap with a gap beyond the next step trades places with it (never two gaps together).
     model.set("selection", ["g2"]);
     shift("-1")?.click();
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "g2", other: "g1" });
     answer();
-    shift("1")?.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "g2", other: "g3" });
-    answer();
-    model.set("selection", ["g6"]);
-    expect(shift("1")?.disabled).toBe(true);
     model.set("selection", ["p3"]);
-    key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "ArrowLeft", altKey: true });
+    key(root(), { key: "ArrowLeft", altKey: true });
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p3", other: "p2" });
-    answer();
   });
 
-  it("lets a gap hop over a step when no gap stands beyond it", async () => {
-    const doc = stampingDocument();
-    doc.stream = doc.stream.slice(1); // p1 g2 p2 ...
-    cleanup?.();
-    el.remove();
-    await mount(doc);
-    model.set("selection", ["g2"]);
-    el.querySelector<HTMLButtonElement>('.vsm-inspector [data-vsm-shift="-1"]')?.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "reorder", id: "g2", index: 0 });
-  });
-
-  it("keeps what is being typed in the inspector when a new document arrives", async () => {
-    model.set("selection", ["p2"]);
-    const input = () => el.querySelector<HTMLInputElement>('[data-vsm-row="p2:changeover"] input');
-    input()?.focus();
-    const box = input();
-    if (!box) throw new Error("no changeover input");
-    box.value = "12 min";
-    const doc = stampingDocument();
-    doc.title = "Renamed";
-    model.set("document", doc);
-    await frame();
-    expect(input()).not.toBe(box);
-    expect(input()?.value).toBe("12 min");
-    key(input() as HTMLInputElement, { key: "Enter" });
-    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "changeover", value: "12 min" });
-  });
-
-  it("shows a rejected edit's reason next to the field", async () => {
+  it("shows a refused edit's reason next to the field, from one channel", async () => {
     model.set("selection", ["p2"]);
     model.set("error", { seq: 3, target: "p2", field: "cycle_time", reason: "a duration such as 45 s", message: "cycle_time: bad" });
     const error = el.querySelector(".vsm-error");
@@ -407,32 +405,63 @@ describe("editing", () => {
     expect(error?.closest('[data-vsm-row="p2:cycle_time"]')).not.toBeNull();
     model.set("error", {});
     expect(el.querySelector(".vsm-error:not([hidden])")).toBeNull();
+    // A refusal in a result, before the trait arrives, shows the same way.
+    model.reply({
+      kind: "result",
+      seq: 4,
+      ok: false,
+      error: { target: "p2", field: "uptime", reason: "120% is outside 0% to 100%", message: "" },
+    });
+    expect(el.querySelector(".vsm-error:not([hidden])")?.textContent).toBe("120% is outside 0% to 100%");
   });
 
   it("reflects the model's history on the undo and redo buttons", () => {
-    const undo = el.querySelector<HTMLButtonElement>('[data-vsm-action="undo"]');
-    const redo = el.querySelector<HTMLButtonElement>('[data-vsm-action="redo"]');
-    expect(undo?.disabled).toBe(true);
+    expect(button("undo")?.disabled).toBe(true);
     model.set("history", { can_undo: true, can_redo: false });
-    expect(undo?.disabled).toBe(false);
-    expect(redo?.disabled).toBe(true);
+    expect(button("undo")?.disabled).toBe(false);
+    expect(button("redo")?.disabled).toBe(true);
   });
 
-  it("moves the dragged element at once and sends move on drag end", () => {
+  it("previews a drag in the browser and keeps the drop until Python answers", () => {
     const svg = el.querySelector("svg") as SVGSVGElement;
-    const head = el.querySelector('[data-vsm-id="p3"] .vsm-head') as Element;
-    const group = el.querySelector('[data-vsm-kind="process"][data-vsm-id="p3"]') as Element;
-    const layoutBefore = el.querySelector('[data-vsm-kind="push"][data-vsm-id="g4"]')?.getAttribute("transform");
+    const head = el.querySelector('[data-vsm-node="p1"] .vsm-head') as Element;
+    const group = el.querySelector('[data-vsm-node="p1"]') as Element;
+    const burst = el.querySelector('[data-vsm-node="k1"]') as Element;
     head.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, pointerId: 2, clientX: 100, clientY: 100 }));
     svg.dispatchEvent(new PointerEvent("pointermove", { bubbles: true, pointerId: 2, clientX: 130, clientY: 110 }));
     expect(group.getAttribute("transform")).toMatch(/^translate\(/);
-    // The flow arrow that leaves the dragged step followed it.
-    expect(el.querySelector('[data-vsm-kind="push"][data-vsm-id="g4"]')?.getAttribute("transform")).not.toBe(layoutBefore);
+    // The burst placed on the step moves with it; the arrows joined to it fade until Python lays out again.
+    expect(burst.getAttribute("transform")).toBe(group.getAttribute("transform"));
+    expect(el.querySelector('[data-vsm-node="g1/flow"]')?.classList.contains("vsm-stale")).toBe(true);
     svg.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, pointerId: 2, clientX: 130, clientY: 110 }));
-    const moves = model.sent.filter((m) => m.op === "move");
-    expect(moves.length).toBeGreaterThanOrEqual(1);
-    expect(moves.at(-1)).toMatchObject({ op: "move", id: "p3" });
-    expect(model.traits.selection).toEqual(["p3"]);
+    const move = model.sent.at(-1) as { op: string; id: string; x: number; y: number; seq: number };
+    expect(move).toMatchObject({ op: "move", id: "p1" });
+    expect(model.traits.selection).toEqual(["p1"]);
+    expect(el.querySelector(".vsm-stale")).toBeNull();
+    // The step stays where it was dropped until the answer; a refusal puts it back.
+    expect(group.getAttribute("transform")).toMatch(/^translate\(/);
+    model.reply({ kind: "result", seq: move.seq, ok: false, error: { target: "p1", field: "x", reason: "off the canvas", message: "" } });
+    expect(el.querySelector('[data-vsm-node="p1"]')?.getAttribute("transform")).toBeNull();
+  });
+});
+
+describe("files", () => {
+  it("asks Python for the picture, in print colours when asked", async () => {
+    el.querySelector<HTMLButtonElement>('[data-vsm-action="export-svg-print"]')?.click();
+    const request = model.sent.at(-1) as { kind: string; seq: number; palette: string; embed_font: boolean };
+    expect(request).toMatchObject({ kind: "export", palette: "print", embed_font: true });
+    const links: string[] = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      links.push(this.download);
+    };
+    try {
+      model.reply({ kind: "exported", seq: request.seq, ok: true, svg: '<svg viewBox="0 0 10 10"></svg>' });
+      await frame();
+    } finally {
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(links).toEqual(["stamping-plant.svg"]);
   });
 });
 
@@ -452,21 +481,21 @@ describe("long maps", () => {
   }
 
   it("draws the part near the view first and the rest when it comes into view", async () => {
-    model.set("document", longDocument(200));
+    const doc = longDocument(200);
+    model.set("document", doc);
+    model.set("scene", stampingScene(doc));
     await frame();
     const near = count("process");
     expect(near).toBeGreaterThan(0);
     expect(near).toBeLessThan(200);
-    expect(el.querySelector('[data-vsm-kind="process"][data-vsm-id="lp0"]')).not.toBeNull();
-    expect(el.querySelector('[data-vsm-id="lp199"]')).toBeNull();
-    // End selects the last step and pans to it: it is drawn then, with its rung.
+    expect(el.querySelector('[data-vsm-node="lp0"]')).not.toBeNull();
+    expect(el.querySelector('[data-vsm-node="lp199"]')).toBeNull();
     key(el.querySelector(".vsm-canvas") as HTMLElement, { key: "End" });
     await frame();
     expect(model.traits.selection).toEqual(["lp199"]);
-    expect(el.querySelector('[data-vsm-kind="process"][data-vsm-id="lp199"]')?.classList.contains("vsm-selected")).toBe(true);
-    expect(el.querySelector('[data-vsm-kind="rung"][data-vsm-id="lp199"]')).not.toBeNull();
-    // What went out of view left the document.
-    expect(el.querySelector('[data-vsm-kind="process"][data-vsm-id="lp0"]')).toBeNull();
+    expect(el.querySelector('[data-vsm-node="lp199"]')?.classList.contains("vsm-selected")).toBe(true);
+    expect(el.querySelector('[data-vsm-node="lp199/rung"]')).not.toBeNull();
+    expect(el.querySelector('[data-vsm-node="lp0"]')).toBeNull();
   });
 });
 

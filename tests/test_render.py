@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -38,11 +39,23 @@ def _expected_kinds(m: ValueStreamMap) -> Counter[str]:
     counts["burst"] = len(state.bursts)
     counts["rung"] = len(state.stream)
     counts["shipment"] = len(state.shipments)
+    # Two steps with nothing between them are joined by a plain arrow.
+    stream = state.stream
+    counts["direct"] = sum(
+        1 for a, b in itertools.pairwise(stream) if a.kind == "process" and b.kind == "process"
+    )
+    counts["title"] = 1
+    counts["totals"] = 1
     return +counts
 
 
 def _texts(root: ET.Element) -> list[str]:
-    return [e.text or "" for e in root.iter(f"{NS}text")]
+    """Every line of text drawn: a text element's own text, or each of its lines."""
+    lines: list[str] = []
+    for e in root.iter(f"{NS}text"):
+        spans = e.findall(f"{NS}tspan")
+        lines.extend([span.text or "" for span in spans] if spans else [e.text or ""])
+    return lines
 
 
 @pytest.mark.parametrize("name", template_names())
@@ -55,7 +68,7 @@ def test_templates_render_as_valid_svg_with_every_element(name: str) -> None:
     assert height > 400
     assert _kinds(root) == _expected_kinds(m)
     # the ids on the drawing are the model's ids, each element of the map drawn
-    drawn = {e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-kind")}
+    drawn = {e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-id")} - {"map"}
     model_ids = {i.id for i in m.stream} | {f.id for f in m.flows} | {b.id for b in m.bursts}
     model_ids |= {s.id for s in m.shipments} | {"customer", "supplier", "control"}
     assert drawn == model_ids
@@ -65,18 +78,18 @@ def test_templates_render_as_valid_svg_with_every_element(name: str) -> None:
 
 def test_stamping_figures_on_the_picture() -> None:
     root = ET.fromstring(render_svg(load_template("stamping_plant")))
-    field = {e.get("data-vsm-field"): e.text for e in root.iter() if e.get("data-vsm-field")}
-    assert field["lead_time"] == "23.6 d"
-    assert field["process_time"] == "188 s"
-    assert field["takt_time"] == "60 s"
+    metric = {e.get("data-vsm-metric"): e.text for e in root.iter() if e.get("data-vsm-metric")}
+    assert metric["lead_time"] == "23.6 d"
+    assert metric["process_time"] == "188 s"
+    texts = _texts(root)
+    assert "60 s" in texts  # takt, under the customer
     texts = _texts(root)
     # inventory days as published, and the LH/RH split of a variant inventory
     for days in ("5 d", "7.61 d", "1.85 d", "2.66 d", "2 d", "4.5 d"):
         assert days in texts
-    assert "LH 4,600" in texts
-    assert "RH 2,400" in texts
-    assert "bottleneck" in texts
-    electronic = [e for e in root.iter() if e.get("data-vsm-medium") == "electronic"]
+    assert "LH 4,600 / RH 2,400" in texts
+    assert "Bottleneck" in texts
+    electronic = [e for e in root.iter() if "vsm-electronic" in (e.get("class") or "").split()]
     assert len(electronic) == 4
 
 
@@ -104,8 +117,7 @@ def test_user_text_is_escaped_and_injects_nothing() -> None:
     # the parsed text is the user's text again, character for character
     assert any(HOSTILE[:10] in t for t in texts)
     assert "a & b" in texts
-    assert "<L> 3" in texts
-    assert "R&R 4" in texts
+    assert "<L> 3 / R&R 4" in texts
     assert _kinds(root) == _expected_kinds(m)
 
 
@@ -115,12 +127,13 @@ def test_long_names_are_wrapped_not_lost() -> None:
     m.add_process(name, process_time="5 min")
     root = ET.fromstring(render_svg(m))
     process = next(e for e in root.iter() if e.get("data-vsm-kind") == "process")
-    assert process.find(f"{NS}title").text == name
-    lines = [
-        t.text for t in process.iter(f"{NS}text") if t.get("font-weight") == "bold" and t.text != "bottleneck"
-    ]
-    assert len(lines) >= 2
-    assert " ".join(lines) == name
+    label = next(t for t in process.iter(f"{NS}text") if t.get("data-vsm-field") == "name")
+    lines = [span.text for span in label.iter(f"{NS}tspan")]
+    assert len(lines) == 2
+    # The name does not fit two lines of a process box: it is cut, and the tooltip has it all.
+    assert lines[-1].endswith("…")
+    assert label.find(f"{NS}title").text == name
+    assert name.startswith(" ".join(lines)[:-1].rstrip())
 
 
 def test_stored_positions_are_used() -> None:
@@ -130,8 +143,8 @@ def test_stored_positions_are_used() -> None:
     group = next(
         e for e in root.iter() if e.get("data-vsm-id") == "weld1" and e.get("data-vsm-kind") == "process"
     )
-    box = group.find(f"{NS}rect")
-    assert (float(box.get("x")), float(box.get("y"))) == (2000, 900)
+    frame = next(r for r in group.iter(f"{NS}rect") if "vsm-frame" in r.get("class", "").split())
+    assert (float(frame.get("x")), float(frame.get("y"))) == (2000, 900)
     # the view box grows to hold it
     x, y, w, h = (float(v) for v in root.get("viewBox").split())
     assert x + w >= 2000 + 140
@@ -141,7 +154,7 @@ def test_stored_positions_are_used() -> None:
 def test_empty_map_and_state_input() -> None:
     m = ValueStreamMap()
     root = ET.fromstring(render_svg(m))
-    assert _kinds(root) == Counter({"customer": 1})
+    assert _kinds(root) == Counter({"customer": 1, "title": 1, "totals": 1, "empty": 1})
     assert render_svg(m.state) == render_svg(m)
     with pytest.raises(TypeError, match="ValueStreamMap or MapState"):
         render_svg("not a map")  # type: ignore[arg-type]
@@ -159,8 +172,10 @@ def test_flow_kinds_and_wait_icons() -> None:
     root = ET.fromstring(render_svg(m))
     assert _kinds(root) == Counter(
         {"customer": 1, "process": 4, "wait": 1, "inventory": 1, "fifo": 1, "pull": 1, "rung": 6}
+        | {"direct": 1, "title": 1, "totals": 1}
     )
-    assert "FIFO max 5" in _texts(root)
+    fifo = next(e for e in root.iter() if e.get("data-vsm-kind") == "fifo")
+    assert [t.text for t in fifo.iter(f"{NS}text")] == ["FIFO", "max 5"]
     # the same content gives the same drawing: no random ids
     assert render_svg(m) == render_svg(m)
 

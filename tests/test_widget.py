@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
@@ -236,8 +237,11 @@ def test_layout_forgets_every_position_in_one_undo_step(widget: MapWidget, plant
 
 
 def test_add_remove_and_reorder(widget: MapWidget, plant: ValueStreamMap) -> None:
-    assert widget.handle_edit(edit(1, "add_process", at=None, name=None))["ok"]
+    result = widget.handle_edit(edit(1, "add_process", name=None))
+    assert result["ok"]
     assert plant.steps[-1].name == "Process 6"
+    # The result names what the edit created, so the canvas that sent it selects it.
+    assert result["created"] == [plant.steps[-1].id]
     assert widget.metrics["step_count"] == 6
     new = plant.steps[-1].id
     assert widget.handle_edit(edit(2, "reorder", id=new, index=1))["ok"]
@@ -248,11 +252,11 @@ def test_add_remove_and_reorder(widget: MapWidget, plant: ValueStreamMap) -> Non
     assert widget.handle_edit(edit(4, "remove", id=new))["ok"]
     assert new not in plant
     assert widget.metrics["step_count"] == 5
-    assert widget.handle_edit(edit(5, "add_process", at=None, name="Ship"))["ok"]
-    assert widget.handle_edit(edit(6, "add_wait", at=None, wait_time="2 h"))["ok"]
+    assert widget.handle_edit(edit(5, "add_process", name="Ship"))["ok"]
+    assert widget.handle_edit(edit(6, "add_wait", wait_time="2 h"))["ok"]
     assert plant.stream[-1].wait_time == 7200
     assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 7200)
-    result = widget.handle_edit(edit(7, "add_inventory", at=0, quantity=10))
+    result = widget.handle_edit(edit(7, "add_inventory", before="g0", quantity=10))
     assert (result["ok"], result["error"]["field"]) == (False, "stream")
     assert widget.handle_edit(edit(8, "add_burst", target="p4", text=None))["ok"]
     assert plant.bursts[-1].target == "p4"
@@ -260,9 +264,30 @@ def test_add_remove_and_reorder(widget: MapWidget, plant: ValueStreamMap) -> Non
     assert plant.flows[-1].medium == "electronic"
 
 
+def test_adds_name_their_place_by_id(widget: MapWidget, plant: ValueStreamMap) -> None:
+    first = plant.steps[0].id
+    # Before the first step, and between two steps: one message each, every other gap in place.
+    gaps_before = [(g.id, g.quantity) for g in plant.gaps]
+    assert widget.handle_edit(edit(1, "remove", id="g0"))["ok"]
+    result = widget.handle_edit(edit(2, "add_wait", before=first, wait_time="1 d"))
+    assert result["ok"]
+    assert plant.stream[0].id == result["created"][0]
+    assert [(g.id, g.quantity) for g in plant.gaps[1:]] == gaps_before[1:]
+    added = widget.handle_edit(edit(3, "add_process", after=first, name="Deburr"))
+    step = plant.get("Deburr")
+    assert added["created"] == [step.id]
+    ids = [item.id for item in plant.stream]
+    assert ids[ids.index(first) + 1] == step.id
+    # An id that is not on the map is refused with the field named, and nothing changes.
+    before = plant.state
+    result = widget.handle_edit(edit(4, "add_process", after="p99", name="Lost"))
+    assert (result["ok"], result["error"]["field"]) == (False, "after")
+    assert plant.state is before
+
+
 def test_inventory_added_between_steps_counts_in_lead_time(widget: MapWidget, plant: ValueStreamMap) -> None:
-    widget.handle_edit(edit(1, "add_process", at=None, name="Pack"))
-    assert widget.handle_edit(edit(2, "add_inventory", at=None, quantity=92))["ok"]
+    widget.handle_edit(edit(1, "add_process", name="Pack"))
+    assert widget.handle_edit(edit(2, "add_inventory", quantity=92))["ok"]
     assert plant.stream[-1].quantity == 92
     assert math.isclose(widget.metrics["lead_time"], LEAD_TIME + 92 * TAKT)
 
@@ -304,9 +329,9 @@ def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
     messages = {
         "open": {"text": to_json(opened), "name": "plant.json"},
         "update": {"id": "map", "field": "title", "value": "Brackets"},
-        "add_process": {"at": 1, "name": "Inspect"},
-        "add_inventory": {"at": None, "quantity": 5},
-        "add_wait": {"at": 2, "wait_time": None},
+        "add_process": {"after": "p1", "name": "Inspect"},
+        "add_inventory": {"quantity": 5},
+        "add_wait": {"after": "p1", "wait_time": None},
         "add_burst": {"target": None, "text": "Pull from stamping"},
         "add_flow": {"source": "control", "target": "p1", "medium": "manual"},
         "remove": {"id": "g5"},
@@ -417,9 +442,49 @@ def test_comm_messages_get_a_result_reply(widget: MapWidget, monkeypatch: pytest
     monkeypatch.setattr(widget, "send", sent.append)
     widget._on_custom_msg(widget, edit(11, "update", id="p1", field="cycle_time", value="2 s"), [])
     widget._on_custom_msg(widget, {"kind": "hello"}, [])
-    assert sent[0] == {"kind": "result", "seq": 11, "ok": True}
-    assert sent[1]["ok"] is False
-    assert sent[1]["error"]["field"] == "kind"
+    # The edit's patch goes first, then its result: the canvas has the change when it hears "ok".
+    assert [m["kind"] for m in sent] == ["patch", "result", "result"]
+    assert sent[1] == {"kind": "result", "seq": 11, "ok": True}
+    assert sent[2]["ok"] is False
+    assert sent[2]["error"]["field"] == "kind"
+
+
+def test_an_edit_sends_only_the_nodes_it_changed(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[Any] = []
+    monkeypatch.setattr(widget, "send", sent.append)
+    scene_before = {node["key"]: node for node in widget.scene["nodes"]}
+    widget.handle_edit(edit(1, "update", id="p2", field="cycle_time", value="35 s"))
+    (patch,) = [m for m in sent if m["kind"] == "patch"]
+    changed = {node["key"] for node in patch["scene"]["upsert"]}
+    # The step, its rung, the totals (lead and process time) and the title line (warnings):
+    # nothing that does not show the changed figure.
+    assert changed <= {"p2", "p2/rung", "totals", "title"}
+    assert {"p2", "p2/rung", "totals"} <= changed
+    assert patch["scene"]["remove"] == []
+    assert "order" not in patch["scene"]
+    # The document patch holds the one step that changed.
+    assert patch["document"]["top"] == {}
+    assert [item["id"] for item in patch["document"]["lists"]["stream"]["upsert"]] == ["p2"]
+    # The trait holds the new scene (for views that join later), and its changed nodes are new.
+    after = {node["key"]: node for node in widget.scene["nodes"]}
+    assert after["p1"] == scene_before["p1"]
+    assert after["p2"] != scene_before["p2"]
+    assert any(s.get("text") == "35 s" for s in after["p2"]["shapes"])
+
+
+def test_export_request_answers_with_the_scene_as_svg(
+    widget: MapWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[Any] = []
+    monkeypatch.setattr(widget, "send", sent.append)
+    widget._on_custom_msg(widget, {"kind": "export", "seq": 3, "palette": "print", "embed_font": True}, [])
+    (reply,) = sent
+    assert (reply["kind"], reply["seq"], reply["ok"]) == ("exported", 3, True)
+    root = ET.fromstring(reply["svg"].split("\n", 1)[1])
+    assert root.get("data-vsm-palette") == "print"
+    assert "@font-face" in "".join(root.itertext())
+    drawn = {e.get("data-vsm-node") for e in root.iter() if e.get("data-vsm-node")}
+    assert drawn == {node["key"] for node in widget.scene["nodes"]}
 
 
 # --------------------------------------------------------------------------- edits from Python
@@ -460,7 +525,10 @@ def test_one_sync_message_per_edit(widget: MapWidget, monkeypatch: pytest.Monkey
     widget.handle_edit(edit(1, "update", id="p1", field="cycle_time", value="3 s"))
     updates = [m for m in states if m.get("method") == "update"]
     assert len(updates) == 1
-    assert {"document", "metrics", "history"} <= set(updates[0]["state"])
+    # The scene and document travel as a patch (a custom message), not as whole traits.
+    assert set(updates[0]["state"]) == {"history", "revision"}
+    patches = [m for m in states if m.get("method") == "custom" and m["content"]["kind"] == "patch"]
+    assert len(patches) == 1
     # A refused edit followed by a good one: the cleared error goes with the new state.
     widget.handle_edit(edit(2, "update", id="p1", field="cycle_time", value="soon"))
     states.clear()

@@ -32,11 +32,13 @@ from . import io
 from .model import Change, ValidationError, ValueStreamMap, parse_field
 
 __all__ = [
+    "FLUSH_SECONDS",
     "MAX_OPEN_CHARS",
     "MOVE_MERGE_SECONDS",
     "PROTOCOL_OPS",
     "EditMessage",
     "ErrorInfo",
+    "ExportRequest",
     "MapWidget",
     "ResultMessage",
 ]
@@ -83,26 +85,33 @@ class UpdateMessage(_Edit):
 
 
 class AddProcessMessage(_Edit):
-    """Add a process box at a stream index (``None``: at the end)."""
+    """Add a process box ``after`` or ``before`` a stream item, named by id (neither: at the end).
+
+    Places are ids, never positions: an index worked out in one browser would be wrong
+    once someone else's edit arrives first.
+    """
 
     op: Literal["add_process"]
-    at: int | None
+    after: str | None
+    before: str | None
     name: str | None
 
 
 class AddInventoryMessage(_Edit):
-    """Add an inventory triangle at a stream index."""
+    """Add an inventory triangle after or before a stream item."""
 
     op: Literal["add_inventory"]
-    at: int | None
+    after: str | None
+    before: str | None
     quantity: float | str | None
 
 
 class AddWaitMessage(_Edit):
-    """Add a gap given as a wait time at a stream index."""
+    """Add a gap given as a wait time after or before a stream item."""
 
     op: Literal["add_wait"]
-    at: int | None
+    after: str | None
+    before: str | None
     wait_time: str | float | None
 
 
@@ -210,12 +219,22 @@ class ErrorInfo(TypedDict):
 
 
 class ResultMessage(TypedDict, total=False):
-    """Python's answer to every edit message: ``ok``, or the error."""
+    """Python's answer to every edit message: ``ok`` (with the ids an add ``created``), or the error."""
 
     kind: Literal["result"]
     seq: int | None
     ok: bool
     error: ErrorInfo
+    created: list[str]
+
+
+class ExportRequest(TypedDict):
+    """The canvas asks for the map as an SVG picture (the toolbar's Export)."""
+
+    kind: Literal["export"]
+    seq: int
+    palette: Literal["light", "dark", "print"]
+    embed_font: bool
 
 
 _MESSAGES: dict[str, type] = {
@@ -330,25 +349,75 @@ _HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
 MAX_OPEN_CHARS = 4 * 1024 * 1024
 #: Moves of one element closer together than this (seconds) are one drag: one undo step.
 MOVE_MERGE_SECONDS = 1.0
+#: After edits pause this long (seconds), the scene and document are sent whole once, so
+#: that saved widget state and late-joining views hold the map as it is.
+FLUSH_SECONDS = 1.5
+#: Traits sent whole only on display and on a flush; every edit sends a patch instead.
+_PATCHED = ("scene", "document", "metrics")
+#: Lists of a map document whose items have ids (patched item by item).
+_DOCUMENT_LISTS = frozenset({"stream", "shipments", "flows", "bursts"})
+
+
+def _css() -> str:
+    """The canvas's stylesheet: the palette's drawn shapes (generated), then the widget's own."""
+    from .presentation.palette import canvas_css
+
+    own = _STATIC / "widget.css"
+    return canvas_css() + (own.read_text(encoding="utf-8") if own.is_file() else "")
+
+
+def _order(previous: list[str], now: list[str]) -> list[str] | None:
+    """``now`` if it is not simply ``previous`` without the removed and with new ones appended."""
+    kept = set(now)
+    old = set(previous)
+    expected = [i for i in previous if i in kept] + [i for i in now if i not in old]
+    return None if expected == now else now
+
+
+def _diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed between two map documents: top-level values, and list items by id."""
+    top: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if key in _DOCUMENT_LISTS and isinstance(value, list) and isinstance(before, list):
+            previous = {item["id"]: item for item in before}
+            upsert = [item for item in value if previous.get(item["id"]) != item]
+            ids = [item["id"] for item in value]
+            remove = [i for i in previous if i not in set(ids)]
+            order = _order(list(previous), ids)
+            if upsert or remove or order is not None:
+                lists[key] = {
+                    "upsert": upsert,
+                    "remove": remove,
+                    **({"order": order} if order is not None else {}),
+                }
+        elif before != value:
+            top[key] = value
+    return {"top": top, "lists": lists}
 
 
 class MapWidget(anywidget.AnyWidget):
     """The editable canvas of a value stream map.
 
     Make one with ``MapWidget(m)`` or, better, ``m.editor()`` (one editor per map);
-    ``MapWidget()`` starts an empty map. The widget shows the map's document and
-    metrics; edits on the canvas go through the map (validated, undoable), and edits
-    made in Python show on the canvas at once.
+    ``MapWidget()`` starts an empty map. Python lays the map out (its *scene*, see
+    :mod:`vsm_widget.presentation.scene`) and the canvas draws it; edits on the canvas go
+    through the map (validated, undoable), and edits made in Python show on the canvas
+    at once, as a patch of the nodes that changed.
 
     Keyword arguments: ``height`` (canvas height in pixels) and ``selection`` (ids to
     select), plus the usual ``layout`` of ipywidgets.
     """
 
     _esm = _bundle("widget.js", _MISSING_BUNDLE)
-    _css = _bundle("widget.css", "")
+    _css = _css()
 
-    #: The map as a versioned JSON document (:func:`vsm_widget.io.to_document`). Owned by
-    #: Python; synced so that "Save widget state" keeps the map in the notebook.
+    #: The laid-out map the canvas draws (:meth:`vsm_widget.presentation.scene.Scene.to_dict`).
+    #: Owned by Python; sent whole on display and once edits pause, as patches in between.
+    scene = traitlets.Dict().tag(sync=True)
+    #: The map as a versioned JSON document (:func:`vsm_widget.io.to_document`), for the
+    #: details panel. Owned by Python; synced so that "Save widget state" keeps the map.
     document = traitlets.Dict().tag(sync=True)
     #: Every metric of the map (:meth:`vsm_widget.metrics.Metrics.to_dict`). Owned by Python.
     metrics = traitlets.Dict().tag(sync=True)
@@ -363,16 +432,23 @@ class MapWidget(anywidget.AnyWidget):
     history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
     #: Height of the canvas in pixels.
     height = traitlets.Int(560, min=120, max=10_000).tag(sync=True)
+    #: How many changes the map has had since this canvas was made (edits, undo, redo), so
+    #: that reactive notebooks (marimo) can re-run what depends on the map. Owned by Python.
+    revision = traitlets.Int(0).tag(sync=True)
 
     #: Keyword arguments the constructor and :meth:`configure` accept.
     OPTIONS = ("height", "selection", "layout")
     # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
-    _DERIVED = ("document", "metrics", "error", "history")
+    _DERIVED = ("scene", "document", "metrics", "error", "history", "revision")
     _unobserve: Callable[[], None] | None = None
     # (id, state after the move, when): the last move applied, to merge the steps of a drag.
     _last_move: tuple[str, Any, float] | None = None
+    _flush_handle: Any = None
+    _patching = False
 
     def __init__(self, map: ValueStreamMap | Mapping[str, Any] | None = None, **options: Any) -> None:
+        from .presentation.scene import SceneCache, build_scene
+
         _check_options(options, self.OPTIONS, self._DERIVED, "MapWidget()")
         if map is None:
             map = ValueStreamMap()
@@ -384,8 +460,13 @@ class MapWidget(anywidget.AnyWidget):
                 "try ValueStreamMap('My stream') or m.editor()"
             )
         self._map = map
+        self._cache = SceneCache()
+        self._build_scene = build_scene
+        self._scene = build_scene(map.state, map.metrics(), self._cache)
+        self._created: list[str] = []
         selection = options.pop("selection", None)
         super().__init__(
+            scene=self._scene.to_dict(self._cache),
             document=io.to_document(map.state),
             metrics=map.metrics().to_dict(),
             history=self._history(),
@@ -421,13 +502,20 @@ class MapWidget(anywidget.AnyWidget):
         return self
 
     def refresh(self) -> None:
-        """Send the map's document, metrics and history to the canvas again (normally automatic)."""
-        with self.hold_sync():
-            self.document = io.to_document(self._map.state)
-            self.metrics = self._map.metrics().to_dict()
-            self.history = self._history()
+        """Send the map's scene, document, metrics and history to the canvas again (normally automatic)."""
+        self._update(patch=False)
         # Also when nothing changed: a front end that lost its state gets it back.
-        self.send_state(["document", "metrics", "history", "error", "selection"])
+        self.send_state([*_PATCHED, "history", "error", "selection", "revision"])
+
+    def to_svg(self, palette: str = "light", *, embed_font: bool = False) -> str:
+        """The map as the canvas draws it now, as SVG text.
+
+        ``palette`` is ``"light"``, ``"dark"`` or ``"print"`` (see
+        :func:`vsm_widget.presentation.svg.scene_svg`).
+        """
+        from .presentation.svg import scene_svg
+
+        return scene_svg(self._scene, palette=palette, embed_font=embed_font)
 
     def handle_edit(self, content: Any) -> ResultMessage:
         """Apply one edit message of the sync protocol and return the result message.
@@ -439,6 +527,7 @@ class MapWidget(anywidget.AnyWidget):
         seq = content.get("seq") if isinstance(content, Mapping) else None
         if not (isinstance(seq, int) and not isinstance(seq, bool)):
             seq = None
+        self._created = []
         try:
             with self.hold_sync():
                 message = _check_shape(content)
@@ -455,13 +544,19 @@ class MapWidget(anywidget.AnyWidget):
             _log.exception("vsm_widget: edit %s failed", _summary(content))
             reason = f"internal error ({type(error).__name__}: {error})"
             return self._refuse(seq, None, "edit", reason, reason)
-        return {"kind": "result", "seq": seq, "ok": True}
+        result: ResultMessage = {"kind": "result", "seq": seq, "ok": True}
+        if self._created:
+            result["created"] = list(self._created)
+        return result
 
     def close(self) -> None:
         """Stop following the map and close the widget's connection to the front end."""
         if self._unobserve is not None:
             self._unobserve()
             self._unobserve = None
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
         super().close()
 
     # ----------------------------------------------------------------- traits
@@ -480,32 +575,119 @@ class MapWidget(anywidget.AnyWidget):
     def _history(self) -> dict[str, bool]:
         return {"can_undo": self._map.can_undo, "can_redo": self._map.can_redo}
 
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        # Between flushes, the scene and document travel as patches (see _update).
+        if self._patching and key in _PATCHED:
+            return False
+        return bool(super()._should_send_property(key, value))
+
     def _on_map_change(self, change: Change) -> None:
-        """Push the new state; a layout-only change keeps the metrics as they are."""
+        """Lay the map out again and tell the canvas what changed."""
+        self._update(patch=True, layout_only=change.layout_only)
         with self.hold_sync():
-            self.document = io.to_document(self._map.state)
-            if not change.layout_only:
-                self.metrics = self._map.metrics().to_dict()
             self.history = self._history()
+            self.revision += 1
             known = self._known_ids()
             if any(i not in known for i in self.selection):
                 self.selection = [i for i in self.selection if i in known]
 
+    def _update(self, *, patch: bool, layout_only: bool = False) -> None:
+        """Rebuild scene, document and metrics; send a patch of the scene and document."""
+        m = self._map
+        before, old_document = self._scene, self.document
+        metrics = m.metrics()
+        self._scene = self._build_scene(m.state, metrics, self._cache)
+        document = io.to_document(m.state)
+        self._patching = patch
+        try:
+            with self.hold_sync():
+                self.scene = self._scene.to_dict(self._cache)
+                self.document = document
+                if not layout_only:
+                    self.metrics = metrics.to_dict()
+        finally:
+            self._patching = False
+        if patch:
+            self._send_patch(before, old_document, document)
+            self._schedule_flush()
+
+    def _send_patch(self, before: Any, old_document: Mapping[str, Any], document: Mapping[str, Any]) -> None:
+        after = self._scene
+        old_nodes = {node.key: node for node in before.nodes}
+        upsert = [self._cache.node_dict(n) for n in after.nodes if old_nodes.get(n.key) is not n]
+        keys = [n.key for n in after.nodes]
+        remove = [k for k in old_nodes if k not in set(keys)]
+        order = _order(list(old_nodes), keys)
+        scene_patch: dict[str, Any] = {
+            "upsert": upsert,
+            "remove": remove,
+            "bounds": after.bounds.to_list(),
+            "title": after.title,
+            "day": after.display.day_length,
+        }
+        if order is not None:
+            scene_patch["order"] = order
+        self.send(
+            {"kind": "patch", "scene": scene_patch, "document": _diff_documents(old_document, document)}
+        )
+
+    def _schedule_flush(self) -> None:
+        """Send the scene and document whole once edits pause (or now, outside an event loop)."""
+        import asyncio
+
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No event loop, so no kernel and no front end to keep in step: the traits
+            # already hold the map, and refresh() sends them whole when asked.
+            return
+        self._flush_handle = loop.call_later(FLUSH_SECONDS, self._flush)
+        _flush_after_cell(self)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        if self.comm is not None:
+            self.send_state(list(_PATCHED))
+
     # ----------------------------------------------------------------- messages
 
     def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        if isinstance(content, Mapping) and content.get("kind") != "edit":
-            kind = content.get("kind")
+        kind = content.get("kind") if isinstance(content, Mapping) else None
+        if kind == "export":
+            self.send(self._export(content))
+            return
+        if isinstance(content, Mapping) and kind != "edit":
             result = self._refuse(
                 None,
                 None,
                 "kind",
-                f"unknown message kind {kind!r}; expected 'edit'",
+                f"unknown message kind {kind!r}; expected 'edit' or 'export'",
                 f"kind: unknown {kind!r}",
             )
         else:
             result = self.handle_edit(content)
         self.send(result)
+
+    def _export(self, content: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer an export request with the map's SVG picture, or why it cannot be made."""
+        seq = content.get("seq")
+        palette = content.get("palette", "light")
+        try:
+            svg = self.to_svg(
+                palette if isinstance(palette, str) else "light", embed_font=bool(content.get("embed_font"))
+            )
+        except Exception as error:
+            _log.exception("vsm_widget: export failed")
+            return {"kind": "exported", "seq": seq, "ok": False, "reason": f"{type(error).__name__}: {error}"}
+        return {
+            "kind": "exported",
+            "seq": seq,
+            "ok": True,
+            "svg": '<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
+        }
 
     def _refuse(
         self, seq: int | None, target: str | None, field: str, reason: str, message: str
@@ -513,6 +695,24 @@ class MapWidget(anywidget.AnyWidget):
         info: ErrorInfo = {"target": target, "field": field, "reason": reason, "message": message}
         self.error = {"seq": seq, **info}
         return {"kind": "result", "seq": seq, "ok": False, "error": info}
+
+    def _place(self, message: Mapping[str, Any]) -> int | str | None:
+        """The ``at`` of a model add from a message's ``before`` / ``after`` ids."""
+        before, after = message.get("before"), message.get("after")
+        m = self._map
+        if before is not None:
+            if before not in m:
+                raise ValidationError("before", before, "no step or gap with this id on the map")
+            return before
+        if after is None:
+            return None
+        if after not in m:
+            raise ValidationError("after", after, "no step or gap with this id on the map")
+        element = m.get(after)
+        index = next((i for i, item in enumerate(m.stream) if item.id == element.id), None)
+        if index is None:
+            raise ValidationError("after", after, "name a step or gap to add after")
+        return index + 1
 
     def _apply(self, message: dict[str, Any]) -> None:
         m = self._map
@@ -526,15 +726,15 @@ class MapWidget(anywidget.AnyWidget):
             except KeyError as error:
                 raise ValidationError("id", target, str(error.args[0]), target) from None
         elif op == "add_process":
-            m.add_process(message["name"] or self._free_name(), at=message["at"])
+            self._created = [m.add_process(message["name"] or self._free_name(), at=self._place(message)).id]
         elif op == "add_inventory":
-            m.add_gap(quantity=message["quantity"], at=message["at"])
+            self._created = [m.add_gap(quantity=message["quantity"], at=self._place(message)).id]
         elif op == "add_wait":
-            m.add_gap(wait_time=message["wait_time"], at=message["at"])
+            self._created = [m.add_gap(wait_time=message["wait_time"], at=self._place(message)).id]
         elif op == "add_burst":
-            m.add_burst(message["text"] or "Improvement idea", target=message["target"])
+            self._created = [m.add_burst(message["text"] or "Improvement idea", target=message["target"]).id]
         elif op == "add_flow":
-            m.add_flow(message["source"], message["target"], medium=message["medium"])
+            self._created = [m.add_flow(message["source"], message["target"], medium=message["medium"]).id]
         elif op in ("remove", "move", "reorder", "swap"):
             target = message["id"]
             if target not in m:
@@ -641,6 +841,30 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+_AFTER_CELL: set[int] = set()
+
+
+def _flush_after_cell(widget: MapWidget) -> None:
+    """Flush a widget's state when the running cell ends, so the notebook saves the map as it is."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - a kernel always has IPython
+        return
+    shell = get_ipython()
+    if shell is None or id(widget) in _AFTER_CELL:
+        return
+    _AFTER_CELL.add(id(widget))
+
+    def flush(*_: Any) -> None:
+        shell.events.unregister("post_execute", flush)
+        _AFTER_CELL.discard(id(widget))
+        if widget._flush_handle is not None:
+            widget._flush_handle.cancel()
+            widget._flush()
+
+    shell.events.register("post_execute", flush)
 
 
 def _summary(content: Any) -> str:

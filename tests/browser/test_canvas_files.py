@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import struct
 import xml.etree.ElementTree as ET
@@ -103,12 +104,19 @@ def test_svg_export_holds_the_whole_map_with_its_colours(
     text = "".join(root.itertext())
     for name in lab.value("[s.name for s in m_svg.steps]"):
         assert name in text
-    # Standalone: no stylesheet, no script, no foreign content; colours are written in.
-    assert not any(True for _ in root.iter(f"{SVG}style"))
+    # Standalone: the only style is the font it carries; no script, no foreign content;
+    # every colour is written into its shape.
+    styles = [el.text or "" for el in root.iter(f"{SVG}style")]
+    assert len(styles) == 1
+    assert styles[0].count("@font-face") == 2
+    assert "url(data:font/woff2;base64," in styles[0]
     assert not any(True for _ in root.iter(f"{SVG}script"))
     assert not any(True for _ in root.iter(f"{SVG}foreignObject"))
     head = next(el for el in root.iter() if el.get("class", "").split()[:1] == ["vsm-head"])
-    assert head.get("fill", "").startswith("rgb"), "the process head has no colour of its own"
+    assert re.fullmatch(r"#[0-9a-f]{6}", head.get("fill", "")), "the process head has no colour of its own"
+    # It is the canvas's own drawing: the same nodes as the scene the canvas drew.
+    drawn = set(canvas.locator("[data-vsm-node]").evaluate_all("els => els.map(e => e.dataset.vsmNode)"))
+    assert {el.get("data-vsm-node") for el in root.iter() if el.get("data-vsm-node")} == drawn
     # Look at it as a coach would: the file alone, in a new page.
     page = lab.page.context.new_page()
     try:
@@ -238,8 +246,8 @@ def test_the_export_menu_works_from_the_keyboard(lab: NotebookPage, tmp_path: Pa
     first.wait_for(state="visible")
     assert first.evaluate("el => el === document.activeElement")
     # Down moves through the menu (not the selected step); Enter chooses (not an edit).
-    lab.page.keyboard.press("ArrowDown")
-    lab.page.keyboard.press("ArrowDown")
+    for _ in range(3):  # SVG, PNG, SVG for print, JSON
+        lab.page.keyboard.press("ArrowDown")
     assert canvas.locator('[data-vsm-action="export-json"]').evaluate("el => el === document.activeElement")
     with lab.page.expect_download() as info:
         lab.page.keyboard.press("Enter")
@@ -248,3 +256,27 @@ def test_the_export_menu_works_from_the_keyboard(lab: NotebookPage, tmp_path: Pa
     assert ValueStreamMap.load(saved).to_dict() == lab.value("m_keys.to_dict()")
     assert canvas.locator("input.vsm-inline:focus").count() == 0
     assert lab.value('[m_keys.get("weld1").x, m_keys.get("weld1").y, m_keys.can_undo]') == [None, None, False]
+
+
+def test_a_picture_made_in_the_dark_theme_can_be_taken_in_print_colours(lab: NotebookPage, tmp_path: Path) -> None:
+    canvas = lab.canvas("print", f"m_print = {PLANT}\nm_print.editor(height=420)")
+    canvas.locator('[data-vsm-kind="process"]').first.wait_for()
+    lab.set_theme("JupyterLab Dark")
+    try:
+        canvas.and_(lab.page.locator(".vsm-dark")).wait_for()
+        dark = ET.parse(download(lab.page, canvas, "svg", tmp_path)).getroot()
+        printed = ET.parse(download(lab.page, canvas, "svg-print", tmp_path)).getroot()
+    finally:
+        lab.set_theme("JupyterLab Light")
+
+    def background(root: ET.Element) -> str:
+        return next(el for el in root if el.tag == f"{SVG}rect").get("fill", "")
+
+    # The picture is what the canvas shows (dark), and the print one is light on white.
+    assert dark.get("data-vsm-palette") == "dark"
+    assert printed.get("data-vsm-palette") == "print"
+    assert background(printed) == "#ffffff"
+    assert background(dark) != background(printed)
+    # Same drawing, other colours.
+    nodes = [el.get("data-vsm-node") for el in dark.iter() if el.get("data-vsm-node")]
+    assert nodes == [el.get("data-vsm-node") for el in printed.iter() if el.get("data-vsm-node")]

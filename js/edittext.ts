@@ -1,0 +1,44 @@
+/**
+ * Editable text of a value: what an input starts with. It parses back to exactly the
+ * stored value (lossless), unlike the display texts Python formats for the drawing.
+ */
+
+/** Working-day length to use when the scene does not give one (8 h). */
+export const DEFAULT_DAY = 8 * 3600;
+
+function isNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** A number as plain editable text, without separators: 18400 -> "18400". */
+export function plain(value: number | null | undefined): string {
+  if (!isNumber(value)) return "";
+  return String(Number.parseFloat(value.toPrecision(12)));
+}
+
+/**
+ * A duration as editable text that parses back to exactly the same seconds:
+ * 3600 -> "1 h", 600 -> "10 min", 1303988 -> "1303988 s".
+ */
+export function durationEditText(seconds: number | null | undefined, day: number | null | undefined = DEFAULT_DAY): string {
+  if (!isNumber(seconds)) return "";
+  const dayLength = isNumber(day) && day > 0 ? day : DEFAULT_DAY;
+  const sizes: [string, number][] = [
+    ["d", dayLength],
+    ["h", 3600],
+    ["min", 60],
+  ];
+  for (const [unit, size] of sizes) {
+    const amount = seconds / size;
+    if (Math.abs(amount) < 1) continue;
+    const rounded = Math.round(amount * 1000) / 1000;
+    if (Math.abs(rounded * size - seconds) < 1e-6) return `${plain(rounded)} ${unit}`;
+  }
+  return `${plain(seconds)} s`;
+}
+
+/** A share as editable text: 0.85 -> "85%". */
+export function percentEditText(ratio: number | null | undefined): string {
+  if (!isNumber(ratio)) return "";
+  return `${plain(Math.round(ratio * 100 * 1e6) / 1e6)}%`;
+}

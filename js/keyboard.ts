@@ -1,0 +1,90 @@
+/**
+ * The keyboard: every action of the canvas has a key, so a map can be built and edited
+ * without a mouse. Keys typed in the widget belong to it, not to the notebook.
+ */
+
+/** What the keyboard asks of the view. */
+export interface KeyHost {
+  selection(): string[];
+  inStream(id: string): boolean;
+  undo(): void;
+  redo(): void;
+  remove(): void;
+  edit(id: string): void;
+  escape(): boolean;
+  zoomBy(factor: number): void;
+  fit(): void;
+  selectAlong(key: "]" | "[" | "Home" | "End"): void;
+  shift(id: string, step: -1 | 1): void;
+  nudge(id: string, dx: number, dy: number): void;
+  /** Add an element after the selection (or at the end): "process", "inventory", "wait", "burst". */
+  add(what: string, before: boolean): void;
+  menuStep(step: number): void;
+}
+
+/** Keys that add an element, as on the toolbar: P process, I inventory, W wait, K kaizen burst. */
+const ADD_KEYS: Record<string, string> = { p: "process", i: "inventory", w: "wait", k: "burst" };
+
+export const KEY_HELP =
+  "Click or ] and [ to select, shift-click to add to the selection, drag or arrow keys to move, " +
+  "double-click or Enter to edit a field. P, I, W and K add a process, inventory, wait or kaizen burst after the " +
+  "selection (with Shift: before it). Alt+← and Alt+→ move a step along the stream, Delete removes, " +
+  "Ctrl+Z undoes, Ctrl+Shift+Z or Ctrl+Y redoes, + and - zoom, 0 fits.";
+
+export function onKey(e: KeyboardEvent, host: KeyHost): void {
+  e.stopPropagation();
+  const target = e.target as HTMLElement;
+  if (target.closest("input, textarea, select")) return;
+  // Enter and Space on a button press it; the arrow keys on the toolbar move through the
+  // Export menu. Neither may edit or move the selection.
+  if (target.closest("button") && (e.key === "Enter" || e.key === " ")) return;
+  if (target.closest(".vsm-toolbar") && e.key.startsWith("Arrow")) {
+    if (target.closest(".vsm-menu") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      host.menuStep(e.key === "ArrowDown" ? 1 : -1);
+    }
+    return;
+  }
+  const mod = e.ctrlKey || e.metaKey;
+  const key = e.key;
+  const selection = host.selection();
+  if (mod && (key === "z" || key === "Z")) {
+    e.preventDefault();
+    if (e.shiftKey) host.redo();
+    else host.undo();
+  } else if (mod && (key === "y" || key === "Y")) {
+    e.preventDefault();
+    host.redo();
+  } else if (!mod && !e.altKey && key.length === 1 && ADD_KEYS[key.toLowerCase()]) {
+    e.preventDefault();
+    host.add(ADD_KEYS[key.toLowerCase()], e.shiftKey);
+  } else if (key === "Delete" || key === "Backspace") {
+    e.preventDefault();
+    host.remove();
+  } else if (key === "Enter" || key === "F2") {
+    if (selection.length === 1) {
+      e.preventDefault();
+      host.edit(selection[0]);
+    }
+  } else if (key === "Escape") {
+    host.escape();
+  } else if (key === "+" || key === "=") {
+    host.zoomBy(1.25);
+  } else if (key === "-") {
+    host.zoomBy(0.8);
+  } else if (key === "0") {
+    host.fit();
+  } else if (key === "]" || key === "[" || key === "Home" || key === "End") {
+    e.preventDefault();
+    host.selectAlong(key);
+  } else if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight") && selection.length === 1 && host.inStream(selection[0])) {
+    e.preventDefault();
+    host.shift(selection[0], key === "ArrowLeft" ? -1 : 1);
+  } else if (key.startsWith("Arrow") && selection.length) {
+    e.preventDefault();
+    const step = e.shiftKey ? 40 : 8;
+    const dx = key === "ArrowLeft" ? -step : key === "ArrowRight" ? step : 0;
+    const dy = key === "ArrowUp" ? -step : key === "ArrowDown" ? step : 0;
+    for (const id of selection) host.nudge(id, dx, dy);
+  }
+}

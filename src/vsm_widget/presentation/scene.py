@@ -1,0 +1,1360 @@
+"""The scene: the whole map laid out once, as plain data every view draws.
+
+:func:`build_scene` turns a map state and its metrics into a :class:`Scene`: every drawn
+element as a :class:`Node` with its box, its accessible name and its shapes, each shape
+with its geometry, its text already formatted (by :mod:`vsm_widget.display`), wrapped and
+cut (by :mod:`vsm_widget.presentation.text`), and its *role* classes, which
+:mod:`vsm_widget.presentation.palette` maps to colours, sizes and weights. The canvas
+draws a scene as it is; :mod:`vsm_widget.presentation.svg` writes the same scene as a
+static SVG. Nothing is laid out twice, so an element sits at the same place, with the
+same text, everywhere.
+
+Positions: an element's stored ``x``/``y`` is the top-left corner of its main box
+(``Node.box``); elements without one are placed from their order alone, so moving one
+element never moves another.
+
+Shapes are dicts, ready for JSON: ``t`` is the SVG tag (``rect``, ``path``, ``line``,
+``circle``, ``text``, ``g``), ``c`` the role classes (a text's size and weight follow its
+class, see :data:`~vsm_widget.presentation.text.TEXT_STYLES`), ``f`` the field a text shows
+(the canvas edits it on double-click), ``m`` the metric it shows, ``tip`` a tooltip,
+``text`` a single line, ``spans`` lines as ``[x, y, text]``, ``kids`` the shapes of a
+group; every other key is an SVG attribute. A fill of ``"@stripes"`` or ``"@hatch"``
+names a shared pattern, and a ``marker`` of ``"@arrow"`` the arrow head: each view gives
+them ids of its own.
+
+A :class:`SceneCache` keeps the nodes of the last scene: a node whose inputs did not
+change is reused as the same object, so an edit re-lays out the whole map in a few
+milliseconds and the views learn exactly which nodes changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..display import Display
+from ..metrics import GapMetrics, Metrics, StepMetrics, compute
+from ..model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
+from .text import Font, text_style, text_width, truncate, wrap
+
+__all__ = ["SCENE_VERSION", "Box", "Node", "Scene", "SceneCache", "build_scene", "display_for"]
+
+#: Version of the scene's JSON shape (the canvas refuses a scene it does not know).
+SCENE_VERSION = 1
+
+MARGIN = 24.0
+TOP_ROW = 64.0
+FACTORY_W = 150.0
+FACTORY_ICON_H = 66.0
+ROW_H = 16.0
+CONTROL_W = 184.0
+CONTROL_H = 62.0
+STREAM_TOP = 296.0
+PROCESS_W = 140.0
+PROCESS_HEAD_H = 52.0
+CLASS_STRIP_H = 14.0
+PROCESS_COL = 172.0
+GAP_COL = 110.0
+GAP_ICON_W = 50.0
+GAP_ICON_H = 44.0
+GAP_ICON_TOP = 64.0
+BURST_W = 150.0
+BURST_H = 88.0
+BURST_MAX_W = 260.0
+TOTALS_W = 172.0
+TIMELINE_H = 112.0
+STREAM_LEFT = MARGIN + 24
+LADDER_UPPER = 24.0
+LADDER_LOWER = 66.0
+
+VALUE_LABELS = {"value-adding": "VALUE-ADDING", "necessary": "NECESSARY NVA", "waste": "WASTE"}
+VALUE_NAMES = {"value-adding": "value-adding", "necessary": "necessary, not value-adding", "waste": "waste"}
+FLOW_NAMES = {"push": "Push", "pull": "Pull (supermarket)", "fifo": "FIFO lane"}
+DASH = "–"
+
+Shape = dict[str, Any]
+
+
+def _r(value: float) -> float:
+    """A coordinate rounded to a tenth of a unit (small, stable JSON and SVG)."""
+    rounded = round(value, 1)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _font(classes: str) -> Font:
+    """How text with these classes is drawn (see :func:`~.text.text_style`)."""
+    return text_style(classes.split())
+
+
+def measure(content: str, classes: str) -> float:
+    """Width of ``content`` drawn with these classes."""
+    return text_width(content, *_font(classes))
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle in map units: top-left corner, width and height."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        """Centre, horizontally."""
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        """Centre, vertically."""
+        return self.y + self.h / 2
+
+    @property
+    def right(self) -> float:
+        """Right edge."""
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        """Bottom edge."""
+        return self.y + self.h
+
+    def to_list(self) -> list[float]:
+        """``[x, y, w, h]``, rounded."""
+        return [_r(self.x), _r(self.y), _r(self.w), _r(self.h)]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    """One drawn element of the map.
+
+    ``key`` is unique in the scene (an element may draw several nodes: a gap draws its
+    triangle, the arrow through it and its rung); ``id`` is the map element it belongs
+    to (``data-vsm-id``; ``None`` for what is not an element); ``kind`` its kind
+    (``data-vsm-kind``); ``layer`` one of ``timeline``, ``links``, ``nodes``, ``bursts``
+    (drawing order); ``box`` its main shape; ``role`` role classes of the whole node;
+    ``label`` its accessible name; ``drag`` whether it can be dragged; ``follows`` the
+    element it moves with while that is dragged; ``ends`` the elements a connector joins.
+    """
+
+    key: str
+    id: str | None
+    kind: str
+    layer: str
+    box: Box
+    label: str
+    shapes: tuple[Shape, ...]
+    role: str = ""
+    tip: str = ""
+    drag: bool = False
+    follows: str | None = None
+    ends: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The node as JSON-ready data (the canvas's input)."""
+        data: dict[str, Any] = {
+            "key": self.key,
+            "id": self.id,
+            "kind": self.kind,
+            "layer": self.layer,
+            "box": self.box.to_list(),
+            "label": self.label,
+            "shapes": list(self.shapes),
+        }
+        if self.role:
+            data["role"] = self.role
+        if self.tip:
+            data["tip"] = self.tip
+        if self.drag:
+            data["drag"] = True
+        if self.follows:
+            data["follows"] = self.follows
+        if self.ends:
+            data["ends"] = list(self.ends)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """A laid-out map: its nodes in drawing order and the extent of everything drawn."""
+
+    title: str
+    nodes: tuple[Node, ...]
+    bounds: Box
+    display: Display
+
+    def to_dict(self, cache: SceneCache | None = None) -> dict[str, Any]:
+        """The scene as JSON-ready data (node dicts reused from ``cache`` when it has them)."""
+        dicts = cache.node_dict if cache is not None else Node.to_dict
+        return {
+            "version": SCENE_VERSION,
+            "title": self.title,
+            "bounds": self.bounds.to_list(),
+            "nodes": [dicts(node) for node in self.nodes],
+        }
+
+    def node(self, key: str) -> Node:
+        """The node with this key."""
+        for node in self.nodes:
+            if node.key == key:
+                return node
+        raise KeyError(key)
+
+
+class SceneCache:
+    """The nodes of the last scene built, reused while what they show is unchanged.
+
+    Each node is made from a *signature* (every input it depends on); the same key with
+    an equal signature gives back the very same node. Nodes not used by a build are
+    forgotten, so the cache holds one scene's worth of nodes.
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, tuple[Hashable, Node]] = {}
+        self._used: dict[str, tuple[Hashable, Node]] = {}
+        self._dicts: dict[int, tuple[Node, dict[str, Any]]] = {}
+
+    def node(self, key: str, signature: Hashable, make: Callable[[], Node]) -> Node:
+        """The node for ``key``: the cached one if its signature is equal, else a new one."""
+        hit = self._nodes.get(key)
+        if hit is None or hit[0] != signature:
+            hit = (signature, make())
+        self._used[key] = hit
+        return hit[1]
+
+    def finish(self) -> None:
+        """End a build: keep only the nodes it used."""
+        self._nodes, self._used = self._used, {}
+        alive = {id(node) for _, node in self._nodes.values()}
+        self._dicts = {k: v for k, v in self._dicts.items() if k in alive}
+
+    def node_dict(self, node: Node) -> dict[str, Any]:
+        """``node.to_dict()``, made once per node."""
+        hit = self._dicts.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = (node, node.to_dict())
+            self._dicts[id(node)] = hit
+        return hit[1]
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def rect(x: float, y: float, w: float, h: float, c: str, **attrs: Any) -> Shape:
+    """A rectangle shape."""
+    return {"t": "rect", "x": _r(x), "y": _r(y), "width": _r(w), "height": _r(h), "c": c, **attrs}
+
+
+def path(d: str, c: str, **attrs: Any) -> Shape:
+    """A path shape."""
+    return {"t": "path", "d": d, "c": c, **attrs}
+
+
+def line(x1: float, y1: float, x2: float, y2: float, c: str, **attrs: Any) -> Shape:
+    """A line shape."""
+    return {"t": "line", "x1": _r(x1), "y1": _r(y1), "x2": _r(x2), "y2": _r(y2), "c": c, **attrs}
+
+
+def circle(cx: float, cy: float, r: float, c: str) -> Shape:
+    """A circle shape."""
+    return {"t": "circle", "cx": _r(cx), "cy": _r(cy), "r": _r(r), "c": c}
+
+
+def one_line(content: str) -> str:
+    """Text as one line, the way SVG draws it: every run of white space is one space."""
+    return " ".join(content.split())
+
+
+def text(
+    x: float,
+    y: float,
+    content: str,
+    c: str,
+    *,
+    anchor: str = "start",
+    field: str | None = None,
+    metric: str | None = None,
+    tip: str | None = None,
+) -> Shape:
+    """One line of text; its size and weight come from its classes."""
+    shape: Shape = {"t": "text", "x": _r(x), "y": _r(y), "c": c, "text": one_line(content)}
+    if anchor != "start":
+        shape["text-anchor"] = anchor
+    if field:
+        shape["f"] = field
+    if metric:
+        shape["m"] = metric
+    if tip:
+        shape["tip"] = tip
+    return shape
+
+
+def fit_text(
+    x: float,
+    y: float,
+    content: str,
+    width: float,
+    c: str,
+    *,
+    anchor: str = "start",
+    field: str | None = None,
+    metric: str | None = None,
+) -> Shape:
+    """Text cut to ``width``, with the whole text as its tooltip when it was cut."""
+    shown = truncate(one_line(content), width, *_font(c))
+    return text(
+        x, y, shown, c, anchor=anchor, field=field, metric=metric, tip=content if shown != content else None
+    )
+
+
+def wrapped(
+    cx: float,
+    middle: float,
+    content: str,
+    width: float,
+    c: str,
+    max_lines: int,
+    line_height: float,
+    *,
+    field: str | None = None,
+) -> Shape:
+    """Lines centred on ``cx``, the block's baselines centred on ``middle``."""
+    font = _font(c)
+    lines, cut = wrap(content, width, font.size, max_lines, font.weight, font.spacing)
+    start = middle - (len(lines) - 1) * line_height / 2
+    shape: Shape = {
+        "t": "text",
+        "c": c,
+        "text-anchor": "middle",
+        "spans": [[_r(cx), _r(start + i * line_height), value] for i, value in enumerate(lines)],
+    }
+    if field:
+        shape["f"] = field
+    if cut:
+        shape["tip"] = content
+    return shape
+
+
+def group(kids: list[Shape], c: str = "", **attrs: Any) -> Shape:
+    """A group of shapes (with a transform, say)."""
+    return {"t": "g", "c": c, "kids": kids, **attrs}
+
+
+def _pt(x: float, y: float) -> str:
+    return f"{_r(x):g},{_r(y):g}"
+
+
+# --------------------------------------------------------------------------- icons
+
+
+def factory_path(x: float, y: float, w: float, h: float) -> str:
+    """A factory with a sawtooth roof (customer, supplier)."""
+    roof = h * 0.42
+    tooth = w / 3
+    d = f"M{_pt(x, y + h)} L{_pt(x, y + roof)}"
+    for i in range(3):
+        left = x + i * tooth
+        d += f" L{_pt(left + tooth, y)} L{_pt(left + tooth, y + roof)}"
+    return d + f" L{_pt(x + w, y + h)} Z"
+
+
+def burst_path(x: float, y: float, w: float, h: float) -> str:
+    """A kaizen burst: a jagged star filling the box."""
+    cx, cy = x + w / 2, y + h / 2
+    points = 14
+    parts = []
+    for i in range(points * 2):
+        angle = math.pi * i / points - math.pi / 2
+        jitter = (1.0 if i % 4 == 0 else 0.9) if i % 2 == 0 else 0.74
+        parts.append(
+            f"{'M' if i == 0 else 'L'}"
+            f"{_pt(cx + math.cos(angle) * w / 2 * jitter, cy + math.sin(angle) * h / 2 * jitter)}"
+        )
+    return " ".join(parts) + " Z"
+
+
+def lightning_path(ax: float, ay: float, bx: float, by: float) -> str:
+    """An electronic information flow: one sharp zigzag in the middle of the line."""
+    dx, dy = bx - ax, by - ay
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length
+    amp = min(11.0, length / 6)
+    p1 = (ax + dx * 0.44 + nx * amp, ay + dy * 0.44 + ny * amp)
+    p2 = (ax + dx * 0.56 - nx * amp, ay + dy * 0.56 - ny * amp)
+    return f"M{_pt(ax, ay)} L{_pt(*p1)} L{_pt(*p2)} L{_pt(bx, by)}"
+
+
+def broad_arrow(ax: float, ay: float, bx: float, by: float, width: float = 14.0) -> str:
+    """A broad hollow shipment arrow from a to b."""
+    dx, dy = bx - ax, by - ay
+    length = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / length, dy / length
+    nx, ny = -uy, ux
+    head = min(18.0, length / 2)
+    neck = (bx - ux * head, by - uy * head)
+    half = width / 2
+    points = [
+        (ax + nx * half, ay + ny * half),
+        (neck[0] + nx * half, neck[1] + ny * half),
+        (neck[0] + nx * (half + 7), neck[1] + ny * (half + 7)),
+        (bx, by),
+        (neck[0] - nx * (half + 7), neck[1] - ny * (half + 7)),
+        (neck[0] - nx * half, neck[1] - ny * half),
+        (ax - nx * half, ay - ny * half),
+    ]
+    return "M" + " L".join(_pt(px, py) for px, py in points) + " Z"
+
+
+def truck(x: float, y: float, flip: bool) -> Shape:
+    """A delivery truck with its box at (x, y), facing right (left when ``flip``)."""
+    transform = f"translate({_pt(x + 62, y)}) scale(-1,1)" if flip else f"translate({_pt(x, y)})"
+    return group(
+        [
+            rect(0, 0, 40, 24, "vsm-shape", rx=2),
+            path("M40,8 L52,8 L60,16 L60,24 L40,24 Z", "vsm-shape"),
+            path("M44,11 L51,11 L56,16 L44,16 Z", "vsm-window"),
+            circle(11, 26, 4.5, "vsm-wheel"),
+            circle(50, 26, 4.5, "vsm-wheel"),
+        ],
+        "vsm-truck",
+        transform=transform,
+    )
+
+
+def operator_icon(x: float, y: float) -> list[Shape]:
+    """Head and shoulders of an operator."""
+    shoulders = (
+        f"M{_pt(x - 5.5, y + 10)} Q{_pt(x - 5.5, y + 4)} {_pt(x, y + 4)} "
+        f"Q{_pt(x + 5.5, y + 4)} {_pt(x + 5.5, y + 10)} Z"
+    )
+    return [circle(x, y, 3.2, "vsm-operator"), path(shoulders, "vsm-operator")]
+
+
+def inventory_icon(x: float, y: float, w: float, h: float) -> list[Shape]:
+    """The inventory triangle with its "I" (drawn as a shape: no font needed)."""
+    cx = x + w / 2
+    bottom = y + h - 6
+    top = bottom - 14
+    outline = [
+        (cx - 4, top), (cx + 4, top), (cx + 4, top + 2), (cx + 1.3, top + 2), (cx + 1.3, bottom - 2),
+        (cx + 4, bottom - 2), (cx + 4, bottom), (cx - 4, bottom), (cx - 4, bottom - 2),
+        (cx - 1.3, bottom - 2),
+        (cx - 1.3, top + 2), (cx - 4, top + 2),
+    ]  # fmt: skip
+    letter = "M" + " L".join(_pt(px, py) for px, py in outline) + " Z"
+    return [
+        path(f"M{_pt(cx, y)} L{_pt(x + w, y + h)} L{_pt(x, y + h)} Z", "vsm-shape vsm-triangle"),
+        path(letter, "vsm-triangle-i"),
+    ]
+
+
+def clock_icon(cx: float, cy: float, r: float) -> list[Shape]:
+    """The wait icon: a clock."""
+    hands = f"M{_pt(cx, cy - r * 0.62)} L{_pt(cx, cy)} L{_pt(cx + r * 0.48, cy + r * 0.3)}"
+    return [circle(cx, cy, r, "vsm-shape vsm-clock"), path(hands, "vsm-clock-hands")]
+
+
+def push_arrow(x1: float, x2: float, y: float) -> Shape:
+    """A striped push arrow (material pushed downstream)."""
+    band = 6
+    head = min(16.0, max(6.0, (x2 - x1) / 3))
+    neck = x2 - head
+    d = (
+        f"M{_pt(x1, y - band)} L{_pt(neck, y - band)} L{_pt(neck, y - 12)} L{_pt(x2, y)} "
+        f"L{_pt(neck, y + 12)} L{_pt(neck, y + band)} L{_pt(x1, y + band)} Z"
+    )
+    return path(d, "vsm-push", fill="@stripes")
+
+
+def fifo_lane(x1: float, x2: float, y: float, maximum: str) -> list[Shape]:
+    """A FIFO lane: two rails, "FIFO" and its maximum."""
+    mid = (x1 + x2) / 2
+    shapes = [
+        line(x1, y - 11, x2, y - 11, "vsm-rail"),
+        line(x1, y + 11, x2, y + 11, "vsm-rail"),
+        line(x1 + 2, y, x2 - 2, y, "vsm-link vsm-fifo-arrow", marker="@arrow"),
+        rect(mid - 20, y - 8, 40, 16, "vsm-fifo-tag", rx=2),
+        text(mid, y + 4, "FIFO", "vsm-fifo-text", anchor="middle"),
+    ]
+    if maximum:
+        shapes.append(text(mid, y - 16, maximum, "vsm-small", anchor="middle"))
+    return shapes
+
+
+def pull_icon(x1: float, x2: float, y: float) -> list[Shape]:
+    """Pull: a supermarket open to the supplying side, and a withdrawal arrow."""
+    mid = (x1 + x2) / 2
+    w, h = 24.0, 30.0
+    left, top = mid - w / 2, y - h / 2
+    shelves = (
+        f"M{_pt(left, top)} L{_pt(left + w, top)} L{_pt(left + w, top + h)} L{_pt(left, top + h)} "
+        f"M{_pt(left, top + h / 3)} L{_pt(left + w, top + h / 3)} "
+        f"M{_pt(left, top + 2 * h / 3)} L{_pt(left + w, top + 2 * h / 3)}"
+    )
+    fx, fy = x2 - 2, y + 4
+    tx, ty = left + w + 4, y + 8
+    withdrawal = f"M{_pt(fx, fy)} C{_pt(fx, y + 34)} {_pt(tx + 6, y + 34)} {_pt(tx, ty)}"
+    return [
+        path(shelves, "vsm-supermarket"),
+        line(x1, y, left - 2, y, "vsm-link", marker="@arrow"),
+        path(withdrawal, "vsm-link vsm-withdrawal", marker="@arrow"),
+    ]
+
+
+# --------------------------------------------------------------------------- data boxes
+
+Row = tuple[str, str | None, str]
+
+#: Rows of a process data box, in order: (label, field, how the value reads).
+PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("C/T", "cycle_time", "duration"),
+    ("PT", "process_time", "duration"),
+    ("LT", "lead_time", "duration"),
+    ("C/O", "changeover", "duration"),
+    ("Uptime", "uptime", "share"),
+    ("%C&A", "complete_accurate", "share"),
+    ("Batch", "batch_size", "number"),
+    ("Shifts", "shifts", "number"),
+    ("Stations", "parallel", "stations"),
+    ("Operators", "operators", "number"),
+)
+
+
+def process_rows(step: Process, display: Display) -> list[Row]:
+    """``(label, field, text)`` of each row of a step's data box: only what is given."""
+    rows: list[Row] = []
+    for label, name, how in PROCESS_ROWS:
+        value = getattr(step, name)
+        if value is None or (how == "stations" and value <= 1):
+            continue
+        if how == "duration":
+            shown = display.duration(value)
+        elif how == "share":
+            shown = display.share(value)
+        else:
+            shown = display.number(value)
+        rows.append((label, name, shown))
+    if not rows:
+        rows.append(("C/T", "cycle_time", DASH))
+    return rows
+
+
+def customer_rows(customer: Customer, metrics: Metrics, display: Display) -> list[Row]:
+    """Rows under the customer icon: demand, calendar, shifts, available time, takt."""
+    rows: list[Row] = []
+    demand = (
+        "Demand –" if customer.demand is None else f"{display.number(customer.demand)} / {customer.period}"
+    )
+    rows.append(("", "demand", demand))
+    days = customer.working_days
+    rows.append(
+        ("", "working_days", "Working days –" if days is None else f"{display.number(days)} working days")
+    )
+    plural = "" if customer.shifts == 1 else "s"
+    rows.append(
+        ("", "shift_length", f"{customer.shifts} shift{plural} × {display.shift(customer.shift_length)}")
+    )
+    if customer.breaks:
+        rows.append(("Breaks", "breaks", display.shift(customer.breaks)))
+    if metrics.available_time is not None:
+        rows.append(("Avail.", None, f"{display.duration(metrics.available_time, 'h')} / day"))
+    rows.append(("Takt", None, display.duration(metrics.takt_time)))
+    return rows
+
+
+def supplier_rows(supplier: Supplier) -> list[Row]:
+    """Rows under the supplier icon: what it supplies, how often."""
+    rows: list[Row] = []
+    if supplier.supplies:
+        rows.append(("", "supplies", supplier.supplies))
+    if supplier.frequency:
+        rows.append(("", "frequency", supplier.frequency))
+    return rows
+
+
+def _rows_height(rows: int) -> float:
+    return rows * ROW_H + 10
+
+
+def data_box(box: Box, rows: Sequence[Row], label_width: float) -> list[Shape]:
+    """A data box: a frame and one row per line, labels on the left, values after them."""
+    shapes = [rect(box.x, box.y, box.w, box.h, "vsm-databox")]
+    for i, (label, name, shown) in enumerate(rows):
+        y = box.y + 5 + ROW_H * i + 11.5
+        value_x = box.x + label_width if label else box.x + 7
+        if label == "Operators":
+            shapes.extend(operator_icon(box.x + 12, y - 9))
+            value_x = box.x + 24
+            shown = f"{shown} operator{'' if shown == '1' else 's'}"
+        elif label:
+            shapes.append(text(box.x + 7, y, label, "vsm-label"))
+        shapes.append(fit_text(value_x, y, shown, box.right - 6 - value_x, "vsm-value", field=name))
+    return shapes
+
+
+def pills(x: float, y: float, width: float, tags: Sequence[str]) -> list[Shape]:
+    """Waste tags as pills in a row; what does not fit is counted in a last "+n" pill."""
+    shapes: list[Shape] = []
+    cursor = x
+    room = x + width
+    for i, tag in enumerate(tags):
+        w = measure(tag, "vsm-pill-text") + 12
+        rest = len(tags) - i
+        if cursor + w > room or (rest > 1 and cursor + w + 26 > room and i > 0):
+            more = f"+{rest}"
+            pill = rect(cursor, y, measure(more, "vsm-pill-text") + 10, 16, "vsm-pill vsm-pill-waste", rx=8)
+            shapes.append(
+                group([pill, text(cursor + 5, y + 11.5, more, "vsm-pill-text")], tip=", ".join(tags[i:]))
+            )
+            break
+        shapes.append(rect(cursor, y, w, 16, "vsm-pill vsm-pill-waste", rx=8))
+        shapes.append(text(cursor + 6, y + 11.5, tag, "vsm-pill-text"))
+        cursor += w + 4
+    return shapes
+
+
+def _badge_width(label: str) -> float:
+    return measure(label, "vsm-badge-text") + 12
+
+
+def badge(x: float, y: float, label: str, c: str, *, right: bool = False) -> list[Shape]:
+    """A small labelled mark over a box (bottleneck, over takt)."""
+    w = _badge_width(label)
+    left = x - w if right else x
+    return [
+        rect(left, y, w, 17, f"vsm-badge {c}", rx=3),
+        text(left + w / 2, y + 12.5, label, f"vsm-badge-text {c}-text", anchor="middle"),
+    ]
+
+
+# --------------------------------------------------------------------------- elements
+
+
+def process_node(step: Process, box: Box, display: Display, over: bool, bottleneck: bool) -> Node:
+    """A process box with its data box, value class, marks and waste tags."""
+    role = " ".join(
+        r
+        for r in (
+            f"vsm-vc-{step.value_class}" if step.value_class else "vsm-vc-none",
+            "vsm-over-takt" if over else "",
+            "vsm-is-bottleneck" if bottleneck else "",
+        )
+        if r
+    )
+    head = f"vsm-head vsm-head-{step.value_class}" if step.value_class else "vsm-head"
+    shapes: list[Shape] = [
+        rect(box.x - 4, box.y - 4, box.w + 8, box.h + 8, "vsm-halo-sel", rx=4),
+        rect(box.x, box.y, box.w, PROCESS_HEAD_H, head),
+    ]
+    if step.value_class:
+        shapes.append(rect(box.x, box.y, box.w, CLASS_STRIP_H, f"vsm-strip vsm-strip-{step.value_class}"))
+        if step.value_class == "waste":
+            shapes.append(rect(box.x, box.y, box.w, CLASS_STRIP_H, "vsm-strip-hatch", fill="@hatch"))
+        shapes.append(
+            text(box.cx, box.y + 10.5, VALUE_LABELS[step.value_class], "vsm-strip-text", anchor="middle")
+        )
+    name_top = box.y + CLASS_STRIP_H if step.value_class else box.y
+    name_mid = (name_top + box.y + PROCESS_HEAD_H) / 2 + 4.5
+    shapes.append(wrapped(box.cx, name_mid, step.name, box.w - 12, "vsm-name", 2, 14, field="name"))
+    rows = process_rows(step, display)
+    data = data_box(Box(box.x, box.y + PROCESS_HEAD_H, box.w, _rows_height(len(rows))), rows, 62)
+    if over:
+        for shape in data:
+            if shape.get("f") == "cycle_time":
+                shape["c"] += " vsm-strong vsm-value-over"
+    shapes.extend(data)
+    shapes.append(
+        rect(box.x, box.y, box.w, box.h, "vsm-frame vsm-frame-bottleneck" if bottleneck else "vsm-frame")
+    )
+    both = bottleneck and over and _badge_width("Bottleneck") + _badge_width("Over takt") + 4 > box.w
+    if bottleneck:
+        shapes.extend(badge(box.x, box.y - (40 if both else 21), "Bottleneck", "vsm-badge-bottleneck"))
+    if over:
+        shapes.extend(badge(box.right, box.y - 21, "Over takt", "vsm-badge-over", right=True))
+    if step.waste:
+        shapes.extend(pills(box.x, box.bottom + 5, box.w, step.waste))
+    figures = ", ".join(f"{label} {shown}" for label, _, shown in rows if shown != DASH)
+    marks = [VALUE_NAMES[step.value_class]] if step.value_class else []
+    marks += [m for m, on in (("bottleneck", bottleneck), ("over takt", over)) if on]
+    if step.waste:
+        marks.append(f"waste: {', '.join(step.waste)}")
+    label = ", ".join(part for part in (f"Process {step.name}", figures, *marks) if part)
+    tip = f"{step.name}\n{step.notes}" if step.notes else ""
+    return Node(
+        step.id, step.id, "process", "nodes", box, label, tuple(shapes), role=role, tip=tip, drag=True
+    )
+
+
+def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -> Node:
+    """An inventory triangle (quantity, days of demand, variants) or a wait clock."""
+    kind = "inventory" if gap.quantity is not None else "wait"
+    shapes: list[Shape] = [rect(box.x - 16, box.y - 4, box.w + 32, box.h + 58, "vsm-halo-sel", rx=4)]
+    lines: list[tuple[str, str | None, str]] = []
+    if kind == "inventory":
+        shapes.extend(inventory_icon(box.x, box.y, box.w, box.h))
+        lines.append((display.count(gap.quantity), "quantity", "vsm-value vsm-strong"))
+        if gap.wait_time is not None:
+            lines.append((display.duration(gap.wait_time), "wait_time", "vsm-value"))
+        else:
+            lines.append(
+                (display.days_of_demand(figures.inventory_days if figures else None), None, "vsm-value")
+            )
+        if gap.variants:
+            lines.append(
+                (" / ".join(f"{name} {display.number(q)}" for name, q in gap.variants), None, "vsm-small")
+            )
+    else:
+        shapes.extend(clock_icon(box.cx, box.cy, min(box.w, box.h) / 2 - 1))
+        lines.append((display.duration(gap.wait_time), "wait_time", "vsm-value vsm-strong"))
+        lines.append(("wait", None, "vsm-small"))
+    for i, (content, name, c) in enumerate(lines):
+        shapes.append(
+            fit_text(box.cx, box.bottom + 15 + i * 15, content, GAP_COL - 4, c, anchor="middle", field=name)
+        )
+    if gap.waste:
+        shapes.extend(
+            pills(box.cx - (GAP_COL - 10) / 2, box.bottom + 9 + len(lines) * 15, GAP_COL - 10, gap.waste)
+        )
+    if kind == "inventory":
+        label = f"Inventory {lines[0][0]} units, {lines[1][0]}" + (f", {lines[2][0]}" if gap.variants else "")
+    else:
+        label = f"Wait {lines[0][0]}"
+    if gap.waste:
+        label += f", waste: {', '.join(gap.waste)}"
+    return Node(gap.id, gap.id, kind, "nodes", box, label, tuple(shapes), tip=gap.notes, drag=True)
+
+
+def factory_node(kind: str, box: Box, name: str, rows: Sequence[Row]) -> Node:
+    """The customer or supplier: a factory icon with its data box."""
+    shapes: list[Shape] = [
+        rect(box.x - 4, box.y - 4, box.w + 8, box.h + 8, "vsm-halo-sel", rx=4),
+        path(factory_path(box.x, box.y, box.w, FACTORY_ICON_H), "vsm-shape vsm-factory"),
+    ]
+    roof = FACTORY_ICON_H * 0.42
+    middle = box.y + roof + (FACTORY_ICON_H - roof) / 2 + 4.5
+    shapes.append(wrapped(box.cx, middle, name, box.w - 14, "vsm-name", 2, 13.5, field="name"))
+    if rows:
+        shapes.extend(data_box(Box(box.x, box.y + FACTORY_ICON_H, box.w, _rows_height(len(rows))), rows, 52))
+    figures = ", ".join(f"{label} {shown}".strip() for label, _, shown in rows)
+    label = f"{kind.capitalize()} {name}" + (f", {figures}" if figures else "")
+    return Node(kind, kind, kind, "nodes", box, label, tuple(shapes), drag=True)
+
+
+def control_node(control: Control, box: Box) -> Node:
+    """The production control box."""
+    notes = bool(control.notes)
+    shapes = [
+        rect(box.x - 4, box.y - 4, box.w + 8, box.h + 8, "vsm-halo-sel", rx=4),
+        rect(box.x, box.y, box.w, box.h, "vsm-shape vsm-control-box"),
+        fit_text(
+            box.cx,
+            box.y + (25 if notes else 36),
+            control.name,
+            box.w - 14,
+            "vsm-name",
+            anchor="middle",
+            field="name",
+        ),
+    ]
+    if notes:
+        shapes.append(
+            fit_text(
+                box.cx, box.y + 44, control.notes, box.w - 14, "vsm-small", anchor="middle", field="notes"
+            )
+        )
+    label = f"Production control {control.name}" + (f": {control.notes}" if notes else "")
+    return Node("control", "control", "control", "nodes", box, label, tuple(shapes), drag=True)
+
+
+def burst_node(burst: Burst, box: Box, follows: str | None, target_name: str | None) -> Node:
+    """A kaizen burst with its idea."""
+    shapes = [
+        path(burst_path(box.x, box.y, box.w, box.h), f"vsm-burst-shape vsm-burst-{burst.status}"),
+        wrapped(box.cx, box.cy + 4, burst.text, box.w * 0.6, "vsm-burst-text", 4, 12, field="text"),
+    ]
+    details = (burst.text, burst.owner and f"Owner: {burst.owner}", burst.due and f"Due: {burst.due}")
+    tip = "\n".join((*(d for d in details if d), f"Status: {burst.status}"))
+    on = f" on {target_name}" if target_name else ""
+    label = f"Kaizen burst{on}: {burst.text} ({burst.status})"
+    return Node(
+        burst.id, burst.id, "burst", "bursts", box, label, tuple(shapes),
+        role=f"vsm-status-{burst.status}", tip=tip, drag=True, follows=follows,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- connectors
+
+Point = tuple[float, float]
+#: A neighbour of a flow arrow: id, whether it is a step, its box, its name in a sentence.
+Side = tuple[str, bool, Box, str]
+
+
+def _ports(is_step: bool, box: Box) -> dict[str, Point]:
+    """Where material enters and leaves a stream item, and its flow-arrow lane."""
+    if is_step:
+        y = box.y + PROCESS_HEAD_H / 2
+        return {"left": (box.x, y), "right": (box.right, y), "lane": (box.cx, y), "top": (box.cx, box.y)}
+    lane = (box.cx, box.y - GAP_ICON_TOP + PROCESS_HEAD_H / 2)
+    return {"left": lane, "right": lane, "lane": lane, "top": (box.cx, box.y)}
+
+
+def _along(a: Point, z: Point) -> tuple[str, float]:
+    """A transform that puts a horizontal shape on the segment a→z, and its length."""
+    length = math.hypot(z[0] - a[0], z[1] - a[1])
+    rotate = round(math.degrees(math.atan2(z[1] - a[1], z[0] - a[0])), 2)
+    return f"translate({_pt(*a)})" + (f" rotate({rotate:g})" if rotate else ""), length
+
+
+def _span(a: Point, z: Point, pad: float) -> Box:
+    return Box(min(a[0], z[0]), min(a[1], z[1]) - pad, abs(z[0] - a[0]), abs(z[1] - a[1]) + 2 * pad)
+
+
+def flow_node(gap: Gap, own: Box, display: Display, before: Side | None, after: Side | None) -> Node:
+    """The material-flow arrow through a gap: push, pull (supermarket) or a FIFO lane."""
+    lane = _ports(False, own)["lane"]
+    if before is not None:
+        start = _ports(before[1], before[2])["right" if before[1] else "lane"]
+        start = (start[0] + 3, start[1])
+    else:
+        start = (lane[0] + 10, lane[1])
+    if after is not None:
+        end = _ports(after[1], after[2])["left" if after[1] else "lane"]
+        end = (end[0] - 3, end[1])
+    else:
+        end = lane
+    transform, length = _along(start, end)
+    kids: list[Shape] = []
+    if length >= 8:
+        kids.append(rect(0, -14, length, 28, "vsm-hit"))
+        if gap.flow == "push":
+            kids.append(push_arrow(0, length, 0))
+        elif gap.flow == "fifo":
+            kids.extend(
+                fifo_lane(0, length, 0, "" if gap.fifo_max is None else f"max {display.number(gap.fifo_max)}")
+            )
+        else:
+            kids.extend(pull_icon(0, length, 0))
+    source, target = (before[3] if before else "the start"), (after[3] if after else "the end")
+    label = f"{FLOW_NAMES[gap.flow]} from {source} to {target}"
+    ends = tuple(e for e in (before[0] if before else None, gap.id, after[0] if after else None) if e)
+    return Node(
+        f"{gap.id}/flow", gap.id, gap.flow, "links", _span(start, end, 14), label,
+        (group(kids, transform=transform),),
+        role=f"vsm-flow vsm-{gap.flow}", tip=FLOW_NAMES[gap.flow], ends=ends,
+    )  # fmt: skip
+
+
+def direct_node(step: Process, box: Box, nxt: Process, next_box: Box) -> Node:
+    """A plain material arrow between two steps with nothing between them."""
+    start, end = _ports(True, box)["right"], _ports(True, next_box)["left"]
+    transform, length = _along(start, end)
+    kids = [line(0, 0, length - 2, 0, "vsm-link", marker="@arrow")] if length > 6 else []
+    label = f"Material moves from {step.name} to {nxt.name}"
+    return Node(
+        f"{step.id}/next", None, "direct", "links", _span(start, end, 6), label,
+        (group(kids, transform=transform),),
+        role="vsm-flow vsm-direct", ends=(step.id, nxt.id),
+    )  # fmt: skip
+
+
+def shipment_place(
+    inbound: bool, index: int, party: tuple[str, Box] | None, end: tuple[str, bool, Box] | None, customer: Box
+) -> tuple[Point, Point, Box]:
+    """Where a shipment's broad arrow runs (from, to) and where its truck sits."""
+    if end is not None:
+        top = _ports(end[1], end[2])["top"]
+        shift = end[2].w / 2 - 26 if end[1] else 14
+        stream_point = (top[0] + (-shift if inbound else shift), top[1] - (26 if end[1] else 6))
+    else:
+        stream_point = (customer.x - 80, customer.bottom + 80)
+    party_point = (party[1].cx, party[1].bottom + 6) if party else (stream_point[0], stream_point[1] - 140)
+    a, z = (party_point, stream_point) if inbound else (stream_point, party_point)
+    mid = ((a[0] + z[0]) / 2, (a[1] + z[1]) / 2 + index * 44)
+    tx = mid[0] + (16 if inbound else -16 - 62)
+    ty = mid[1] - 18
+    return a, z, Box(tx - 4, ty - 4, 70, 38)
+
+
+def shipment_node(shipment: Shipment, a: Point, z: Point, box: Box, ends: tuple[str, ...]) -> Node:
+    """A truck and its broad arrow, from the supplier or to the customer."""
+    inbound = shipment.direction == "in"
+    tx, ty = box.x + 4, box.y + 4
+    caption = shipment.frequency or ("Shipment in" if inbound else "Shipment out")
+    shapes = (
+        path(broad_arrow(*a, *z), "vsm-shipment-arrow"),
+        group([rect(box.x, box.y, box.w, box.h, "vsm-hit"), truck(tx, ty, not inbound)]),
+        fit_text(
+            tx + 31, ty + 46, caption, 110, "vsm-small vsm-halo-text", anchor="middle", field="frequency"
+        ),
+    )
+    direction = "Shipment in" if inbound else "Shipment out"
+    tip = " · ".join(p for p in (direction, shipment.mode, shipment.frequency, shipment.notes) if p)
+    label = f"{direction} by {shipment.mode or 'truck'}" + (
+        f", {shipment.frequency}" if shipment.frequency else ""
+    )
+    return Node(shipment.id, shipment.id, "shipment", "links", box, label, shapes, tip=tip, ends=ends)
+
+
+def _clip(box: Box, toward: Point, pad: float) -> Point:
+    """Where the segment from the centre of ``box`` towards ``toward`` leaves the box."""
+    cx, cy = box.cx, box.cy
+    dx, dy = toward[0] - cx, toward[1] - cy
+    if dx == 0 and dy == 0:
+        return (cx, cy)
+    t = min((box.w / 2 + pad) / abs(dx) if dx else math.inf, (box.h / 2 + pad) / abs(dy) if dy else math.inf)
+    return (cx + dx * t, cy + dy * t)
+
+
+def info_node(flow: InfoFlow, source: Box, target: Box, shift: float, names: tuple[str, str]) -> Node:
+    """An information arrow: straight (manual) or with a lightning zigzag (electronic)."""
+    # Schedules come down onto a step's roof, as drawn on paper maps.
+    from_above = source.bottom < target.y
+    onto = (target.cx, target.y - 6) if from_above else _clip(target, (source.cx, source.cy), 6)
+    a = _clip(source, onto if from_above else (target.cx, target.cy), 4)
+    z = onto
+    if shift:
+        length = math.hypot(z[0] - a[0], z[1] - a[1]) or 1.0
+        nx, ny = -(z[1] - a[1]) / length * shift, (z[0] - a[0]) / length * shift
+        a, z = (a[0] + nx, a[1] + ny), (z[0] + nx, z[1] + ny)
+    d = lightning_path(*a, *z) if flow.medium == "electronic" else f"M{_pt(*a)} L{_pt(*z)}"
+    shapes: list[Shape] = [path(d, "vsm-hit-line"), path(d, "vsm-info-line", marker="@arrow")]
+    if flow.label:
+        horizontal = abs(z[0] - a[0]) > abs(z[1] - a[1])
+        mid = ((a[0] + z[0]) / 2, (a[1] + z[1]) / 2)
+        x, y = (mid[0], mid[1] - 12) if horizontal else (mid[0] + 10, mid[1] + 4)
+        anchor = "middle" if horizontal else "start"
+        shapes.append(
+            fit_text(x, y, flow.label, 150, "vsm-small vsm-halo-text", anchor=anchor, field="label")
+        )
+    medium = "Electronic" if flow.medium == "electronic" else "Manual"
+    said = f": {flow.label}" if flow.label else ""
+    label = f"{medium} information flow from {names[0]} to {names[1]}{said}"
+    return Node(
+        flow.id, flow.id, "info", "links", _span(a, z, 0), label, tuple(shapes),
+        role=f"vsm-info vsm-{flow.medium}", tip=f"{medium} information{said}",
+        ends=(flow.source, flow.target),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def rung_node(
+    item_id: str,
+    name: str | None,
+    left: float,
+    right: float,
+    y: float,
+    previous: float | None,
+    texts: tuple[str, str | None],
+) -> Node:
+    """One rung of the timeline ladder: a wait on the upper level, a step's time below."""
+    upper = name is None
+    shapes: list[Shape] = [rect(left, y - 10, right - left, 20, "vsm-hit")]
+    if previous is not None and previous != y:
+        shapes.append(line(left, previous, left, y, "vsm-ladder"))
+    shapes.append(line(left, y, right, y, "vsm-ladder"))
+    cx, width = (left + right) / 2, right - left - 6
+    shown, touch = texts
+    if upper:
+        shapes.append(fit_text(cx, y - 7, shown, width, "vsm-rung-text vsm-rung-wait", anchor="middle"))
+        label, tip = f"Timeline, wait: {shown}", f"Wait: {shown}"
+    else:
+        shapes.append(fit_text(cx, y + 16, shown, width, "vsm-rung-text", anchor="middle"))
+        if touch is not None:
+            shapes.append(fit_text(cx, y + 30, touch, width, "vsm-small", anchor="middle"))
+        label, tip = f"Timeline, {name}: {shown}", name or ""
+    role = f"vsm-rung vsm-rung-{'wait' if upper else 'step'}"
+    return Node(
+        f"{item_id}/rung",
+        item_id,
+        "rung",
+        "timeline",
+        Box(left, y - 10, right - left, 20),
+        label,
+        tuple(shapes),
+        role=role,
+        tip=tip,
+    )
+
+
+def totals_node(left: float, top: float, metrics: Metrics, display: Display) -> Node:
+    """The box at the right end of the ladder: lead time, process time, efficiency."""
+    complete = metrics.lead_time_complete
+    rows = (
+        ("Lead time", ("" if complete else "≥ ") + display.lead(metrics.lead_time), "lead_time"),
+        ("Process time", display.process(metrics.process_time), "process_time"),
+        ("Efficiency", display.share(metrics.efficiency), "efficiency"),
+    )
+    shapes = [rect(left, top, TOTALS_W, 96, "vsm-totals-box", rx=3)]
+    for i, (name, value, metric) in enumerate(rows):
+        y = top + 22 + i * 20
+        shapes.append(text(left + 10, y, name, "vsm-label"))
+        tip = (
+            "Some gaps have no quantity or wait: lead time is at least this."
+            if i == 0 and not complete
+            else None
+        )
+        shapes.append(
+            text(
+                left + TOTALS_W - 10,
+                y,
+                value,
+                f"vsm-total vsm-total-{metric}",
+                anchor="end",
+                metric=metric,
+                tip=tip,
+            )
+        )
+    shapes.append(fit_text(left + 10, top + 86, display.day_note(), TOTALS_W - 20, "vsm-tag vsm-small"))
+    label = ", ".join(f"{name} {value}" for name, value, _ in rows)
+    return Node("totals", None, "totals", "timeline", Box(left, top, TOTALS_W, 96), label, tuple(shapes))
+
+
+# --------------------------------------------------------------------------- header
+
+
+def header_node(state: MapState, metrics: Metrics, width: float) -> Node:
+    """The title, which picture this is (current or future state), scope and warnings."""
+    room = max(360.0, width - 320)
+    shown = truncate(one_line(state.title), room, *_font("vsm-title"))
+    future = state.state == "future"
+    tag = "FUTURE STATE" if future else "CURRENT STATE"
+    title_width = measure(shown, "vsm-title")
+    shapes: list[Shape] = [
+        text(
+            24,
+            32,
+            shown,
+            "vsm-title",
+            field="title",
+            tip=state.title if shown != one_line(state.title) else None,
+        ),
+        text(24 + title_width + 12, 32, tag, f"vsm-state-tag vsm-state-{'future' if future else 'current'}"),
+    ]
+    cursor = 24.0
+    if state.scope:
+        scope = truncate(one_line(state.scope), room * 0.6, *_font("vsm-scope"))
+        cut = scope != one_line(state.scope)
+        shapes.append(text(24, 50, scope, "vsm-scope", field="scope", tip=state.scope if cut else None))
+        cursor += measure(scope, "vsm-scope") + 14
+    warnings = metrics.warnings
+    if warnings:
+        plural = "" if len(warnings) == 1 else "s"
+        message = truncate(
+            f"⚠ {len(warnings)} warning{plural}: {warnings[0].message}", room * 0.4, *_font("vsm-warning")
+        )
+        shapes.append(text(cursor, 50, message, "vsm-warning", tip="\n".join(w.message for w in warnings)))
+    label = f"{state.title}, {tag.lower()}" + (f": {state.scope}" if state.scope else "")
+    return Node("title", "map", "title", "nodes", Box(24, 16, title_width, 22), label, tuple(shapes))
+
+
+def empty_node() -> Node:
+    """What an empty map shows: how to start."""
+    x, y = STREAM_LEFT, STREAM_TOP
+    shapes = (
+        rect(x, y, 420, 64, "vsm-empty-box", rx=6),
+        text(x + 210, y + 28, "No steps yet", "vsm-name", anchor="middle"),
+        text(
+            x + 210,
+            y + 47,
+            "Use “+ Process” to add the first step of the stream.",
+            "vsm-small",
+            anchor="middle",
+        ),
+    )
+    return Node("empty", None, "empty", "nodes", Box(x, y, 420, 64), "No steps yet", shapes)
+
+
+# --------------------------------------------------------------------------- the scene
+
+
+def burst_width(content: str) -> float:
+    """Width of a burst star that holds its text in about three lines (the text uses 60%)."""
+    line_width = measure(content, "vsm-burst-text") / 3 * 1.3
+    return float(round(min(BURST_MAX_W, max(BURST_W, line_width / 0.6))))
+
+
+def display_for(state: MapState, metrics: Metrics) -> Display:
+    """The display rule of a map, its ladder units fixed from its totals."""
+    return Display(metrics.day_length, metrics.day_basis).resolve(metrics.lead_time, metrics.process_time)
+
+
+def _placed(x: float | None, y: float | None, auto: Point) -> Point:
+    return (auto[0] if x is None else x, auto[1] if y is None else y)
+
+
+def _names(state: MapState) -> dict[str, str]:
+    """How each element is called in a sentence: a step by its name, others by their kind."""
+    names = {"customer": state.customer.name, "control": "production control"}
+    if state.supplier is not None:
+        names["supplier"] = state.supplier.name
+    for item in state.stream:
+        names[item.id] = (
+            item.name if isinstance(item, Process) else ("inventory" if item.quantity is not None else "wait")
+        )
+    for shipment in state.shipments:
+        names[shipment.id] = f"shipment {shipment.direction}"
+    return names
+
+
+def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCache | None = None) -> Scene:
+    """Lay the whole map out once: every element's box, shapes, texts and roles.
+
+    With a ``cache`` (kept between builds of one map), nodes whose inputs are unchanged
+    are reused; without one every node is made afresh.
+    """
+    metrics = metrics if metrics is not None else compute(state)
+    display = display_for(state, metrics)
+    cache = cache if cache is not None else SceneCache()
+    day = display.day_length
+    step_figures: dict[str, StepMetrics] = {s.id: s for s in metrics.steps}
+    gap_figures: dict[str, GapMetrics] = {g.id: g for g in metrics.gaps}
+    over = set(metrics.steps_over_takt)
+    boxes: dict[str, Box] = {}
+
+    # The stream, left to right: each item's automatic column, its stored place winning.
+    columns: list[tuple[Process | Gap, float, float]] = []
+    x = STREAM_LEFT
+    bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
+    for item in state.stream:
+        if isinstance(item, Process):
+            h = PROCESS_HEAD_H + _rows_height(len(process_rows(item, display)))
+            at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
+            boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
+            columns.append((item, x, x + PROCESS_COL))
+            bottom = max(bottom, at[1] + h + (24 if item.waste else 0))
+            x += PROCESS_COL
+        else:
+            at = _placed(item.x, item.y, (x + (GAP_COL - GAP_ICON_W) / 2, STREAM_TOP + GAP_ICON_TOP))
+            boxes[item.id] = Box(at[0], at[1], GAP_ICON_W, GAP_ICON_H)
+            columns.append((item, x, x + GAP_COL))
+            bottom = max(bottom, at[1] + GAP_ICON_H + 14 + 3 * 15 + (20 if item.waste else 0))
+            x += GAP_COL
+    stream_right = max(x, STREAM_LEFT + PROCESS_COL)
+    totals_left = stream_right + 16
+    content_right = max(totals_left + TOTALS_W, MARGIN + 2 * FACTORY_W + CONTROL_W + 160)
+
+    customer = state.customer
+    crows = customer_rows(customer, metrics, display)
+    at = _placed(customer.x, customer.y, (content_right - FACTORY_W, TOP_ROW))
+    boxes["customer"] = Box(at[0], at[1], FACTORY_W, FACTORY_ICON_H + _rows_height(len(crows)))
+    supplier_right = MARGIN
+    srows: list[Row] = []
+    if state.supplier is not None:
+        srows = supplier_rows(state.supplier)
+        at = _placed(state.supplier.x, state.supplier.y, (MARGIN, TOP_ROW))
+        boxes["supplier"] = Box(
+            at[0], at[1], FACTORY_W, FACTORY_ICON_H + (_rows_height(len(srows)) if srows else 0)
+        )
+        supplier_right = MARGIN + FACTORY_W
+    if state.control is not None:
+        mid = (supplier_right + content_right - FACTORY_W) / 2
+        at = _placed(state.control.x, state.control.y, (mid - CONTROL_W / 2, TOP_ROW))
+        boxes["control"] = Box(at[0], at[1], CONTROL_W, CONTROL_H)
+
+    # Bursts on an element sit in a lane of their own under the stream's data boxes (above
+    # the stream they would cover the information arrows); bursts on the map line up
+    # leftwards from the customer.
+    per_target: dict[str, int] = {}
+    map_right = content_right - FACTORY_W - 16
+    follows: dict[str, str | None] = {}
+    for burst in state.bursts:
+        key = burst.target or ""
+        index = per_target.get(key, 0)
+        per_target[key] = index + 1
+        w = burst_width(burst.text)
+        target = boxes.get(burst.target) if burst.target else None
+        if target is not None:
+            auto = (target.cx - w / 2, bottom + 8 + index * (BURST_H + 4))
+        else:
+            map_right -= w + 8
+            auto = (map_right, TOP_ROW + CONTROL_H + 40)
+        at = _placed(burst.x, burst.y, auto)
+        boxes[burst.id] = Box(at[0], at[1], w, BURST_H)
+        by_hand = burst.x is not None and burst.y is not None
+        follows[burst.id] = burst.target if target is not None and not by_hand else None
+
+    max_x, max_y, min_x, min_y = content_right, bottom, 0.0, 0.0
+    for box in boxes.values():
+        max_x, min_x, min_y, max_y = (
+            max(max_x, box.right),
+            min(min_x, box.x),
+            min(min_y, box.y),
+            max(max_y, box.bottom),
+        )
+    timeline_top = max(bottom, max_y) + 34
+    bounds = Box(min_x, min_y, max_x + MARGIN - min_x, timeline_top + TIMELINE_H - min_y)
+    names = _names(state)
+    nodes: list[Node] = []
+    add = nodes.append
+
+    # The ladder: segments under the drawn boxes while they run left to right, else
+    # under the automatic columns.
+    centres = [boxes[item.id].cx for item, _, _ in columns]
+    in_order = all(i == 0 or c > centres[i - 1] + 20 for i, c in enumerate(centres))
+    previous: float | None = None
+    previous_right = 0.0
+    for i, (item, left, right) in enumerate(columns):
+        if in_order:
+            half = (right - left) / 2
+            left = centres[i] - half if i == 0 else (centres[i - 1] + centres[i]) / 2
+            right = centres[i] + half if i == len(centres) - 1 else (centres[i] + centres[i + 1]) / 2
+        if isinstance(item, Gap):
+            y = timeline_top + LADDER_UPPER
+            figures = gap_figures.get(item.id)
+            texts: tuple[str, str | None] = (display.lead(figures.wait_time if figures else None), None)
+            rung_name = None
+        else:
+            y = timeline_top + LADDER_LOWER
+            step = step_figures.get(item.id)
+            own = step.lead_time if step else None
+            touch = None
+            if step and step.touch_time is not None and own is not None and abs(step.touch_time - own) > 1e-9:
+                touch = f"PT {display.process(step.touch_time)}"
+            texts = (display.process(own), touch)
+            rung_name = item.name
+        signature = (left, right, y, previous, texts, rung_name)
+        add(
+            cache.node(
+                f"{item.id}/rung",
+                signature,
+                lambda i=item.id, n=rung_name, lr=(left, right), yy=y, p=previous, t=texts: rung_node(
+                    i, n, lr[0], lr[1], yy, p, t
+                ),
+            )
+        )
+        previous, previous_right = y, right
+    add(totals_node(max(previous_right + 18, totals_left), timeline_top, metrics, display))
+
+    # Connectors: material flow along the stream, shipments, information flows.
+    stream = state.stream
+    for i, item in enumerate(stream):
+        prev = stream[i - 1] if i else None
+        nxt = stream[i + 1] if i + 1 < len(stream) else None
+        if isinstance(item, Gap):
+            before = (prev.id, isinstance(prev, Process), boxes[prev.id], names[prev.id]) if prev else None
+            after = (nxt.id, isinstance(nxt, Process), boxes[nxt.id], names[nxt.id]) if nxt else None
+            own = boxes[item.id]
+            signature = (item.flow, item.fifo_max, own, before, after)
+            add(
+                cache.node(
+                    f"{item.id}/flow",
+                    signature,
+                    lambda g=item, o=own, bf=before, af=after: flow_node(g, o, display, bf, af),
+                )
+            )
+        elif isinstance(nxt, Process):
+            pair = (item, boxes[item.id], nxt, boxes[nxt.id])
+            add(
+                cache.node(
+                    f"{item.id}/next",
+                    (item.name, pair[1], nxt.id, nxt.name, pair[3]),
+                    lambda p=pair: direct_node(*p),
+                )
+            )
+    first, last = (stream[0], stream[-1]) if stream else (None, None)
+    counts = {"in": 0, "out": 0}
+    for shipment in state.shipments:
+        index = counts[shipment.direction]
+        counts[shipment.direction] += 1
+        inbound = shipment.direction == "in"
+        end_item = first if inbound else last
+        party_id = ("supplier" if state.supplier else None) if inbound else "customer"
+        party = (party_id, boxes[party_id]) if party_id else None
+        end = (end_item.id, isinstance(end_item, Process), boxes[end_item.id]) if end_item else None
+        a, z, truck_box = shipment_place(inbound, index, party, end, boxes["customer"])
+        # Information flows may start or end at a truck.
+        boxes[shipment.id] = truck_box
+        ends = tuple(e for e in (party_id, end_item.id if end_item else None) if e)
+        signature = (shipment, a, z, truck_box, ends)
+        add(
+            cache.node(
+                shipment.id, signature, lambda sh=shipment, p=(a, z, truck_box, ends): shipment_node(sh, *p)
+            )
+        )
+    pair_total: dict[tuple[str, ...], int] = {}
+    for flow in state.flows:
+        key = tuple(sorted((flow.source, flow.target)))
+        pair_total[key] = pair_total.get(key, 0) + 1
+    pair_seen: dict[tuple[str, ...], int] = {}
+    for flow in state.flows:
+        key = tuple(sorted((flow.source, flow.target)))
+        index = pair_seen.get(key, 0)
+        pair_seen[key] = index + 1
+        source, target = boxes.get(flow.source), boxes.get(flow.target)
+        if source is None or target is None:
+            continue
+        shift = (index - (pair_total[key] - 1) / 2) * 18
+        ends = (names.get(flow.source, flow.source), names.get(flow.target, flow.target))
+        signature = (flow, source, target, shift, ends)
+        add(
+            cache.node(
+                flow.id,
+                signature,
+                lambda f=flow, s=source, t=target, sh=shift, e=ends: info_node(f, s, t, sh, e),
+            )
+        )
+
+    # Elements.
+    add(header_node(state, metrics, bounds.w))
+    if state.supplier is not None:
+        supplier = state.supplier
+        add(
+            cache.node(
+                "supplier",
+                (supplier, boxes["supplier"]),
+                lambda: factory_node("supplier", boxes["supplier"], supplier.name, srows),
+            )
+        )
+    if state.control is not None:
+        control = state.control
+        add(
+            cache.node(
+                "control", (control, boxes["control"]), lambda: control_node(control, boxes["control"])
+            )
+        )
+    add(
+        cache.node(
+            "customer",
+            (customer, boxes["customer"], tuple(crows)),
+            lambda: factory_node("customer", boxes["customer"], customer.name, crows),
+        )
+    )
+    if not stream:
+        add(empty_node())
+    for item in stream:
+        box = boxes[item.id]
+        if isinstance(item, Process):
+            late, top = item.id in over, metrics.bottleneck == item.id
+            signature = (item, box, day, late, top)
+            add(
+                cache.node(
+                    item.id, signature, lambda s=item, b=box, o=late, t=top: process_node(s, b, display, o, t)
+                )
+            )
+        else:
+            figures = gap_figures.get(item.id)
+            add(
+                cache.node(
+                    item.id,
+                    (item, box, day, figures),
+                    lambda g=item, b=box, f=figures: gap_node(g, b, display, f),
+                )
+            )
+    for burst in state.bursts:
+        box = boxes[burst.id]
+        target_name = names.get(burst.target) if burst.target else None
+        signature = (burst, box, follows[burst.id], target_name)
+        add(
+            cache.node(
+                burst.id,
+                signature,
+                lambda k=burst, b=box, f=follows[burst.id], t=target_name: burst_node(k, b, f, t),
+            )
+        )
+    cache.finish()
+    return Scene(state.title, tuple(nodes), bounds, display)
