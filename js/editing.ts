@@ -314,6 +314,7 @@ export interface Shifter {
 export class Inspector {
   readonly el: HTMLElement;
   private shown: string[] = [];
+  private redrawing = false;
 
   constructor(
     private readonly commit: Commit,
@@ -339,7 +340,14 @@ export class Inspector {
           ? { value: active.value, start: active.selectionStart, end: active.selectionEnd }
           : null
         : null;
-    this.el.replaceChildren();
+    // Taking out a focused input makes the browser blur it and fire "change": that is a
+    // redraw, not the user committing what they typed (it survives the redraw, below).
+    this.redrawing = true;
+    try {
+      this.el.replaceChildren();
+    } finally {
+      this.redrawing = false;
+    }
     const ids = selection.length === 0 ? ["map", "customer"] : selection.length === 1 ? [selection[0]] : [];
     if (selection.length > 1) {
       const p = document.createElement("p");
@@ -523,6 +531,7 @@ export class Inspector {
       // Enter and the change that follows on blur carry the same text: send it once.
       let sent = initial.trim();
       const send = () => {
+        if (this.redrawing || !input.isConnected) return;
         const typed = input.value.trim();
         if (typed === sent) return;
         sent = typed;

@@ -364,6 +364,26 @@ describe("editing", () => {
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p1", field: "value_class", value: "waste" });
   });
 
+  it("keeps what is being typed when a new document arrives, and sends nothing until Enter", async () => {
+    model.set("selection", ["p2"]);
+    const input = () => el.querySelector<HTMLInputElement>('[data-vsm-row="p2:changeover"] input');
+    const box = input();
+    if (!box) throw new Error("no changeover input");
+    box.focus();
+    box.value = "12 min";
+    const doc = stampingDocument();
+    doc.title = "Renamed";
+    model.set("document", doc);
+    await frame();
+    expect(input()).not.toBe(box);
+    expect(input()?.value).toBe("12 min");
+    // The redraw took the old input out of the page: that is not the user committing.
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(model.sent).toEqual([]);
+    key(input() as HTMLInputElement, { key: "Enter" });
+    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "changeover", value: "12 min" });
+  });
+
   it("closes the details panel when asked, and opens it again from the toolbar", () => {
     model.set("selection", ["p1"]);
     expect(root().classList.contains("vsm-insp-open")).toBe(true);

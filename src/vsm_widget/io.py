@@ -450,10 +450,60 @@ def _element(item: Any) -> dict[str, Any]:
     return data
 
 
-def to_document(state: MapState | ValueStreamMap) -> dict[str, Any]:
-    """The state (or map) as a JSON-ready document of the current schema version."""
+class DocumentCache:
+    """The documents of elements already written, reused while the element is the same object.
+
+    States share their unchanged elements, so a widget that writes the document after
+    every edit writes only what the edit changed, and can tell which items changed by
+    identity. Elements no longer in the map are forgotten on the next write.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._used: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def item(self, element: Any, make: Any) -> dict[str, Any]:
+        """The document of ``element``: the one written before if it is the same object."""
+        hit = self._items.get(id(element))
+        if hit is None or hit[0] is not element:
+            hit = (element, make(element))
+        self._used[id(element)] = hit
+        return hit[1]
+
+    def finish(self) -> None:
+        """End a write: keep only the elements it used."""
+        self._items, self._used = self._used, {}
+
+
+def _stream_element(item: Any) -> dict[str, Any]:
+    return {"type": item.kind, **_element(item)}
+
+
+def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None = None) -> dict[str, Any]:
+    """The state (or map) as a JSON-ready document of the current schema version.
+
+    With a ``cache`` (kept between writes of one map), the dicts of unchanged elements
+    are the same objects as in the document written before.
+    """
     if isinstance(state, ValueStreamMap):
         state = state.state
+    if cache is not None:
+        document = {
+            "schema": SCHEMA_VERSION,
+            "title": state.title,
+            "scope": state.scope,
+            "state": state.state,
+            "day_basis": state.day_basis,
+            "customer": cache.item(state.customer, _element),
+            "supplier": None if state.supplier is None else cache.item(state.supplier, _element),
+            "control": None if state.control is None else cache.item(state.control, _element),
+            "stream": [cache.item(item, _stream_element) for item in state.stream],
+            "shipments": [cache.item(s, _element) for s in state.shipments],
+            "flows": [cache.item(f, _element) for f in state.flows],
+            "bursts": [cache.item(b, _element) for b in state.bursts],
+        }
+        cache.finish()
+        return document
     return {
         "schema": SCHEMA_VERSION,
         "title": state.title,

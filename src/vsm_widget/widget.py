@@ -374,6 +374,10 @@ def _order(previous: list[str], now: list[str]) -> list[str] | None:
     return None if expected == now else now
 
 
+def _same_item(old: Any, new: Any) -> bool:
+    return old is new or old == new
+
+
 def _diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """What changed between two map documents: top-level values, and list items by id."""
     top: dict[str, Any] = {}
@@ -382,9 +386,12 @@ def _diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
         before = old.get(key)
         if key in _DOCUMENT_LISTS and isinstance(value, list) and isinstance(before, list):
             previous = {item["id"]: item for item in before}
-            upsert = [item for item in value if previous.get(item["id"]) != item]
+            # Items of unchanged elements are the same objects (io.DocumentCache): compare
+            # by identity first, by value only where that fails.
+            upsert = [item for item in value if not _same_item(previous.get(item["id"]), item)]
             ids = [item["id"] for item in value]
-            remove = [i for i in previous if i not in set(ids)]
+            present = set(ids)
+            remove = [i for i in previous if i not in present]
             order = _order(list(previous), ids)
             if upsert or remove or order is not None:
                 lists[key] = {
@@ -392,7 +399,7 @@ def _diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
                     "remove": remove,
                     **({"order": order} if order is not None else {}),
                 }
-        elif before != value:
+        elif before is not value and before != value:
             top[key] = value
     return {"top": top, "lists": lists}
 
@@ -461,13 +468,14 @@ class MapWidget(anywidget.AnyWidget):
             )
         self._map = map
         self._cache = SceneCache()
+        self._documents = io.DocumentCache()
         self._build_scene = build_scene
         self._scene = build_scene(map.state, map.metrics(), self._cache)
         self._created: list[str] = []
         selection = options.pop("selection", None)
         super().__init__(
             scene=self._scene.to_dict(self._cache),
-            document=io.to_document(map.state),
+            document=io.to_document(map.state, cache=self._documents),
             metrics=map.metrics().to_dict(),
             history=self._history(),
             **options,
@@ -597,7 +605,7 @@ class MapWidget(anywidget.AnyWidget):
         before, old_document = self._scene, self.document
         metrics = m.metrics()
         self._scene = self._build_scene(m.state, metrics, self._cache)
-        document = io.to_document(m.state)
+        document = io.to_document(m.state, cache=self._documents)
         self._patching = patch
         try:
             with self.hold_sync():
@@ -616,7 +624,8 @@ class MapWidget(anywidget.AnyWidget):
         old_nodes = {node.key: node for node in before.nodes}
         upsert = [self._cache.node_dict(n) for n in after.nodes if old_nodes.get(n.key) is not n]
         keys = [n.key for n in after.nodes]
-        remove = [k for k in old_nodes if k not in set(keys)]
+        present = set(keys)
+        remove = [k for k in old_nodes if k not in present]
         order = _order(list(old_nodes), keys)
         scene_patch: dict[str, Any] = {
             "upsert": upsert,

@@ -258,7 +258,9 @@ def test_the_export_menu_works_from_the_keyboard(lab: NotebookPage, tmp_path: Pa
     assert lab.value('[m_keys.get("weld1").x, m_keys.get("weld1").y, m_keys.can_undo]') == [None, None, False]
 
 
-def test_a_picture_made_in_the_dark_theme_can_be_taken_in_print_colours(lab: NotebookPage, tmp_path: Path) -> None:
+def test_a_picture_made_in_the_dark_theme_can_be_taken_in_print_colours(
+    lab: NotebookPage, tmp_path: Path
+) -> None:
     canvas = lab.canvas("print", f"m_print = {PLANT}\nm_print.editor(height=420)")
     canvas.locator('[data-vsm-kind="process"]').first.wait_for()
     lab.set_theme("JupyterLab Dark")

@@ -523,6 +523,16 @@ PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def row_count(step: Process) -> int:
+    """How many rows a step's data box has (as :func:`process_rows`, without formatting)."""
+    count = 0
+    for _, name, how in PROCESS_ROWS:
+        value = getattr(step, name)
+        if value is not None and not (how == "stations" and value <= 1):
+            count += 1
+    return count or 1
+
+
 def process_rows(step: Process, display: Display) -> list[Row]:
     """``(label, field, text)`` of each row of a step's data box: only what is given."""
     rows: list[Row] = []
@@ -1122,7 +1132,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
     for item in state.stream:
         if isinstance(item, Process):
-            h = PROCESS_HEAD_H + _rows_height(len(process_rows(item, display)))
+            h = PROCESS_HEAD_H + _rows_height(row_count(item))
             at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
             boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
             columns.append((item, x, x + PROCESS_COL))
