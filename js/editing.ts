@@ -330,7 +330,7 @@ export class Inspector {
     return this.el.querySelector(`[data-vsm-row="${cssEscape(id)}:${cssEscape(field)}"]`);
   }
 
-  render(doc: MapDocument, selection: string[], day: number): void {
+  render(doc: MapDocument, selection: string[], day: number, figures: (id: string) => [string, string][] = () => []): void {
     const active = document.activeElement;
     const keepFocus = active instanceof HTMLElement && this.el.contains(active) ? active.dataset.vsmInput : undefined;
     // Text being typed survives a redraw (the document of an earlier edit may arrive meanwhile).
@@ -370,7 +370,7 @@ export class Inspector {
     for (const id of ids) {
       const found = findElement(doc, id);
       if (!found) continue;
-      this.section(id, found, day);
+      this.section(id, found, day, figures(id));
     }
     if (keepFocus) {
       let again = this.el.querySelector<HTMLElement>(`[data-vsm-input="${cssEscape(keepFocus)}"]`);
@@ -390,7 +390,7 @@ export class Inspector {
     return this.shown;
   }
 
-  private section(id: string, found: Found, day: number): void {
+  private section(id: string, found: Found, day: number, figures: [string, string][]): void {
     const section = document.createElement("section");
     section.className = "vsm-insp-section";
     const h = document.createElement("h3");
@@ -403,6 +403,19 @@ export class Inspector {
       h.appendChild(small);
     }
     section.appendChild(h);
+    if (figures.length) {
+      // What Python computed for this element, read-only, in the map's display rule.
+      const list = document.createElement("dl");
+      list.className = "vsm-insp-figures";
+      for (const [label, text] of figures) {
+        const term = document.createElement("dt");
+        term.textContent = label;
+        const value = document.createElement("dd");
+        value.textContent = text;
+        list.append(term, value);
+      }
+      section.appendChild(list);
+    }
     if (this.shifter && (found.kind === "process" || found.kind === "gap")) {
       section.appendChild(this.orderRow(id, this.shifter));
       section.appendChild(this.insertRow(id, "before", this.shifter));

@@ -39,6 +39,8 @@ export interface SceneNode {
   follows?: string;
   /** The elements a connector joins (it fades while one of them is dragged). */
   ends?: string[];
+  /** Computed figures of the element, formatted by Python, for the details panel. */
+  figures?: [string, string][];
 }
 
 export interface Scene {

@@ -301,7 +301,7 @@ export class MapView {
     const selected = this.sync.selection;
     this.drawing.select(selected);
     for (const id of selected.slice(-1)) this.drawing.group(id)?.setAttribute("aria-current", "true");
-    this.inspector.render(this.sync.document, selected, this.day());
+    this.inspector.render(this.sync.document, selected, this.day(), (id) => this.drawing.node(id)?.figures ?? []);
     const open = this.panel === "pinned" || (this.panel === "auto" && selected.length > 0);
     if (open !== this.root.classList.contains("vsm-insp-open")) this.panelMoved = true;
     this.root.classList.toggle("vsm-insp-open", open);

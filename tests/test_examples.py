@@ -150,8 +150,11 @@ def test_coach_workshop(examples_copy: Path) -> None:
     assert "steps over takt: 0" in text
     # Future: approval and its 1.5 d queue gone, review queue 0.5 d: 2 d + 95 min =
     # 59,700 s = 2.21 d (-57.7%); rolled %C&A 0.90 x 0.95 x 0.95 x 1 = 81.2%.
+    # The comparison reads both maps in the current map's units (once "995 min" beside "2.21 d").
     comparison = _text(_code_cells(notebook)[-1])
-    assert re.search(r"Lead time\s+5\.22 d\s+2\.21 d\s+-57\.7", comparison)
+    assert re.search(
+        r"Lead time\s+5\.22 working days\s+2\.21 working days\s+▼ −3\.01 working days \(−57\.7%\)", comparison
+    )
     assert re.search(r"Rolled %C&A\s+68\.4%\s+81\.2%", comparison)
     assert re.search(r"Steps\s+5\s+4", comparison)
 

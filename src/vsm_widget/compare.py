@@ -15,18 +15,21 @@ percentage change; :func:`action_plan` lists a map's kaizen bursts as a table.
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import units
+from .display import Display, auto_unit
 from .metrics import Metrics, compute
 from .model import Gap, MapState, Process, ValueStreamMap
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["COMPARED", "Comparison", "MetricChange", "action_plan", "compare"]
+__all__ = ["duration_unit", "COMPARED", "Comparison", "MetricChange", "action_plan", "compare"]
 
 #: Something that has metrics: a map, one of its states, or metrics already computed.
 Source = ValueStreamMap | MapState | Metrics
@@ -77,19 +80,70 @@ class MetricChange:
     change_percent: float | None
     improved: bool | None
 
-    def text(self, value: float | str | None, day: float = units.SECONDS_PER_CALENDAR_DAY) -> str:
-        """A before or after value as text (durations in the unit that reads best)."""
+    def text(self, value: float | str | None, display: Display | None = None) -> str:
+        """A before or after value as text, by ``display`` (the current map's rule)."""
+        display = display or Display(units.SECONDS_PER_CALENDAR_DAY, "calendar")
         if value is None:
             return "–"
         if isinstance(value, str):
             return value
         if self.kind == "duration":
-            return units.format_duration(value, day=day)
+            return display.duration(value)
         if self.kind == "ratio":
-            return units.format_ratio(value)
+            return display.share(value)
         if self.kind == "days":
-            return f"{units.format_number(value)} d"
-        return units.format_number(value)
+            return display.days_of_demand(value)
+        return display.number(value)
+
+    def texts(self, current: Metrics, future: Metrics) -> tuple[str, str, str]:
+        """Before, after and the change as text, by the current map's display rule.
+
+        Lead and process time read in the current map's ladder units (as on its canvas),
+        so both maps read alike; other durations in one unit, the larger value's.
+        """
+        display = current.display
+        unit = ""
+        if self.kind == "duration":
+            largest = max((v for v in (self.before, self.after) if isinstance(v, float)), default=None)
+            unit = duration_unit(self.name, largest, current)
+            before = display.duration_long(self.before if isinstance(self.before, float) else None, unit)
+            after = display.duration_long(self.after if isinstance(self.after, float) else None, unit)
+        else:
+            before, after = self.text(self.before, display), self.text(self.after, display)
+        if self.kind == "step":
+            return before, after, "same step" if self.before == self.after else "moved"
+        if self.change is None:
+            return before, after, "–"
+        if self.change == 0:
+            return before, after, "no change"
+        if self.kind == "duration":
+            # The change in the unit that suits its own size: 23.6 days that lose 7 s
+            # changed by "7 s", not by "0.000243 working days".
+            amount = display.duration_long(abs(self.change))
+        elif self.kind == "ratio":
+            amount = f"{display.number(abs(self.change) * 100)} pp"
+        else:
+            amount = display.number(abs(self.change))
+        sign = "+" if self.change > 0 else "−"
+        percent = (
+            "" if self.change_percent is None else f" ({sign}{display.number(abs(self.change_percent))}%)"
+        )
+        arrow = "▲" if self.change > 0 else "▼"
+        return before, after, f"{arrow} {sign}{amount}{percent}"
+
+
+def duration_unit(name: str, seconds: float | None, metrics: Metrics) -> str:
+    """The unit a duration figure of a map reads in: the ladder's for lead and process time
+    (as the canvas's totals), else the one that suits the value.
+    """
+    display = metrics.display
+    if name == "lead_time":
+        return display.lead_unit
+    if name == "process_time":
+        return display.process_unit
+    if seconds is None or not math.isfinite(seconds):
+        return "s"
+    return auto_unit(seconds, metrics.day_length)
 
 
 @dataclass(frozen=True)
@@ -115,6 +169,28 @@ class Comparison:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def __repr__(self) -> str:
+        """A short table: each metric, current, future and the change, in the current map's units."""
+        table = [("", "current", "future", "change")]
+        table += [(row.label, *row.texts(self.current, self.future)) for row in self.rows]
+        widths = [max(len(line[i]) for line in table) for i in range(4)]
+        return "\n".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table
+        )
+
+    def _repr_html_(self) -> str:
+        """A table a coach reads: each metric before, after, and the change (better in green)."""
+        rows = []
+        for row in self.rows:
+            before, after, change = (html.escape(t) for t in row.texts(self.current, self.future))
+            colour = {True: "#1a7f37", False: "#b42318"}.get(row.improved, "inherit")  # type: ignore[arg-type]
+            rows.append(
+                f"<tr><th style='text-align:left'>{html.escape(row.label)}</th><td>{before}</td>"
+                f"<td>{after}</td><td style='color:{colour}'>{change}</td></tr>"
+            )
+        head = "<tr><th></th><th>current</th><th>future</th><th>change</th></tr>"
+        return f"<table class='vsm-comparison'>{head}{''.join(rows)}</table>"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric, indexed by name: label, kind, before, after, change,

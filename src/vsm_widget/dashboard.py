@@ -35,7 +35,7 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     link_selection,
     unit_name,
 )
-from .compare import COMPARED, Comparison, MetricChange, compare
+from .compare import COMPARED, Comparison, MetricChange, compare, duration_unit
 from .metrics import Metrics
 from .model import Gap, MapState, ValueStreamMap
 
@@ -113,32 +113,14 @@ CARDS: tuple[CardSpec, ...] = (
 _SPECS = {spec.name: spec for spec in CARDS}
 
 
-def _day_word(metrics: Metrics) -> str:
-    return "working days" if metrics.day_basis == "working" else "days"
-
-
 def _duration(seconds: float | None, metrics: Metrics, unit: str | None = None) -> str:
-    """A duration as card text; a day is spelt out (working or calendar day)."""
-    text = units.format_duration(seconds, unit or _duration_unit(seconds, metrics), day=metrics.day_length)
-    if text.endswith(" d"):
-        return f"{text[:-2]} {_day_word(metrics)}"
-    return text
+    """A duration as card text, by the map's display rule; a day is spelt out (working or calendar day)."""
+    return metrics.display.duration_long(seconds, unit)
 
 
-def _duration_unit(seconds: float | None, metrics: Metrics) -> str:
-    """The unit a duration card shows: s below 10 minutes (takt and cycle times are
-    quoted in seconds), min below 2 hours, h below one lead-time day, else (working) days.
-    """
-    if seconds is None or not math.isfinite(seconds):
-        return "s"
-    magnitude = abs(seconds)
-    if magnitude < 600:
-        return "s"
-    if magnitude < 7200:
-        return "min"
-    if magnitude < metrics.day_length:
-        return "h"
-    return "d"
+def _duration_unit(name: str, seconds: float | None, metrics: Metrics) -> str:
+    """The unit a duration card shows (see :func:`vsm_widget.compare.duration_unit`)."""
+    return duration_unit(name, seconds, metrics)
 
 
 def card_text(name: str, metrics: Metrics, unit: str | None = None) -> tuple[float | str | None, str, str]:
@@ -148,21 +130,21 @@ def card_text(name: str, metrics: Metrics, unit: str | None = None) -> tuple[flo
 
     ``unit`` forces a duration unit (``"s"``, ``"min"``, ``"h"``, ``"d"``).
     """
+    display = metrics.display
     if name in ("takt_time", "lead_time", "process_time"):
         seconds = getattr(metrics, name)
-        chosen = unit or _duration_unit(seconds, metrics)
-        value = None if seconds is None else units.to_unit(seconds, chosen, day=metrics.day_length)
+        chosen = unit or _duration_unit(name, seconds, metrics)
+        value = None if seconds is None else display.in_unit(seconds, chosen)
         return value, _duration(seconds, metrics, chosen), chosen
     if name in ("efficiency", "rolled_complete_accurate"):
         share = getattr(metrics, name)
-        return (None if share is None else share * 100), units.format_ratio(share), "%"
+        return (None if share is None else share * 100), display.share(share), "%"
     if name == "total_inventory":
         count = metrics.total_inventory
-        return count, f"{units.format_number(count)} units", "units"
+        return count, display.count(count, "units"), "units"
     if name == "inventory_days":
         days = metrics.inventory_days
-        text = "–" if days is None else f"{units.format_number(days)} days of demand"
-        return days, text, "d-demand"
+        return days, display.days_of_demand(days, long=True), "d-demand"
     if name == "steps_over_takt":
         if metrics.takt_time is None:
             return None, "–", "steps"
@@ -178,21 +160,22 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
     arrow = "▲" if diff > 0 else "▼"
     sign = "+" if diff > 0 else "−"
     size = abs(diff)
+    display = metrics.display
     if unit in ("s", "min", "h", "d"):
         # The change in the unit that suits its own size: a lead time of 23.6 working days
         # that drops by 7 s reads "7 s", not "0.000127 working days".
-        seconds = size / units.to_unit(1.0, unit, day=metrics.day_length)
+        seconds = size * display.seconds_per(unit)
         return f"{arrow} {sign}{_duration(seconds, metrics)}"
     if unit == "%":
-        before = units.format_ratio(old / 100)
-        if size < 0.01 and before != units.format_ratio(new / 100):
+        before = display.share(old / 100)
+        if size < 0.01 and before != display.share(new / 100):
             # Hundredths of a point read as noise ("0.000537 pp"): say where it came from,
             # unless the card shows both values alike; then only the points tell them apart.
             return f"{arrow} from {before}"
-        return f"{arrow} {sign}{units.format_number(size)} pp"
+        return f"{arrow} {sign}{display.number(size)} pp"
     if unit == "d-demand":
-        return f"{arrow} {sign}{units.format_number(size)} days"
-    return f"{arrow} {sign}{units.format_number(size)}"
+        return f"{arrow} {sign}{display.number(size)} days"
+    return f"{arrow} {sign}{display.number(size)}"
 
 
 def _same(new: float | str | None, old: float | str | None) -> bool:
@@ -346,7 +329,7 @@ def _detail(name: str, metrics: Metrics) -> str:
     if name == "lead_time" and not metrics.lead_time_complete:
         return "incomplete: some waits or step times are missing"
     if name == "process_time" and metrics.day_basis == "working":
-        return f"1 working day = {_duration(metrics.day_length, metrics, 'h')}"
+        return f"1 working day = {metrics.display.duration(metrics.day_length, 'h')}"
     return ""
 
 
@@ -418,7 +401,7 @@ class ComparisonCard(ipywidgets.VBox):
 
     def show(self, row: MetricChange, current: Metrics, future: Metrics) -> None:
         """Show one row of a :class:`~vsm_widget.compare.Comparison`."""
-        before, after, change = _comparison_texts(row, current, future)
+        before, after, change = row.texts(current, future)
         text = f"{before} → {after}"
         if self.values_label.value and text != self.values_label.value:
             self.changes += 1
@@ -433,42 +416,6 @@ class ComparisonCard(ipywidgets.VBox):
             self.change_label.remove_class(name)
         if row.improved is not None:
             self.change_label.add_class("vsm-card-better" if row.improved else "vsm-card-worse")
-
-
-def _comparison_texts(row: MetricChange, current: Metrics, future: Metrics) -> tuple[str, str, str]:
-    """Before, after and change as text; durations share one unit (the larger value's)."""
-    unit = ""
-    if row.kind == "duration":
-        largest = max((v for v in (row.before, row.after) if isinstance(v, float)), default=None)
-        unit = _duration_unit(largest, future)
-        before = _duration(row.before if isinstance(row.before, float) else None, current, unit)
-        after = _duration(row.after if isinstance(row.after, float) else None, future, unit)
-    elif row.kind == "ratio":
-        before = units.format_ratio(row.before if isinstance(row.before, float) else None)
-        after = units.format_ratio(row.after if isinstance(row.after, float) else None)
-    else:
-        before, after = row.text(row.before), row.text(row.after)
-    if row.kind == "step":
-        change = "same step" if row.before == row.after else "moved"
-        return before, after, change
-    if row.change is None:
-        return before, after, "–"
-    if row.change == 0:
-        return before, after, "no change"
-    if row.kind == "duration":
-        size = units.to_unit(abs(row.change), unit, day=future.day_length)
-        word = _day_word(future) if unit == "d" else unit
-        amount = f"{units.format_number(size)} {word}"
-    elif row.kind == "ratio":
-        amount = f"{units.format_number(abs(row.change) * 100)} pp"
-    else:
-        amount = units.format_number(abs(row.change))
-    sign = "+" if row.change > 0 else "−"
-    percent = (
-        "" if row.change_percent is None else f" ({sign}{units.format_number(abs(row.change_percent))}%)"
-    )
-    arrow = "▲" if row.change > 0 else "▼"
-    return before, after, f"{arrow} {sign}{amount}{percent}"
 
 
 def _cumulative(state: MapState, metrics: Metrics) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from . import units
+from .display import Display
 from .model import VALUE_CLASSES, WASTE_TYPES, Gap, MapState, Process
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -384,19 +385,42 @@ class Metrics:
 
     in_working_days = in_days
 
+    @property
+    def display(self) -> Display:
+        """The map's display rule (:mod:`vsm_widget.display`), its ladder units fixed from these totals."""
+        return Display(self.day_length, self.day_basis).resolve(self.lead_time, self.process_time)
+
     def format(self, name: str, unit: str | None = None) -> str:
-        """A metric as text a person reads: ``"23.6 d"``, ``"85%"``, ``"1,200"``."""
+        """A metric as text a person reads, by the map's one display rule (the canvas, the
+        cards and the SVG read alike): ``"23.6 d"``, ``"188 s"``, ``"85%"``, ``"1,200"``.
+
+        Lead and wait time read in the map's lead unit, process time and work content in
+        its process unit, other durations in the unit that suits them; ``unit`` forces one.
+        """
         value = getattr(self, name)
+        display = self.display
         if name in self.DURATIONS:
-            return units.format_duration(value, unit, day=self.day_length)
+            if unit is not None:
+                return display.duration(value, unit)
+            if name in ("lead_time", "wait_time"):
+                return display.lead(value)
+            if name in ("process_time", "work_content"):
+                return display.process(value)
+            return display.duration(value)
+        if name == "line_efficiency":
+            return display.capacity_share(value)
+        if name == "balance_delay":
+            return display.balance_delay(value)
         if name in _RATIOS:
-            return units.format_ratio(value)
+            return display.share(value)
+        if name in ("inventory_days", "littles_law_days"):
+            return display.days_of_demand(value)
         if value is None:
             return "–"
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, (int, float)):
-            return units.format_number(value)
+            return display.number(value)
         if isinstance(value, tuple):
             return ", ".join(map(str, value))
         return str(value)

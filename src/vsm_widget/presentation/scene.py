@@ -152,6 +152,8 @@ class Node:
     drag: bool = False
     follows: str | None = None
     ends: tuple[str, ...] = ()
+    #: Computed figures of the element as (label, text), for the details panel.
+    figures: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The node as JSON-ready data (the canvas's input)."""
@@ -174,6 +176,8 @@ class Node:
             data["follows"] = self.follows
         if self.ends:
             data["ends"] = list(self.ends)
+        if self.figures:
+            data["figures"] = [list(pair) for pair in self.figures]
         return data
 
 
@@ -643,7 +647,38 @@ def badge(x: float, y: float, label: str, c: str, *, right: bool = False) -> lis
 # --------------------------------------------------------------------------- elements
 
 
-def process_node(step: Process, box: Box, display: Display, over: bool, bottleneck: bool) -> Node:
+def step_figures(figures: StepMetrics | None, display: Display) -> tuple[tuple[str, str], ...]:
+    """What the details panel shows of a step's computed figures."""
+    if figures is None:
+        return ()
+    rows = [
+        ("Effective C/T", display.duration(figures.effective_cycle_time)),
+        ("Capacity / day", display.number(figures.capacity_per_day)),
+        ("Time on the ladder", display.process(figures.lead_time)),
+        ("EPEI", display.days_of_demand(figures.epei_days)),
+    ]
+    return tuple((label, text) for label, text in rows if text != DASH)
+
+
+def gap_figures(figures: GapMetrics | None, display: Display) -> tuple[tuple[str, str], ...]:
+    """What the details panel shows of a gap's computed figures."""
+    if figures is None:
+        return ()
+    rows = [
+        ("Days of demand", display.days_of_demand(figures.inventory_days)),
+        ("Wait on the ladder", display.lead(figures.wait_time)),
+    ]
+    return tuple((label, text) for label, text in rows if text != DASH)
+
+
+def process_node(
+    step: Process,
+    box: Box,
+    display: Display,
+    over: bool,
+    bottleneck: bool,
+    panel: tuple[tuple[str, str], ...] = (),
+) -> Node:
     """A process box with its data box, value class, marks and waste tags."""
     role = " ".join(
         r
@@ -694,7 +729,17 @@ def process_node(step: Process, box: Box, display: Display, over: bool, bottlene
     label = ", ".join(part for part in (f"Process {step.name}", figures, *marks) if part)
     tip = f"{step.name}\n{step.notes}" if step.notes else ""
     return Node(
-        step.id, step.id, "process", "nodes", box, label, tuple(shapes), role=role, tip=tip, drag=True
+        step.id,
+        step.id,
+        "process",
+        "nodes",
+        box,
+        label,
+        tuple(shapes),
+        role=role,
+        tip=tip,
+        drag=True,
+        figures=panel,
     )
 
 
@@ -734,7 +779,10 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -
         label = f"Wait {lines[0][0]}"
     if gap.waste:
         label += f", waste: {', '.join(gap.waste)}"
-    return Node(gap.id, gap.id, kind, "nodes", box, label, tuple(shapes), tip=gap.notes, drag=True)
+    return Node(
+        gap.id, gap.id, kind, "nodes", box, label, tuple(shapes),
+        tip=gap.notes, drag=True, figures=gap_figures(figures, display),
+    )  # fmt: skip
 
 
 def factory_node(kind: str, box: Box, name: str, rows: Sequence[Row]) -> Node:
@@ -1090,7 +1138,7 @@ def burst_width(content: str) -> float:
 
 def display_for(state: MapState, metrics: Metrics) -> Display:
     """The display rule of a map, its ladder units fixed from its totals."""
-    return Display(metrics.day_length, metrics.day_basis).resolve(metrics.lead_time, metrics.process_time)
+    return metrics.display
 
 
 def _placed(x: float | None, y: float | None, auto: Point) -> Point:
@@ -1121,8 +1169,8 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     display = display_for(state, metrics)
     cache = cache if cache is not None else SceneCache()
     day = display.day_length
-    step_figures: dict[str, StepMetrics] = {s.id: s for s in metrics.steps}
-    gap_figures: dict[str, GapMetrics] = {g.id: g for g in metrics.gaps}
+    step_figures_of: dict[str, StepMetrics] = {s.id: s for s in metrics.steps}
+    gap_figures_of: dict[str, GapMetrics] = {g.id: g for g in metrics.gaps}
     over = set(metrics.steps_over_takt)
     boxes: dict[str, Box] = {}
 
@@ -1215,12 +1263,12 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             right = centres[i] + half if i == len(centres) - 1 else (centres[i] + centres[i + 1]) / 2
         if isinstance(item, Gap):
             y = timeline_top + LADDER_UPPER
-            figures = gap_figures.get(item.id)
+            figures = gap_figures_of.get(item.id)
             texts: tuple[str, str | None] = (display.lead(figures.wait_time if figures else None), None)
             rung_name = None
         else:
             y = timeline_top + LADDER_LOWER
-            step = step_figures.get(item.id)
+            step = step_figures_of.get(item.id)
             own = step.lead_time if step else None
             touch = None
             if step and step.touch_time is not None and own is not None and abs(step.touch_time - own) > 1e-9:
@@ -1340,18 +1388,20 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         box = boxes[item.id]
         if isinstance(item, Process):
             late, top = item.id in over, metrics.bottleneck == item.id
-            signature = (item, box, day, late, top)
-            add(
-                cache.node(
-                    item.id, signature, lambda s=item, b=box, o=late, t=top: process_node(s, b, display, o, t)
-                )
-            )
-        else:
-            figures = gap_figures.get(item.id)
+            shown = step_figures(step_figures_of.get(item.id), display)
             add(
                 cache.node(
                     item.id,
-                    (item, box, day, figures),
+                    (item, box, day, late, top, shown),
+                    lambda s=item, b=box, o=late, t=top, f=shown: process_node(s, b, display, o, t, f),
+                )
+            )
+        else:
+            figures = gap_figures_of.get(item.id)
+            add(
+                cache.node(
+                    item.id,
+                    (item, box, day, figures, display.lead_unit),
                     lambda g=item, b=box, f=figures: gap_node(g, b, display, f),
                 )
             )

@@ -1,0 +1,183 @@
+"""One display rule: every quantity reads one way, and every view reads it that way.
+
+The table below is the rule, written down from the rule's own description (display.py's
+module docstring), not from its output. Then one map is shown every way a coach sees it
+(the scene the canvas draws, the static SVG, the metric cards, the details panel's
+figures, Metrics.format and the comparison) and each figure must read the same in all.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from vsm_widget import ValueStreamMap
+from vsm_widget.display import DASH, Display, auto_unit
+from vsm_widget.presentation.scene import build_scene
+
+WORKING_DAY = 8 * 3600.0
+RULE = Display(WORKING_DAY, "working")
+
+DURATIONS = [
+    (0, "0 s"),
+    (45, "45 s"),
+    (62, "62 s"),
+    (188, "188 s"),  # under 10 minutes: seconds, as on a data box
+    (599, "599 s"),
+    (600, "10 min"),
+    (3_600, "1 h"),  # a whole hour reads in hours, not "60 min"
+    (5_400, "1.5 h"),
+    (7_000, "117 min"),
+    (30_000, "1.04 d"),  # beyond one working day: days (the same 30,000 s everywhere)
+    (57_600, "2 d"),
+    (23.6 * WORKING_DAY, "23.6 d"),
+    (None, DASH),
+    (math.nan, DASH),
+]
+
+
+@pytest.mark.parametrize(("seconds", "text"), DURATIONS)
+def test_a_duration_on_its_own(seconds: float | None, text: str) -> None:
+    assert RULE.duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text", "capacity"),
+    [
+        (0.853, "85.3%", "85.3%"),
+        (0.000144, "0.0144%", "0.0144%"),
+        (1.0, "100%", "100%"),
+        (1.125, "112%", "112% (over capacity)"),
+        (None, DASH, DASH),
+    ],
+)
+def test_shares_and_line_efficiency(ratio: float | None, text: str, capacity: str) -> None:
+    assert RULE.share(ratio) == text
+    assert RULE.capacity_share(ratio) == capacity
+
+
+def test_a_negative_balance_delay_says_over_capacity() -> None:
+    assert RULE.balance_delay(-0.125) == "over capacity"
+    assert RULE.balance_delay(0.25) == "25%"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(1200, "1,200"), (2.5, "2.5"), (0.123456, "0.123"), (21_730, "21,730")]
+)
+def test_counts(value: float, text: str) -> None:
+    assert RULE.number(value) == text
+
+
+def test_days_of_demand_and_shifts() -> None:
+    assert RULE.days_of_demand(4.5) == "4.5 d"
+    assert RULE.days_of_demand(4.5, long=True) == "4.5 days of demand"
+    assert RULE.days_of_demand(1, long=True) == "1 day of demand"
+    # A shift as long as the working day is still "8 h", never "1 d".
+    assert RULE.shift(WORKING_DAY) == "8 h"
+    assert RULE.duration(WORKING_DAY) == "1 d"
+
+
+def test_the_ladder_reads_in_one_unit_per_level() -> None:
+    # Learning to See: 23.6 days of lead time over 188 seconds of process time.
+    ladder = RULE.resolve(23.6 * WORKING_DAY, 188)
+    assert (ladder.lead_unit, ladder.process_unit) == ("d", "s")
+    assert ladder.lead(5 * WORKING_DAY) == "5 d"
+    assert ladder.lead(3_600) == "0.125 d"  # a short wait on a long ladder: still days
+    assert ladder.process(62) == "62 s"
+    # An office map: hours of work, weeks of waiting.
+    office = RULE.resolve(40 * WORKING_DAY, 5 * 3600)
+    assert office.process(1800) == "0.5 h"
+    fixed = Display(WORKING_DAY, "working", lead_unit="h").resolve(23.6 * WORKING_DAY, 188)
+    assert fixed.lead(5 * WORKING_DAY) == "40 h"
+
+
+def test_a_calendar_day_map_says_so() -> None:
+    calendar = Display(86_400.0, "calendar")
+    assert calendar.duration(2 * 86_400) == "2 d"
+    assert calendar.duration_long(2 * 86_400) == "2 days"
+    assert RULE.duration_long(2 * WORKING_DAY) == "2 working days"
+    assert RULE.duration_long(WORKING_DAY) == "1 working day"
+    assert calendar.day_note() == "1 d = 24 h (calendar)"
+    assert RULE.day_note() == "1 d = 8 h working day"
+
+
+def test_auto_unit_thresholds() -> None:
+    assert [auto_unit(s, WORKING_DAY) for s in (1, 599, 600, 7_199, 7_200, 28_799, 28_800)] == [
+        "s", "s", "min", "min", "h", "h", "d",
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- every view
+
+
+def _office_map() -> ValueStreamMap:
+    """Lead time 30,000 s on an 8-hour day: "1.04 d" on every view (it once read "500 min",
+    "1.04 d" and "1.04 working days")."""
+    m = ValueStreamMap("Office", demand=16, working_days=1, available_time="8 h")
+    m.add_wait("20000 s")
+    m.add_process("Review", cycle_time="10 min", process_time="10 min", lead_time="10000 s")
+    return m
+
+
+def _texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    lines: list[str] = []
+    for e in root.iter("{http://www.w3.org/2000/svg}text"):
+        spans = e.findall("{http://www.w3.org/2000/svg}tspan")
+        lines.extend([s.text or "" for s in spans] if spans else [e.text or ""])
+    return lines
+
+
+def _scene_texts(m: ValueStreamMap) -> list[str]:
+    texts: list[str] = []
+
+    def walk(shape: dict) -> None:
+        if shape.get("t") == "text":
+            texts.extend([span[2] for span in shape["spans"]] if "spans" in shape else [shape["text"]])
+        for kid in shape.get("kids", ()):
+            walk(kid)
+
+    for node in build_scene(m.state, m.metrics()).nodes:
+        for shape in node.shapes:
+            walk(shape)
+    return texts
+
+
+def test_every_view_reads_the_lead_time_alike() -> None:
+    m = _office_map()
+    metrics = m.metrics()
+    assert metrics.lead_time == 30_000
+    expected = "1.04 d"
+    # The canvas (the scene it draws) and the static SVG: the ladder's total.
+    assert expected in _scene_texts(m)
+    assert expected in _texts(m.to_svg())
+    # Metrics.format, and a card (which spells out the day).
+    assert metrics.format("lead_time") == expected
+    pytest.importorskip("bqplot")
+    from vsm_widget.dashboard import MetricCards
+
+    cards = MetricCards(m)
+    assert cards.texts()["lead_time"] == "1.04 working days"
+    # The comparison reads both maps in the current map's units.
+    f = m.future()
+    f.update("Review", lead_time="600 s")
+    before, after, _ = m.compare(f)["lead_time"].texts(m.metrics(), f.metrics())
+    assert before == "1.04 working days"
+    assert after.endswith("working days")
+
+
+def test_the_panel_figures_and_the_data_box_use_the_same_rule() -> None:
+    m = ValueStreamMap.template("stamping_plant")
+    scene = build_scene(m.state, m.metrics())
+    node = scene.node("assy1")
+    figures = dict(node.figures)
+    # Effective C/T of Assembly #1: C/T 62 s at 100% uptime on one station.
+    assert figures["Effective C/T"] == "62 s"
+    assert figures["Time on the ladder"] == "62 s"
+    data_box = [s["text"] for s in node.shapes if s.get("f") == "cycle_time"]
+    assert data_box == ["62 s"]
+    gap = dict(scene.node("g_coils").figures)
+    # 4,600 coils' worth of parts / 920 a day.
+    assert gap["Days of demand"] == "5 d"
