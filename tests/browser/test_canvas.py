@@ -9,7 +9,6 @@ inventories, so lead time = 21,730 x 60 + 188 = 1,303,988 s.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from .harness import NotebookPage
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 LEAD_TIME = 21_730 * 60 + 188
 PLANT = 'load_template("stamping_plant")'
 
@@ -223,14 +221,12 @@ def test_screenshots_in_light_and_dark_themes(lab: NotebookPage, artifacts: Path
     canvas = lab.canvas("screenshot", f"m_shot = {PLANT}\nm_shot.editor(height=560)")
     element(canvas, "process", "assy2").wait_for()
     canvas.scroll_into_view_if_needed()
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     try:
         for theme, name in (("JupyterLab Light", "canvas-light.png"), ("JupyterLab Dark", "canvas-dark.png")):
             lab.set_theme(theme)
             shot = artifacts / name
             canvas.screenshot(path=str(shot), animations="disabled")
             assert shot.stat().st_size > 10_000, f"{name} looks empty"
-            shutil.copy(shot, DOCS_IMAGES / name)
     finally:
         lab.set_theme("JupyterLab Light")
 
