@@ -363,11 +363,16 @@ class MapWidget(anywidget.AnyWidget):
     history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
     #: Height of the canvas in pixels.
     height = traitlets.Int(560, min=120, max=10_000).tag(sync=True)
+    #: Rises with every change the map commits (each edit, undo and redo, made on the
+    #: canvas or in Python); a refused edit leaves it as it was. Owned by Python. Code that
+    #: must re-run after a canvas edit reads it (marimo: ``editor =
+    #: mo.ui.anywidget(m.editor())``, then ``editor.value["revision"]``; docs/canvas.md).
+    revision = traitlets.Int(0).tag(sync=True)
 
     #: Keyword arguments the constructor and :meth:`configure` accept.
     OPTIONS = ("height", "selection", "layout")
     # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
-    _DERIVED = ("document", "metrics", "error", "history")
+    _DERIVED = ("document", "metrics", "error", "history", "revision")
     _unobserve: Callable[[], None] | None = None
     # (id, state after the move, when): the last move applied, to merge the steps of a drag.
     _last_move: tuple[str, Any, float] | None = None
@@ -457,6 +462,18 @@ class MapWidget(anywidget.AnyWidget):
             return self._refuse(seq, None, "edit", reason, reason)
         return {"kind": "result", "seq": seq, "ok": True}
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Take a state update from the front end: only the traits it owns.
+
+        The traits that mirror the map stay as Python has them: a front end that writes
+        one (marimo sends back every trait it has ever received) gets the true value again.
+        """
+        owned = {name: value for name, value in sync_data.items() if name not in self._DERIVED}
+        stale = [name for name in sync_data.keys() - owned.keys() if sync_data[name] != getattr(self, name)]
+        super().set_state(owned)
+        if stale:
+            self.send_state(stale)
+
     def close(self) -> None:
         """Stop following the map and close the widget's connection to the front end."""
         if self._unobserve is not None:
@@ -487,6 +504,7 @@ class MapWidget(anywidget.AnyWidget):
             if not change.layout_only:
                 self.metrics = self._map.metrics().to_dict()
             self.history = self._history()
+            self.revision += 1
             known = self._known_ids()
             if any(i not in known for i in self.selection):
                 self.selection = [i for i in self.selection if i in known]

@@ -91,6 +91,13 @@ class JupyterServer:
             path = settings / "@jupyterlab" / f"{name}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        # The notebooks' kernel (python3) is the interpreter of the tests, so it imports the
+        # package under test, also where the server's Python sees another install of it.
+        data = self.workdir / "data"
+        kernel = data / "kernels" / KERNELSPEC["name"]
+        kernel.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (kernel / "kernel.json").write_text(json.dumps({**KERNELSPEC, "argv": argv}))
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
         jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
         command = [
@@ -110,6 +117,7 @@ class JupyterServer:
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.workdir / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
+            JUPYTER_PATH=os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")])),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         with open(self.log_path, "wb") as log:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+import vsm_widget
+
 from .harness import NotebookPage
 
 pytestmark = pytest.mark.browser
@@ -61,6 +63,11 @@ def edit_in_place(canvas: Any, step: str, field: str, text: str) -> None:
     box.wait_for(state="visible")
     box.fill(text)
     box.press("Enter")
+
+
+def test_the_kernel_runs_the_package_under_test(lab: NotebookPage) -> None:
+    # Not another install of it that the environment can also see.
+    assert lab.value("__import__('vsm_widget').__file__") == vsm_widget.__file__
 
 
 def test_example_map_renders_every_element(lab: NotebookPage) -> None:
@@ -179,6 +186,7 @@ def test_invalid_value_shows_the_error_and_keeps_the_model(lab: NotebookPage) ->
     assert lab.value('m_bad.get("weld1").cycle_time') == 39
     assert lab.value("m_bad.metrics().lead_time") == pytest.approx(LEAD_TIME)
     assert lab.value("m_bad.can_undo") is False
+    assert lab.value("w_bad.revision") == 0
 
 
 def test_undo_and_redo_from_the_toolbar(lab: NotebookPage) -> None:
@@ -192,6 +200,8 @@ def test_undo_and_redo_from_the_toolbar(lab: NotebookPage) -> None:
     canvas.locator('[data-vsm-action="redo"]').click()
     lab.wait_value('m_undo.get("weld1").cycle_time', lambda v: v == 30)
     assert lab.value("m_undo.metrics().lead_time") == pytest.approx(LEAD_TIME - 9)
+    # The edit, the undo and the redo: three committed changes, whatever the page wrote back.
+    assert lab.value("m_undo.editor().revision") == 3
 
 
 def test_markup_in_names_is_shown_as_text(lab: NotebookPage) -> None:
