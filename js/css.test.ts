@@ -12,6 +12,7 @@ const HTML_ONLY = new Set([
   ".vsm-error[hidden]",
   ".vsm-insp-section + .vsm-insp-section",
   '.vsm-btn[aria-pressed="true"]',
+  ".jp-OutputArea-child:has(.vsm-canvas) + .jp-OutputArea-child .vsm-fallback",
 ]);
 
 describe("the stylesheet", () => {

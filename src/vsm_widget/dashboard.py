@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets
@@ -36,8 +35,11 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     unit_name,
 )
 from .compare import COMPARED, Comparison, MetricChange, compare
+from .fallback import fallback_html
+from .figures import CARDS, CardSpec, card_text, day_word, duration_text, duration_unit
 from .metrics import Metrics
 from .model import Gap, MapState, ValueStreamMap
+from .widget import display_with_fallback
 
 __all__ = [
     "CARDS",
@@ -48,6 +50,8 @@ __all__ = [
     "MetricCards",
     "card_text",
 ]
+
+_SPECS = {spec.name: spec for spec in CARDS}
 
 # Constant CSS (no user text): card look, the change highlight and the arrow colours.
 # Two identical keyframes so that switching class restarts the animation on each change.
@@ -68,111 +72,6 @@ _STYLE = """<style>
 </style>"""
 
 
-@dataclass(frozen=True, slots=True)
-class CardSpec:
-    """What one card shows: the metric, its title, its formula and which way is better."""
-
-    name: str
-    title: str
-    formula: str
-    better: str  # "lower", "higher" or "none"
-
-
-#: The cards, in display order.
-CARDS: tuple[CardSpec, ...] = (
-    CardSpec("takt_time", "Takt time", "available time per day / daily demand", "none"),
-    CardSpec(
-        "lead_time",
-        "Lead time",
-        "sum of all waits (inventory days, queue times) + sum of the step times on the lower rungs",
-        "lower",
-    ),
-    CardSpec("process_time", "Process time", "sum of the steps' process times (value-added time)", "lower"),
-    CardSpec("efficiency", "Process cycle efficiency", "total process time / total lead time", "higher"),
-    CardSpec("rolled_complete_accurate", "Rolled %C&A", "product of every step's %C&A", "higher"),
-    CardSpec(
-        "total_inventory",
-        "Inventory (units)",
-        "sum of the units waiting in every gap (all variants)",
-        "lower",
-    ),
-    CardSpec("inventory_days", "Inventory (days)", "sum over gaps of quantity / daily demand", "lower"),
-    CardSpec(
-        "steps_over_takt",
-        "Steps over takt",
-        "steps whose effective cycle time (C/T / uptime / parallel stations) exceeds takt",
-        "lower",
-    ),
-    CardSpec(
-        "bottleneck",
-        "Bottleneck",
-        "the step with the largest effective cycle time (C/T / uptime / parallel stations)",
-        "none",
-    ),
-)
-_SPECS = {spec.name: spec for spec in CARDS}
-
-
-def _day_word(metrics: Metrics) -> str:
-    return "working days" if metrics.day_basis == "working" else "days"
-
-
-def _duration(seconds: float | None, metrics: Metrics, unit: str | None = None) -> str:
-    """A duration as card text; a day is spelt out (working or calendar day)."""
-    text = units.format_duration(seconds, unit or _duration_unit(seconds, metrics), day=metrics.day_length)
-    if text.endswith(" d"):
-        return f"{text[:-2]} {_day_word(metrics)}"
-    return text
-
-
-def _duration_unit(seconds: float | None, metrics: Metrics) -> str:
-    """The unit a duration card shows: s below 10 minutes (takt and cycle times are
-    quoted in seconds), min below 2 hours, h below one lead-time day, else (working) days.
-    """
-    if seconds is None or not math.isfinite(seconds):
-        return "s"
-    magnitude = abs(seconds)
-    if magnitude < 600:
-        return "s"
-    if magnitude < 7200:
-        return "min"
-    if magnitude < metrics.day_length:
-        return "h"
-    return "d"
-
-
-def card_text(name: str, metrics: Metrics, unit: str | None = None) -> tuple[float | str | None, str, str]:
-    """``(value, text, unit)`` of a card: the value in its display unit (a name for the
-    bottleneck), the text shown, and the unit (``"s"``, ``"min"``, ``"h"``, ``"d"``,
-    ``"%"``, ``"units"``, ``"d-demand"``, ``"steps"`` or ``""``).
-
-    ``unit`` forces a duration unit (``"s"``, ``"min"``, ``"h"``, ``"d"``).
-    """
-    if name in ("takt_time", "lead_time", "process_time"):
-        seconds = getattr(metrics, name)
-        chosen = unit or _duration_unit(seconds, metrics)
-        value = None if seconds is None else units.to_unit(seconds, chosen, day=metrics.day_length)
-        return value, _duration(seconds, metrics, chosen), chosen
-    if name in ("efficiency", "rolled_complete_accurate"):
-        share = getattr(metrics, name)
-        return (None if share is None else share * 100), units.format_ratio(share), "%"
-    if name == "total_inventory":
-        count = metrics.total_inventory
-        return count, f"{units.format_number(count)} units", "units"
-    if name == "inventory_days":
-        days = metrics.inventory_days
-        text = "–" if days is None else f"{units.format_number(days)} days of demand"
-        return days, text, "d-demand"
-    if name == "steps_over_takt":
-        if metrics.takt_time is None:
-            return None, "–", "steps"
-        count = len(metrics.steps_over_takt)
-        return float(count), f"{count} of {metrics.step_count}", "steps"
-    if name == "bottleneck":
-        return metrics.bottleneck_name, metrics.bottleneck_name or "–", ""
-    raise KeyError(f"no card {name!r}; cards: {', '.join(_SPECS)}")
-
-
 def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
     diff = new - old
     arrow = "▲" if diff > 0 else "▼"
@@ -182,7 +81,7 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
         # The change in the unit that suits its own size: a lead time of 23.6 working days
         # that drops by 7 s reads "7 s", not "0.000127 working days".
         seconds = size / units.to_unit(1.0, unit, day=metrics.day_length)
-        return f"{arrow} {sign}{_duration(seconds, metrics)}"
+        return f"{arrow} {sign}{duration_text(seconds, metrics)}"
     if unit == "%":
         before = units.format_ratio(old / 100)
         if size < 0.01 and before != units.format_ratio(new / 100):
@@ -341,12 +240,12 @@ class MetricCards(MapView):
 
 def _detail(name: str, metrics: Metrics) -> str:
     if name == "bottleneck" and metrics.bottleneck_cycle_time is not None:
-        takt = "" if metrics.takt_time is None else f" (takt {_duration(metrics.takt_time, metrics)})"
-        return f"effective C/T {_duration(metrics.bottleneck_cycle_time, metrics)}{takt}"
+        takt = "" if metrics.takt_time is None else f" (takt {duration_text(metrics.takt_time, metrics)})"
+        return f"effective C/T {duration_text(metrics.bottleneck_cycle_time, metrics)}{takt}"
     if name == "lead_time" and not metrics.lead_time_complete:
         return "incomplete: some waits or step times are missing"
     if name == "process_time" and metrics.day_basis == "working":
-        return f"1 working day = {_duration(metrics.day_length, metrics, 'h')}"
+        return f"1 working day = {duration_text(metrics.day_length, metrics, 'h')}"
     return ""
 
 
@@ -386,6 +285,12 @@ class Dashboard(ipywidgets.VBox):
     def views(self) -> tuple[MapView, ...]:
         """The cards and charts (not the canvas)."""
         return (self.cards, self.timeline, self.cycle, self.breakdown)
+
+    def _ipython_display_(self) -> None:
+        """Show the dashboard, then a static picture of the map, its figures and its steps
+        for readers without JavaScript (see :func:`vsm_widget.widget.display_with_fallback`).
+        """
+        display_with_fallback(self, fallback_html(self.map, steps=True))
 
     def close(self) -> None:
         """Unlink the selection and close every part (the canvas too if made here)."""
@@ -440,9 +345,9 @@ def _comparison_texts(row: MetricChange, current: Metrics, future: Metrics) -> t
     unit = ""
     if row.kind == "duration":
         largest = max((v for v in (row.before, row.after) if isinstance(v, float)), default=None)
-        unit = _duration_unit(largest, future)
-        before = _duration(row.before if isinstance(row.before, float) else None, current, unit)
-        after = _duration(row.after if isinstance(row.after, float) else None, future, unit)
+        unit = duration_unit(largest, future)
+        before = duration_text(row.before if isinstance(row.before, float) else None, current, unit)
+        after = duration_text(row.after if isinstance(row.after, float) else None, future, unit)
     elif row.kind == "ratio":
         before = units.format_ratio(row.before if isinstance(row.before, float) else None)
         after = units.format_ratio(row.after if isinstance(row.after, float) else None)
@@ -457,7 +362,7 @@ def _comparison_texts(row: MetricChange, current: Metrics, future: Metrics) -> t
         return before, after, "no change"
     if row.kind == "duration":
         size = units.to_unit(abs(row.change), unit, day=future.day_length)
-        word = _day_word(future) if unit == "d" else unit
+        word = day_word(future) if unit == "d" else unit
         amount = f"{units.format_number(size)} {word}"
     elif row.kind == "ratio":
         amount = f"{units.format_number(abs(row.change) * 100)} pp"

@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, Union
 
 import anywidget
+import ipywidgets
 import traitlets
 
 from . import io
+from .fallback import fallback_html
 from .model import Change, ValidationError, ValueStreamMap, parse_field
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "ErrorInfo",
     "MapWidget",
     "ResultMessage",
+    "display_with_fallback",
 ]
 
 _log = logging.getLogger(__name__)
@@ -474,6 +477,10 @@ class MapWidget(anywidget.AnyWidget):
         if stale:
             self.send_state(stale)
 
+    def _ipython_display_(self) -> None:
+        """Show the canvas, then a static picture of the map for readers without JavaScript."""
+        display_with_fallback(self, fallback_html(self._map))
+
     def close(self) -> None:
         """Stop following the map and close the widget's connection to the front end."""
         if self._unobserve is not None:
@@ -659,6 +666,25 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: str | None = None) -> None:
+    """Show ``widget`` (with ``text`` as its plain-text form, if given), then ``fallback``
+    as an output of its own.
+
+    The fallback (:func:`vsm_widget.fallback.fallback_html`) is for readers without
+    JavaScript: exported HTML, GitHub, nbviewer. nbconvert keeps only the widget view of
+    an output that has one, so the picture cannot share the widget's output; next to a
+    live canvas, the canvas's stylesheet hides it.
+    """
+    from IPython.display import publish_display_data
+
+    bundle = widget._repr_mimebundle_()
+    data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+    if text is not None:
+        data = {**data, "text/plain": text}
+    publish_display_data(data, metadata)
+    publish_display_data({"text/html": fallback})
 
 
 def _summary(content: Any) -> str:

@@ -76,6 +76,12 @@ def test_example_notebook_runs_in_jupyterlab(
         if path.stem in CHARTS:
             chart = page.locator("svg.svg-figure").first
             chart.wait_for(state="visible")
+        # Every canvas and dashboard output is followed by a static picture of its map for
+        # readers without JavaScript; with the live canvas on the page it is hidden.
+        pictures = page.locator(".jp-OutputArea-child .vsm-fallback")
+        assert pictures.count() >= 1
+        for index in range(pictures.count()):
+            pictures.nth(index).wait_for(state="hidden")
 
         output = page.locator(".jp-OutputArea-output", has=page.locator(".vsm-canvas")).first
         output.scroll_into_view_if_needed()
