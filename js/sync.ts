@@ -151,9 +151,13 @@ export function patchDocument(doc: MapDocument, patch: DocumentPatch): MapDocume
 export class Sync {
   private readonly store: Store;
   private readonly listeners = new Set<(result: EditResult) => void>();
+  /** The revision when each of this view's unanswered edits was sent, by seq. */
+  private readonly sentAt = new Map<number, unknown>();
   private readonly onMessage = (msg: unknown) => {
     if (!msg || typeof msg !== "object" || (msg as { kind?: unknown }).kind !== "result") return;
     const result = msg as EditResult;
+    const before = this.sentAt.get(result.seq);
+    if (this.sentAt.delete(result.seq) && result.ok && this.model.get("revision") !== before) this.announce();
     for (const listener of this.listeners) listener(result);
   };
 
@@ -208,6 +212,7 @@ export class Sync {
   /** Send an edit to Python; returns its seq. */
   send(edit: Edit): number {
     const seq = this.nextSeq();
+    this.sentAt.set(seq, this.model.get("revision"));
     this.model.send({ kind: "edit", seq, ...edit });
     return seq;
   }
@@ -220,6 +225,17 @@ export class Sync {
     const answer = await reply;
     if (!answer.ok || typeof answer.svg !== "string") throw new Error(answer.reason ?? "Python could not draw the map");
     return answer.svg;
+  }
+
+  /**
+   * Write back the revision Python sent with this view's accepted edit. Python ignores the
+   * write (it owns the trait); it is there for hosts that re-run code only when the page
+   * updates a widget's state: marimo re-runs the cells that read `.value` of
+   * `mo.ui.anywidget(m.editor())`. Jupyter sends nothing for a value that did not change.
+   */
+  private announce(): void {
+    this.model.set("revision", this.model.get("revision"));
+    this.model.save_changes();
   }
 
   /** The selection is the one trait the front end owns too. */
@@ -238,6 +254,7 @@ export class Sync {
   dispose(): void {
     this.model.off("msg:custom", this.onMessage);
     this.listeners.clear();
+    this.sentAt.clear();
     if (--this.store.views === 0) {
       this.store.detach();
       stores.delete(this.model);

@@ -170,6 +170,8 @@ export interface WidgetTraits {
   error: EditError;
   history: History;
   height: number;
+  /** Rises with every change the map commits (owned by Python). */
+  revision: number;
 }
 
 /** An empty document, used until Python has sent one. */

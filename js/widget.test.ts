@@ -23,6 +23,7 @@ class MockModel {
       error: {},
       history: { can_undo: false, can_redo: false },
       height: 500,
+      revision: 0,
     };
   }
   get(key: string) {
@@ -219,6 +220,35 @@ describe("editing", () => {
     ]);
     // After an add, focus is on the canvas: Enter edits the new element, not another add.
     expect(document.activeElement).toBe(root());
+  });
+
+  it("writes back the revision of its own accepted edits, for hosts that re-run on page updates", () => {
+    const add = () => {
+      el.querySelector<HTMLButtonElement>('[data-vsm-action="add-process"]')?.click();
+      return (model.sent.at(-1) as { seq: number }).seq;
+    };
+    // Accepted and committed: Python sends the new revision, then the result.
+    let seq = add();
+    model.set("revision", 1);
+    model.reply({ kind: "result", seq, ok: true });
+    expect(model.saves).toBe(1);
+    expect(model.traits.revision).toBe(1);
+    // Refused: nothing was committed, nothing to announce.
+    seq = add();
+    model.reply({ kind: "result", seq, ok: false, error: { target: null, field: "name", reason: "taken", message: "" } });
+    // Accepted but nothing changed (the same value typed again): the revision stayed.
+    seq = add();
+    model.reply({ kind: "result", seq, ok: true });
+    // Another view's edit (a seq this view never sent): that view announces it.
+    model.set("revision", 2);
+    model.reply({ kind: "result", seq: seq + 100, ok: true });
+    // The same result twice: announced once.
+    seq = add();
+    model.set("revision", 3);
+    model.reply({ kind: "result", seq, ok: true });
+    model.reply({ kind: "result", seq, ok: true });
+    expect(model.saves).toBe(2);
+    expect(model.traits.revision).toBe(3);
   });
 
   it("selects on click, adds with shift-click, and adds after the selection", () => {

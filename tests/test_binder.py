@@ -15,63 +15,15 @@ except under ``CI=true``, where every failure fails.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from fresh import ROOT, clone_files, new_venv, run
+
 BINDER = ROOT / "binder"
-# What pip and npm print when there is no network (or no name resolution).
-OFFLINE_SIGNS = (
-    "Failed to establish a new connection",
-    "Temporary failure in name resolution",
-    "Name or service not known",
-    "Network is unreachable",
-    "Connection refused",
-    "ENOTFOUND",
-    "EAI_AGAIN",
-    "ECONNREFUSED",
-    "ENETUNREACH",
-)
-
-
-def _clone_files(source: Path, target: Path) -> int:
-    """Copy what a clone of the repository would hold: tracked files, and new files that
-    are not ignored (so the check covers work not yet committed). Returns the count.
-    """
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=source,
-        check=True,
-        capture_output=True,
-    ).stdout.decode()
-    count = 0
-    for name in filter(None, listing.split("\0")):
-        path = source / name
-        if path.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / name)
-            count += 1
-    return count
-
-
-def _run(command: list[str], *, cwd: Path, env: dict[str, str], what: str) -> str:
-    """Run ``command``; skip when it failed for want of a network (unless CI), else fail."""
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        sign = next((s for s in OFFLINE_SIGNS if s in output), None)
-        if sign is not None and os.environ.get("CI", "").lower() != "true":
-            pytest.skip(f"{what} needs PyPI and the npm registry, and there is no network here ({sign!r})")
-        tail = "\n".join(output.splitlines()[-40:])
-        pytest.fail(f"{what} failed (exit {result.returncode}):\n{tail}")
-    return output
 
 
 @pytest.mark.binder
@@ -81,39 +33,24 @@ def test_binder_environment_installs_the_package_and_runs_every_example(tmp_path
     # The package supports Python 3.10 and later.
     assert re.fullmatch(r"python-3\.(1\d)", runtime), runtime
     repo, home, venv = tmp_path / "repo", tmp_path / "home", tmp_path / "venv"
-    home.mkdir()
-    assert _clone_files(ROOT, repo) > 0
+    assert clone_files(ROOT, repo) > 0
     # A clone has neither of these; the install must build the front end itself.
     assert not (repo / "node_modules").exists()
     assert not (repo / "src/vsm_widget/static/widget.js").exists()
 
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = new_venv(venv, home)
     bin_dir = venv / "bin"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV", "CONDA", "PIP_REQUIRE"))
-    }
-    env.update(
-        HOME=str(home),
-        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        VIRTUAL_ENV=str(venv),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONNOUSERSITE="1",
-        # Downloads are kept between runs (outside the repository); results do not depend on it.
-        PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
-    )
 
-    _run(
+    run(
         [str(bin_dir / "python"), "-m", "pip", "install", "-r", str(repo / "binder/requirements.txt")],
         cwd=repo,
         env=env,
         what="pip install -r binder/requirements.txt",
     )
-    _run(["bash", str(repo / "binder/postBuild")], cwd=repo, env=env, what="binder/postBuild")
+    run(["bash", str(repo / "binder/postBuild")], cwd=repo, env=env, what="binder/postBuild")
 
     # The package is installed into the venv (not the working tree), with its front end.
-    found = _run(
+    found = run(
         [
             str(bin_dir / "python"),
             "-c",
@@ -132,7 +69,7 @@ def test_binder_environment_installs_the_package_and_runs_every_example(tmp_path
     config = (home / ".jupyter" / "jupyter_server_config.py").read_text()
     assert "c.ServerApp.default_url = '/lab/tree/examples/quickstart.ipynb'" in config
     assert (repo / "examples" / "quickstart.ipynb").is_file()
-    extensions = _run(
+    extensions = run(
         [str(bin_dir / "jupyter"), "labextension", "list"],
         cwd=repo,
         env=env,
@@ -141,7 +78,7 @@ def test_binder_environment_installs_the_package_and_runs_every_example(tmp_path
     for name in ("@jupyter-widgets/jupyterlab-manager", "anywidget", "bqplot"):
         assert name in extensions, extensions
     specs = json.loads(
-        _run(
+        run(
             [str(bin_dir / "jupyter"), "kernelspec", "list", "--json"],
             cwd=repo,
             env=env,
@@ -155,7 +92,7 @@ def test_binder_environment_installs_the_package_and_runs_every_example(tmp_path
     assert len(notebooks) >= 4
     executed = tmp_path / "executed"
     for notebook in notebooks:
-        _run(
+        run(
             [
                 str(bin_dir / "jupyter"),
                 "nbconvert",

@@ -16,6 +16,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from pages import read_page, to_html
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.ipynb"))
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -121,6 +123,25 @@ def test_quickstart(examples_copy: Path) -> None:
     assert "bottleneck now: S. Weld #2 at 57.5 s" in edit
     assert re.search(r"refused: weld2: uptime: .*120%", edit)
     assert "after undo: Assembly #1 at 62 s" in edit
+
+
+@pytest.mark.notebook
+def test_the_quickstart_exported_to_html_shows_the_map_without_javascript(examples_copy: Path) -> None:
+    notebook = _run("quickstart.ipynb", examples_copy)
+    # As `jupyter nbconvert --execute` leaves it: with the widget state, so the exporter
+    # writes the widget view of the canvas and dashboard outputs, which need JavaScript.
+    assert "application/vnd.jupyter.widget-state+json" in notebook.metadata["widgets"]
+    page = read_page(to_html(notebook))
+    # The editor's picture and the dashboard's, on the page (not inside a script), each
+    # with the map and its figures; the dashboard's with its steps against takt.
+    assert len(page.find("div", "vsm-fallback")) == 2
+    assert len(page.find("svg", "vsm-svg")) == 2
+    assert len([e for e in page.elements if e.attrs.get("data-vsm-kind") == "process"]) == 2 * 5
+    assert page.text.count("Lead time 23.6 working days") == 2
+    assert page.text.count("Bottleneck Assembly #1") == 2
+    assert len(page.find("table", "vsm-fallback-steps")) == 1
+    # Not an image: nbconvert would have embedded an SVG output as a data-URI <img>.
+    assert not [e for e in page.find("img") if e.attrs.get("src", "").startswith("data:image/svg")]
 
 
 @pytest.mark.notebook

@@ -219,15 +219,3 @@ def test_librsvg_draws_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_a_map_displays_as_its_editor_with_the_svg_as_fallback() -> None:
-    m = ValueStreamMap("Fallback")
-    m.add_process("Cut <fast>", cycle_time="30 s")
-    data, _metadata = m._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in data
-    svg = ET.fromstring(data["image/svg+xml"])
-    kinds = [element.get("data-vsm-kind") for element in svg.iter()]
-    assert kinds.count("process") == 1
-    assert "Cut <fast>" in "".join(svg.itertext())
-    assert data["text/plain"] == repr(m)

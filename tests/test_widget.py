@@ -613,3 +613,86 @@ def test_refresh_resends_the_state(widget: MapWidget, monkeypatch: pytest.Monkey
     state = sent[-1]["state"]
     assert state["document"]["title"] == "Steering brackets"
     assert math.isclose(state["metrics"]["lead_time"], LEAD_TIME)
+
+
+# --------------------------------------------------------------------------- revision
+
+
+def test_revision_counts_committed_changes_and_not_refused_ones(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    assert widget.revision == 0
+    assert widget.handle_edit(edit(1, "update", id="p1", field="cycle_time", value="2 s"))["ok"]
+    assert widget.revision == 1
+    # Refused (a bad value, an unknown element, a malformed message): no change, no count.
+    assert not widget.handle_edit(edit(2, "update", id="p1", field="cycle_time", value="soon"))["ok"]
+    assert not widget.handle_edit(edit(3, "remove", id="ghost"))["ok"]
+    assert not widget.handle_edit({"kind": "edit", "seq": 4, "op": "updte"})["ok"]
+    assert widget.revision == 1
+    # An edit that would change nothing is answered ok but commits nothing.
+    assert widget.handle_edit(edit(5, "update", id="p1", field="cycle_time", value="2 s"))["ok"]
+    assert widget.revision == 1
+    widget.handle_edit(edit(6, "undo"))
+    widget.handle_edit(edit(7, "redo"))
+    assert widget.revision == 3
+    # Edits made in Python count too, a batch as one change.
+    with plant.batch():
+        plant.update("Stamping", cycle_time="3 s")
+        plant.update("S. Weld #1", cycle_time="40 s")
+    assert widget.revision == 4
+
+
+def test_revision_goes_out_with_the_edit_it_counts(
+    widget: MapWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: states.append(msg))
+    widget.handle_edit(edit(1, "add_process", name="Pack"))
+    updates = [m["state"] for m in states if m.get("method") == "update"]
+    assert len(updates) == 1
+    assert updates[0]["revision"] == 1
+    # The new step itself travels in the patch just before (sent first, so the canvas has
+    # it when the revision arrives).
+    patches = [m["content"] for m in states if m.get("method") == "custom"]
+    assert states.index(next(m for m in states if m.get("method") == "custom")) < states.index(
+        next(m for m in states if m.get("method") == "update")
+    )
+    added = patches[0]["document"]["lists"]["stream"]["upsert"]
+    assert [s["name"] for s in added] == ["Pack"]
+
+
+def test_the_front_end_cannot_overwrite_what_follows_the_map(
+    widget: MapWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    widget.handle_edit(edit(1, "update", id="p1", field="cycle_time", value="2 s"))
+    document, metrics = widget.document, widget.metrics
+    states: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: states.append(msg))
+    # What marimo sends back after a selection: every trait the page ever received,
+    # here an older document and revision.
+    stale = {**document, "title": "Old title"}
+    widget.set_state({"selection": ["p2"], "document": stale, "revision": 0, "metrics": metrics})
+    assert widget.selection == ["p2"]
+    assert widget.document == document
+    assert widget.revision == 1
+    # The page is told the true values of what it got wrong, and nothing else is resent.
+    resent = [m["state"] for m in states if m.get("method") == "update"]
+    assert len(resent) == 1
+    assert set(resent[0]) == {"document", "revision"}
+    assert resent[0]["document"]["title"] == "Steering brackets"
+
+
+def test_marimo_sees_each_canvas_edit_in_the_editors_value(plant: ValueStreamMap) -> None:
+    import marimo as mo
+
+    editor = mo.ui.anywidget(plant.editor())
+    assert editor.value["revision"] == 0
+    # The canvas's edit, as it reaches the widget: Assembly #1 from 62 s to 55 s.
+    assert editor.widget.handle_edit(edit(1, "update", id="p4", field="cycle_time", value="55 s"))["ok"]
+    assert editor.value["revision"] == 1
+    assert math.isclose(editor.value["metrics"]["lead_time"], LEAD_TIME - 7)
+    assert not editor.widget.handle_edit(edit(2, "update", id="p4", field="cycle_time", value="-5 s"))["ok"]
+    assert editor.value["revision"] == 1
+    editor.widget.handle_edit(edit(3, "undo"))
+    assert editor.value["revision"] == 2
+    assert math.isclose(editor.value["metrics"]["lead_time"], LEAD_TIME)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets
@@ -35,9 +34,12 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     link_selection,
     unit_name,
 )
-from .compare import COMPARED, Comparison, MetricChange, compare, duration_unit
+from .compare import COMPARED, Comparison, MetricChange, compare
+from .fallback import fallback_html
+from .figures import CARDS, CardSpec, card_text, duration_text
 from .metrics import Metrics
 from .model import Gap, MapState, ValueStreamMap
+from .widget import display_with_fallback
 
 __all__ = [
     "CARDS",
@@ -48,6 +50,8 @@ __all__ = [
     "MetricCards",
     "card_text",
 ]
+
+_SPECS = {spec.name: spec for spec in CARDS}
 
 # Constant CSS (no user text): card look, the change highlight and the arrow colours.
 # Two identical keyframes so that switching class restarts the animation on each change.
@@ -68,93 +72,6 @@ _STYLE = """<style>
 </style>"""
 
 
-@dataclass(frozen=True, slots=True)
-class CardSpec:
-    """What one card shows: the metric, its title, its formula and which way is better."""
-
-    name: str
-    title: str
-    formula: str
-    better: str  # "lower", "higher" or "none"
-
-
-#: The cards, in display order.
-CARDS: tuple[CardSpec, ...] = (
-    CardSpec("takt_time", "Takt time", "available time per day / daily demand", "none"),
-    CardSpec(
-        "lead_time",
-        "Lead time",
-        "sum of all waits (inventory days, queue times) + sum of the step times on the lower rungs",
-        "lower",
-    ),
-    CardSpec("process_time", "Process time", "sum of the steps' process times (value-added time)", "lower"),
-    CardSpec("efficiency", "Process cycle efficiency", "total process time / total lead time", "higher"),
-    CardSpec("rolled_complete_accurate", "Rolled %C&A", "product of every step's %C&A", "higher"),
-    CardSpec(
-        "total_inventory",
-        "Inventory (units)",
-        "sum of the units waiting in every gap (all variants)",
-        "lower",
-    ),
-    CardSpec("inventory_days", "Inventory (days)", "sum over gaps of quantity / daily demand", "lower"),
-    CardSpec(
-        "steps_over_takt",
-        "Steps over takt",
-        "steps whose effective cycle time (C/T / uptime / parallel stations) exceeds takt",
-        "lower",
-    ),
-    CardSpec(
-        "bottleneck",
-        "Bottleneck",
-        "the step with the largest effective cycle time (C/T / uptime / parallel stations)",
-        "none",
-    ),
-)
-_SPECS = {spec.name: spec for spec in CARDS}
-
-
-def _duration(seconds: float | None, metrics: Metrics, unit: str | None = None) -> str:
-    """A duration as card text, by the map's display rule; a day is spelt out (working or calendar day)."""
-    return metrics.display.duration_long(seconds, unit)
-
-
-def _duration_unit(name: str, seconds: float | None, metrics: Metrics) -> str:
-    """The unit a duration card shows (see :func:`vsm_widget.compare.duration_unit`)."""
-    return duration_unit(name, seconds, metrics)
-
-
-def card_text(name: str, metrics: Metrics, unit: str | None = None) -> tuple[float | str | None, str, str]:
-    """``(value, text, unit)`` of a card: the value in its display unit (a name for the
-    bottleneck), the text shown, and the unit (``"s"``, ``"min"``, ``"h"``, ``"d"``,
-    ``"%"``, ``"units"``, ``"d-demand"``, ``"steps"`` or ``""``).
-
-    ``unit`` forces a duration unit (``"s"``, ``"min"``, ``"h"``, ``"d"``).
-    """
-    display = metrics.display
-    if name in ("takt_time", "lead_time", "process_time"):
-        seconds = getattr(metrics, name)
-        chosen = unit or _duration_unit(name, seconds, metrics)
-        value = None if seconds is None else display.in_unit(seconds, chosen)
-        return value, _duration(seconds, metrics, chosen), chosen
-    if name in ("efficiency", "rolled_complete_accurate"):
-        share = getattr(metrics, name)
-        return (None if share is None else share * 100), display.share(share), "%"
-    if name == "total_inventory":
-        count = metrics.total_inventory
-        return count, display.count(count, "units"), "units"
-    if name == "inventory_days":
-        days = metrics.inventory_days
-        return days, display.days_of_demand(days, long=True), "d-demand"
-    if name == "steps_over_takt":
-        if metrics.takt_time is None:
-            return None, "–", "steps"
-        count = len(metrics.steps_over_takt)
-        return float(count), f"{count} of {metrics.step_count}", "steps"
-    if name == "bottleneck":
-        return metrics.bottleneck_name, metrics.bottleneck_name or "–", ""
-    raise KeyError(f"no card {name!r}; cards: {', '.join(_SPECS)}")
-
-
 def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
     diff = new - old
     arrow = "▲" if diff > 0 else "▼"
@@ -165,7 +82,7 @@ def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
         # The change in the unit that suits its own size: a lead time of 23.6 working days
         # that drops by 7 s reads "7 s", not "0.000127 working days".
         seconds = size * display.seconds_per(unit)
-        return f"{arrow} {sign}{_duration(seconds, metrics)}"
+        return f"{arrow} {sign}{duration_text(seconds, metrics)}"
     if unit == "%":
         before = display.share(old / 100)
         if size < 0.01 and before != display.share(new / 100):
@@ -324,8 +241,8 @@ class MetricCards(MapView):
 
 def _detail(name: str, metrics: Metrics) -> str:
     if name == "bottleneck" and metrics.bottleneck_cycle_time is not None:
-        takt = "" if metrics.takt_time is None else f" (takt {_duration(metrics.takt_time, metrics)})"
-        return f"effective C/T {_duration(metrics.bottleneck_cycle_time, metrics)}{takt}"
+        takt = "" if metrics.takt_time is None else f" (takt {duration_text(metrics.takt_time, metrics)})"
+        return f"effective C/T {duration_text(metrics.bottleneck_cycle_time, metrics)}{takt}"
     if name == "lead_time" and not metrics.lead_time_complete:
         return "incomplete: some waits or step times are missing"
     if name == "process_time" and metrics.day_basis == "working":
@@ -369,6 +286,12 @@ class Dashboard(ipywidgets.VBox):
     def views(self) -> tuple[MapView, ...]:
         """The cards and charts (not the canvas)."""
         return (self.cards, self.timeline, self.cycle, self.breakdown)
+
+    def _ipython_display_(self) -> None:
+        """Show the dashboard, then a static picture of the map, its figures and its steps
+        for readers without JavaScript (see :func:`vsm_widget.widget.display_with_fallback`).
+        """
+        display_with_fallback(self, fallback_html(self.map, steps=True))
 
     def close(self) -> None:
         """Unlink the selection and close every part (the canvas too if made here)."""

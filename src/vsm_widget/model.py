@@ -1430,15 +1430,35 @@ class ValueStreamMap:
             widget.configure(**options)
         return widget
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """Show the editor in a notebook, with a static SVG of the map beside it.
+    def _ipython_display_(self) -> None:
+        """Show the editor in a notebook, then a static picture of the map with its figures.
 
-        Viewers without widgets (GitHub, nbviewer, exported HTML) show the SVG; plain-text
+        The picture is its own output, for readers without JavaScript (exported HTML,
+        GitHub, nbviewer); next to a live canvas, the canvas's stylesheet hides it.
+        """
+        from .fallback import fallback_html
+
+        try:
+            from .widget import display_with_fallback
+
+            widget = self.editor()
+        except ImportError:
+            from IPython.display import publish_display_data
+
+            publish_display_data({"text/html": fallback_html(self), "text/plain": repr(self)})
+            return
+        display_with_fallback(widget, fallback_html(self), text=repr(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """The editor, with the static picture as HTML beside it, as one output.
+
+        For front ends that ask for one bundle; IPython and Jupyter use
+        :meth:`_ipython_display_`. Viewers without widgets show the picture; plain-text
         viewers show the map's repr.
         """
-        from .render import render_svg
+        from .fallback import fallback_html
 
-        fallback = {"image/svg+xml": render_svg(self), "text/plain": repr(self)}
+        fallback = {"text/html": fallback_html(self), "text/plain": repr(self)}
         try:
             widget = self.editor()
         except ImportError:

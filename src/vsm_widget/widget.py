@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, Union
 
 import anywidget
+import ipywidgets
 import traitlets
 
 from . import io
+from .fallback import fallback_html
 from .model import Change, ValidationError, ValueStreamMap, parse_field
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "ExportRequest",
     "MapWidget",
     "ResultMessage",
+    "display_with_fallback",
 ]
 
 _log = logging.getLogger(__name__)
@@ -439,8 +442,10 @@ class MapWidget(anywidget.AnyWidget):
     history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
     #: Height of the canvas in pixels.
     height = traitlets.Int(560, min=120, max=10_000).tag(sync=True)
-    #: How many changes the map has had since this canvas was made (edits, undo, redo), so
-    #: that reactive notebooks (marimo) can re-run what depends on the map. Owned by Python.
+    #: Rises with every change the map commits (each edit, undo and redo, made on the
+    #: canvas or in Python); a refused edit leaves it as it was. Owned by Python. Code that
+    #: must re-run after a canvas edit reads it (marimo: ``editor =
+    #: mo.ui.anywidget(m.editor())``, then ``editor.value["revision"]``; docs/canvas.md).
     revision = traitlets.Int(0).tag(sync=True)
 
     #: Keyword arguments the constructor and :meth:`configure` accept.
@@ -556,6 +561,22 @@ class MapWidget(anywidget.AnyWidget):
         if self._created:
             result["created"] = list(self._created)
         return result
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Take a state update from the front end: only the traits it owns.
+
+        The traits that mirror the map stay as Python has them: a front end that writes
+        one (marimo sends back every trait it has ever received) gets the true value again.
+        """
+        owned = {name: value for name, value in sync_data.items() if name not in self._DERIVED}
+        stale = [name for name in sync_data.keys() - owned.keys() if sync_data[name] != getattr(self, name)]
+        super().set_state(owned)
+        if stale:
+            self.send_state(stale)
+
+    def _ipython_display_(self) -> None:
+        """Show the canvas, then a static picture of the map for readers without JavaScript."""
+        display_with_fallback(self, fallback_html(self._map))
 
     def close(self) -> None:
         """Stop following the map and close the widget's connection to the front end."""
@@ -874,6 +895,25 @@ def _flush_after_cell(widget: MapWidget) -> None:
             widget._flush()
 
     shell.events.register("post_execute", flush)
+
+
+def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: str | None = None) -> None:
+    """Show ``widget`` (with ``text`` as its plain-text form, if given), then ``fallback``
+    as an output of its own.
+
+    The fallback (:func:`vsm_widget.fallback.fallback_html`) is for readers without
+    JavaScript: exported HTML, GitHub, nbviewer. nbconvert keeps only the widget view of
+    an output that has one, so the picture cannot share the widget's output; next to a
+    live canvas, the canvas's stylesheet hides it.
+    """
+    from IPython.display import publish_display_data
+
+    bundle = widget._repr_mimebundle_()
+    data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+    if text is not None:
+        data = {**data, "text/plain": text}
+    publish_display_data(data, metadata)
+    publish_display_data({"text/html": fallback})
 
 
 def _summary(content: Any) -> str:

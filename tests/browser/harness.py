@@ -65,6 +65,49 @@ def write_notebook(path: Path, *cells: str) -> Path:
     return path
 
 
+def _tail(log_path: Path) -> str:
+    try:
+        return log_path.read_text(errors="replace")[-4000:]
+    except OSError:
+        return ""
+
+
+def wait_until_serving(
+    process: subprocess.Popen[bytes], base: str, token: str, log_path: Path, timeout: float = 60
+) -> None:
+    """Wait until the Jupyter server ``process`` answers at ``base``; raise, with the end of
+    its log, if it exits first or does not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        try:
+            # Waits on the process: returns at once if the server died.
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            raise RuntimeError(f"{process.args[:3]} exited ({process.returncode}):\n{_tail(log_path)}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{process.args[:3]} did not answer within {timeout} s:\n{_tail(log_path)}")
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in a session of its own, with everything it started (kernels)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
 class JupyterServer:
     """A JupyterLab or Notebook 7 server on 127.0.0.1, in its own process group.
 
@@ -91,6 +134,13 @@ class JupyterServer:
             path = settings / "@jupyterlab" / f"{name}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        # The notebooks' kernel (python3) is the interpreter of the tests, so it imports the
+        # package under test, also where the server's Python sees another install of it.
+        data = self.workdir / "data"
+        kernel = data / "kernels" / KERNELSPEC["name"]
+        kernel.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (kernel / "kernel.json").write_text(json.dumps({**KERNELSPEC, "argv": argv}))
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
         jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
         command = [
@@ -110,39 +160,23 @@ class JupyterServer:
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.workdir / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
+            JUPYTER_PATH=os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")])),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        deadline = time.monotonic() + timeout
-        while not self._answers():
-            try:
-                # Waits on the process: returns at once if the server died.
-                self.process.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
-            else:
-                raise RuntimeError(f"jupyter {self.app} exited ({self.process.returncode}):\n{self.log()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"jupyter {self.app} did not answer within {timeout} s:\n{self.log()}")
-        return self
-
-    def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=1) as reply:
-                return reply.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+            wait_until_serving(self.process, self.base, self.token, self.log_path, timeout)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
 
     def log(self) -> str:
         """The end of the server's log."""
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
+        return _tail(self.log_path)
 
     def url(self, notebook: str) -> str:
         """The address that opens ``notebook`` (a path under the root) in this app."""
@@ -154,17 +188,8 @@ class JupyterServer:
 
     def stop(self) -> None:
         """Stop the server's whole process group (the server and its kernels)."""
-        process = self.process
-        if process is None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
+        if self.process is not None:
+            stop_group(self.process)
         self.process = None
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,7 +24,6 @@ from .harness import NotebookPage
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 SVG = "{http://www.w3.org/2000/svg}"
 PLANT = 'load_template("stamping_plant")'
 LONG = (
@@ -127,7 +125,6 @@ def test_svg_export_holds_the_whole_map_with_its_colours(
         assert picture.evaluate("img => img.decode().then(() => img.naturalWidth)") == round(width)
         shot = artifacts / "export-svg.png"
         picture.screenshot(path=str(shot))
-        shutil.copy(shot, DOCS_IMAGES / "export-svg.png")
     finally:
         page.close()
 

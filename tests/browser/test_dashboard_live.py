@@ -9,7 +9,6 @@ process time and makes S. Weld #2 (57.5 s) the bottleneck.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from .harness import JupyterServer, NotebookPage, write_notebook
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 STEPS = ["stamping", "weld1", "weld2", "assy1", "assy2"]  # stream order of the template
 
 
@@ -116,6 +114,4 @@ def test_canvas_edit_moves_cards_and_bars_and_bars_select_steps(dash: NotebookPa
         page.wait_for_selector("#jupyterlab-splash", state="detached")
         shot = artifacts / f"dashboard-{name}.png"
         output.screenshot(path=str(shot))
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOCS_IMAGES / shot.name)
     dash.set_theme("JupyterLab Light")

@@ -1,5 +1,6 @@
 """Every example notebook, run in a real JupyterLab: no error, its main output drawn, and a
-screenshot of that output for people to look at (tests/artifacts/, docs/images/)."""
+screenshot of that output for people to look at (tests/artifacts/; ``python
+docs/refresh_images.py`` copies it into docs/images/)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.ipynb"))
-DOCS_IMAGES = ROOT / "docs" / "images"
 
 # What each notebook must draw: every notebook shows at least one map canvas; the
 # quickstart and the future-state notebook also show bqplot charts.
@@ -76,13 +76,17 @@ def test_example_notebook_runs_in_jupyterlab(
         if path.stem in CHARTS:
             chart = page.locator("svg.svg-figure").first
             chart.wait_for(state="visible")
+        # Every canvas and dashboard output is followed by a static picture of its map for
+        # readers without JavaScript; with the live canvas on the page it is hidden.
+        pictures = page.locator(".jp-OutputArea-child .vsm-fallback")
+        assert pictures.count() >= 1
+        for index in range(pictures.count()):
+            pictures.nth(index).wait_for(state="hidden")
 
         output = page.locator(".jp-OutputArea-output", has=page.locator(".vsm-canvas")).first
         output.scroll_into_view_if_needed()
         shot = artifacts / f"example-{path.stem}.png"
         output.screenshot(path=str(shot))
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOCS_IMAGES / shot.name)
     except BaseException:
         page.screenshot(path=str(artifacts / f"failed-example-{path.stem}.png"), full_page=True)
         raise

@@ -28,6 +28,10 @@ def test_canvas_draws_and_edits_in_notebook_7(nb7: NotebookPage) -> None:
     assert canvas.locator('[data-vsm-kind="process"]').count() == 5
     assert canvas.locator('[data-vsm-kind="inventory"]').count() == 6
     assert canvas.locator('[data-vsm-kind="rung"]').count() == 11
+    # The static picture that follows the canvas (for readers without JavaScript) is hidden.
+    picture = nb7.page.locator('[data-test-cell="nb7"] .vsm-fallback')
+    assert picture.count() == 1
+    picture.wait_for(state="hidden")
     canvas.locator('[data-vsm-kind="process"][data-vsm-id="assy1"]').first.click()
     box = canvas.locator('[data-vsm-row="assy1:cycle_time"] input')
     box.fill("50 s")
