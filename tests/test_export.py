@@ -197,3 +197,24 @@ def test_a_derived_text_longer_than_a_cell_is_cut_and_says_so(tmp_path: Path) ->
     over = cells[f"s{0:059d}"]
     assert len(over.value) == EXCEL_CELL_LIMIT
     assert over.value.endswith("[cut: Excel holds 32,767 characters in a cell]")
+
+
+def test_formulas_that_came_by_a_document_a_frame_or_the_canvas_stay_text(tmp_path: Path) -> None:
+    from vsm_widget import io
+    from vsm_widget.widget import MapWidget
+
+    by_document = io.from_json(io.to_json(typed_everywhere(FORMULAS)))
+    by_frame = ValueStreamMap.from_frame(pd.DataFrame({"name": FORMULAS, "notes": FORMULAS}))
+    by_canvas = ValueStreamMap("Canvas")
+    widget = MapWidget(by_canvas)
+    for seq, text in enumerate(FORMULAS):
+        result = widget.handle_edit(
+            {"kind": "edit", "seq": seq, "op": "add_process", "at": None, "name": text}
+        )
+        assert result["ok"] is True
+    for name, m in (("document", by_document), ("frame", by_frame), ("canvas", by_canvas)):
+        path = tmp_path / f"{name}.xlsx"
+        to_excel(m, path)
+        cells = [cell for found in text_cells(path).values() for cell in found]
+        assert {cell.data_type for cell in cells} == {"s"}
+        assert set(FORMULAS) <= {cell.value for cell in cells}

@@ -371,10 +371,11 @@ def test_a_canvas_edit_that_changes_nothing_sends_nothing(monkeypatch: pytest.Mo
             {"op": "update", "id": "idea", "field": "target", "value": "Weld"},
             {"op": "update", "id": "customer", "field": "available_time", "value": "2 x 27600 s"},
             {"op": "update", "id": "wip", "field": "notes", "value": None},
+            {"op": "open", "text": io.to_json(sample()), "name": "the same map.json"},
         ]
     ):
         widget._on_custom_msg(widget, edit(seq, **message), [])
-    assert sent.messages == [{"kind": "result", "seq": seq, "ok": True} for seq in range(3)]
+    assert sent.messages == [{"kind": "result", "seq": seq, "ok": True} for seq in range(4)]
     assert widget.history == {"can_undo": False, "can_redo": False}
 
 

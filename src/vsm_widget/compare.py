@@ -110,7 +110,9 @@ class Comparison:
         for row in self.rows:
             if row.name == name:
                 return row
-        raise KeyError(f"{name!r} is not compared; compared: {', '.join(r.name for r in self.rows)}")
+        raise KeyError(
+            f"{units._show(name)} is not compared; compared: {', '.join(r.name for r in self.rows)}"
+        )
 
     def __iter__(self) -> Iterator[MetricChange]:
         return iter(self.rows)

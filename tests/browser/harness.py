@@ -91,6 +91,15 @@ class JupyterServer:
             path = settings / "@jupyterlab" / f"{name}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        # The kernel runs the Python that runs the tests (and so this checkout's package):
+        # jupyter_client would start "python" kernels with the server's own interpreter,
+        # which may be another environment with another copy of the package.
+        kernel = self.workdir / "data" / "kernels" / KERNELSPEC["name"]
+        kernel.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (kernel / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": KERNELSPEC["display_name"], "language": "python"})
+        )
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
         jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
         command = [
@@ -110,6 +119,9 @@ class JupyterServer:
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.workdir / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
+            JUPYTER_PATH=os.pathsep.join(
+                p for p in (str(self.workdir / "data"), os.environ.get("JUPYTER_PATH")) if p
+            ),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         with open(self.log_path, "wb") as log:
