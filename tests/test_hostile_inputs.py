@@ -66,8 +66,17 @@ def edit(seq: int, op: str, **fields: Any) -> dict[str, Any]:
 
 
 def packable(message: Any) -> bytes:
-    """``message`` packed as the kernel packs every widget message (raises if it cannot be)."""
+    """``message`` packed as the kernel packs every widget message (raises if it cannot be:
+    text no file can hold, NaN or infinity).
+    """
     return json_packer(message)
+
+
+def test_an_error_about_nan_or_infinity_is_plain_data_too() -> None:
+    for value in (float("nan"), float("inf"), 10**400):
+        with pytest.raises(ValidationError) as caught:
+            sample().update("Cut", cycle_time=value)
+        packable(caught.value.to_dict())
 
 
 def assert_saves_and_syncs(m: ValueStreamMap, tmp_path: Path) -> None:

@@ -116,7 +116,11 @@ def _is_integer(value: object) -> bool:
 
 @functools.cache
 def _full_validator() -> Any:
-    """The jsonschema validator, with NaN and infinity not counted as numbers."""
+    """The jsonschema validator, with NaN and infinity not counted as numbers.
+
+    The reference the fast check and the problem finder (:class:`_Locator`) are tested
+    against; loading itself never imports jsonschema (its import alone takes a second).
+    """
     from jsonschema import Draft202012Validator, validators
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
@@ -130,9 +134,9 @@ def _full_validator() -> Any:
 
 
 # jsonschema takes about 0.3 ms per stream item here, far too slow for big maps, so a
-# document is first checked by plain Python generated from the same schema. The check
-# is conservative: "valid" from it is exact for the keywords it knows (it refuses to
-# compile any other), and on "invalid" jsonschema runs to find and word the problem.
+# document is checked by plain Python generated from the same schema. The check is
+# exact for the keywords it knows (it refuses to compile any other); on "invalid",
+# _Locator walks the document with the same compiled checks to find and word the problem.
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs"})

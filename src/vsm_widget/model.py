@@ -175,7 +175,7 @@ class ValidationError(ValueError):
 
 def _plain(value: object) -> object:
     """``value`` as JSON-ready data: small plain values as they are, others shown short."""
-    if value is None or isinstance(value, (bool, float)):
+    if value is None or isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
         return value
     if isinstance(value, int) and abs(value) < 2**53:
         return value

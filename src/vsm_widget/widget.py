@@ -338,10 +338,11 @@ def _check_shape(content: Any) -> dict[str, Any]:
                 message[name] = None
                 continue
             raise _MessageError(name, f"{op!r} messages need {name!r} ({_type_name(hint)})")
-        if not _matches(message[name], hint):
-            raise _MessageError(
-                name, f"{name!r} must be {_type_name(hint)}, not {units._show(message[name])}"
-            )
+        value = message[name]
+        if not _matches(value, hint):
+            big = isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER
+            size = " (too large for a message)" if big else ""
+            raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {units._show(value)}{size}")
     return message
 
 
