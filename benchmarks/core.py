@@ -1,4 +1,5 @@
-"""Timings of the core model: metrics, a JSON round trip and one edit with its undo.
+"""Timings of the core model: metrics, a JSON round trip, one edit with its undo, and
+how fast hostile documents are refused.
 
 Run ``python benchmarks/core.py`` (or ``--quick`` for fewer repeats). Prints the median
 and the 95th percentile of each figure next to its goal. Exits non-zero only on a crash:
@@ -14,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from vsm_widget import ValueStreamMap
+from vsm_widget import ValidationError, ValueStreamMap, io
 from vsm_widget.metrics import compute
 from vsm_widget.model import validate_state
 
@@ -72,6 +73,56 @@ def info(name: str, samples: list[float]) -> None:
     print(f"{name:<34} median {median:9.3f} ms   p95 {p95:9.3f} ms   (no goal)")
 
 
+def _nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def hostile_documents() -> dict[str, Callable[[], object]]:
+    """Loads that must each end in a short ValidationError: name -> the call."""
+    base = build_map(20).to_dict()
+
+    def changed(key: str, value: object) -> dict[str, object]:
+        return {**base, key: value}
+
+    deep_text = '{"schema": 1, "scope": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    digits_text = '{"schema": 1, "customer": {"demand": 1' + "0" * 4_000 + "}}"
+    million_text = '{"schema": 1, "title": [' + ",".join(["1"] * 1_000_000) + "]}"
+    late = json.loads(json.dumps(build_map(STEPS).to_dict()))
+    late["stream"][-1]["cycle_time"] = -1
+    deep, huge, many = (
+        changed("scope", _nested(100_000)),
+        changed("schema", 10**10_000),
+        changed("stream", [0] * 10**6),
+    )
+    return {
+        "text nested 100,000 deep": lambda: io.from_json(deep_text),
+        "text with a 4,000-digit number": lambda: io.from_json(digits_text),
+        "text with a 1,000,000-item title": lambda: io.from_json(million_text),
+        "dict nested 100,000 deep": lambda: io.from_document(deep),
+        "dict with a 10,000-digit integer": lambda: io.from_document(huge),
+        "dict with 1,000,000 wrong items": lambda: io.from_document(many),
+        f"{STEPS}-step map, last value wrong": lambda: io.from_document(late),
+    }
+
+
+def refused(run: Callable[[], object]) -> Callable[[], None]:
+    """``run``, checked to end in a short ValidationError."""
+
+    def check() -> None:
+        try:
+            run()
+        except ValidationError as error:
+            if len(str(error)) > 500:
+                raise AssertionError(f"a long error: {len(str(error))} characters") from None
+            return
+        raise AssertionError("a hostile document was accepted")
+
+    return check
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
@@ -108,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     report("edit + undo (cycle time)", measure(edit_and_undo, repeats * 10), 1)
     if m.state is not before:
         raise AssertionError("undo did not restore the state")
+
+    print("hostile documents, each refused with a short ValidationError:")
+    for name, run in hostile_documents().items():
+        # The first one also pays for compiling the schema checks once per process.
+        report(f"  {name}", measure(refused(run), max(3, repeats // 5)), 250)
     return 0
 
 

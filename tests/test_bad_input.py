@@ -111,11 +111,13 @@ SHARE_BAD: list[Any] = [
     *WRONG_TYPES,
 ]
 TEXT_WRONG: list[Any] = [5, 1.5, True, ["a"], {"a": 1}]
+# Text no file can hold: lone surrogate halves (not UTF-8) and the non-characters XML refuses.
+UNWRITABLE: list[Any] = ["a\ud800b", "\udfff", "pasted \udc80 bytes", "end\ufffe", "\uffff"]
 BAD: dict[str, list[Any]] = {
-    "name": ["", "   ", None, "x" * 121, "a\x00b", "tab\rreturn", *TEXT_WRONG],
-    "long_text": ["", "   ", None, "x" * 5001, "bell\x07", *TEXT_WRONG],
-    "notes": ["x" * 5001, "bell\x07", *TEXT_WRONG],
-    "label": ["x" * 121, "escape\x1b", *TEXT_WRONG],
+    "name": ["", "   ", None, "x" * 121, "a\x00b", "tab\rreturn", *TEXT_WRONG, *UNWRITABLE],
+    "long_text": ["", "   ", None, "x" * 5001, "bell\x07", *TEXT_WRONG, *UNWRITABLE],
+    "notes": ["x" * 5001, "bell\x07", *TEXT_WRONG, *UNWRITABLE],
+    "label": ["x" * 121, "escape\x1b", *TEXT_WRONG, *UNWRITABLE],
     "choice": ["", "bogus", "pushy", 5, None, True, ["push"]],
     "choice?": ["bogus", 5, True, ["waste"]],
     "duration": ["", None, *DURATION_BAD],
@@ -146,9 +148,13 @@ BAD: dict[str, list[Any]] = {
         5,
         "LH",
         True,
+        {"L\ud800H": 5},
+        {"LH\ufffe": 5},
+        {"LH": 6e11, "RH": 6e11},  # each within a quantity's limit, the sum is not
+        {f"V{i}": 1 for i in range(101)},  # more variants than a spreadsheet cell lists
     ],
-    "reference": ["", None, "nowhere", "map", "x" * 65, 5, ["weld"]],
-    "reference?": ["nowhere", "map", "x" * 65, 5, ["weld"]],
+    "reference": ["", None, "nowhere", "map", "x" * 65, 5, ["weld"], "we\ud800ld"],
+    "reference?": ["nowhere", "map", "x" * 65, 5, ["weld"], "\udfff"],
 }
 
 TARGETS = {

@@ -171,3 +171,22 @@ def test_action_plan_lists_the_kaizen_bursts() -> None:
     assert action_plan(now).empty
     with pytest.raises(TypeError, match="action_plan"):
         action_plan([])  # type: ignore[arg-type]
+
+
+def test_endless_lead_times_compare_without_nan() -> None:
+    # Two full inventories at a near-zero demand: each waits 1e308 s, the lead time is infinite.
+    endless = ValueStreamMap("Absurd", demand=2.88e-292, available_time="8 h")
+    endless.add_inventory(1e12)
+    endless.add_process("Cut", cycle_time="10 s")
+    endless.add_inventory(1e12)
+    same = compare(endless, endless.future())["lead_time"]
+    assert (same.change, same.change_percent, same.improved) == (0.0, None, None)
+    cured = endless.future()
+    cured.update("customer", demand=100)  # 100 a day: 2e12 units wait 2e10 days of 8 h
+    better = compare(endless, cured)["lead_time"]
+    assert better.change == -math.inf
+    assert better.change_percent is None
+    assert better.improved is True
+    for row in compare(endless, cured).rows:
+        for figure in (row.change, row.change_percent):
+            assert figure is None or not math.isnan(figure)

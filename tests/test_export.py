@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.export import SHEETS, to_excel
+from vsm_widget.export import EXCEL_CELL_LIMIT, SHEETS, to_excel
 from vsm_widget.templates import load_template
 
 pytest.importorskip("openpyxl")
@@ -114,3 +115,104 @@ def test_missing_openpyxl_says_how_to_install(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(ImportError, match=r"vsm_widget\[excel\]"):
         to_excel(ValueStreamMap(), tmp_path / "x.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- text stays text
+
+# What a person may type that a spreadsheet would run or read as something else.
+FORMULAS = [
+    "=1+1",
+    "=cmd|' /C calc'!A0",  # a DDE payload
+    '=HYPERLINK("http://example.invalid","click")',
+    "+1-2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "#N/A",
+    "#DIV/0!",
+]
+
+
+def typed_everywhere(texts: list[str]) -> ValueStreamMap:
+    """A map whose every kind of user text is one of ``texts``."""
+    first = texts[0]
+    m = ValueStreamMap(first, demand=100, available_time="8 h", customer=texts[1], scope=texts[2])
+    m.set_supplier(texts[3], supplies=texts[4], frequency=texts[5])
+    m.set_control(texts[6], notes=texts[7])
+    for index, text in enumerate(texts):
+        m.add_process(text, cycle_time="10 s", notes=text, id=f"p{index}")
+        m.add_inventory({text: 5, f"{text} (B)": 7}, notes=text, id=f"g{index}")
+        m.add_burst(text, target=f"p{index}", owner=text, due=text)
+    m.add_shipment("out", frequency=first, mode=texts[1], notes=texts[2])
+    return m
+
+
+def text_cells(path: Path) -> dict[str, list[Any]]:
+    """Every cell that holds text, by sheet, read back with openpyxl."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return {
+        sheet.title: [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+        for sheet in book.worksheets
+    }
+
+
+def test_typed_formulas_are_written_as_the_text_typed(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.xlsx"
+    to_excel(typed_everywhere(FORMULAS), path)
+    cells = text_cells(path)
+    seen: set[str] = set()
+    for sheet, found in cells.items():
+        for cell in found:
+            # openpyxl reads a formula back as data type "f" and an error code as "e".
+            where = f"{sheet}!{cell.coordinate}"
+            assert cell.data_type == "s", f"{where} holds {cell.value!r} as {cell.data_type}"
+            seen.add(cell.value)
+    # Each typed text is there exactly as typed (names, notes, bursts, the map's title...).
+    assert set(FORMULAS) <= seen
+    names = [cell.value for cell in cells["Steps"] if cell.column_letter == "C"]
+    assert names[1:] == FORMULAS  # below the header, one row per step, in order
+
+
+def test_the_steps_sheet_reads_back_as_the_map(tmp_path: Path) -> None:
+    m = typed_everywhere(FORMULAS)
+    path = tmp_path / "hostile.xlsx"
+    to_excel(m, path)
+    steps = pd.read_excel(path, sheet_name="Steps", dtype=str, keep_default_na=False)
+    back = ValueStreamMap.from_frame(steps, demand=100, available_time="8 h")
+    assert [s.name for s in back.steps] == FORMULAS
+    assert [g.variants for g in back.gaps] == [g.variants for g in m.gaps]
+
+
+def test_a_derived_text_longer_than_a_cell_is_cut_and_says_so(tmp_path: Path) -> None:
+    # 600 steps with 60-character ids over takt: their list is 600 x 62 - 2 = 37,198 characters,
+    # more than the 32,767 an Excel cell holds.
+    m = ValueStreamMap("Long", demand=1000, available_time="8 h")  # takt 28.8 s
+    with m.batch():
+        for index in range(600):
+            m.add_process(f"Step {index}", cycle_time="60 s", id=f"s{index:059d}")
+    path = tmp_path / "long.xlsx"
+    to_excel(m, path)
+    cells = {cell.value.split(",")[0]: cell for cell in text_cells(path)["Metrics"]}
+    over = cells[f"s{0:059d}"]
+    assert len(over.value) == EXCEL_CELL_LIMIT
+    assert over.value.endswith("[cut: Excel holds 32,767 characters in a cell]")
+
+
+def test_formulas_that_came_by_a_document_a_frame_or_the_canvas_stay_text(tmp_path: Path) -> None:
+    from vsm_widget import io
+    from vsm_widget.widget import MapWidget
+
+    by_document = io.from_json(io.to_json(typed_everywhere(FORMULAS)))
+    by_frame = ValueStreamMap.from_frame(pd.DataFrame({"name": FORMULAS, "notes": FORMULAS}))
+    by_canvas = ValueStreamMap("Canvas")
+    widget = MapWidget(by_canvas)
+    for seq, text in enumerate(FORMULAS):
+        result = widget.handle_edit({"kind": "edit", "seq": seq, "op": "add_process", "name": text})
+        assert result["ok"] is True
+    for name, m in (("document", by_document), ("frame", by_frame), ("canvas", by_canvas)):
+        path = tmp_path / f"{name}.xlsx"
+        to_excel(m, path)
+        cells = [cell for found in text_cells(path).values() for cell in found]
+        assert {cell.data_type for cell in cells} == {"s"}
+        assert set(FORMULAS) <= {cell.value for cell in cells}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -530,3 +532,18 @@ def test_fast_check_agrees_with_jsonschema_on_edge_values() -> None:
                     disagreements.append((key, value))
     assert tried > 2000
     assert disagreements == []
+
+
+def test_loading_a_bad_document_does_not_import_jsonschema() -> None:
+    # jsonschema (with its format checkers) takes over a second to import: a bad document
+    # must be answered without it.
+    code = (
+        "import sys\n"
+        "from vsm_widget import io, ValidationError\n"
+        "try:\n"
+        '    io.from_json(\'{"schema": 1, "stream": [{"type": "process", "id": "p1", "name": 5}]}\')\n'
+        "except ValidationError as error:\n"
+        "    print(error.field, 'jsonschema' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["$.stream[0].name", "False"]

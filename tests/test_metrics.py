@@ -376,3 +376,68 @@ def test_metrics_are_cached_per_state_and_follow_edits(plant: ValueStreamMap) ->
     assert second.bottleneck_name == "S. Weld #2"  # 57.5 s is now the slowest
     plant.undo()
     assert plant.metrics().bottleneck_name == "Assembly #1"
+
+
+# --------------------------------------------------------------------------- absurd but accepted values
+
+
+def _floats(data: object) -> list[float]:
+    """Every float in a nested dict/list."""
+    if isinstance(data, float):
+        return [data]
+    if isinstance(data, dict):
+        return [f for value in data.values() for f in _floats(value)]
+    if isinstance(data, list):
+        return [f for value in data for f in _floats(value)]
+    return []
+
+
+def overflowing_map() -> ValueStreamMap:
+    """Two full inventories at a near-zero demand: each waits 1e308 s, their sum is past a float.
+
+    Demand 2.88e-292 a day, 8 h a day: each gap's wait = 1e12 units / 2.88e-292 a day
+    x 28,800 s = 1e308 s; two of them add up to 2e308, more than the largest float.
+    """
+    m = ValueStreamMap("Absurd", demand=2.88e-292, available_time="8 h")
+    m.add_inventory(1e12)
+    m.add_process("Cut", cycle_time="10 s")
+    m.add_inventory(1e12)
+    return m
+
+
+def test_a_lead_time_past_the_float_range_is_infinite_not_an_error() -> None:
+    met = overflowing_map().metrics()
+    assert [g.wait_time for g in met.gaps] == [pytest.approx(1e308)] * 2
+    assert met.lead_time == math.inf
+    assert met.wait_time == math.inf
+    assert met.efficiency == 0.0  # 10 s of process time in an endless lead time
+    assert met.takt_time == pytest.approx(1e296)  # 28,800 s / 2.88e-292
+    data = met.to_dict()
+    assert data["lead_time"] is None
+    json.dumps(data, allow_nan=False)
+
+
+def test_a_takt_of_a_nanosecond_and_a_vanishing_uptime() -> None:
+    # 1e12 units a day in 1,000 s: takt = 1,000 / 1e12 = 1e-9 s.
+    m = ValueStreamMap("Absurd", demand=1e12, available_time="1000 s")
+    m.add_process("Press", cycle_time="1 s", uptime=1e-300, changeover="1 h")
+    met = m.metrics()
+    press = met.steps[0]
+    assert met.takt_time == pytest.approx(1e-9)
+    assert press.effective_cycle_time == pytest.approx(1e300)  # 1 s / 1e-300
+    assert press.capacity_per_day == pytest.approx(1e-297)  # 1,000 s / 1e300 s
+    assert press.epei_days == math.inf  # the run time (1e12 x 1e300 s) leaves no time to change over
+    assert met.operators_needed == pytest.approx(1e9)  # 1 s of work / 1e-9 s takt
+    assert met.steps_over_takt == (press.id,)
+    assert not any(math.isnan(f) for f in _floats(met.to_dict()))
+    json.dumps(met.to_dict(), allow_nan=False)
+
+
+def test_epei_without_demand_is_the_changeover_over_the_day_even_for_a_stopped_step() -> None:
+    # Zero uptime makes the run time 0 x infinity: with no demand there is nothing to run,
+    # so EPEI = 1 h of changeover / 8 h available = 0.125 days (not NaN, not infinity).
+    m = ValueStreamMap("Idle", demand=0, available_time="8 h")
+    step = m.add_process("Press", cycle_time="5 s", uptime="0%", changeover="1 h")
+    met = m.metrics()
+    assert met.steps[0].epei_days == pytest.approx(0.125)
+    assert mx.epei(step, m.state) == pytest.approx(0.125)

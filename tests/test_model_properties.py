@@ -10,12 +10,16 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import tempfile
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsm_widget import Gap, Process, ValidationError, ValueStreamMap, model
+from vsm_widget import Gap, Process, ValidationError, ValueStreamMap, io, model
 from vsm_widget.model import validate_state
 
 BAD_TARGETS = ["nowhere", "map", "", "Cutt"]
@@ -53,6 +57,7 @@ VALUES: dict[str, list[Any]] = {
     "medium": ["manual", "electronic", "pigeon"],
     "status": ["idea", "done", "maybe"],
     "direction": ["in", "out", "up"],
+    "notes": TEXTS,
 }
 
 OPS = [
@@ -96,34 +101,42 @@ def draw_position(m: ValueStreamMap, data: st.DataObject) -> Any:
     return data.draw(st.one_of(st.none(), st.integers(-size - 2, size + 2), st.just(draw_target(m, data))))
 
 
-def draw_fields(kind: str, data: st.DataObject) -> dict[str, Any]:
+def draw_fields(kind: str, data: st.DataObject, values: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    table = VALUES if values is None else values
     allowed = [*model._FIELDS[kind], "bogus"]
     names = data.draw(st.lists(st.sampled_from(allowed), min_size=1, max_size=3, unique=True))
-    return {name: data.draw(st.sampled_from(VALUES.get(name, TEXTS))) for name in names}
+    return {name: data.draw(st.sampled_from(table.get(name, table["notes"]))) for name in names}
 
 
-def apply(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
-    """Apply one edit; refused edits raise ValidationError or KeyError."""
+def apply(
+    m: ValueStreamMap, op: str, data: st.DataObject, values: dict[str, list[Any]] | None = None
+) -> None:
+    """Apply one edit; refused edits raise ValidationError or KeyError.
+
+    ``values`` are the values drawn per field (default :data:`VALUES`).
+    """
+    table = VALUES if values is None else values
     if op == "add_process":
-        fields = draw_fields("process", data)
+        fields = draw_fields("process", data, table)
         fields.pop("name", None)
-        name = data.draw(st.sampled_from(NAMES))
+        name = data.draw(st.sampled_from(table["name"]))
         m.add_process(name, at=draw_position(m, data), **fields)
     elif op == "add_inventory":
-        m.add_inventory(data.draw(st.sampled_from(QUANTITIES)), at=draw_position(m, data))
+        quantity = data.draw(st.sampled_from([*table["quantity"], *table["variants"]]))
+        m.add_inventory(quantity, at=draw_position(m, data))
     elif op == "add_wait":
-        m.add_wait(data.draw(st.sampled_from(DURATIONS)), at=draw_position(m, data))
+        m.add_wait(data.draw(st.sampled_from(table["wait_time"])), at=draw_position(m, data))
     elif op == "update":
         target = draw_target(m, data)
         try:
             kind = m.get(target).kind
         except (KeyError, AttributeError):
             kind = "map" if target == "map" else "process"
-        m.update(target, **draw_fields(kind, data))
+        m.update(target, **draw_fields(kind, data, table))
     elif op == "remove":
         m.remove(draw_target(m, data))
     elif op == "move":
-        value = data.draw(st.sampled_from(COORDINATES))
+        value = data.draw(st.sampled_from(table["x"]))
         m.move(draw_target(m, data), value, value)
     elif op == "reorder":
         m.reorder(draw_target(m, data), data.draw(st.integers(-len(m.stream) - 1, len(m.stream))))
@@ -142,18 +155,19 @@ def apply(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
             draw_target(m, data), draw_target(m, data), medium=data.draw(st.sampled_from(VALUES["medium"]))
         )
     elif op == "add_burst":
-        m.add_burst("Idea", target=data.draw(st.one_of(st.none(), st.just(draw_target(m, data)))))
+        text = data.draw(st.sampled_from(["Idea", *table["notes"]]))
+        m.add_burst(text, target=data.draw(st.one_of(st.none(), st.just(draw_target(m, data)))))
     elif op == "set_supplier":
-        m.set_supplier(data.draw(st.sampled_from(["Steel Co", ""])))
+        m.set_supplier(data.draw(st.sampled_from(["Steel Co", "", *table["name"]])))
     elif op == "set_control":
-        m.set_control(data.draw(st.sampled_from(["MRP", None])))
+        m.set_control(data.draw(st.sampled_from(["MRP", None, *table["name"]])))
     elif op == "add_shipment":
         m.add_shipment(data.draw(st.sampled_from(VALUES["direction"])))
     else:
         # A batch of two inner edits: all or nothing.
         with m.batch():
-            apply(m, data.draw(st.sampled_from(OPS[:-1])), data)
-            apply(m, data.draw(st.sampled_from(OPS[:-1])), data)
+            apply(m, data.draw(st.sampled_from(OPS[:-1])), data, values)
+            apply(m, data.draw(st.sampled_from(OPS[:-1])), data, values)
 
 
 def check_invariants(m: ValueStreamMap) -> None:
@@ -247,3 +261,115 @@ def test_refused_edits_leave_history_and_ids_alone(sequence: list[str], data: st
     # Whatever happened, a fresh step gets an id no element has.
     step = m.add_process("Brand new step")
     assert [item.id for item in m.stream].count(step.id) == 1
+
+
+# --------------------------------------------------------------------------- hostile values
+
+# Text people paste: halves of surrogate pairs, what XML refuses, formulas a spreadsheet
+# would run, control characters, long texts, and text from every script.
+HOSTILE_TEXTS: list[Any] = [
+    "a\ud800b",
+    "\udfff",
+    "\udc80\udcff",
+    "end\ufffe",
+    "\uffff",
+    "=1+1",
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "#N/A",
+    "bell\x07",
+    "nul\x00",
+    "cr\r",
+    "\x85next line\u2028separator",
+    "\u202eright to left",
+    "tab\tand\nnewline",
+    "🏭 ✂ 切断",
+    "x" * 120,
+    "y" * 121,
+    "z" * 5000,
+    "w" * 5001,
+    "",
+    " ",
+]
+# Numbers at the edges of floats, integers and Decimals.
+EXTREME_NUMBERS: list[Any] = [
+    1e308,
+    -1e308,
+    1.7976931348623157e308,
+    1e-308,
+    5e-324,
+    10**400,
+    -(10**400),
+    10**20,
+    2**53 + 1,
+    1e12,
+    1e12 + 1,
+    999_999_999_999.9999,
+    Decimal("1e12"),
+    Decimal("0.85"),
+    Decimal("1e-400"),
+    Decimal("NaN"),
+    Decimal("-0"),
+    -0.0,
+]
+HOSTILE_VALUES: dict[str, list[Any]] = {
+    **{name: [*values, *EXTREME_NUMBERS] for name, values in VALUES.items() if name not in ("name", "title")},
+    "name": [*NAMES, *HOSTILE_TEXTS],
+    "title": ["A map", *HOSTILE_TEXTS],
+    "notes": [*TEXTS, *HOSTILE_TEXTS],
+    "variants": [
+        *VALUES["variants"],
+        {"a\ud800": 1},
+        {"=SUM(A1)": 1e12},
+        {"LH": 6e11, "RH": 6e11},
+        {"LH": 5e11, "RH": 5e11},
+        {f"V{i}": 1e-308 for i in range(100)},
+        {f"V{i}": 1 for i in range(101)},
+    ],
+    "quantity": [*VALUES["quantity"], *EXTREME_NUMBERS],
+    "wait_time": [*DURATIONS, *EXTREME_NUMBERS],
+    "x": [*COORDINATES, *EXTREME_NUMBERS],
+    "demand": [*VALUES["demand"], *EXTREME_NUMBERS, 2.88e-292],
+    "available_time": [*VALUES["available_time"], "1e-300 s", "2 x 1e-9 s", 1e-300],
+}
+HOSTILE_OPS = [op for op in OPS if op not in ("swap", "reorder")] + ["update"] * 4
+
+
+def check_the_map_can_go_everywhere(m: ValueStreamMap, folder: Path) -> None:
+    """Saved, it loads back equal; its document and metrics can be sent; it renders and exports."""
+    path = folder / "map.json"
+    m.save(path)
+    assert ValueStreamMap.load(path) == m
+    assert io.from_json(io.to_json(m)).state == m.state
+    json.dumps(io.to_document(m.state), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    metrics = m.metrics()
+    json.dumps(metrics.to_dict(), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    for name in metrics.DURATIONS:
+        metrics.format(name)
+    ElementTree.fromstring(m.to_svg().encode("utf-8"))  # well-formed XML, every text escaped
+    m.to_svg(folder / "map.svg")
+    m.to_excel(folder / "map.xlsx")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sequence=st.lists(st.sampled_from(HOSTILE_OPS), min_size=1, max_size=10), data=st.data())
+def test_random_hostile_edits_leave_a_map_that_saves_loads_syncs_and_renders(
+    sequence: list[str], data: st.DataObject
+) -> None:
+    m = start()
+    for edit in sequence:
+        before = m.state
+        try:
+            apply(m, edit, data, HOSTILE_VALUES)
+        except (ValidationError, KeyError) as error:
+            assert m.state is before
+            # The refusal itself can be sent and shown, whatever value it was about.
+            told = str(error)
+            message = error.to_dict() if isinstance(error, ValidationError) else told
+            json.dumps(message, ensure_ascii=False).encode("utf-8")
+            assert len(told) < 1_500
+        check_invariants(m)
+    with tempfile.TemporaryDirectory() as folder:
+        check_the_map_can_go_everywhere(m, Path(folder))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import math
+import subprocess
+import sys
+from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from vsm_widget import units
@@ -257,3 +263,120 @@ def test_formatted_durations_read_back() -> None:
 def test_every_listed_unit_is_understood() -> None:
     for unit in units.DURATION_UNITS:
         assert parse_duration(f"1 {unit}", day=100) > 0
+
+
+# --------------------------------------------------------------------------- values analysts have
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (Decimal("1.5"), 1.5),
+        (Decimal("90"), 90.0),
+        (Decimal("0"), 0.0),
+        (datetime.timedelta(minutes=2), 120.0),
+        (datetime.timedelta(days=1), 86_400.0),  # a timedelta is exact time, not a working day
+        (datetime.timedelta(microseconds=250_000), 0.25),
+        (pd.Timedelta("1h30min"), 5400.0),
+        (pd.Timedelta(milliseconds=1500), 1.5),
+        (np.timedelta64(45, "s"), 45.0),
+        (np.timedelta64(3, "m"), 180.0),
+        (np.timedelta64(2, "h"), 7200.0),
+        (np.timedelta64(1, "D"), 86_400.0),
+        (np.timedelta64(1, "W"), 604_800.0),
+        (np.timedelta64(1500, "ms"), 1.5),
+        (np.timedelta64(2_000_000_000, "ns"), 2.0),
+    ],
+)
+def test_durations_from_decimals_and_timedeltas(value: object, seconds: float) -> None:
+    assert parse_duration(value, day=WORKING_DAY) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (Decimal("NaN"), "not a number"),
+        (Decimal("sNaN"), "not a number"),
+        (Decimal("Infinity"), "infinite"),
+        (Decimal("1E+400"), "far too large"),
+        (Decimal("-1"), "negative"),
+        (datetime.timedelta(seconds=-5), "negative"),
+        (pd.Timedelta("-1s"), "negative"),
+        (pd.NaT, "NaT"),
+        (np.timedelta64("NaT"), "NaT"),
+        (np.timedelta64(3, "M"), "months or years"),
+        (np.timedelta64(1, "Y"), "months or years"),
+        (np.timedelta64(5), "no unit"),
+    ],
+)
+def test_durations_from_decimals_and_timedeltas_refused(value: object, message: str) -> None:
+    with pytest.raises(UnitError, match=message):
+        parse_duration(value)
+
+
+def test_decimals_are_shares_and_numbers() -> None:
+    assert parse_ratio(Decimal("0.85")) == pytest.approx(0.85)
+    assert parse_ratio(Decimal("1")) == 1.0
+    assert parse_number(Decimal("1200")) == 1200.0
+    assert parse_number(Decimal("3"), integer=True) == 3
+    with pytest.raises(UnitError, match="more than 1"):
+        parse_ratio(Decimal("85"))
+    with pytest.raises(UnitError, match="whole number"):
+        parse_number(Decimal("2.5"), integer=True)
+    with pytest.raises(UnitError, match="not a number"):
+        parse_number(Decimal("NaN"))
+    # A timedelta is a duration, not a count (numpy calls timedelta64 an integer).
+    with pytest.raises(UnitError, match="not a number"):
+        parse_number(np.timedelta64(5, "s"))
+
+
+def test_units_does_not_import_pandas() -> None:
+    code = "import sys, vsm_widget.units; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_long_number_text_is_refused_at_once() -> None:
+    with pytest.raises(UnitError, match="characters long") as caught:
+        parse_number("1" * 10_000)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**30, "1000000000000000000000000000000"),
+        (10**200, "<integer of 201 digits>"),
+        (-(10**200), "<-integer of 201 digits>"),
+        (10**5000, "<integer of about 5,001 digits>"),  # repr() itself refuses this one
+        ([1] * 1_000_000, "[1, 1, 1, 1, 1, 1, ...]"),
+        ({"a": {"b": {"c": {"d": 1}}}}, "{'a': {'b': {'c': {...}}}}"),
+    ],
+    ids=["30 digits", "201 digits", "negative", "5001 digits", "a million items", "deep dict"],
+)
+def test_show_is_short_and_never_fails(value: object, shown: str) -> None:
+    assert units._show(value) == shown
+
+
+def test_show_survives_deep_self_containing_and_broken_values() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert units._show(deep) == "[[[[...]]]]"
+    loop: list[object] = []
+    loop.append(loop)
+    assert units._show(loop) == "[[[[...]]]]"
+
+    class Broken:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    assert units._show(Broken()).startswith("<")
+    # 40 characters in all: the quote, 36 letters and the three dots.
+    assert units._show("x" * 1000) == "'" + "x" * 36 + "..."
+
+
+def test_printable_escapes_what_no_file_holds_and_cuts() -> None:
+    assert units._printable("a\ud800b\ufffe") == "a\\ud800b\\ufffe"
+    assert units._printable("x" * 2000, 100) == "x" * 97 + "..."
+    assert units._printable("café ✓") == "café ✓"

@@ -67,8 +67,9 @@ class MetricChange:
     name for the bottleneck. ``change`` is ``after - before`` (for ratios that is in
     shares, so 0.01 is one percentage point); ``change_percent`` is ``change / before``
     in percent. Both are ``None`` where either side is unknown, or (percent) where
-    ``before`` is zero. ``improved`` says whether the change is for the better
-    (``None``: no direction is better, or nothing changed).
+    ``before`` is zero or infinite; two equal figures (infinities too) change by 0.
+    ``improved`` says whether the change is for the better (``None``: no direction is
+    better, or nothing changed).
     """
 
     name: str
@@ -162,7 +163,9 @@ class Comparison:
         for row in self.rows:
             if row.name == name:
                 return row
-        raise KeyError(f"{name!r} is not compared; compared: {', '.join(r.name for r in self.rows)}")
+        raise KeyError(
+            f"{units._show(name)} is not compared; compared: {', '.join(r.name for r in self.rows)}"
+        )
 
     def __iter__(self) -> Iterator[MetricChange]:
         return iter(self.rows)
@@ -233,8 +236,9 @@ def _row(spec: _Spec, before: float | str | None, after: float | str | None) -> 
     percent: float | None = None
     improved: bool | None = None
     if isinstance(before, float) and isinstance(after, float):
-        change = after - before
-        percent = change / abs(before) * 100 if before != 0 else None
+        # Equal infinities (a step that never produces, on both maps) did not change: inf - inf is NaN.
+        change = 0.0 if after == before else after - before
+        percent = change / abs(before) * 100 if before != 0 and math.isfinite(before) else None
         if change != 0 and spec.better != "none":
             improved = (change < 0) == (spec.better == "lower")
     return MetricChange(spec.name, spec.label, spec.kind, before, after, change, percent, improved)

@@ -7,6 +7,12 @@
 action plan of kaizen bursts) and ``Readiness`` (what is still missing). Durations are
 in seconds in columns ending ``_s``; shares are fractions from 0 to 1.
 
+Every text goes in as text, exactly as typed: a name such as ``=1+1`` or ``@SUM(A1)``
+(or a DDE payload) is never written as a formula, and ``#N/A`` is not an error code.
+Excel holds at most 32,767 characters in a cell; the model's limits keep every user
+text below it, and a longer derived figure (the ids of a thousand steps over takt) is
+cut, saying so.
+
 Needs openpyxl (``pip install "vsm_widget[excel]"``). The file is written atomically.
 """
 
@@ -29,6 +35,9 @@ __all__ = ["SHEETS", "to_excel", "map_frame", "steps_frame", "gaps_frame", "metr
 
 #: The sheets :func:`to_excel` writes, in order.
 SHEETS = ("Map", "Steps", "Gaps", "Metrics", "Kaizen", "Readiness")
+#: The most characters Excel shows in one cell.
+EXCEL_CELL_LIMIT = 32_767
+_CUT = " [cut: Excel holds 32,767 characters in a cell]"
 
 
 def _state(source: ValueStreamMap | MapState) -> MapState:
@@ -174,6 +183,34 @@ def _finite(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _fit(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text longer than a cell holds cut, saying so (only derived
+    texts can be: the model's limits keep user text shorter).
+    """
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+            return value[: EXCEL_CELL_LIMIT - len(_CUT)] + _CUT
+        return value
+
+    fitted = frame.copy()
+    for column in frame.select_dtypes(exclude="number").columns:
+        fitted[column] = frame[column].map(cut)
+    return fitted
+
+
+def _as_text(sheet: Any) -> None:
+    """Make every text cell of ``sheet`` plain text.
+
+    openpyxl stores text that starts with ``=`` as a formula and ``#N/A`` as an error:
+    typed names would run as formulas (or DDE commands) when the file is opened.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.data_type != "s":
+                cell.data_type = "s"
+
+
 def to_excel(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
     """Write the map's summary workbook to ``path`` (sheets: :data:`SHEETS`), atomically.
 
@@ -198,9 +235,10 @@ def to_excel(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) ->
     }
     with atomic_path(target) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
         for name in SHEETS:
-            frame = frames[name]
+            frame = _fit(frames[name])
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
+            _as_text(sheet)
             # columns wide enough to read, but capped so long notes do not sprawl
             for index, column in enumerate(frame.columns, start=1):
                 longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])

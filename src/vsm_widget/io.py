@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import errno
 import functools
 import json
 import math
@@ -31,6 +32,7 @@ from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
     _RESERVED_IDS,
+    MAX_QUANTITY,
     Burst,
     Control,
     Customer,
@@ -42,8 +44,10 @@ from .model import (
     Supplier,
     ValidationError,
     ValueStreamMap,
+    _closest,
     parse_field,
 )
+from .units import _show, _unwritable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -96,7 +100,10 @@ def _schema() -> dict[str, Any]:
 def _is_number(value: object) -> bool:
     # JSON has no NaN or infinity; Python's json module reads them anyway, so they are
     # refused here, where the schema's "number" is checked, with the path at fault.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # (An int of any size is a number: math.isfinite would overflow on a huge one.)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _is_integer(value: object) -> bool:
@@ -109,7 +116,11 @@ def _is_integer(value: object) -> bool:
 
 @functools.cache
 def _full_validator() -> Any:
-    """The jsonschema validator, with NaN and infinity not counted as numbers."""
+    """The jsonschema validator, with NaN and infinity not counted as numbers.
+
+    The reference the fast check and the problem finder (:class:`_Locator`) are tested
+    against; loading itself never imports jsonschema (its import alone takes a second).
+    """
     from jsonschema import Draft202012Validator, validators
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
@@ -123,9 +134,9 @@ def _full_validator() -> Any:
 
 
 # jsonschema takes about 0.3 ms per stream item here, far too slow for big maps, so a
-# document is first checked by plain Python generated from the same schema. The check
-# is conservative: "valid" from it is exact for the keywords it knows (it refuses to
-# compile any other), and on "invalid" jsonschema runs to find and word the problem.
+# document is checked by plain Python generated from the same schema. The check is
+# exact for the keywords it knows (it refuses to compile any other); on "invalid",
+# _Locator walks the document with the same compiled checks to find and word the problem.
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs"})
@@ -308,74 +319,245 @@ def _path(parts: Iterable[str | int]) -> str:
     return text
 
 
-def _position(document: Any, parts: Iterable[str | int]) -> tuple[int, ...]:
-    """Where a path lies in document order (keys by their place in their object)."""
-    where: list[int] = []
-    node = document
-    for part in parts:
-        if isinstance(node, dict):
-            keys = list(node)
-            where.append(keys.index(part) if part in node else len(keys))
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int):
-            where.append(part)
-            node = node[part] if part < len(node) else None
+def _key(key: Any) -> str:
+    """A key of a JSON object as a path part: itself if short, plain and text, else shown."""
+    if isinstance(key, str) and len(key) <= 60 and _PLAIN_KEY.fullmatch(key):
+        return key
+    return _show(key, 60)
+
+
+_PLAIN_KEY = re.compile(r"[^\s.\[\]'\"\ud800-\udfff]*")
+_TYPE_NAMES = {
+    "object": "object",
+    "array": "array",
+    "string": "string",
+    "null": "null",
+    "boolean": "boolean",
+    "number": "number",
+    "integer": "integer",
+}
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    """``value`` is of the JSON Schema type ``kind``, as the fast check reads types."""
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "null":
+        return value is None
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "number":
+        return _is_number(value)
+    return _is_integer(value)
+
+
+class _Locator:
+    """Finds the first problem of an invalid document, in document order, and words it.
+
+    It walks the document along the schema (the keywords the fast check compiles), and
+    asks the fast check of each part whether to look inside it: so it takes time in
+    proportion to the document, never recurses deeper than the schema, and quotes only
+    a short piece of the value at fault, however large or deep that value is.
+    """
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.checks: dict[int, Check] = {}
+
+    def valid(self, node: Mapping[str, Any], value: Any) -> bool:
+        check = self.checks.get(id(node))
+        if check is None:
+            compiler = _Compiler(self.root)
+            entry = compiler.function(node)
+            scope = dict(compiler.names)
+            exec("\n".join(compiler.lines), scope)  # generated from the shipped schema, as _fast_check
+            check = self.checks[id(node)] = scope[entry]
+        return bool(check(value))
+
+    def applying(self, node: Mapping[str, Any], value: Any, about: str | None) -> list[tuple[Any, Any]]:
+        """The schemas that apply to ``value`` at ``node`` ($ref, allOf and if/then undone),
+        each with the description to quote.
+        """
+        about = about or node.get("description")
+        found = [(node, about)]
+        if "$ref" in node:
+            found += self.applying(_Compiler(self.root).target(node["$ref"]), value, about)
+        for sub in node.get("allOf", ()):
+            found += self.applying(sub, value, about)
+        if "if" in node and "then" in node and self.valid(node["if"], value):
+            found += self.applying(node["then"], value, about)
+        return found
+
+    def problem(
+        self, value: Any, node: Mapping[str, Any], parts: list[str | int], about: str | None = None
+    ) -> ValidationError | None:
+        schemas = self.applying(node, value, about)
+        for sub, allowed in schemas:
+            types = sub.get("type")
+            if types is not None:
+                names = [types] if isinstance(types, str) else list(types)
+                if not any(_has_type(value, t) for t in names):
+                    return self._type_problem(value, names, parts, allowed)
+        for sub, allowed in schemas:
+            found = self._own_problem(value, sub, parts, allowed)
+            if found is not None:
+                return found
+        if isinstance(value, dict):
+            found = self._object_problem(value, schemas, parts)
+        elif isinstance(value, list):
+            found = self._array_problem(value, schemas, parts)
+        if found is None and not self.valid(node, value):
+            # Nothing more precise found (a keyword this walk does not explain): say so here.
+            found = ValidationError(
+                _path(parts), value, _allowed(f"{_show(value)} is not allowed here", about)
+            )
+        return found
+
+    def _type_problem(
+        self, value: Any, names: list[str], parts: list[str | int], allowed: str | None
+    ) -> ValidationError:
+        if isinstance(value, float) and not math.isfinite(value):
+            reason = f"{value!r} is not allowed: JSON has no NaN or infinity; use null for 'not given'"
         else:
-            break
-    return tuple(where)
+            wanted = ", ".join(repr(_TYPE_NAMES[n]) for n in names)
+            reason = f"{_show(value)} is not of type {wanted}"
+        return ValidationError(_path(parts), value, _allowed(reason, allowed))
+
+    def _own_problem(
+        self, value: Any, node: Mapping[str, Any], parts: list[str | int], allowed: str | None
+    ) -> ValidationError | None:
+        """A problem with a keyword about ``value`` itself (not its items or fields)."""
+        shown = _show(value)
+        reason: str | None = None
+        if "enum" in node and not _in(value, node["enum"]):
+            options = ", ".join(_show(o) for o in node["enum"])
+            reason = f"{shown} is not one of [{options}]"
+        elif "const" in node and not _in(value, [node["const"]]):
+            reason = f"{_show(node['const'])} was expected, not {shown}"
+        elif _is_number(value):
+            for key, words in (
+                ("minimum", "less than the minimum of"),
+                ("exclusiveMinimum", "less than or equal to the minimum of"),
+                ("maximum", "greater than the maximum of"),
+            ):
+                if key in node and not _compare(value, key, node[key]):
+                    reason = f"{shown} is {words} {_number_text(node[key])}"
+                    break
+        elif isinstance(value, str):
+            if len(value) < node.get("minLength", 0):
+                reason = f"{shown} is too short" if value else "'' should be non-empty"
+            elif "maxLength" in node and len(value) > node["maxLength"]:
+                reason = f"{shown} is too long ({len(value):,} characters)"
+            elif "pattern" in node and re.search(node["pattern"], value) is None:
+                reason = f"{shown} does not match {node['pattern']!r}"
+        if reason is None and "not" in node and self.valid(node["not"], value):
+            # The only "not" of the schema keeps the fixed ids out of element ids.
+            reason = f"{shown} is a reserved id; pick another"
+        if (
+            reason is None
+            and node.get("uniqueItems")
+            and isinstance(value, list)
+            and all(isinstance(item, str) for item in value)
+            and not _unique_text(value)
+        ):
+            reason = f"{shown} has an item twice"
+        if reason is None and "anyOf" in node and not any(self.valid(sub, value) for sub in node["anyOf"]):
+            # Explain the alternative meant for a value of this type, if one is.
+            for sub in node["anyOf"]:
+                types = [t for resolved, _ in self.applying(sub, value, None) for t in _types(resolved)]
+                if any(_has_type(value, t) for t in types):
+                    return self.problem(value, sub, parts, allowed)
+            reason = f"{shown} is not allowed here"
+        if reason is None:
+            return None
+        return ValidationError(_path(parts), value, _allowed(reason, allowed))
+
+    def _object_problem(
+        self, value: dict[Any, Any], schemas: list[tuple[Any, Any]], parts: list[str | int]
+    ) -> ValidationError | None:
+        objects = [sub for sub, _ in schemas if sub.keys() & _OBJECT_KEYWORDS]
+        for key, item in value.items():
+            for sub in objects:
+                properties = sub.get("properties", {})
+                if key in properties:
+                    if not self.valid(properties[key], item):
+                        return self.problem(item, properties[key], [*parts, _key(key)])
+                elif sub.get("additionalProperties", True) is False:
+                    known = tuple(properties)
+                    close = _closest(key, known) if isinstance(key, str) else None
+                    hint = f"did you mean {close!r}? " if close else ""
+                    return ValidationError(
+                        _path([*parts, _key(key)]), item, f"unknown field; {hint}allowed: {', '.join(known)}"
+                    )
+        for sub in objects:
+            for key in sub.get("required", ()):
+                if key not in value:
+                    kind = value.get("type")
+                    what = f"a {kind}" if isinstance(kind, str) and len(kind) < 20 else "this element"
+                    return ValidationError(_path([*parts, key]), None, f"is missing; {what} needs {key!r}")
+        return None
+
+    def _array_problem(
+        self, value: list[Any], schemas: list[tuple[Any, Any]], parts: list[str | int]
+    ) -> ValidationError | None:
+        arrays = [sub for sub, _ in schemas if sub.keys() & _ARRAY_KEYWORDS]
+        for sub, _ in schemas:
+            if not sub.keys() & _ARRAY_KEYWORDS:
+                continue
+            low, high = sub.get("minItems", 0), sub.get("maxItems", len(value))
+            if "prefixItems" in sub and not low <= len(value) <= high:
+                # The only arrays of fixed length in the schema are a variant's pair.
+                return ValidationError(_path(parts), value, f"{_show(value)} is not a [name, quantity] pair")
+            if len(value) > high:
+                reason = f"{len(value):,} items are too many; at most {high} are allowed"
+                return ValidationError(_path(parts), value, reason)
+        for index, item in enumerate(value):
+            for sub in arrays:
+                prefix = sub.get("prefixItems", ())
+                each = prefix[index] if index < len(prefix) else sub.get("items")
+                if each is not None and not self.valid(each, item):
+                    return self.problem(item, each, [*parts, index])
+        return None
+
+
+def _types(node: Mapping[str, Any]) -> list[str]:
+    kind = node.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def _in(value: Any, options: Iterable[Any]) -> bool:
+    # JSON equality: True is not 1, and a list is never an option here.
+    return any(type(value) is type(option) and value == option for option in options)
+
+
+def _compare(value: float, key: str, bound: float) -> bool:
+    if key == "minimum":
+        return bool(value >= bound)
+    if key == "exclusiveMinimum":
+        return bool(value > bound)
+    return bool(value <= bound)
+
+
+def _allowed(reason: str, allowed: str | None) -> str:
+    return f"{reason}; allowed: {allowed}" if allowed and allowed not in reason else reason
+
+
+@functools.cache
+def _locator() -> _Locator:
+    return _Locator(_schema())
 
 
 def _schema_problem(document: Any) -> ValidationError | None:
-    """The first schema violation in document order, worded for a person, or None."""
-    found: list[tuple[tuple[int, ...], int, ValidationError]] = []
-    for error in _full_validator().iter_errors(document):
-        problem = _word(error)
-        parts = _parse_path(problem.field)
-        # At one place, a wrong type says more than the checks that follow from it.
-        rank = 0 if error.validator in ("type", "required", "additionalProperties") else 1
-        found.append((_position(document, parts), rank, problem))
-    if not found:
-        return None
-    found.sort(key=lambda entry: (entry[0], entry[1]))
-    return found[0][2]
+    """The first schema violation in document order, worded for a person, or None.
 
-
-def _parse_path(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
-        parts.append(int(index) if index else name)
-    return parts
-
-
-def _word(error: Any) -> ValidationError:
-    """A jsonschema error as a ValidationError naming the path, the value and what is allowed."""
-    parts: list[str | int] = list(error.absolute_path)
-    value = error.instance
-    allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
-    kind = error.validator
-    if kind == "additionalProperties":
-        known = tuple(error.schema.get("properties", {}))
-        extra = next(k for k in value if k not in known)
-        close = difflib.get_close_matches(extra, known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return ValidationError(
-            _path([*parts, extra]), value[extra], f"unknown field; {hint}allowed: {', '.join(known)}"
-        )
-    if kind == "required":
-        missing = next(k for k in error.validator_value if k not in value)
-        what = f"a {value['type']}" if isinstance(value.get("type"), str) else "this element"
-        return ValidationError(_path([*parts, missing]), None, f"is missing; {what} needs {missing!r}")
-    if kind == "type" and isinstance(value, float) and not math.isfinite(value):
-        reason = f"{value!r} is not allowed: JSON has no NaN or infinity; use null for 'not given'"
-    elif kind == "not":
-        reason = f"{value!r} is a reserved id; pick another"
-    elif kind in ("minItems", "maxItems"):
-        reason = f"{value!r} is not a [name, quantity] pair"
-    else:
-        reason = error.message
-    if allowed and allowed not in reason:
-        reason = f"{reason}; allowed: {allowed}"
-    return ValidationError(_path(parts), value, reason)
+    At one place a wrong type is told before the checks that follow from it; a missing
+    field comes after the fields that are there.
+    """
+    return _locator().problem(document, _schema(), [])
 
 
 # --------------------------------------------------------------------------- versions
@@ -392,18 +574,18 @@ def _check_version(document: Mapping[str, Any]) -> int:
     version = document["schema"]
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationError(
-            "$.schema", version, f"{version!r} is not a schema version; it must be a whole number"
+            "$.schema", version, f"{_show(version)} is not a schema version; it must be a whole number"
         )
     if version > SCHEMA_VERSION:
         raise ValidationError(
             "$.schema",
             version,
-            f"written by a newer vsm_widget (schema {version}); this version reads schema "
+            f"written by a newer vsm_widget (schema {_show(version)}); this version reads schema "
             f"{SCHEMA_VERSION} and older: upgrade vsm_widget",
         )
     if version < 1:
         raise ValidationError(
-            "$.schema", version, f"{version!r} is not a schema version; versions start at 1"
+            "$.schema", version, f"{_show(version)} is not a schema version; versions start at 1"
         )
     return version
 
@@ -559,6 +741,8 @@ def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
     variants = values.get("variants")
     if variants:
         total = math.fsum(q for _, q in variants)
+        if total > MAX_QUANTITY:
+            return values  # the model's check of the variants names them and their sum
         given = values.get("quantity")
         if given is not None and not math.isclose(given, total):
             raise ValidationError(
@@ -615,7 +799,7 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
     def claim(item_id: str, path: str) -> str:
         if item_id in seen:
             raise ValidationError(
-                f"{path}.id", item_id, f"the id {item_id!r} is already used at {seen[item_id]}"
+                f"{path}.id", item_id, f"the id {_show(item_id, 70)} is already used at {seen[item_id]}"
             )
         seen[item_id] = path
         return item_id
@@ -667,9 +851,9 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
 
 def _check_target(target: str, known: set[str], path: str) -> None:
     if target not in known:
-        close = difflib.get_close_matches(target, sorted(known), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValidationError(path, target, f"no element of this map has the id {target!r}{hint}")
+        close = _closest(target, sorted(known))
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise ValidationError(path, target, f"no element of this map has the id {_show(target, 70)}{hint}")
 
 
 def _checked_map(state: MapState) -> ValueStreamMap:
@@ -741,7 +925,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         seen: set[str] = set()
         twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValidationError("$", twice, f"the key {twice!r} appears twice in one object; keep one")
+        raise ValidationError("$", twice, f"the key {_show(twice, 70)} appears twice in one object; keep one")
     return result
 
 
@@ -764,6 +948,19 @@ def from_json(text: str | bytes, *, source: str | None = None) -> ValueStreamMap
         raise ValidationError("$", near, _json_error(error), source) from None
     except ValidationError as error:
         raise ValidationError(error.field, error.value, error.reason, source) from None
+    except RecursionError:
+        # Python's reader gives up near a thousand levels; a map has five.
+        raise ValidationError(
+            "$", None, "the document is nested far too deeply to be a map (lists in lists...)", source
+        ) from None
+    except ValueError:
+        # json.loads refuses to read an integer of more than sys.get_int_max_str_digits().
+        raise ValidationError(
+            "$",
+            None,
+            "the document holds a number of thousands of digits; no value of a map is that long",
+            source,
+        ) from None
     try:
         return from_document(document)
     except ValidationError as error:
@@ -814,8 +1011,14 @@ def save(m: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
 
 
 def load(path: str | os.PathLike[str]) -> ValueStreamMap:
-    """Read a map written by :func:`save`; errors name the file and the JSON path at fault."""
+    """Read a map written by :func:`save`; errors name the file and the JSON path at fault.
+
+    A path that is not a regular file (a FIFO, a device) raises ``OSError`` rather than
+    waiting or reading without end.
+    """
     target = Path(os.fspath(path))
+    if target.exists() and not target.is_file() and not target.is_dir():
+        raise OSError(errno.EINVAL, "this is not a file; give the path of a map document", str(target))
     return from_json(target.read_bytes(), source=target.name)
 
 
@@ -1077,7 +1280,13 @@ def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> Valu
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
-        frame = frame.to_pandas() if hasattr(frame, "to_pandas") else pd.DataFrame(frame)
+        try:
+            frame = frame.to_pandas() if hasattr(frame, "to_pandas") else pd.DataFrame(frame)
+        except UnicodeEncodeError as error:
+            # pandas' text columns (Arrow) refuse what no file can hold, before the rows are read.
+            problem = _unwritable(str(error.object)) or str(error)
+            raise ValidationError("frame", None, f"a cell or column name is broken text: {problem}") from None
+    _check_headers(frame.columns)
     columns = _canonical_columns(frame.columns)
     if "name" not in columns:
         raise ValidationError(
@@ -1171,6 +1380,14 @@ def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> Valu
             "name" if error.field == "name" else f"{prefix}{'id' if error.field == 'stream' else error.field}"
         )
         raise ValidationError(where(row, field), error.value, error.reason) from None
+
+
+def _check_headers(columns: Iterable[Any]) -> None:
+    """Refuse a column name holding characters no file can hold (broken text)."""
+    for column in columns:
+        problem = _unwritable(str(column))
+        if problem is not None:
+            raise ValidationError(str(column), column, f"the column name is broken: {problem}")
 
 
 def _frame_values(

@@ -9,6 +9,10 @@ Undefined figures are ``None``, never a crash: no demand (or zero demand) means 
 time, and an inventory that needs demand to become a time is named, by gap id, in
 :attr:`Metrics.warnings`. Zero uptime makes a step's effective cycle time infinite (it
 never produces); :meth:`Metrics.to_dict` turns infinity into ``None`` for JSON.
+
+Every function here is total over the values the model accepts, however absurd
+(10^12 units a day at a takt of nanoseconds, an uptime of 10^-300): a figure too large
+for a float is infinity, never an ``OverflowError``, and no figure is ever NaN.
 """
 
 from __future__ import annotations
@@ -128,14 +132,14 @@ def lead_time(state: MapState) -> float:
     """
     waits = (gap_wait_time(g, state) for g in state.gaps)
     steps = (step_lead_time(s) for s in state.steps)
-    return math.fsum(t for t in (*waits, *steps) if t is not None)
+    return _sum(t for t in (*waits, *steps) if t is not None)
 
 
 def process_time(state: MapState) -> float:
     """Total process time, the value-added time (s) = sum of process times (C/T in
     manufacturing maps, hands-on time in office maps).
     """
-    return math.fsum(s.touch_time for s in state.steps if s.touch_time is not None)
+    return _sum(s.touch_time for s in state.steps if s.touch_time is not None)
 
 
 def efficiency(process: float, lead: float) -> float | None:
@@ -258,7 +262,8 @@ def _epei(
 ) -> float | None:
     if changeover is None or available is None or demand is None or time is None:
         return None
-    spare = available - demand * time
+    # Without demand there is nothing to run (and 0 x infinity would be NaN).
+    spare = available - (demand * time if demand else 0.0)
     if spare <= 0:
         return math.inf
     return changeover * parts / spare
@@ -448,7 +453,7 @@ class Metrics:
             {
                 "id": g.id,
                 "quantity": g.quantity,
-                "inventory_days": g.inventory_days,
+                "inventory_days": _finite(g.inventory_days),
                 "wait_time": _finite(g.wait_time),
             }
             for g in self.gaps
@@ -497,6 +502,18 @@ def _finite(value: Any) -> Any:
     if value.__class__ is float and not math.isfinite(value):
         return None
     return value
+
+
+def _sum(values: Iterable[float]) -> float:
+    """The exact sum of non-negative figures, or infinity when it is beyond a float.
+
+    ``math.fsum`` raises on an intermediate overflow where plain addition gives infinity.
+    """
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf
 
 
 def _spread(totals: dict[str, float], keys: Iterable[str], seconds: float) -> None:
@@ -599,7 +616,7 @@ def compute(state: MapState) -> Metrics:
                 changeover = step.changeover
                 if changeover is not None and demand is not None:
                     # EPEI, as in epei(): changeovers / (available time - daily run time).
-                    spare = available - demand * time
+                    spare = available - (demand * time if demand else 0.0)
                     epei_days = changeover * parts / spare if spare > 0 else inf
             late = takt is not None and time > takt
             if late:
@@ -637,10 +654,10 @@ def compute(state: MapState) -> Metrics:
         elif demand == 0:
             warnings.append(MetricWarning("customer", "customer demand is zero: there is no takt time"))
 
-    wait_total = math.fsum(waits)
-    lead = wait_total + math.fsum(step_lead)
-    process = math.fsum(touches)
-    work_content = math.fsum(work)
+    wait_total = _sum(waits)
+    lead = wait_total + _sum(step_lead)
+    process = _sum(touches)
+    work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
         day_length=day,

@@ -10,6 +10,7 @@ This module is pure Python: no Jupyter, no widgets.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import math
@@ -111,7 +112,14 @@ MAX_QUANTITY = 1e12
 MAX_COORDINATE = 1e6
 MAX_NAME_LENGTH = 120
 MAX_TEXT_LENGTH = 5000
+#: The most variants one gap may count: their list must fit one spreadsheet cell
+#: (Excel holds 32,767 characters) as the ``variants`` column of a frame.
+MAX_VARIANTS = 100
 DEFAULT_WORKING_DAY = 8 * 3600.0
+
+# An error names its field and reason in at most these many characters.
+_MAX_ERROR_FIELD = 200
+_MAX_ERROR_REASON = 1000
 
 _ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
 _RESERVED_IDS = ("map", "customer", "supplier", "control")
@@ -123,13 +131,17 @@ class ValidationError(ValueError):
     ``field`` names the field (``"cycle_time"``, ``"customer.demand"``, or a JSON path
     for documents), ``value`` is what was given and ``reason`` what is allowed. The map
     is unchanged when this is raised.
+
+    The field, target and reason are always short and can always be sent and saved:
+    a character no file can hold is escaped, and a text pasted by mistake is cut, so
+    the error itself never fails to reach the canvas.
     """
 
     def __init__(self, field: str, value: object, reason: str, target: str | None = None):
-        self.field = field
+        self.field = units._printable(field, _MAX_ERROR_FIELD)
         self.value = value
-        self.reason = reason
-        self.target = target
+        self.reason = units._printable(reason, _MAX_ERROR_REASON)
+        self.target = None if target is None else units._printable(target, _MAX_ERROR_FIELD)
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -146,7 +158,7 @@ class ValidationError(ValueError):
     def at(self, target: str) -> ValidationError:
         """The same error, placed on ``target`` if it had no target yet."""
         if self.target is None:
-            self.target = target
+            self.target = units._printable(target, _MAX_ERROR_FIELD)
             self.args = (self._message(),)
         return self
 
@@ -162,9 +174,14 @@ class ValidationError(ValueError):
 
 
 def _plain(value: object) -> object:
-    if value is None or isinstance(value, (str, int, float, bool)):
+    """``value`` as JSON-ready data: small plain values as they are, others shown short."""
+    if value is None or isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
         return value
-    return repr(value)
+    if isinstance(value, int) and abs(value) < 2**53:
+        return value
+    if isinstance(value, str) and len(value) <= _MAX_ERROR_FIELD and not units._unwritable(value):
+        return value
+    return units._show(value, _MAX_ERROR_FIELD)
 
 
 # --------------------------------------------------------------------------- elements
@@ -411,7 +428,8 @@ class Change:
     """What one committed edit did, as told to observers.
 
     ``op`` is ``add``, ``update``, ``remove``, ``reorder``, ``move``, ``replace``,
-    ``undo`` or ``redo``; ``ids`` the elements touched; ``fields`` the fields set.
+    ``undo``, ``redo`` or ``revert`` (a failed :meth:`ValueStreamMap.all_or_nothing`);
+    ``ids`` the elements touched; ``fields`` the fields set.
     ``layout_only`` is true when only canvas positions changed, so metrics and
     charts need no recompute.
     """
@@ -435,6 +453,21 @@ Parser = Callable[[Any, MapState], Any]
 # A parser may carry ``accepts``: a quick test that a value is already what the parser
 # would store. validate_state uses it to check a whole loaded map without re-parsing.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Everything text may not hold, in one pattern for the quick checks of stored values.
+_BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored (control characters, or characters no file can
+    hold), or None.
+    """
+    if _BAD_TEXT.search(text) is None:
+        return None
+    if _CONTROL_CHARACTERS.search(text):
+        return "it contains control characters"
+    return units._unwritable(text)
+
+
 _CLEARING_TEXTS = ("", "none", "-", "–")
 
 
@@ -507,7 +540,8 @@ def _bounded(low: float, high: float, *, integer: bool = False, above: bool = Fa
 
 def _text(limit: int, *, required: bool = False) -> Parser:
     """Text of at most ``limit`` characters without control characters (tabs and newlines
-    are fine); ``required`` text is stripped and must not be empty.
+    are fine) or characters no file can hold (lone surrogates, U+FFFE, U+FFFF);
+    ``required`` text is stripped and must not be empty.
     """
 
     def parse(value: Any, state: MapState) -> str:
@@ -519,13 +553,14 @@ def _text(limit: int, *, required: bool = False) -> Parser:
         if required and not text:
             raise units.UnitError("it must not be empty")
         if len(text) > limit:
-            raise units.UnitError(f"it is {len(text)} characters long; at most {limit} are allowed")
-        if _CONTROL_CHARACTERS.search(text):
-            raise units.UnitError("it contains control characters")
+            raise units.UnitError(f"it is {len(text):,} characters long; at most {limit} are allowed")
+        problem = _text_problem(text)
+        if problem is not None:
+            raise units.UnitError(problem)
         return text
 
     def accepts(value: Any) -> bool:
-        if value.__class__ is not str or len(value) > limit or _CONTROL_CHARACTERS.search(value):
+        if value.__class__ is not str or len(value) > limit or _BAD_TEXT.search(value):
             return False
         return not required or (bool(value) and value == value.strip())
 
@@ -555,12 +590,12 @@ def _waste(value: Any, state: MapState) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple, set, frozenset)):
         items = value
     else:
-        raise units.UnitError(f"{value!r} is not a list of waste types")
+        raise units.UnitError(f"{units._show(value)} is not a list of waste types")
     found: list[str] = []
     for item in items:
         key = item.strip().lower() if isinstance(item, str) else item
         if not isinstance(key, str) or key not in _WASTE_ALIASES:
-            raise units.UnitError(f"{item!r} is not a waste type; use {', '.join(WASTE_TYPES)}")
+            raise units.UnitError(f"{units._show(item)} is not a waste type; use {', '.join(WASTE_TYPES)}")
         if _WASTE_ALIASES[key] not in found:
             found.append(_WASTE_ALIASES[key])
     return tuple(sorted(found, key=WASTE_TYPES.index))
@@ -569,7 +604,7 @@ def _waste(value: Any, state: MapState) -> tuple[str, ...]:
 def _coordinate(value: Any, state: MapState) -> float:
     number = units.parse_number(value)
     if abs(number) > MAX_COORDINATE:
-        raise units.UnitError(f"{value!r} is off the canvas; use -1e6 to 1e6")
+        raise units.UnitError(f"{units._show(value)} is off the canvas; use -1e6 to 1e6")
     return number
 
 
@@ -577,7 +612,11 @@ _accepting(_coordinate, lambda value: value.__class__ is float and -MAX_COORDINA
 
 
 def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
-    """Variants of a product family as ``((name, quantity), ...)``, from a mapping or pairs."""
+    """Variants of a product family as ``((name, quantity), ...)``, from a mapping or pairs.
+
+    At most :data:`MAX_VARIANTS` of them, and their sum (the gap's quantity) at most
+    :data:`MAX_QUANTITY`, like any quantity.
+    """
     if value is None:
         return ()
     if isinstance(value, Mapping):
@@ -590,26 +629,34 @@ def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
         raise units.UnitError(
             f"{units._show(value)} is not variants; give {{name: quantity}} or [(name, quantity), ...]"
         )
+    if len(pairs) > MAX_VARIANTS:
+        raise units.UnitError(f"{len(pairs):,} variants are too many; at most {MAX_VARIANTS} are allowed")
     parsed: dict[str, float] = {}
     for name, quantity in pairs:
         if not isinstance(name, str) or not name.strip():
             raise units.UnitError(f"variant name {units._show(name)} must be non-empty text")
-        if len(name) > MAX_NAME_LENGTH or _CONTROL_CHARACTERS.search(name):
+        if len(name) > MAX_NAME_LENGTH or _text_problem(name) is not None:
             raise units.UnitError(
                 f"variant name {units._show(name)} must be at most {MAX_NAME_LENGTH} characters, "
-                "without control characters"
+                f"without control characters or characters no file can hold"
             )
         if name in parsed:
-            raise units.UnitError(f"variant {name!r} is given twice")
+            raise units.UnitError(f"variant {units._show(name)} is given twice")
         try:
             parsed[name] = _QUANTITY(quantity, state)
         except units.UnitError as error:
             raise units.UnitError(f"variant {units._show(name)}: {error}") from None
+    total = math.fsum(parsed.values())
+    if total > MAX_QUANTITY:
+        raise units.UnitError(
+            f"the variants add up to {units.format_number(total)} units; "
+            f"a gap holds at most {units.format_number(MAX_QUANTITY)} in all"
+        )
     return tuple(parsed.items())
 
 
 def _variants_stored(value: Any) -> bool:
-    if value.__class__ is not tuple:
+    if value.__class__ is not tuple or len(value) > MAX_VARIANTS:
         return False
     seen: set[str] = set()
     for pair in value:
@@ -618,12 +665,12 @@ def _variants_stored(value: Any) -> bool:
         name, quantity = pair
         if name.__class__ is not str or name in seen or not name.strip() or len(name) > MAX_NAME_LENGTH:
             return False
-        if _CONTROL_CHARACTERS.search(name):
+        if _BAD_TEXT.search(name):
             return False
         if quantity.__class__ is not float or not 0.0 <= quantity <= MAX_QUANTITY:
             return False
         seen.add(name)
-    return True
+    return math.fsum(q for _, q in value) <= MAX_QUANTITY
 
 
 _accepting(_variants, _variants_stored)
@@ -761,9 +808,20 @@ def parse_field(kind: str, name: str, value: Any, state: MapState | None = None)
         raise ValidationError(name, value, str(error)) from None
 
 
+def _closest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The option most like ``word`` (a misspelling's fix), or None.
+
+    A long word is no misspelling of a name, and comparing it would take long.
+    """
+    if len(word) > 2 * MAX_NAME_LENGTH:
+        return None
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def _unknown_field_reason(name: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, allowed, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    close = _closest(name, allowed)
+    hint = f"did you mean {close!r}? " if close else ""
     return f"unknown field; {hint}allowed: {', '.join(allowed)}"
 
 
@@ -780,6 +838,7 @@ class ValueStreamMap:
 
     Every edit is validated (a :class:`ValidationError` names the field and leaves the
     map unchanged), recorded for :meth:`undo` and :meth:`redo`, and told to observers.
+    An edit that changes nothing is none of these: :attr:`state` stays the same object.
     """
 
     def __init__(
@@ -1074,6 +1133,11 @@ class ValueStreamMap:
         ``"customer"`` (demand, period, working_days, shifts, shift_length, breaks,
         and the shorthand available_time such as ``"2 x 27600 s"``).
         An unknown target raises :class:`KeyError` (with the closest name or id).
+
+        An edit that leaves the map as it is (a field set to the value it holds, a
+        burst put on the step it is on, by name or id) commits nothing: no undo step,
+        no change notice, and :attr:`state` stays the same object, which is how a caller
+        tells (``m.state is before``). So do the other edits.
         """
         state = self._state
         kind, element = self._find(state, target)
@@ -1214,7 +1278,9 @@ class ValueStreamMap:
             self._state, self._counters, self._batch = before, counters, None
             raise
         changes, self._batch = self._batch, None
-        if self._state is before:
+        if self._state == before:
+            # Edits that undid each other: as if the batch had not been.
+            self._state = before
             return
         ids = tuple(dict.fromkeys(i for c in changes for i in c.ids))
         fields = tuple(dict.fromkeys(f for c in changes for f in c.fields))
@@ -1222,6 +1288,31 @@ class ValueStreamMap:
         change = Change("batch", ids, fields, layout_only=layout, label=label)
         self._push_undo(before, change)
         self._notify(change)
+
+    @contextmanager
+    def all_or_nothing(self, label: str = "revert") -> Iterator[ValueStreamMap]:
+        """Run edits, undo and redo included, so that a failure leaves nothing behind.
+
+        If anything inside raises, an observer's error on a committed edit included
+        (which otherwise lets the edit stand), the map, its history and its id counters
+        are put back exactly as they were; observers are then told with a ``revert``
+        change, and the error is raised. For callers that must answer "refused" only
+        when nothing changed, such as the canvas widget.
+        """
+        self._refuse_in_batch("all_or_nothing")
+        state, undo, redo, counters = self._state, list(self._undo), list(self._redo), dict(self._counters)
+        try:
+            yield self
+        except BaseException:
+            changed = self._state is not state
+            self._state, self._counters = state, counters
+            self._undo[:], self._redo[:] = undo, redo
+            if changed:
+                # Views that saw the failed edit must see the map as it is again. Their
+                # own failure now would hide the error that matters: the one raised.
+                with contextlib.suppress(Exception):
+                    self._notify(Change("revert", label=label))
+            raise
 
     # ----------------------------------------------------------------- history
 
@@ -1511,7 +1602,7 @@ class ValueStreamMap:
 
     def _find(self, state: MapState, target: str) -> tuple[str, Any]:
         if not isinstance(target, str):
-            raise KeyError(f"{target!r}: give an element's id or a step's name")
+            raise KeyError(f"{units._show(target)}: give an element's id or a step's name")
         if target == "map":
             return "map", state
         if target == "customer":
@@ -1528,9 +1619,9 @@ class ValueStreamMap:
             if isinstance(item, Process) and item.name == target:
                 return "process", item
         known = [s.name for s in state.steps] + sorted(state.ids())
-        close = difflib.get_close_matches(target, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"no step, gap or element {target!r} on this map{hint}")
+        close = _closest(target, known)
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise KeyError(f"no step, gap or element {units._show(target, 130)} on this map{hint}")
 
     def _resolve(
         self, state: MapState, target: str, field_name: str, owner: str | None, *, flow: bool = False
@@ -1605,6 +1696,8 @@ class ValueStreamMap:
         new = dataclasses.replace(state, **{group_name: tuple(items)})
         if kind == "process" and "name" in values:
             _check_step_name(new, new_item)
+        if kind == "burst" and new_item.target is not None:
+            _check_burst_chain(new, new_item)
         return new
 
     def _insert(self, item: StreamItem, at: int | str | None) -> None:
@@ -1669,6 +1762,9 @@ class ValueStreamMap:
         self._redo.clear()
 
     def _commit(self, state: MapState, change: Change) -> None:
+        if state == self._state:
+            # Nothing changed: no undo step, no notice, and m.state stays the same object.
+            return
         if change.op == "add":
             # Move the id counters past the new ids, so that no id is handed out twice.
             for new_id in change.ids:
@@ -1814,6 +1910,31 @@ def _check_step_name(state: MapState, step: Process) -> None:
         )
 
 
+def _check_burst_chain(state: MapState, burst: Burst, on: Mapping[str, str | None] | None = None) -> None:
+    """A burst sits on an element, or on a burst that does: never on itself, in a ring.
+
+    ``on`` maps each burst's id to its target (built from ``state`` if not given).
+    """
+    if burst.target == burst.id:
+        raise ValidationError("target", burst.target, "a kaizen burst cannot sit on itself", burst.id)
+    if on is None:
+        on = {other.id: other.target for other in state.bursts}
+    seen = [burst.id]
+    target = burst.target
+    while target in on:
+        if target in seen:
+            ring = ", ".join(seen)
+            raise ValidationError(
+                "target",
+                burst.target,
+                f"the bursts {ring} would sit on each other in a ring; "
+                "put one on a step, a gap or the whole map",
+                burst.id,
+            )
+        seen.append(target)
+        target = on[target]
+
+
 def _check_stream(state: MapState, target: str | None = None) -> None:
     """Stream rules: unique ids and step names, and never two gaps side by side."""
     seen: set[str] = set(_RESERVED_IDS)
@@ -1854,7 +1975,8 @@ def validate_state(state: MapState) -> MapState:
     Every field of every element must be a value its parser would store (seconds,
     shares from 0 to 1, known choices...), every id valid and unique, step names
     unique, no two gaps side by side, each gap's quantity the sum of its variants, and
-    every flow and burst must point at an element on the map. Raises
+    every flow and burst must point at an element on the map (no burst on itself,
+    nor bursts on each other in a ring). Raises
     :class:`ValidationError` naming the element and field at fault.
     """
     if not isinstance(state, MapState):
@@ -1904,9 +2026,12 @@ def validate_state(state: MapState) -> MapState:
                 )
         if flow.source == flow.target:
             raise ValidationError("target", flow.target, "a flow needs two different ends", flow.id)
+    on = {burst.id: burst.target for burst in state.bursts}
     for burst in state.bursts:
         if burst.target is not None and (burst.target not in known or burst.target == "map"):
             raise ValidationError("target", burst.target, "no element with this id on the map", burst.id)
+        if burst.target is not None:
+            _check_burst_chain(state, burst, on)
     return state
 
 

@@ -19,6 +19,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import units
 from .metrics import compute
 from .model import Gap, MapState, Process, ValueStreamMap
 
@@ -134,7 +135,7 @@ class Readiness:
         for status in self.steps:
             if status.number == number:
                 return status
-        raise KeyError(f"there is no mapping step {number!r}; steps are numbered 1 to 10")
+        raise KeyError(f"there is no mapping step {units._show(number)}; steps are numbered 1 to 10")
 
     def for_target(self, target: str) -> tuple[ReadinessItem, ...]:
         """The items about one element (an id, ``"map"`` or ``"customer"``)."""

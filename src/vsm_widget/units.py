@@ -5,6 +5,12 @@ map it is usually a *working* day, whose length is the map's available time per 
 The parsers therefore take the length of a day (and of a week) as arguments; the map
 passes its own calendar.
 
+Besides numbers and text, the parsers take the values analysts have at hand: a
+:class:`decimal.Decimal` wherever a number goes, and as a duration a
+:class:`datetime.timedelta` (``pandas.Timedelta`` is one) or a ``numpy.timedelta64``.
+A timedelta is an exact length of time: ``timedelta(days=1)`` is 86,400 s, never a
+working day.
+
 Numbers in text: the decimal separator is a point. A comma is read in the two ways that
 cannot be confused: as a thousands separator when every group after it has three digits
 (``"1,200"``, ``"12,345.5"``), and as a decimal comma when it is the only separator and one
@@ -12,13 +18,18 @@ or two digits follow it (``"1,5 h"`` is 1.5 hours). Any other comma (``"1,2345"`
 ``"1.200,5"``) is refused rather than guessed. An underscore may group digits
 (``"27_600"``), as in Python. Thin or plain spaces inside a number are not accepted.
 
-This module uses the standard library only.
+This module uses the standard library only (numpy is read only from a value that is
+already one of its objects).
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import math
 import re
+import reprlib
+import sys
 from numbers import Real
 
 __all__ = [
@@ -67,10 +78,78 @@ class UnitError(ValueError):
     """
 
 
+class _ShortRepr(reprlib.Repr):
+    """``repr`` that stays short and never fails: deep or huge values are cut early."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 6
+        self.maxdict = 4
+        self.maxstring = self.maxother = 60
+
+    def repr_int(self, x: int, level: int) -> str:
+        return _show_int(x)
+
+    def repr_str(self, x: str, level: int) -> str:
+        # A prefix, as people read text: the start of what they typed.
+        return repr(x) if len(x) <= self.maxstring else f"{repr(x[: self.maxstring])[:-1]}..."
+
+
+_SHORT = _ShortRepr()
+
+
+def _show_int(value: int) -> str:
+    """An integer as digits, or by its length when it has too many to read (or to convert)."""
+    bits = value.bit_length()
+    if bits <= 128:
+        return repr(value)
+    # str() of more than 4,300 digits raises; the bit length gives the size within a digit.
+    digits = len(str(abs(value))) if bits < 14_000 else int(bits * math.log10(2)) + 1
+    sign = "-" if value < 0 else ""
+    about = "" if bits < 14_000 else "about "
+    return f"<{sign}integer of {about}{digits:,} digits>"
+
+
 def _show(value: object, limit: int = 40) -> str:
-    """``repr(value)``, cut short so that a pasted novel does not flood an error message."""
-    text = repr(value)
+    """``repr(value)``, cut short so that a pasted novel does not flood an error message.
+
+    Safe on anything: huge integers, deep or self-containing lists and objects whose
+    ``repr`` fails are shown briefly rather than raising or taking long.
+    """
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # a broken __repr__ of a user object must not hide the real error
+        text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+#: Characters that no file can hold: lone surrogate halves (not encodable as UTF-8) and
+#: the two non-characters XML 1.0 forbids (an SVG or Excel file holding one is unreadable).
+_UNWRITABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _unwritable(text: str) -> str | None:
+    """Why ``text`` cannot be saved, or None when every character can be."""
+    found = _UNWRITABLE.search(text)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    if found.group() in "\ufffe\uffff":
+        return f"it contains {code}, a non-character that SVG and Excel files cannot hold"
+    return f"it contains {code}, half of a surrogate pair, which no file can hold (broken text?)"
+
+
+def _printable(text: str, limit: int = 1000) -> str:
+    """``text`` safe to send and save: unwritable characters escaped, at most ``limit`` long.
+
+    For messages about values, which must reach a browser even when the value cannot.
+    """
+    if len(text) > limit:
+        text = f"{text[: limit - 3]}..."
+    if _UNWRITABLE.search(text) is None:
+        return text
+    return _UNWRITABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _seconds_per_unit(unit: str, day: float, week: float) -> float:
@@ -109,6 +188,78 @@ def _to_float(value: Real) -> float:
         return float(value)
     except OverflowError:
         raise UnitError(f"{_show(value)} is far too large") from None
+    except (TypeError, ValueError):
+        # numpy counts a timedelta64 as an integer, but float() refuses it
+        raise UnitError(f"{_show(value)} is not a number") from None
+
+
+def _real(value: object) -> float | None:
+    """``value`` as a float if it is a real number (a Decimal included), else None.
+
+    Booleans are not numbers here. NaN and infinity come back as they are, for the
+    caller to refuse with its own words.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Real):
+        return _to_float(value)
+    if isinstance(value, decimal.Decimal):
+        if value.is_nan():
+            return math.nan  # float() refuses a signalling NaN; either is not a number
+        number = float(value)
+        if math.isinf(number) and value.is_finite():
+            raise UnitError(f"{_show(value)} is far too large")
+        return number
+    return None
+
+
+_TIMEDELTA64_SECONDS = {
+    "W": 604_800.0,
+    "D": 86_400.0,
+    "h": 3600.0,
+    "m": 60.0,
+    "s": 1.0,
+    "ms": 1e-3,
+    "us": 1e-6,
+    "ns": 1e-9,
+    "ps": 1e-12,
+    "fs": 1e-15,
+    "as": 1e-18,
+}
+
+
+def _timedelta_seconds(value: object) -> float | None:
+    """Seconds in a ``datetime.timedelta`` (``pandas.Timedelta`` is one) or a
+    ``numpy.timedelta64``; None for any other value.
+    """
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    kind = type(value)
+    if kind.__name__ == "NaTType":
+        raise UnitError("NaT (not a time) is not a duration; give None to clear the field")
+    if kind.__name__ != "timedelta64" or kind.__module__ != "numpy":
+        return None
+    numpy = sys.modules["numpy"]  # the value is a numpy object, so numpy is loaded
+    if numpy.isnat(value):
+        raise UnitError("NaT (not a time) is not a duration; give None to clear the field")
+    unit, count = numpy.datetime_data(value.dtype)
+    if unit == "generic":
+        raise UnitError(f"{_show(value)} has no unit; give a timedelta64 in seconds, hours, days...")
+    if unit not in _TIMEDELTA64_SECONDS:
+        raise UnitError(
+            f"{_show(value)} is in months or years, which have no fixed length; "
+            "give a timedelta64 in seconds, hours, days or weeks"
+        )
+    return int(value.astype("int64")) * count * _TIMEDELTA64_SECONDS[unit]
+
+
+#: Text longer than this is no number or duration anyone types (``"1 h 30 min"``).
+_MAX_NUMBER_TEXT = 200
+
+
+def _check_length(text: str) -> None:
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise UnitError(f"{_show(text)} is {len(text):,} characters long; that is no number or duration")
 
 
 def _check_finite(value: float, original: object) -> float:
@@ -127,9 +278,10 @@ def parse_duration(
 ) -> float:
     """Read a duration and return it in seconds.
 
-    Accepts a number (seconds) or a string of one or more amounts with units:
-    ``"90 s"``, ``"1.5 h"``, ``"2 d"``, ``"1 h 30 min"``, ``"45"`` (seconds).
-    ``day`` is the length of one day in seconds (a working day on a map);
+    Accepts a number (seconds; a Decimal too), a ``datetime.timedelta`` (and so a
+    ``pandas.Timedelta``), a ``numpy.timedelta64``, or a string of one or more amounts
+    with units: ``"90 s"``, ``"1.5 h"``, ``"2 d"``, ``"1 h 30 min"``, ``"45"`` (seconds).
+    ``day`` is the length of one day in seconds (a working day on a map) for text;
     ``week`` defaults to five such days. Negative, NaN and infinite values are refused.
 
     >>> parse_duration("1 h 30 min")
@@ -140,8 +292,12 @@ def parse_duration(
     week_seconds = 5 * day if week is None else week
     if isinstance(value, bool):
         raise UnitError(f"{_show(value)} is not a duration; give seconds or text such as '90 s'")
-    if isinstance(value, Real):
-        seconds = _check_finite(_to_float(value), value)
+    # A timedelta64 first: numpy registers it as an integer, a count of its unit.
+    number = _timedelta_seconds(value)
+    if number is None:
+        number = _real(value)
+    if number is not None:
+        seconds = _check_finite(number, value)
     elif isinstance(value, str):
         seconds = _parse_duration_text(value, day, week_seconds)
     else:
@@ -155,6 +311,7 @@ def parse_duration(
 
 
 def _parse_duration_text(text: str, day: float, week: float) -> float:
+    _check_length(text)
     stripped = text.strip()
     if not stripped:
         raise UnitError("an empty text is not a duration; give e.g. '90 s', '1.5 h', '2 d'")
@@ -192,18 +349,20 @@ def _duration_hint(text: str) -> str:
 
 
 def parse_ratio(value: object) -> float:
-    """Read a share between 0 and 1: ``"85%"``, ``"85 %"``, ``0.85``.
+    """Read a share between 0 and 1: ``"85%"``, ``"85 %"``, ``0.85``, ``Decimal("0.85")``.
 
     A bare number must already be a fraction (0 to 1); a percentage needs its ``%``
     sign, so that ``85`` is refused rather than silently read as 8,500 %.
     """
     if isinstance(value, bool):
         raise UnitError(f"{_show(value)} is not a share; give e.g. '85%' or 0.85")
-    if isinstance(value, Real):
-        ratio = _check_finite(_to_float(value), value)
+    number = _real(value)
+    if number is not None:
+        ratio = _check_finite(number, value)
         if ratio > 1:
             raise UnitError(f"{_show(value)} is more than 1; give a fraction (0.85) or a percentage ('85%')")
     elif isinstance(value, str):
+        _check_length(value)
         text = value.strip()
         try:
             ratio = _read_number(text[:-1].strip()) / 100.0 if text.endswith("%") else _read_number(text)
@@ -220,16 +379,18 @@ def parse_ratio(value: object) -> float:
 
 
 def parse_number(value: object, *, integer: bool = False) -> float:
-    """Read a finite number from a number or a text such as ``"1,200"``.
+    """Read a finite number from a number (a Decimal too) or a text such as ``"1,200"``.
 
     With ``integer=True`` the value must be a whole number. The sign is not checked
     here; the caller decides what range is allowed.
     """
     if isinstance(value, bool):
         raise UnitError(f"{_show(value)} is not a number")
-    if isinstance(value, Real):
-        number = _to_float(value)
+    real = _real(value)
+    if real is not None:
+        number = real
     elif isinstance(value, str):
+        _check_length(value)
         number = _read_number(value)
     else:
         raise UnitError(f"{_show(value)} is not a number")

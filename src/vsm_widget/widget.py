@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import sys
 import time
 import types
 import typing
@@ -29,9 +30,9 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from . import io
+from . import io, units
 from .fallback import fallback_html
-from .model import Change, ValidationError, ValueStreamMap, parse_field
+from .model import Change, ValidationError, ValueStreamMap, _closest
 
 __all__ = [
     "FLUSH_SECONDS",
@@ -265,13 +266,16 @@ _SHAPES: dict[str, dict[str, Any]] = {op: typing.get_type_hints(cls) for op, cls
 
 
 class _MessageError(Exception):
-    """A message that does not follow the protocol (not a refused edit)."""
+    """A message that does not follow the protocol (not a refused edit).
+
+    Like a ValidationError, it is kept short and sendable whatever the message held.
+    """
 
     def __init__(self, field: str, reason: str, target: str | None = None):
         super().__init__(reason)
-        self.field = field
-        self.reason = reason
-        self.target = target
+        self.field = units._printable(field, 200)
+        self.reason = units._printable(reason)
+        self.target = None if target is None else units._printable(target, 200)
 
 
 def _type_name(hint: Any) -> str:
@@ -308,10 +312,14 @@ def _matches(value: Any, hint: Any) -> bool:
     if hint is bool:
         return isinstance(value, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        # A JavaScript number is exact up to 2**53; a larger integer was not sent by the canvas.
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _MAX_SAFE_INTEGER
     if hint is float:
-        # JSON has one number type; reject NaN and infinities, which JSON cannot carry.
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        # JSON has one number type; reject NaN and infinities, which JSON cannot carry, and
+        # integers past the float range (math.isfinite would overflow on them).
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        return abs(value) <= sys.float_info.max if isinstance(value, int) else math.isfinite(value)
     if hint is str:
         return isinstance(value, str)
     if origin is list or hint is list:
@@ -319,19 +327,32 @@ def _matches(value: Any, hint: Any) -> bool:
     return False
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _seq(content: Any) -> int | None:
+    """The sequence number of a message, if it has a valid one (to answer it by)."""
+    seq = content.get("seq") if isinstance(content, Mapping) else None
+    return seq if _matches(seq, int) else None
+
+
 def _check_shape(content: Any) -> dict[str, Any]:
     """The message as a dict if it follows the protocol; raises :class:`_MessageError`."""
     if not isinstance(content, Mapping):
         raise _MessageError("message", f"an edit message is a JSON object, not {type(content).__name__}")
     op = content.get("op")
+    known = ", ".join(PROTOCOL_OPS)
+    if not isinstance(op, str):
+        raise _MessageError("op", f"the op must be text, not {units._show(op)}; known: {known}")
     if op not in _SHAPES:
-        close = difflib.get_close_matches(str(op), PROTOCOL_OPS, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise _MessageError("op", f"unknown op {op!r}; {hint}known: {', '.join(PROTOCOL_OPS)}")
+        close = _closest(op, PROTOCOL_OPS)
+        hint = f"did you mean {close!r}? " if close else ""
+        raise _MessageError("op", f"unknown op {units._show(op)}; {hint}known: {known}")
     shape = _SHAPES[op]
-    unknown = sorted(set(content) - set(shape))
+    unknown = [name for name in content if name not in shape]
     if unknown:
-        raise _MessageError(unknown[0], f"{op!r} messages have no field {unknown[0]!r}")
+        field = units._show(unknown[0], 60) if not isinstance(unknown[0], str) else unknown[0]
+        raise _MessageError(field, f"{op!r} messages have no field {units._show(unknown[0], 60)}")
     message = dict(content)
     for name, hint in shape.items():
         if name not in message:
@@ -339,8 +360,11 @@ def _check_shape(content: Any) -> dict[str, Any]:
                 message[name] = None
                 continue
             raise _MessageError(name, f"{op!r} messages need {name!r} ({_type_name(hint)})")
-        if not _matches(message[name], hint):
-            raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {message[name]!r}")
+        value = message[name]
+        if not _matches(value, hint):
+            big = isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER
+            size = " (too large for a message)" if big else ""
+            raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {units._show(value)}{size}")
     return message
 
 
@@ -536,13 +560,15 @@ class MapWidget(anywidget.AnyWidget):
         The canvas calls this through the widget's message channel; it is public so that
         the protocol can be driven from Python (tests, scripts). A refused or malformed
         edit never raises: it sets :attr:`error` and returns ``ok: false``.
+
+        The answer is true to the map: ``ok: false`` means the map is exactly as before.
+        If anything fails after the edit was applied (the sync to the canvas, an
+        observer), the edit is taken back and the canvas shown the map as it is.
         """
-        seq = content.get("seq") if isinstance(content, Mapping) else None
-        if not (isinstance(seq, int) and not isinstance(seq, bool)):
-            seq = None
+        seq = _seq(content)
         self._created = []
         try:
-            with self.hold_sync():
+            with self._map.all_or_nothing(), self.hold_sync():
                 message = _check_shape(content)
                 self._apply(message)
                 self.error = {}
@@ -555,7 +581,8 @@ class MapWidget(anywidget.AnyWidget):
             )
         except Exception as error:
             _log.exception("vsm_widget: edit %s failed", _summary(content))
-            reason = f"internal error ({type(error).__name__}: {error})"
+            detail = units._printable(str(error), 300)
+            reason = f"internal error ({type(error).__name__}: {detail}); the map is unchanged"
             return self._refuse(seq, None, "edit", reason, reason)
         result: ResultMessage = {"kind": "result", "seq": seq, "ok": True}
         if self._created:
@@ -690,12 +717,14 @@ class MapWidget(anywidget.AnyWidget):
             self.send(self._export(content))
             return
         if isinstance(content, Mapping) and kind != "edit":
+            # Answered like a refused edit, by its sequence number, so the canvas can match it.
+            kind = units._show(kind)
             result = self._refuse(
-                None,
+                _seq(content),
                 None,
                 "kind",
-                f"unknown message kind {kind!r}; expected 'edit' or 'export'",
-                f"kind: unknown {kind!r}",
+                f"unknown message kind {kind}; expected 'edit' or 'export'",
+                f"kind: unknown message kind {kind}; expected 'edit' or 'export'",
             )
         else:
             result = self.handle_edit(content)
@@ -748,9 +777,9 @@ class MapWidget(anywidget.AnyWidget):
         m = self._map
         op = message["op"]
         if op == "update":
+            # An update that changes nothing (an input committing on Enter and again on
+            # blur) commits nothing in the map: no undo step, nothing sent.
             target, field = message["id"], message["field"]
-            if self._unchanged(target, field, message["value"]):
-                return
             try:
                 m.update(target, **{field: message["value"]})
             except KeyError as error:
@@ -787,26 +816,6 @@ class MapWidget(anywidget.AnyWidget):
             self._open(message["text"], message["name"])
         else:
             self._forget_layout()
-
-    def _unchanged(self, target: str, field: str, value: Any) -> bool:
-        """Whether setting ``field`` to ``value`` would change nothing.
-
-        Such an edit (an input that commits on Enter and again on blur) is answered ``ok``
-        without touching the map, so it adds no undo step that would make Undo look dead.
-        Anything doubtful goes to the map, which validates it and names the error.
-        """
-        m = self._map
-        if target not in m:
-            return False
-        element = m.state if target == "map" else m.get(target)
-        kind = "map" if target == "map" else getattr(element, "kind", None)
-        if kind is None or not hasattr(element, field):
-            return False
-        try:
-            new = parse_field(kind, field, value, m.state)
-        except (ValidationError, KeyError):
-            return False
-        return bool(new == getattr(element, field))
 
     def _move(self, target: str, x: float, y: float) -> None:
         """Move an element; the canvas sends a drag as several moves, kept as one undo step."""
@@ -917,12 +926,14 @@ def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: 
 
 
 def _summary(content: Any) -> str:
-    """A message for the log: an opened document is named and sized, not copied whole."""
+    """A message for the log: an opened document is named and sized, not copied whole,
+    and nothing else is logged longer than a few lines.
+    """
     if isinstance(content, Mapping) and content.get("op") == "open":
         text = content.get("text")
         size = len(text) if isinstance(text, str) else "?"
-        return f"{{'op': 'open', 'name': {content.get('name')!r}, 'text': <{size} characters>}}"
-    return repr(content)
+        return f"{{'op': 'open', 'name': {units._show(content.get('name'))}, 'text': <{size} characters>}}"
+    return units._show(content, 500)
 
 
 def _check_options(

@@ -12,13 +12,12 @@ its numbers come from: a published case, cited, or figures marked as illustrativ
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..model import ValidationError, ValueStreamMap
+from ..model import ValidationError, ValueStreamMap, _closest
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -102,8 +101,8 @@ def list_templates() -> pd.DataFrame:
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or name not in _BY_NAME:
-        close = difflib.get_close_matches(str(name), list(_BY_NAME), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = _closest(name, _BY_NAME) if isinstance(name, str) else None
+        hint = f"did you mean {close!r}? " if close else ""
         raise ValidationError("name", name, f"no such template; {hint}available: {', '.join(_BY_NAME)}")
     return name
 
