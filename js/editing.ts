@@ -312,7 +312,7 @@ export interface Shifter {
 
 /** The side panel: every field of the selected element (the map and customer when nothing is). */
 export class Inspector {
-  readonly el: HTMLElement;
+  el: HTMLElement;
   private shown: string[] = [];
   private redrawing = false;
 
@@ -340,14 +340,41 @@ export class Inspector {
           ? { value: active.value, start: active.selectionStart, end: active.selectionEnd }
           : null
         : null;
+    // Built apart, then brought into the panel: where the panel shows the same fields, its
+    // elements are kept and only their values change, so focus stays where it is and the
+    // page is not laid out again for a focus (what an edit in the panel costs most).
+    const target = this.el;
+    const fresh = document.createElement("aside");
+    this.el = fresh;
+    try {
+      this.build(doc, selection, day, figures);
+    } finally {
+      this.el = target;
+    }
+    if (morphChildren(target, fresh)) return;
     // Taking out a focused input makes the browser blur it and fire "change": that is a
     // redraw, not the user committing what they typed (it survives the redraw, below).
     this.redrawing = true;
     try {
-      this.el.replaceChildren();
+      target.replaceChildren(...fresh.childNodes);
     } finally {
       this.redrawing = false;
     }
+    if (keepFocus) {
+      let again = this.el.querySelector<HTMLElement>(`[data-vsm-input="${cssEscape(keepFocus)}"]`);
+      // A move to the end of the stream disables its own button: keep focus on the other.
+      if (again instanceof HTMLButtonElement && again.disabled)
+        again =
+          this.el.querySelector<HTMLElement>(".vsm-insp-shift:not(:disabled)") ?? (this.el.closest(".vsm-canvas") as HTMLElement | null);
+      again?.focus({ preventScroll: true });
+      if (typing && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
+        again.value = typing.value;
+        again.setSelectionRange(typing.start, typing.end);
+      }
+    }
+  }
+
+  private build(doc: MapDocument, selection: string[], day: number, figures: (id: string) => [string, string][]): void {
     const ids = selection.length === 0 ? ["map", "customer"] : selection.length === 1 ? [selection[0]] : [];
     if (selection.length > 1) {
       const p = document.createElement("p");
@@ -371,18 +398,6 @@ export class Inspector {
       const found = findElement(doc, id);
       if (!found) continue;
       this.section(id, found, day, figures(id));
-    }
-    if (keepFocus) {
-      let again = this.el.querySelector<HTMLElement>(`[data-vsm-input="${cssEscape(keepFocus)}"]`);
-      // A move to the end of the stream disables its own button: keep focus on the other.
-      if (again instanceof HTMLButtonElement && again.disabled)
-        again =
-          this.el.querySelector<HTMLElement>(".vsm-insp-shift:not(:disabled)") ?? (this.el.closest(".vsm-canvas") as HTMLElement | null);
-      again?.focus({ preventScroll: true });
-      if (typing && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
-        again.value = typing.value;
-        again.setSelectionRange(typing.start, typing.end);
-      }
     }
   }
 
@@ -513,9 +528,9 @@ export class Inspector {
         check.dataset.vsmInput = `${inputId}:${waste}`;
         check.dataset.vsmField = spec.name;
         check.addEventListener("change", () => {
-          if (check.checked) current.add(waste);
-          else current.delete(waste);
-          const list = WASTE_TYPES.filter((w) => current.has(w));
+          // What is ticked now (the boxes may have been brought up to date since they were made).
+          const ticked = [...box.querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((c) => c.checked);
+          const list = WASTE_TYPES.filter((w) => ticked.some((c) => c.dataset.vsmInput === `${inputId}:${w}`));
           this.commit(id, spec.name, list.length ? list.join(", ") : null);
         });
         tag.appendChild(check);
@@ -541,13 +556,14 @@ export class Inspector {
       input.dataset.vsmInitial = initial;
       if (spec.type === "duration") input.placeholder = "e.g. 45 s, 2 min";
       if (spec.type === "percent") input.placeholder = "e.g. 85%";
-      // Enter and the change that follows on blur carry the same text: send it once.
-      let sent = initial.trim();
+      // Enter and the change that follows on blur carry the same text: send it once. (The
+      // state is on the element, so that a redraw that keeps the input brings it up to date.)
+      input.dataset.vsmSent = initial.trim();
       const send = () => {
         if (this.redrawing || !input.isConnected) return;
         const typed = input.value.trim();
-        if (typed === sent) return;
-        sent = typed;
+        if (typed === input.dataset.vsmSent) return;
+        input.dataset.vsmSent = typed;
         this.commit(id, spec.name, typed === "" ? null : typed);
       };
       input.addEventListener("keydown", (event) => {
@@ -556,7 +572,7 @@ export class Inspector {
           e.preventDefault();
           send();
         } else if (e.key === "Escape") {
-          input.value = initial;
+          input.value = input.dataset.vsmInitial ?? "";
           input.blur();
         }
       });
@@ -573,6 +589,60 @@ export class Inspector {
     }
     return row;
   }
+}
+
+/** Attributes a redraw leaves as they are: labels are tied to inputs by ids made once. */
+const KEPT = new Set(["id", "for"]);
+
+/**
+ * Bring `old`'s children up to date with `fresh`'s, keeping `old`'s elements (and their
+ * listeners) where both have the same shape: same tags, classes and hooks. Values of form
+ * fields change in place, except a field being typed in. Returns false, changing nothing,
+ * when the shapes differ (the caller then replaces the children).
+ */
+export function morphChildren(old: Element, fresh: Element): boolean {
+  const a = old.childNodes;
+  const b = fresh.childNodes;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameShape(a[i], b[i])) return false;
+  for (let i = 0; i < a.length; i++) update(a[i], b[i]);
+  return true;
+}
+
+function sameShape(a: Node, b: Node): boolean {
+  if (a.nodeType !== b.nodeType) return false;
+  if (a.nodeType === Node.TEXT_NODE) return true;
+  if (!(a instanceof Element) || !(b instanceof Element)) return a.nodeName === b.nodeName;
+  if (a.tagName !== b.tagName || a.className !== b.className) return false;
+  const hooks = ["data-vsm-input", "data-vsm-row", "data-vsm-shift", "data-vsm-insert", "type"];
+  if (hooks.some((name) => a.getAttribute(name) !== b.getAttribute(name))) return false;
+  if (a.childNodes.length !== b.childNodes.length) return false;
+  for (let i = 0; i < a.childNodes.length; i++) if (!sameShape(a.childNodes[i], b.childNodes[i])) return false;
+  return true;
+}
+
+function update(old: Node, fresh: Node): void {
+  if (old.nodeType === Node.TEXT_NODE) {
+    if (old.nodeValue !== fresh.nodeValue) old.nodeValue = fresh.nodeValue;
+    return;
+  }
+  if (!(old instanceof Element) || !(fresh instanceof Element)) return;
+  // Read before the attributes change: has the user typed since this field was drawn?
+  const typing =
+    (old instanceof HTMLInputElement || old instanceof HTMLTextAreaElement) &&
+    old === document.activeElement &&
+    old.value !== (old.dataset.vsmInitial ?? old.value);
+  for (const { name, value } of [...fresh.attributes])
+    if (!KEPT.has(name) && old.getAttribute(name) !== value) old.setAttribute(name, value);
+  for (const { name } of [...old.attributes]) if (!KEPT.has(name) && !fresh.hasAttribute(name)) old.removeAttribute(name);
+  if (old instanceof HTMLInputElement || old instanceof HTMLTextAreaElement || old instanceof HTMLSelectElement) {
+    const next = fresh as HTMLInputElement;
+    if (old instanceof HTMLInputElement && old.type === "checkbox") old.checked = next.checked;
+    else if (!typing && old.value !== next.value) old.value = next.value;
+    if (!typing) old.dataset.vsmSent = next.dataset.vsmSent ?? "";
+    return;
+  }
+  for (let i = 0; i < old.childNodes.length; i++) update(old.childNodes[i], fresh.childNodes[i]);
 }
 
 function option(label: string, value: string): HTMLOptionElement {

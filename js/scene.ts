@@ -50,6 +50,8 @@ export interface Scene {
   nodes: SceneNode[];
   /** Seconds in one "d" of the map (a working day unless the map counts calendar days). */
   day?: number;
+  /** How many patches led to this scene (a whole scene with the number the canvas has is no news). */
+  rev?: number;
 }
 
 export interface Box {
@@ -86,6 +88,7 @@ export interface ScenePatch {
   bounds: BoxList;
   title: string;
   day?: number;
+  rev?: number;
 }
 
 /** Apply a patch to a scene: a new scene object; unchanged nodes stay the same objects. */
@@ -104,5 +107,5 @@ export function applyPatch(scene: Scene, patch: ScenePatch): Scene {
     nodes = scene.nodes.filter((n) => !gone.has(n.key)).map((n) => byKey.get(n.key) as SceneNode);
     nodes.push(...added);
   }
-  return { version: scene.version, title: patch.title, bounds: patch.bounds, day: patch.day ?? scene.day, nodes };
+  return { version: scene.version, title: patch.title, bounds: patch.bounds, day: patch.day ?? scene.day, rev: patch.rev, nodes };
 }

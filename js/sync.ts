@@ -73,7 +73,10 @@ class Store {
   private readonly listeners = new Set<() => void>();
   private readonly replies = new Map<number, (reply: ExportReply) => void>();
   private readonly onScene = () => {
-    this.scene = readScene(this.model.get("scene"));
+    const scene = readScene(this.model.get("scene"));
+    // Sent again once edits pause: the scene this copy already is, by its patches.
+    if (scene.rev !== undefined && scene.rev === this.scene.rev && scene.nodes.length === this.scene.nodes.length) return;
+    this.scene = scene;
     this.emit();
   };
   private readonly onDocument = () => {

@@ -405,13 +405,42 @@ describe("editing", () => {
     doc.title = "Renamed";
     model.set("document", doc);
     await frame();
-    expect(input()).not.toBe(box);
+    // The panel shows the same fields: it keeps its inputs, and what is being typed.
+    expect(input()).toBe(box);
     expect(input()?.value).toBe("12 min");
-    // The redraw took the old input out of the page: that is not the user committing.
+    expect(model.sent).toEqual([]);
+    // A redraw that does take the input out (another element selected and back) is not the
+    // user committing either.
+    model.set("selection", ["p3"]);
     box.dispatchEvent(new Event("change", { bubbles: true }));
     expect(model.sent).toEqual([]);
+    model.set("selection", ["p2"]);
+    input()?.focus();
+    (input() as HTMLInputElement).value = "12 min";
     key(input() as HTMLInputElement, { key: "Enter" });
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "changeover", value: "12 min" });
+  });
+
+  it("brings the details panel up to date in place: the same inputs, focus kept, new values", async () => {
+    model.set("selection", ["p2"]);
+    const input = () => el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
+    const box = input();
+    box?.focus();
+    const doc = stampingDocument();
+    const step = doc.stream[3];
+    if (step.type === "process") step.cycle_time = 35;
+    model.reply({
+      kind: "patch",
+      scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
+      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
+    });
+    await frame();
+    expect(input()).toBe(box);
+    expect(document.activeElement).toBe(box);
+    expect(box?.value).toBe("35 s");
+    // Enter on the value Python sent sends nothing (it is what the field holds).
+    key(box as HTMLInputElement, { key: "Enter" });
+    expect(model.sent).toEqual([]);
   });
 
   it("closes the details panel when asked, and opens it again from the toolbar", () => {

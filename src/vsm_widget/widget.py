@@ -378,7 +378,7 @@ MAX_OPEN_CHARS = 4 * 1024 * 1024
 MOVE_MERGE_SECONDS = 1.0
 #: After edits pause this long (seconds), the scene and document are sent whole once, so
 #: that saved widget state and late-joining views hold the map as it is.
-FLUSH_SECONDS = 1.5
+FLUSH_SECONDS = 3.0
 #: Traits sent whole only on display and on a flush; every edit sends a patch instead.
 _PATCHED = ("scene", "document", "metrics")
 #: Lists of a map document whose items have ids (patched item by item).
@@ -500,10 +500,13 @@ class MapWidget(anywidget.AnyWidget):
         self._documents = io.DocumentCache()
         self._build_scene = build_scene
         self._scene = build_scene(map.state, map.metrics(), self._cache)
+        # How many patches the canvas has been sent: a whole scene with the same number is
+        # one the canvas already has (it is sent again once edits pause).
+        self._revision_sent = 0
         self._created: list[str] = []
         selection = options.pop("selection", None)
         super().__init__(
-            scene=self._scene.to_dict(self._cache),
+            scene={**self._scene.to_dict(self._cache), "rev": 0},
             document=io.to_document(map.state, cache=self._documents),
             metrics=map.metrics().to_dict(),
             history=self._history(),
@@ -654,17 +657,19 @@ class MapWidget(anywidget.AnyWidget):
         metrics = m.metrics()
         self._scene = self._build_scene(m.state, metrics, self._cache)
         document = io.to_document(m.state, cache=self._documents)
+        if patch:
+            # The canvas first: the traits below are for Python and for later views.
+            self._send_patch(before, old_document, document)
         self._patching = patch
         try:
             with self.hold_sync():
-                self.scene = self._scene.to_dict(self._cache)
+                self.scene = {**self._scene.to_dict(self._cache), "rev": self._revision_sent}
                 self.document = document
                 if not layout_only:
                     self.metrics = metrics.to_dict()
         finally:
             self._patching = False
         if patch:
-            self._send_patch(before, old_document, document)
             self._schedule_flush()
 
     def _send_patch(self, before: Any, old_document: Mapping[str, Any], document: Mapping[str, Any]) -> None:
@@ -675,7 +680,9 @@ class MapWidget(anywidget.AnyWidget):
         present = set(keys)
         remove = [k for k in old_nodes if k not in present]
         order = _order(list(old_nodes), keys)
+        self._revision_sent += 1
         scene_patch: dict[str, Any] = {
+            "rev": self._revision_sent,
             "upsert": upsert,
             "remove": remove,
             "bounds": after.bounds.to_list(),
