@@ -7,7 +7,7 @@ its numbers come from: a published case, cited, or figures marked as illustrativ
 >>> from vsm_widget.templates import load_template
 >>> m = load_template("stamping_plant")
 >>> m.metrics().format("takt_time")
-'1 min'
+'60 s'
 """
 
 from __future__ import annotations
