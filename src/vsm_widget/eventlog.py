@@ -44,14 +44,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import logshapes
 from .model import ValidationError, ValueStreamMap
+from .workcalendar import WorkCalendar
 
-__all__ = ["STATISTICS", "EventLog", "from_event_log"]
+__all__ = ["STATISTICS", "EventLog", "WorkCalendar", "from_event_log"]
 
 #: Which statistic of a stage can be put on the map.
 STATISTICS = ("median", "mean", "p85")
 #: What to do with events that repeat another event exactly (same case, activity, times).
 DUPLICATE_POLICIES = ("drop", "raise")
+#: What a single timestamp marks: the end of its activity, or the start (a status change).
+TIMESTAMP_MARKS = ("end", "start")
 
 _NS = 1_000_000_000
 # An offset (or Z) after a time of day: "10:00Z", "10:00:00.5+02:00", "10:00 -0500".
@@ -81,10 +85,32 @@ class _Reduced:
     case_active: np.ndarray  # float seconds, NaN with one timestamp
     case_type: np.ndarray | None
     issues: list[dict[str, Any]] = field(default_factory=list)
+    # Flow time per case in seconds when it is not last - first (working time).
+    case_flow: np.ndarray | None = None
+    # Working nanoseconds at each instant (a WorkCalendar's clock), or None for calendar time.
+    clock: Callable[[np.ndarray], np.ndarray] | None = None
+    time_basis: str = "calendar time"
+    # Whether each item's arrival is known beyond its events (a status history).
+    arrival_known: bool = False
 
 
 def _issue(issue: str, count: int, action: str, examples: Sequence[Any] = ()) -> dict[str, Any]:
     return {"issue": issue, "count": int(count), "action": action, "examples": list(examples)[:_EXAMPLES]}
+
+
+@dataclass
+class _Shape:
+    """How to read a log beyond its columns: status history, calendar, date format."""
+
+    status: bool = False
+    waiting: list[Any] = field(default_factory=list)
+    calendar: WorkCalendar | None = None
+    dayfirst: bool | None = None
+    format: str | None = None
+
+    def plain(self) -> bool:
+        """Whether the log needs nothing but its start and end columns."""
+        return not self.status and self.calendar is None and self.dayfirst is None and self.format is None
 
 
 # --------------------------------------------------------------------------- the public API
@@ -118,6 +144,12 @@ class EventLog:
         item_type: Any = None,
         order: Sequence[Any] | None = None,
         duplicates: str = "drop",
+        lifecycle: Any = None,
+        timestamp_marks: str = "end",
+        waiting: Sequence[Any] | None = None,
+        calendar: Any = None,
+        dayfirst: bool | None = None,
+        format: str | None = None,
     ) -> None:
         if timestamp is not None:
             if end is not None or start is not None:
@@ -137,18 +169,64 @@ class EventLog:
             raise ValidationError("order", order, "give a non-empty list of stage names in stream order")
         if order is not None and len(set(order)) != len(order):
             raise ValidationError("order", order, "a stage is named twice")
+        if timestamp_marks not in TIMESTAMP_MARKS:
+            raise ValidationError(
+                "timestamp_marks", timestamp_marks, f"use one of {', '.join(TIMESTAMP_MARKS)}"
+            )
+        one_time = start is None
+        if (lifecycle is not None or timestamp_marks == "start") and not one_time:
+            option = "lifecycle" if lifecycle is not None else "timestamp_marks"
+            raise ValidationError(
+                option,
+                lifecycle or timestamp_marks,
+                "it reads one timestamp per row: give timestamp=, not start= and end=",
+            )
+        if lifecycle is not None and timestamp_marks == "start":
+            raise ValidationError(
+                "timestamp_marks", timestamp_marks, "lifecycle rows say themselves what each time marks"
+            )
+        if waiting is not None:
+            if timestamp_marks != "start":
+                raise ValidationError(
+                    "waiting", waiting, "waiting statuses need a status history: timestamp_marks='start'"
+                )
+            if isinstance(waiting, (str, bytes)):
+                raise ValidationError("waiting", waiting, "give a list of status names, such as ['Blocked']")
+        if dayfirst is not None and not isinstance(dayfirst, bool):
+            raise ValidationError("dayfirst", dayfirst, "give True (02.03.2024 is 2 March) or False")
+        if format is not None and not isinstance(format, str):
+            raise ValidationError("format", format, "give a strftime format such as '%d.%m.%Y %H:%M'")
         self.case = case
         self.activity = activity
         self.start = start
         self.end = end
         self.item_type = item_type
-        columns = {"case": case, "activity": activity, "start": start, "end": end, "item_type": item_type}
+        self.calendar = WorkCalendar.coerce(calendar)
+        columns = {
+            "case": case,
+            "activity": activity,
+            "start": start,
+            "end": end,
+            "item_type": item_type,
+            "lifecycle": lifecycle,
+        }
         self._columns = {k: v for k, v in columns.items() if v is not None}
-        if _is_duckdb(frame):
+        shape = _Shape(
+            status=timestamp_marks == "start",
+            waiting=list(waiting or []),
+            calendar=self.calendar,
+            dayfirst=dayfirst,
+            format=format,
+        )
+        if _is_duckdb(frame) and shape.plain():
             self._reduced = _reduce_duckdb(frame, self._columns, order, duplicates)
         else:
+            if _is_duckdb(frame):
+                # Lifecycle pairing, status histories and calendars run on pandas.
+                _check_columns(list(frame.columns), self._columns)
+                frame = frame.select(*[_quote(c) for c in dict.fromkeys(self._columns.values())]).df()
             pdf = _to_pandas(frame, self._columns)
-            self._reduced = _reduce_pandas(pdf, self._columns, order, duplicates)
+            self._reduced = _reduce_pandas(pdf, self._columns, order, duplicates, shape)
 
     # ----------------------------------------------------------------- reading
 
@@ -160,6 +238,11 @@ class EventLog:
         stages off that path are placed by their mean position in the items' paths.
         """
         return list(self._reduced.stages.index)
+
+    @property
+    def time_basis(self) -> str:
+        """What every duration counts: ``"calendar time"`` or the working calendar's hours."""
+        return self._reduced.time_basis
 
     @property
     def has_start(self) -> bool:
@@ -194,7 +277,7 @@ class EventLog:
         with one event has no flow time (NaN).
         """
         r = self._reduced
-        flow = (r.case_last - r.case_first) / _NS
+        flow = r.case_flow.copy() if r.case_flow is not None else (r.case_last - r.case_first) / _NS
         if not r.start_end:
             flow = np.where(r.case_events > 1, flow, np.nan)
         data: dict[str, Any] = {"case": r.case_ids()}
@@ -227,7 +310,12 @@ class EventLog:
         frame = self.flow_times()
         flow = frame["flow_time"].to_numpy(dtype=float)
         known = flow[~np.isnan(flow)]
-        span = (r.case_last.max() - r.case_first.min()) / _NS if len(r.case_first) else 0.0
+        span = 0.0
+        if len(r.case_first):
+            ends = np.array([r.case_first.min(), r.case_last.max()], dtype=np.int64)
+            if r.clock is not None:
+                ends = r.clock(ends)
+            span = float(ends[1] - ends[0]) / _NS
         total_flow = float(known.sum()) if len(known) else math.nan
         active = float(np.nansum(r.case_active)) if r.start_end else math.nan
         median, p85 = np.percentile(known, [50, 85]) if len(known) else (math.nan, math.nan)
@@ -335,7 +423,7 @@ class EventLog:
         title: str = "Value stream",
         *,
         statistic: str = "median",
-        **calendar: Any,
+        **map_options: Any,
     ) -> ValueStreamMap:
         """A value stream map of the stages in :attr:`order`.
 
@@ -344,21 +432,36 @@ class EventLog:
         ``complete_accurate`` is the share of visits not sent back upstream. Between
         stages a wait gap carries the same statistic of the wait before the next stage.
         With one timestamp per event the boxes carry a ``lead_time`` (time from the
-        previous event's end) and there are no wait gaps. ``calendar`` goes to
+        previous event's end) and there are no wait gaps; a status history also has the
+        wait before its first working status. ``map_options`` go to
         :class:`~vsm_widget.model.ValueStreamMap` (``demand=``, ``available_time=``...).
-        The other figures are in :meth:`stage_stats`.
+
+        Durations are the log's: calendar time, so the map counts calendar days
+        (``day_basis="calendar"``), unless the log has a :class:`WorkCalendar`, when they
+        are working time and a map day is the calendar's opening hours. Every note says
+        which. The other figures are in :meth:`stage_stats`.
         """
         if statistic not in STATISTICS:
             raise ValidationError("statistic", statistic, f"use one of {', '.join(STATISTICS)}")
         stages = self._reduced.stages
-        m = ValueStreamMap(title, **calendar)
+        options = dict(map_options)
+        if self.calendar is None:
+            options.setdefault("day_basis", "calendar")
+        else:
+            options.setdefault("day_basis", "working")
+            if not {"available_time", "shift_length", "shifts"} & set(options):
+                options["available_time"] = self.calendar.hours_per_day
+        m = ValueStreamMap(title, **options)
+        basis = self.time_basis
         with m.batch("event log"):
             for position, (name, row) in enumerate(stages.iterrows()):
                 wait = row[f"wait_{statistic}"]
-                if position > 0 and _finite(wait):
-                    m.add_wait(float(wait), waste="waiting", notes=f"{statistic} wait before {name}")
+                if (position > 0 or self._reduced.arrival_known) and _finite(wait):
+                    m.add_wait(float(wait), waste="waiting", notes=f"{statistic} wait before {name}, {basis}")
                 counts = f"{row['items']:.0f} items, {row['visits']:.0f} visits"
-                fields: dict[str, Any] = {"notes": f"{counts}, {row['rework']:.0f} rework"}
+                fields: dict[str, Any] = {
+                    "notes": f"{counts}, {row['rework']:.0f} rework; {statistic} in {basis}"
+                }
                 hands_on = row[f"hands_on_{statistic}"]
                 if _finite(hands_on):
                     fields["process_time"] = float(hands_on)
@@ -388,14 +491,20 @@ def from_event_log(
     item_type: Any = None,
     order: Sequence[Any] | None = None,
     duplicates: str = "drop",
+    lifecycle: Any = None,
+    timestamp_marks: str = "end",
+    waiting: Sequence[Any] | None = None,
+    calendar: Any = None,
+    dayfirst: bool | None = None,
+    format: str | None = None,
     title: str = "Value stream",
     statistic: str = "median",
-    **calendar: Any,
+    **map_options: Any,
 ) -> ValueStreamMap:
     """A value stream map from an event log in one call.
 
     Same options as :class:`EventLog`, then :meth:`EventLog.to_map` (``title``,
-    ``statistic``, calendar options). Use :class:`EventLog` itself for the frames of
+    ``statistic``, and the map's options such as ``demand=``). Use :class:`EventLog` itself for the frames of
     statistics, flow metrics and the data-quality report.
     """
     log = EventLog(
@@ -408,8 +517,14 @@ def from_event_log(
         item_type=item_type,
         order=order,
         duplicates=duplicates,
+        lifecycle=lifecycle,
+        timestamp_marks=timestamp_marks,
+        waiting=waiting,
+        calendar=calendar,
+        dayfirst=dayfirst,
+        format=format,
     )
-    return log.to_map(title, statistic=statistic, **calendar)
+    return log.to_map(title, statistic=statistic, **map_options)
 
 
 def _finite(value: Any) -> bool:
@@ -472,8 +587,14 @@ def _check_columns(available: list[Any], columns: dict[str, Any]) -> None:
             raise ValidationError(option, name, f"no column {name!r} in the log; {hint}columns: {shown}")
 
 
-def _timestamp_ns(series: pd.Series, option: str) -> tuple[np.ndarray, bool]:
-    """A timestamp column as int64 nanoseconds (UTC where aware) and whether it was aware."""
+def _timestamp_ns(
+    series: pd.Series, option: str, *, dayfirst: bool | None = None, format: str | None = None
+) -> tuple[np.ndarray, bool]:
+    """A timestamp column as int64 nanoseconds (UTC where aware) and whether it was aware.
+
+    Text is parsed with ``format`` when given; dates such as ``02.03.2024`` need
+    ``dayfirst`` unless some value settles the reading (a day above 12).
+    """
     name = series.name
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -483,7 +604,7 @@ def _timestamp_ns(series: pd.Series, option: str) -> tuple[np.ndarray, bool]:
         aware = False
         parsed = series
     elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        parsed, aware = _parse_timestamps(series, option)
+        parsed, aware = _parse_timestamps(series, option, dayfirst=dayfirst, format=format)
     else:
         raise ValidationError(
             option,
@@ -497,7 +618,55 @@ def _timestamp_ns(series: pd.Series, option: str) -> tuple[np.ndarray, bool]:
     return values, aware
 
 
-def _parse_timestamps(series: pd.Series, option: str) -> tuple[pd.Series, bool]:
+_NUMERIC_DATE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?:$|[\sT])"
+
+
+def _date_order(series: pd.Series, option: str, dayfirst: bool | None) -> bool | None:
+    """Whether text dates such as ``02.03.2024`` are day first; ``None`` for other text.
+
+    The reading is settled by ``dayfirst`` or by a value that fits only one reading (a
+    first number above 12 is a day, a second one above 12 is a day); otherwise the
+    column is ambiguous and refused rather than guessed.
+    """
+    name = series.name
+    head = series.iloc[:64].astype(str)
+    if not head.str.match(_NUMERIC_DATE).any():
+        return None
+    distinct = pd.Series(pd.unique(series.astype(str)))
+    parts = distinct.str.extract(_NUMERIC_DATE)
+    numbered = parts[0].notna()
+    first = parts.loc[numbered, 0].astype(int)
+    second = parts.loc[numbered, 1].astype(int)
+    day_first_only = bool((first > 12).any())
+    month_first_only = bool((second > 12).any())
+    if day_first_only and month_first_only:
+        raise ValidationError(
+            option,
+            name,
+            f"column {name!r} mixes day-first and month-first dates (such as "
+            f"{distinct[numbered][first > 12].iloc[0]!r} and {distinct[numbered][second > 12].iloc[0]!r}); "
+            "give format= for the one they should all have",
+        )
+    if dayfirst is None:
+        if not (day_first_only or month_first_only):
+            raise ValidationError(
+                option,
+                name,
+                f"column {name!r} holds dates such as {distinct[numbered].iloc[0]!r} that read both "
+                "day first and month first; say which with dayfirst=True or False (or format=)",
+            )
+        return day_first_only
+    if (dayfirst and month_first_only) or (not dayfirst and day_first_only):
+        example = distinct[numbered][(second if dayfirst else first) > 12].iloc[0]
+        raise ValidationError(
+            "dayfirst", dayfirst, f"{example!r} in column {name!r} cannot be read with dayfirst={dayfirst}"
+        )
+    return dayfirst
+
+
+def _parse_timestamps(
+    series: pd.Series, option: str, *, dayfirst: bool | None = None, format: str | None = None
+) -> tuple[pd.Series, bool]:
     name = series.name
     is_text = series.map(type).eq(str) if series.dtype == object else None
     if is_text is not None and not is_text.all():
@@ -524,10 +693,20 @@ def _parse_timestamps(series: pd.Series, option: str) -> tuple[pd.Series, bool]:
             f"column {name!r} mixes naive times (such as {naive_example!r}) with time-zone-aware ones; "
             "give every time an offset, or none",
         )
+    options: dict[str, Any] = {}
+    if format is not None:
+        options["format"] = format
+    else:
+        day_first = _date_order(series, option, dayfirst)
+        if day_first is not None:
+            options["dayfirst"] = day_first
     try:
-        parsed = pd.to_datetime(series, utc=aware)
+        parsed = pd.to_datetime(series, utc=aware, **options)
     except (ValueError, TypeError, OverflowError):
-        parsed = pd.to_datetime(series, utc=aware, format="mixed", errors="coerce")
+        if format is not None:
+            parsed = pd.to_datetime(series, utc=aware, format=format, errors="coerce")
+        else:
+            parsed = pd.to_datetime(series, utc=aware, format="mixed", errors="coerce", **options)
         bad = series[parsed.isna()]
         if len(bad):
             raise ValidationError(
@@ -563,6 +742,21 @@ class _Labels:
     def tolist(self) -> list[Any]:
         """Every value as a plain Python value."""
         return list(self.take(np.arange(len(self.values))).tolist())
+
+
+class _Subset:
+    """Some of the values of a :class:`_Labels`, renumbered from 0."""
+
+    def __init__(self, labels: _Labels, codes: np.ndarray) -> None:
+        self.labels = labels
+        self.codes = codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, codes: np.ndarray) -> np.ndarray:
+        """The values for ``codes``."""
+        return self.labels.take(self.codes[np.asarray(codes)])
 
 
 class _NumberedText:
@@ -805,8 +999,13 @@ def _time_then_case_order(
 
 
 def _reduce_pandas(
-    frame: pd.DataFrame, columns: dict[str, Any], order: Sequence[Any] | None, duplicates: str
+    frame: pd.DataFrame,
+    columns: dict[str, Any],
+    order: Sequence[Any] | None,
+    duplicates: str,
+    shape: _Shape | None = None,
 ) -> _Reduced:
+    shape = shape or _Shape()
     if len(frame) == 0:
         raise ValidationError("frame", "empty", "the event log has no events")
     case_codes, cases = _codes(frame[columns["case"]], "case", "case id")
@@ -823,11 +1022,14 @@ def _reduce_pandas(
                     columns[option],
                     f"{missing} event(s) have no {option} time; drop them or fill them in first",
                 )
-            stamps[option], awareness[option] = _timestamp_ns(series, option)
+            stamps[option], awareness[option] = _timestamp_ns(
+                series, option, dayfirst=shape.dayfirst, format=shape.format
+            )
     if len(set(awareness.values())) > 1:
         raise ValidationError(
             "start", columns["start"], "the start times are naive and the end times aware (or the reverse)"
         )
+    aware = awareness["end"]
     end = stamps["end"]
     start = stamps.get("start")
     if start is not None:
@@ -842,18 +1044,105 @@ def _reduce_pandas(
     types = None
     if "item_type" in columns:
         types = _codes(frame[columns["item_type"]], "item_type", "item type")
-    return _reduce_arrays(
+    act_names = acts.tolist()
+    issues: list[dict[str, Any]] = []
+    origin = close = None
+    intervals = None
+    if "lifecycle" in columns:
+        lifecycle = frame[columns["lifecycle"]]
+        if lifecycle.isna().any():
+            raise ValidationError(
+                "lifecycle",
+                columns["lifecycle"],
+                f"{int(lifecycle.isna().sum())} event(s) have no transition",
+            )
+        intervals = logshapes.pair_lifecycle(case_codes, act_codes, end, lifecycle)
+    elif shape.status:
+        waiting = _waiting_flags(shape.waiting, act_names)
+        intervals = logshapes.status_intervals(case_codes, len(cases), act_codes, end, waiting)
+    if intervals is not None:
+        for issue, count, action, rows in intervals.issues:
+            if issue == "duplicate events" and duplicates == "raise":
+                raise ValidationError(
+                    "duplicates",
+                    duplicates,
+                    f"{count} event(s) repeat another exactly (cases {cases.examples(case_codes[rows])})",
+                )
+            issues.append(_issue(issue, count, action, cases.examples(case_codes[rows])))
+        rows = intervals.rows
+        if len(rows) == 0:
+            raise ValidationError("frame", "no work", "no visit of any stage could be read from the log")
+        # Renumber cases and stages to the ones that kept some work.
+        kept_cases = np.bincount(case_codes[rows], minlength=len(cases)) > 0
+        if not kept_cases.all():
+            issues.append(
+                _issue(
+                    "items with no work (only waiting or final statuses, or no completed visit)",
+                    int((~kept_cases).sum()),
+                    "left out",
+                    cases.examples(np.flatnonzero(~kept_cases)),
+                )
+            )
+        case_map = np.cumsum(kept_cases) - 1
+        kept_codes = np.flatnonzero(kept_cases)
+        if intervals.origin is not None and intervals.close is not None:
+            origin, close = intervals.origin[kept_codes], intervals.close[kept_codes]
+        cases = _Labels(_Subset(cases, kept_codes))
+        kept_acts = np.bincount(act_codes[rows], minlength=len(act_names)) > 0
+        act_map = np.cumsum(kept_acts) - 1
+        act_names = [name for name, kept in zip(act_names, kept_acts, strict=True) if kept]
+        case_codes = case_map[case_codes[rows]].astype(np.int32)
+        act_codes = act_map[act_codes[rows]].astype(np.int32)
+        start, end = intervals.start, intervals.end
+        if types is not None:
+            types = (types[0][rows], types[1])
+    clock = None
+    if shape.calendar is not None:
+        calendar = shape.calendar
+        calendar.clock(np.zeros(0, np.int64), aware=aware)  # refuses an aware log without a zone at once
+        span = (int(end.min() if start is None else start.min()), int(end.max()))
+        if origin is not None and close is not None:
+            span = (min(span[0], int(origin.min())), max(span[1], int(close.max())))
+
+        def clock(values: np.ndarray) -> np.ndarray:
+            # One span for every call, so that clocks of different arrays subtract.
+            return calendar.clock(values, aware=aware, span=span)
+
+    reduced = _reduce_arrays(
         case_codes,
         cases,
         act_codes,
-        acts.tolist(),
+        act_names,
         start,
         end,
         types,
         order,
         duplicates,
-        aware=awareness["end"],
+        aware=aware,
+        origin=origin,
+        close=close,
+        clock=clock,
+        issues=issues,
     )
+    reduced.arrival_known = origin is not None
+    if shape.calendar is not None:
+        reduced.time_basis = shape.calendar.describe()
+    return reduced
+
+
+def _waiting_flags(waiting: list[Any], act_names: list[Any]) -> np.ndarray:
+    """Which status codes are waiting statuses; a name not in the log is refused."""
+    index = {name: i for i, name in enumerate(act_names)}
+    flags = np.zeros(len(act_names), dtype=bool)
+    for name in waiting:
+        if name not in index:
+            close = difflib.get_close_matches(str(name), [str(n) for n in act_names], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValidationError("waiting", name, f"no status {name!r} in the log{hint}")
+        flags[index[name]] = True
+    if flags.all():
+        raise ValidationError("waiting", waiting, "every status is a waiting one: name only the queues")
+    return flags
 
 
 def _reduce_arrays(
@@ -868,8 +1157,19 @@ def _reduce_arrays(
     duplicates: str,
     *,
     aware: bool,
+    origin: np.ndarray | None = None,
+    close: np.ndarray | None = None,
+    clock: Callable[[np.ndarray], np.ndarray] | None = None,
+    issues: list[dict[str, Any]] | None = None,
 ) -> _Reduced:
-    issues: list[dict[str, Any]] = []
+    """Per-stage and per-case figures from events given as codes and int64 ns times.
+
+    ``origin`` and ``close`` (per case code) are when an item arrived and ended where
+    that is known beyond its events (a status history); the wait before an item's first
+    event is then known. ``clock`` maps instants to working nanoseconds, so that every
+    duration is counted in working time; events are still ordered by their real times.
+    """
+    issues = [] if issues is None else issues
     n_cases = len(cases)
     n_acts = len(act_names)
     start_end = start is not None
@@ -916,16 +1216,23 @@ def _reduce_arrays(
     case_events = np.diff(np.append(case_starts, n))
 
     # Per event: hands-on time, the wait before it and its lead time, in seconds.
+    case_first = s[case_starts] if start_end else e[case_starts]
+    case_last = np.maximum.reduceat(e, case_starts)
+    if origin is not None and close is not None:
+        case_first = np.minimum(case_first, origin[c[case_starts]])
+        case_last = np.maximum(case_last, close[c[case_starts]])
+    work = clock if clock is not None else (lambda values: values)
     if start_end:
         prev_end = np.empty_like(e)
         prev_end[1:] = e[:-1]
-        prev_end[new_case] = s[new_case]  # an item's first event waits for nothing
+        # An item's first event waits from the item's arrival where it is known, else for nothing.
+        prev_end[new_case] = s[new_case] if origin is None else origin[c[new_case]]
         overlap = s < prev_end
         if overlap.any():
             # Work overlapping earlier work of the same item: wait from the latest end so far.
             running = pd.Series(e).groupby(np.cumsum(new_case)).cummax().to_numpy()
             prev_end[1:] = running[:-1]
-            prev_end[new_case] = s[new_case]
+            prev_end[new_case] = s[new_case] if origin is None else origin[c[new_case]]
             overlap = s < prev_end
             issues.append(
                 _issue(
@@ -935,26 +1242,31 @@ def _reduce_arrays(
                     cases.examples(c[overlap]),
                 )
             )
+        if clock is not None:
+            # Durations in working time; max and min commute with the (monotone) clock.
+            s, e, prev_end = clock(s), clock(e), clock(prev_end)
         # Kept in integer nanoseconds until grouped by stage; -1 marks "no wait known".
         busy_from = np.maximum(s, prev_end)
         waited = busy_from - prev_end
-        waited[new_case] = -1
+        if origin is None:
+            waited[new_case] = -1
         wait: np.ndarray | None = waited
         hands: np.ndarray | None = e - s
         busy_from -= e
         np.minimum(busy_from, 0, out=busy_from)  # -(active part of the event)
         case_active = np.add.reduceat(busy_from, case_starts) / -_NS
         del busy_from, prev_end
-        case_first = s[case_starts]
     else:
         # The time from the previous event's end: the only duration one timestamp gives.
+        e = work(e)
         wait = np.empty(n, dtype=np.int64)
         wait[1:] = e[1:] - e[:-1]
         wait[new_case] = -1
         hands = None
         case_active = np.full(len(case_starts), np.nan)
-        case_first = e[case_starts]
-    case_last = np.maximum.reduceat(e, case_starts)
+    case_flow = None
+    if clock is not None:
+        case_flow = (clock(case_last) - clock(case_first)) / _NS
     del s, e
 
     first_visit, rework_items = _first_visits(c, a, case_starts, case_events, n_acts)
@@ -1031,6 +1343,8 @@ def _reduce_arrays(
         case_active=case_active,
         case_type=case_type,
         issues=issues,
+        case_flow=case_flow,
+        clock=clock,
     )
 
 
