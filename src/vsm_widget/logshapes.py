@@ -183,4 +183,3 @@ def status_intervals(
     return Intervals(
         rows=order[work], start=t[work], end=following[work], origin=origin, close=close, issues=issues
     )
-
