@@ -35,9 +35,10 @@ log larger than memory only ever comes back as one row per stage and one per cas
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import logshapes
-from .model import ValidationError, ValueStreamMap
+from .model import Gap, Spread, ValidationError, ValueStreamMap
 from .workcalendar import WorkCalendar
 
 __all__ = ["STATISTICS", "EventLog", "WorkCalendar", "from_event_log"]
@@ -62,6 +63,11 @@ _NS = 1_000_000_000
 _AWARE_PATTERN = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$"
 _EXAMPLES = 3
 _STAT_COLUMNS = ("hands_on", "wait", "lead")
+# Every figure of a stage's durations in stage_stats: STATISTICS, the 15th percentile
+# (the low end of the spread shown beside a median) and the number of values behind them.
+_FRAME_STATS = (*STATISTICS, "p15", "n")
+# The quantiles computed per stage, and the column each goes to.
+_QUANTILES = ((0.15, "p15"), (0.5, "median"), (0.85, "p85"))
 # Up to this many events a radix pass before the sort pays off; beyond it (arrays larger
 # than a typical last-level cache) a plain sort is faster (measured: 1.2 M and 10 M events).
 _RADIX_EVENTS = 4_000_000
@@ -453,11 +459,15 @@ class EventLog:
                 options["available_time"] = self.calendar.hours_per_day
         m = ValueStreamMap(title, **options)
         basis = self.time_basis
+        spreads: list[Spread] = []
         with m.batch("event log"):
             for position, (name, row) in enumerate(stages.iterrows()):
                 wait = row[f"wait_{statistic}"]
                 if (position > 0 or self._reduced.arrival_known) and _finite(wait):
-                    m.add_wait(float(wait), waste="waiting", notes=f"{statistic} wait before {name}, {basis}")
+                    gap = m.add_wait(
+                        float(wait), waste="waiting", notes=f"{statistic} wait before {name}, {basis}"
+                    )
+                    spreads += self._spread(gap.id, "wait_time", row, "wait")
                 counts = f"{row['items']:.0f} items, {row['visits']:.0f} visits"
                 fields: dict[str, Any] = {
                     "notes": f"{counts}, {row['rework']:.0f} rework; {statistic} in {basis}"
@@ -469,9 +479,137 @@ class EventLog:
                     fields["lead_time"] = float(row[f"lead_{statistic}"])
                 if _finite(row["complete_accurate"]):
                     fields["complete_accurate"] = float(row["complete_accurate"])
-                m.add_process(str(name), **fields)
-        m.clear_history()
-        return m
+                step = m.add_process(str(name), **fields)
+                figure = self._step_figure()
+                spreads += self._spread(
+                    step.id, figure, row, "hands_on" if figure == "process_time" else "lead"
+                )
+        return ValueStreamMap.from_state(dataclasses.replace(m.state, measured=tuple(spreads)))
+
+    # ----------------------------------------------------------------- measured against drawn
+
+    def compare(self, m: ValueStreamMap, *, names: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """A map drawn in a workshop against this log of the same stream, per step.
+
+        One row per step and figure: the step's own time (``process_time``, or with one
+        timestamp per event ``lead_time``) and the wait before it. Columns: ``step``,
+        ``stage`` (the log's stage it was matched to), ``figure``, ``estimate`` (the
+        map's figure, seconds: for ``process_time`` the step's process time, else its
+        cycle time), the measured ``p15``, ``median`` and ``p85`` and their ``n``,
+        ``gap`` (estimate - median) and ``gap_share`` (gap / median), and ``basis``
+        (calendar or working time). Steps match stages by name, ignoring case and
+        spaces at the ends; ``names`` maps a step name to a stage where they differ. A
+        step with no stage has n = 0; a stage with no step is a row with no step.
+        """
+        stages = self._reduced.stages
+        matched = self._match(m, names)
+        figure = self._step_figure()
+        label = "hands_on" if figure == "process_time" else "lead"
+        rows: list[dict[str, Any]] = []
+        previous: Any = None
+
+        def add(step: str | None, stage: Any, what: str, estimate: float | None, prefix: str) -> None:
+            row = stages.loc[stage] if stage is not None else None
+            measured = {
+                key: float(row[f"{prefix}_{key}"]) if row is not None else math.nan
+                for key in ("p15", "median", "p85")
+            }
+            n = int(row[f"{prefix}_n"]) if row is not None else 0
+            value = math.nan if estimate is None else float(estimate)
+            gap = value - measured["median"]
+            rows.append(
+                {
+                    "step": step,
+                    "stage": stage,
+                    "figure": what,
+                    "estimate": value,
+                    **measured,
+                    "n": n,
+                    "gap": gap,
+                    "gap_share": gap / measured["median"] if measured["median"] else math.nan,
+                    "basis": self.time_basis,
+                }
+            )
+
+        for item in m.state.stream:
+            if isinstance(item, Gap):
+                previous = item
+                continue
+            stage = matched.get(item.id)
+            wait = previous.wait_time if isinstance(previous, Gap) else None
+            if figure == "process_time":
+                add(item.name, stage, "wait_time", wait, "wait")
+                add(item.name, stage, figure, item.touch_time, label)
+            else:
+                add(item.name, stage, figure, item.lead_time, label)
+            previous = None
+        for stage in stages.index:
+            if stage not in matched.values():
+                add(None, stage, figure, None, label)
+        return pd.DataFrame(rows)
+
+    def measure(self, m: ValueStreamMap, *, names: Mapping[str, Any] | None = None) -> ValueStreamMap:
+        """A copy of the map ``m`` carrying this log's measured spreads.
+
+        Each step matched to a stage (as :meth:`compare` matches them) gets the spread
+        of its own time, and the wait gap right before it the spread of the wait; the
+        map's figures stay as drawn. The spreads are in :meth:`MapState.spreads
+        <vsm_widget.model.MapState.spreads>`, where a data box's spread bar reads them.
+        """
+        stages = self._reduced.stages
+        figure = self._step_figure()
+        label = "hands_on" if figure == "process_time" else "lead"
+        spreads: list[Spread] = []
+        previous: Any = None
+        matched = self._match(m, names)
+        for item in m.state.stream:
+            if isinstance(item, Gap):
+                previous = item
+                continue
+            stage = matched.get(item.id)
+            if stage is not None:
+                row = stages.loc[stage]
+                spreads += self._spread(item.id, figure, row, label)
+                if isinstance(previous, Gap) and previous.wait_time is not None:
+                    spreads += self._spread(previous.id, "wait_time", row, "wait")
+            previous = None
+        kept = [
+            s for s in m.state.measured if (s.target, s.field) not in {(n.target, n.field) for n in spreads}
+        ]
+        return ValueStreamMap.from_state(dataclasses.replace(m.state, measured=(*kept, *spreads)))
+
+    def _step_figure(self) -> str:
+        return "process_time" if self._reduced.start_end else "lead_time"
+
+    def _spread(self, target: str, figure: str, row: pd.Series, prefix: str) -> list[Spread]:
+        values = [row[f"{prefix}_{key}"] for key in ("p15", "median", "p85")]
+        n = int(row[f"{prefix}_n"])
+        if n < 1 or not all(_finite(v) for v in values):
+            return []
+        p15, median, p85 = (float(v) for v in values)
+        return [Spread(target, figure, p15, median, p85, n, self.time_basis)]
+
+    def _match(self, m: ValueStreamMap, names: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Step id -> the log's stage for each step of ``m`` that has one."""
+        if names is not None and not isinstance(names, Mapping):
+            raise ValidationError("names", names, "give a dict of step name -> stage name")
+        stages = list(self._reduced.stages.index)
+        by_key = {str(stage).strip().casefold(): stage for stage in stages}
+        step_names = {step.name for step in m.steps}
+        for step_name, stage in (names or {}).items():
+            if step_name not in step_names:
+                raise ValidationError("names", step_name, "no step of the map has this name")
+            if stage not in stages:
+                close = difflib.get_close_matches(str(stage), [str(s) for s in stages], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValidationError("names", stage, f"no stage {stage!r} in the log{hint}")
+        found: dict[str, Any] = {}
+        for step in m.steps:
+            if names and step.name in names:
+                found[step.id] = names[step.name]
+            elif step.name.strip().casefold() in by_key:
+                found[step.id] = by_key[step.name.strip().casefold()]
+        return found
 
     # ----------------------------------------------------------------- helpers
 
@@ -1298,9 +1436,9 @@ def _reduce_arrays(
     stats.update(_stage_duration_stats(hands, wait, a, n_acts))
     if not start_end:
         # With one timestamp the measured time is the stage's lead time, not a wait.
-        for stat in STATISTICS:
+        for stat in _FRAME_STATS:
             stats[f"lead_{stat}"] = stats.pop(f"wait_{stat}")
-            stats[f"wait_{stat}"] = np.full(n_acts, np.nan)
+            stats[f"wait_{stat}"] = np.full(n_acts, 0 if stat == "n" else np.nan)
 
     frame = _stage_frame(stats, positions, stage_index)
     case_type = None
@@ -1391,11 +1529,14 @@ def _stage_duration_stats(
     stage codes, in any order; a wait of -1 is unknown (an item's first event), and the
     lead time is wait + hands-on where the wait is known.
     """
-    stats = {f"{label}_{stat}": np.full(n_stages, np.nan) for label in _STAT_COLUMNS for stat in STATISTICS}
+    stats = {f"{label}_{stat}": np.full(n_stages, np.nan) for label in _STAT_COLUMNS for stat in _FRAME_STATS}
+    for label in _STAT_COLUMNS:
+        stats[f"{label}_n"] = np.zeros(n_stages, dtype=np.int64)
 
     def put(label: str, ns: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> None:
-        mean, median, p85 = _grouped_stats(ns, groups, counts)
-        stats[f"{label}_mean"], stats[f"{label}_median"], stats[f"{label}_p85"] = mean, median, p85
+        for stat, values in _grouped_stats(ns, groups, counts).items():
+            stats[f"{label}_{stat}"] = values
+        stats[f"{label}_n"] = counts
 
     stage = stage.astype(np.int64)
     if hands is not None:
@@ -1412,10 +1553,8 @@ def _stage_duration_stats(
     return stats
 
 
-def _grouped_stats(
-    ns: np.ndarray, groups: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group: mean, median and 85th percentile (in seconds) of non-negative int64 ns.
+def _grouped_stats(ns: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group: mean and the :data:`_QUANTILES` (in seconds) of non-negative int64 ns.
 
     ``groups`` are int64 group codes and ``counts`` their sizes.
 
@@ -1426,10 +1565,9 @@ def _grouped_stats(
     """
     k = len(counts)
     mean = np.full(k, np.nan)
-    median = np.full(k, np.nan)
-    p85 = np.full(k, np.nan)
+    result = {"mean": mean, **{name: np.full(k, np.nan) for _, name in _QUANTILES}}
     if len(ns) == 0:
-        return mean, median, p85
+        return result
     # Exact sums: the low 26 bits and the rest summed apart stay below 2**53.
     low = np.bincount(groups, weights=(ns & ((1 << 26) - 1)).astype(np.float64), minlength=k)
     high = np.bincount(groups, weights=(ns >> 26).astype(np.float64), minlength=k)
@@ -1449,7 +1587,7 @@ def _grouped_stats(
     wanted: list[tuple[int, int, int]] = []  # (group, bucket key, rank within the bucket)
     for g in np.flatnonzero(seen).tolist():
         m = int(counts[g])
-        for q in (0.5, 0.85):
+        for q, _ in _QUANTILES:
             low_rank = math.floor((m - 1) * q)
             for rank in (low_rank, min(low_rank + 1, m - 1)):
                 bucket = int(np.searchsorted(hist[g], rank, side="right"))
@@ -1467,13 +1605,14 @@ def _grouped_stats(
     values = iter(picked[key, rank] for _, key, rank in wanted)
     for g in np.flatnonzero(seen).tolist():
         m = int(counts[g])
-        for q, out in ((0.5, median), (0.85, p85)):
+        for q, name in _QUANTILES:
+            out = result[name]
             place = (m - 1) * q
             t = place - math.floor(place)
             a, b = next(values), next(values)
             # The same two-sided lerp as numpy, so the figures agree to the last bit.
             out[g] = b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
-    return mean, median, p85
+    return result
 
 
 def _stage_frame(stats: dict[str, np.ndarray], positions: np.ndarray, names: list[Any]) -> pd.DataFrame:
@@ -1485,8 +1624,9 @@ def _stage_frame(stats: dict[str, np.ndarray], positions: np.ndarray, names: lis
     visits = data["visits"]
     data["complete_accurate"] = np.where(visits > 0, 1 - data["sent_back"] / np.maximum(visits, 1), np.nan)
     for label in _STAT_COLUMNS:
-        for stat in STATISTICS:
-            data[f"{label}_{stat}"] = np.asarray(stats[f"{label}_{stat}"], dtype=float)[by_position]
+        for stat in _FRAME_STATS:
+            values = np.asarray(stats[f"{label}_{stat}"])[by_position]
+            data[f"{label}_{stat}"] = values.astype(np.int64 if stat == "n" else float)
     return pd.DataFrame(data, index=pd.Index(names, name="stage"))
 
 
@@ -1735,9 +1875,10 @@ def _reduce_duckdb(
         + """SELECT a, count(*) AS visits, count(*) FILTER (WHERE visit = 1) AS items,
             count(*) FILTER (WHERE visit = 2) AS rework_items,
             count(*) FILTER (WHERE next_pos < pos) AS sent_back,
-            quantile_cont(hands, [0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
-            quantile_cont(wait, [0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean,
-            quantile_cont(lead, [0.5, 0.85]) AS lead_q, avg(lead) AS lead_mean
+            quantile_cont(hands, [0.15, 0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
+            count(hands) AS hands_on_n,
+            quantile_cont(wait, [0.15, 0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean, count(wait) AS wait_n,
+            quantile_cont(lead, [0.15, 0.5, 0.85]) AS lead_q, avg(lead) AS lead_mean, count(lead) AS lead_n
           FROM x GROUP BY a"""
     ).df()
     stats = stats.set_index("a").reindex(act_names)
@@ -1751,14 +1892,16 @@ def _reduce_duckdb(
     result["rework"] = result["visits"] - result["items"]
     for label in _STAT_COLUMNS:
         quantiles = [
-            q if isinstance(q, (list, np.ndarray)) else (np.nan, np.nan) for q in stats[f"{label}_q"]
+            q if isinstance(q, (list, np.ndarray)) else (np.nan,) * len(_QUANTILES)
+            for q in stats[f"{label}_q"]
         ]
-        pairs = np.array([[np.nan if v is None else v for v in q] for q in quantiles], dtype=float).reshape(
-            -1, 2
+        table = np.array([[np.nan if v is None else v for v in q] for q in quantiles], dtype=float).reshape(
+            -1, len(_QUANTILES)
         )
-        result[f"{label}_median"] = pairs[:, 0]
-        result[f"{label}_p85"] = pairs[:, 1]
+        for column, (_, name) in enumerate(_QUANTILES):
+            result[f"{label}_{name}"] = table[:, column]
         result[f"{label}_mean"] = stats[f"{label}_mean"].to_numpy(dtype=float)
+        result[f"{label}_n"] = stats[f"{label}_n"].fillna(0).to_numpy(dtype=np.int64)
     frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
 
     case_ids = per_case["c"].to_numpy()

@@ -32,6 +32,7 @@ from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
     _RESERVED_IDS,
+    SPREAD_FIELDS,
     Burst,
     Control,
     Customer,
@@ -40,6 +41,7 @@ from .model import (
     MapState,
     Process,
     Shipment,
+    Spread,
     Supplier,
     ValidationError,
     ValueStreamMap,
@@ -68,12 +70,15 @@ __all__ = [
 ]
 
 #: The document version this package writes; older ones are migrated on load.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
 #: loader then stamps the new version. Version 1 is the first, so the table starts empty.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # Schema 2 adds the optional "measured" spreads; a schema 1 document is one as it is.
+    1: lambda document: document,
+}
 
 _SCHEMA_RESOURCE = ("schema", "vsm-map.schema.json")
 
@@ -468,6 +473,7 @@ def to_document(state: MapState | ValueStreamMap) -> dict[str, Any]:
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
+        **({"measured": [dataclasses.asdict(s) for s in state.spreads()]} if state.spreads() else {}),
     }
 
 
@@ -605,6 +611,17 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
     for index, burst in enumerate(bursts):
         if burst.target is not None:
             _check_target(burst.target, known, f"$.bursts[{index}].target")
+    measured = []
+    kinds = {item.id: item.kind for item in stream}
+    for index, raw in enumerate(document.get("measured", ())):
+        path = f"$.measured[{index}]"
+        _check_target(raw["target"], set(kinds), f"{path}.target")
+        if raw["field"] not in SPREAD_FIELDS[kinds[raw["target"]]]:
+            raise ValidationError(
+                f"{path}.field", raw["field"], f"a {kinds[raw['target']]} has no measured {raw['field']}"
+            )
+        numbers = {k: float(raw[k]) for k in ("p15", "median", "p85")}
+        measured.append(Spread(**{**raw, **numbers}))
     return dataclasses.replace(
         base,
         supplier=supplier,
@@ -613,6 +630,7 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
         shipments=tuple(shipments),
         flows=tuple(flows),
         bursts=tuple(bursts),
+        measured=tuple(measured),
     )
 
 
@@ -640,6 +658,10 @@ def _state_path(state: MapState, error: ValidationError) -> str:
         return f"$.{field}"
     if target in ("customer", "supplier", "control"):
         return f"$.{target}.{field}"
+    if field == "measured":
+        for index, spread in enumerate(state.measured):
+            if spread.target == target:
+                return f"$.measured[{index}]"
     for group in ("stream", "shipments", "flows", "bursts"):
         for index, item in enumerate(getattr(state, group)):
             if item.id == target:
