@@ -57,6 +57,8 @@ STATISTICS = ("median", "mean", "p85")
 DUPLICATE_POLICIES = ("drop", "raise")
 #: What a single timestamp marks: the end of its activity, or the start (a status change).
 TIMESTAMP_MARKS = ("end", "start")
+#: What events without a resource are counted under.
+NO_RESOURCE = "(no resource)"
 
 _NS = 1_000_000_000
 # An offset (or Z) after a time of day: "10:00Z", "10:00:00.5+02:00", "10:00 -0500".
@@ -96,6 +98,8 @@ class _Reduced:
     # Working nanoseconds at each instant (a WorkCalendar's clock), or None for calendar time.
     clock: Callable[[np.ndarray], np.ndarray] | None = None
     time_basis: str = "calendar time"
+    # Per-resource workload and hand-offs, when the log names resources.
+    resources: tuple[pd.DataFrame, pd.DataFrame] | None = None
     # Whether each item's arrival is known beyond its events (a status history).
     arrival_known: bool = False
 
@@ -133,6 +137,22 @@ class EventLog:
     :attr:`order`). ``duplicates="drop"`` removes events that repeat another exactly
     (and says so in :meth:`report`); ``"raise"`` refuses them.
 
+    Real logs come in other shapes too:
+
+    - ``lifecycle=`` names a column of transitions (``start``, ``complete``,
+      ``schedule``...; XES's ``lifecycle:transition``): starts and completes of a case
+      and activity are paired first in, first out into visits, a complete with no open
+      start is an instant visit; the rest is reported (:mod:`vsm_widget.logshapes`).
+    - ``timestamp_marks="start"`` reads a status history: each row's time is when the
+      item entered its status, which lasts until the next change; the item's last status
+      ends it. ``waiting=[...]`` names the queue statuses, whose time is the wait before
+      the next working status.
+    - ``calendar=`` (a :class:`WorkCalendar` or a dict of its fields) counts every
+      duration in working time; see :attr:`time_basis`.
+    - ``dayfirst=`` and ``format=`` read text dates; dates such as ``02.03.2024`` that
+      read both ways are refused without them.
+    - ``resource=`` names who did each event: :meth:`resources` and :meth:`handoffs`.
+
     Bad data raises :class:`~vsm_widget.model.ValidationError` naming the option and the
     reason: a missing column, missing or unparseable timestamps, naive and time-zone-aware
     times mixed, an end before its start, an empty log. Aware times are converted to UTC.
@@ -156,6 +176,7 @@ class EventLog:
         calendar: Any = None,
         dayfirst: bool | None = None,
         format: str | None = None,
+        resource: Any = None,
     ) -> None:
         if timestamp is not None:
             if end is not None or start is not None:
@@ -215,6 +236,7 @@ class EventLog:
             "end": end,
             "item_type": item_type,
             "lifecycle": lifecycle,
+            "resource": resource,
         }
         self._columns = {k: v for k, v in columns.items() if v is not None}
         shape = _Shape(
@@ -224,7 +246,7 @@ class EventLog:
             dayfirst=dayfirst,
             format=format,
         )
-        if _is_duckdb(frame) and shape.plain():
+        if _is_duckdb(frame) and shape.plain() and lifecycle is None and resource is None:
             self._reduced = _reduce_duckdb(frame, self._columns, order, duplicates)
         else:
             if _is_duckdb(frame):
@@ -412,6 +434,30 @@ class EventLog:
             result["flow_efficiency"] = np.nan  # no active time is known from one timestamp
         result.insert(1, "share", result["items"] / result["items"].sum())
         return result
+
+    def resources(self) -> pd.DataFrame:
+        """Workload per resource (``resource=`` names the column): one row each.
+
+        Columns: ``visits`` (events), ``items`` (distinct items worked on), ``stages``
+        (distinct stages), and with start and end times ``hands_on_total`` (seconds),
+        ``hands_on_share`` (of all hands-on time) and ``hands_on_median``; busiest
+        first. Events without a resource count under :data:`NO_RESOURCE`.
+        """
+        return self._resource_frames()[0].copy()
+
+    def handoffs(self) -> pd.DataFrame:
+        """Hand-offs: how often an item's next event is done by another resource.
+
+        One row per (``from_resource``, ``to_resource``) pair with ``handoffs`` (count)
+        and, with start and end times, the wait before the receiving event
+        (``wait_median``, ``wait_p85``, seconds); most frequent first.
+        """
+        return self._resource_frames()[1].copy()
+
+    def _resource_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._reduced.resources is None:
+            raise ValidationError("resource", None, "give resource= (the column naming who did each event)")
+        return self._reduced.resources
 
     def report(self) -> pd.DataFrame:
         """Data-quality findings: what was found, how often, what was done, examples.
@@ -635,6 +681,7 @@ def from_event_log(
     calendar: Any = None,
     dayfirst: bool | None = None,
     format: str | None = None,
+    resource: Any = None,
     title: str = "Value stream",
     statistic: str = "median",
     **map_options: Any,
@@ -661,6 +708,7 @@ def from_event_log(
         calendar=calendar,
         dayfirst=dayfirst,
         format=format,
+        resource=resource,
     )
     return log.to_map(title, statistic=statistic, **map_options)
 
@@ -1184,6 +1232,16 @@ def _reduce_pandas(
         types = _codes(frame[columns["item_type"]], "item_type", "item type")
     act_names = acts.tolist()
     issues: list[dict[str, Any]] = []
+    resources = None
+    if "resource" in columns:
+        series = frame[columns["resource"]]
+        missing = series.isna()
+        if missing.any():
+            issues.append(
+                _issue("events without a resource", int(missing.sum()), f"counted under {NO_RESOURCE!r}")
+            )
+            series = series.astype("string").fillna(NO_RESOURCE)
+        resources = _codes(series, "resource", "resource")
     origin = close = None
     intervals = None
     if "lifecycle" in columns:
@@ -1234,6 +1292,8 @@ def _reduce_pandas(
         start, end = intervals.start, intervals.end
         if types is not None:
             types = (types[0][rows], types[1])
+        if resources is not None:
+            resources = (resources[0][rows], resources[1])
     clock = None
     if shape.calendar is not None:
         calendar = shape.calendar
@@ -1261,6 +1321,7 @@ def _reduce_pandas(
         close=close,
         clock=clock,
         issues=issues,
+        resources=resources,
     )
     reduced.arrival_known = origin is not None
     if shape.calendar is not None:
@@ -1299,6 +1360,7 @@ def _reduce_arrays(
     close: np.ndarray | None = None,
     clock: Callable[[np.ndarray], np.ndarray] | None = None,
     issues: list[dict[str, Any]] | None = None,
+    resources: tuple[np.ndarray, _Labels] | None = None,
 ) -> _Reduced:
     """Per-stage and per-case figures from events given as codes and int64 ns times.
 
@@ -1468,6 +1530,11 @@ def _reduce_arrays(
             _issue("items with one event", int(single.sum()), action, cases.examples(c[case_starts[single]]))
         )
 
+    resource_frames = None
+    if resources is not None:
+        resource_frames = _resource_frames(
+            resources[0][perm], resources[1], c, new_case, hands, wait if hands is not None else None, a
+        )
     case_codes_sorted = c[case_starts]
     return _Reduced(
         start_end=start_end,
@@ -1483,7 +1550,61 @@ def _reduce_arrays(
         issues=issues,
         case_flow=case_flow,
         clock=clock,
+        resources=resource_frames,
     )
+
+
+def _resource_frames(
+    r: np.ndarray,
+    labels: _Labels,
+    c: np.ndarray,
+    new_case: np.ndarray,
+    hands: np.ndarray | None,
+    wait: np.ndarray | None,
+    a: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per resource: workload; per pair of resources: hand-offs within items.
+
+    ``r``, ``c`` and ``a`` are the events' resource, case and stage codes sorted by case
+    and time; ``hands`` and ``wait`` their durations in ns (-1: wait unknown).
+    """
+    names = labels.tolist()
+    k = len(names)
+    visits = np.bincount(r, minlength=k)
+    pairs = np.unique(c.astype(np.int64) * k + r)
+    items = np.bincount(pairs % k, minlength=k)
+    stage_pairs = np.unique(a.astype(np.int64) * k + r)
+    data: dict[str, Any] = {
+        "visits": visits,
+        "items": items,
+        "stages": np.bincount(stage_pairs % k, minlength=k),
+    }
+    if hands is not None:
+        total = np.bincount(r, weights=hands.astype(np.float64), minlength=k) / _NS
+        data["hands_on_total"] = total
+        data["hands_on_share"] = total / total.sum() if total.sum() > 0 else np.full(k, np.nan)
+        data["hands_on_median"] = pd.Series(hands / _NS).groupby(r).median().reindex(range(k)).to_numpy()
+    workload = pd.DataFrame(data, index=pd.Index(names, name="resource"))
+    workload = workload.sort_values("hands_on_total" if hands is not None else "visits", ascending=False)
+    # A hand-off: the next event of the same item is done by another resource.
+    moved = ~new_case[1:] & (r[1:] != r[:-1])
+    giver, taker = r[:-1][moved], r[1:][moved]
+    frame = pd.DataFrame({"giver": giver, "taker": taker})
+    if wait is not None:
+        waited = wait[1:][moved]
+        frame["wait"] = np.where(waited >= 0, waited / _NS, np.nan)
+    grouped = frame.groupby(["giver", "taker"], sort=False)
+    handoffs = pd.DataFrame({"handoffs": grouped.size()})
+    if wait is not None:
+        handoffs["wait_median"] = grouped["wait"].median()
+        handoffs["wait_p85"] = grouped["wait"].quantile(0.85)
+    handoffs = handoffs.reset_index()
+    handoffs.insert(0, "from_resource", [names[i] for i in handoffs.pop("giver")])
+    handoffs.insert(1, "to_resource", [names[i] for i in handoffs.pop("taker")])
+    handoffs = handoffs.sort_values(
+        ["handoffs", "from_resource", "to_resource"], ascending=[False, True, True]
+    )
+    return workload, handoffs.reset_index(drop=True)
 
 
 def _first_visits(
