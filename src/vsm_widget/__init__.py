@@ -39,6 +39,7 @@ __all__ = [
     "ValidationError",
     "ValueStreamMap",
     "WorkCalendar",
+    "dora_metrics",
     "read_xes",
 ]
 
@@ -60,6 +61,10 @@ def __getattr__(name: str) -> object:
         from .workcalendar import WorkCalendar
 
         return WorkCalendar
+    if name == "dora_metrics":
+        from .dora import dora_metrics
+
+        return dora_metrics
     if name == "read_xes":
         from .xes import read_xes
 
