@@ -1233,13 +1233,11 @@ def _reduce_pandas(
     act_names = acts.tolist()
     issues: list[dict[str, Any]] = []
     resources = None
+    no_resource = None
     if "resource" in columns:
         series = frame[columns["resource"]]
-        missing = series.isna()
-        if missing.any():
-            issues.append(
-                _issue("events without a resource", int(missing.sum()), f"counted under {NO_RESOURCE!r}")
-            )
+        no_resource = series.isna().to_numpy()
+        if no_resource.any():
             series = series.astype("string").fillna(NO_RESOURCE)
         resources = _codes(series, "resource", "resource")
     origin = close = None
@@ -1294,6 +1292,12 @@ def _reduce_pandas(
             types = (types[0][rows], types[1])
         if resources is not None:
             resources = (resources[0][rows], resources[1])
+        if no_resource is not None:
+            no_resource = no_resource[rows]
+    if no_resource is not None and no_resource.any():
+        issues.append(
+            _issue("events without a resource", int(no_resource.sum()), f"counted under {NO_RESOURCE!r}")
+        )
     clock = None
     if shape.calendar is not None:
         calendar = shape.calendar
@@ -1585,6 +1589,7 @@ def _resource_frames(
         data["hands_on_share"] = total / total.sum() if total.sum() > 0 else np.full(k, np.nan)
         data["hands_on_median"] = pd.Series(hands / _NS).groupby(r).median().reindex(range(k)).to_numpy()
     workload = pd.DataFrame(data, index=pd.Index(names, name="resource"))
+    workload = workload[workload["visits"] > 0]  # such as those of waiting statuses only
     workload = workload.sort_values("hands_on_total" if hands is not None else "visits", ascending=False)
     # A hand-off: the next event of the same item is done by another resource.
     moved = ~new_case[1:] & (r[1:] != r[:-1])
