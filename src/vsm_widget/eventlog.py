@@ -730,6 +730,10 @@ def _ns(index: pd.DatetimeIndex) -> np.ndarray:
 # --------------------------------------------------------------------------- input
 
 
+def _is_dask(frame: Any) -> bool:
+    return type(frame).__module__.split(".")[0] == "dask" and hasattr(frame, "compute")
+
+
 def _is_duckdb(frame: Any) -> bool:
     return type(frame).__module__.split(".")[0] in ("duckdb", "_duckdb") and hasattr(frame, "query")
 
@@ -738,6 +742,11 @@ def _to_pandas(frame: Any, columns: dict[str, Any]) -> pd.DataFrame:
     """The needed columns as a pandas frame (no copy for pandas input)."""
     if isinstance(frame, pd.DataFrame):
         pdf = frame
+    elif _is_dask(frame):
+        # Dask computes the needed columns itself: narwhals would do the same, but its
+        # Dask support is moving to a plugin and warns about it on every use.
+        _check_columns(list(frame.columns), columns)
+        pdf = frame[list(dict.fromkeys(columns.values()))].compute()
     else:
         try:
             import narwhals as nw

@@ -1,0 +1,44 @@
+"""Frames of other engines give the same figures as pandas on the same log: Dask here,
+PySpark in test_spark.py (it starts a JVM)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from test_eventlog import COLUMNS, generated
+from vsm_widget.eventlog import EventLog
+
+dd = pytest.importorskip("dask.dataframe")
+
+
+def test_dask_frames_give_the_same_figures_as_pandas() -> None:
+    frame, _ = generated(cases=80, seed=4)
+    expected = EventLog(frame, **COLUMNS, item_type="kind")
+    lazy = dd.from_pandas(frame, npartitions=3)
+    log = EventLog(lazy, **COLUMNS, item_type="kind")
+    pd.testing.assert_frame_equal(log.stage_stats(), expected.stage_stats())
+    pd.testing.assert_frame_equal(log.flow_times(), expected.flow_times())
+    pd.testing.assert_series_equal(log.flow_metrics(), expected.flow_metrics())
+
+
+def test_dask_status_history_with_a_calendar() -> None:
+    frame = pd.DataFrame(
+        {
+            "key": ["A", "A", "A", "B", "B"],
+            "status": ["Open", "Doing", "Done", "Open", "Done"],
+            "at": pd.to_datetime(
+                [
+                    "2024-03-04 09:00",
+                    "2024-03-04 13:00",
+                    "2024-03-05 11:00",
+                    "2024-03-04 10:00",
+                    "2024-03-04 12:00",
+                ]
+            ),
+        }
+    )
+    options = {"case": "key", "activity": "status", "timestamp": "at", "timestamp_marks": "start"}
+    log = EventLog(dd.from_pandas(frame, npartitions=2), **options, calendar={"hours": "09:00-17:00"})
+    # Doing: Monday 13:00-17:00 and Tuesday 09:00-11:00 = 6 working hours.
+    assert log.stage_stats().loc["Doing", "hands_on_median"] == 6 * 3600
