@@ -137,3 +137,27 @@ def test_not_xes_is_refused(tmp_path: Path) -> None:
         vsm_widget.read_xes(other)
     with pytest.raises(ValidationError, match="no such file"):
         vsm_widget.read_xes(tmp_path / "missing.xes")
+
+
+def test_progress_is_told_every_phase(xes_file: Path) -> None:
+    seen: list[str] = []
+    vsm_widget.read_xes(xes_file, progress=lambda phase, seconds: seen.append(phase))
+    assert seen == ["typing the attributes", "done"]  # 8 events: no count every 10,000
+    phases: list[str] = []
+    df = vsm_widget.read_xes(xes_file)
+    EventLog(
+        df,
+        case="case:concept:name",
+        activity="concept:name",
+        timestamp="time:timestamp",
+        lifecycle="lifecycle:transition",
+        progress=lambda phase, seconds: phases.append(phase),
+    )
+    assert phases[:4] == [
+        "reading the columns",
+        "numbering cases and stages",
+        "reading the times",
+        "pairing starts and completes",
+    ]
+    assert phases[-1] == "done"
+    assert "stage statistics" in phases

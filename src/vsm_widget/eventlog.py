@@ -47,6 +47,7 @@ import pandas as pd
 
 from . import logshapes
 from .model import Gap, Spread, ValidationError, ValueStreamMap
+from .progress import Progress
 from .workcalendar import WorkCalendar
 
 __all__ = ["STATISTICS", "EventLog", "WorkCalendar", "from_event_log"]
@@ -153,6 +154,10 @@ class EventLog:
       read both ways are refused without them.
     - ``resource=`` names who did each event: :meth:`resources` and :meth:`handoffs`.
 
+    A log that takes longer than a second to read shows its progress in a notebook;
+    ``progress=False`` turns that off, and a callable ``progress(phase, seconds)`` gets
+    every phase instead (:mod:`vsm_widget.progress`).
+
     Bad data raises :class:`~vsm_widget.model.ValidationError` naming the option and the
     reason: a missing column, missing or unparseable timestamps, naive and time-zone-aware
     times mixed, an end before its start, an empty log. Aware times are converted to UTC.
@@ -177,6 +182,7 @@ class EventLog:
         dayfirst: bool | None = None,
         format: str | None = None,
         resource: Any = None,
+        progress: Callable[[str, float], Any] | bool | None = None,
     ) -> None:
         if timestamp is not None:
             if end is not None or start is not None:
@@ -246,15 +252,18 @@ class EventLog:
             dayfirst=dayfirst,
             format=format,
         )
+        steps = Progress("Reading the event log", progress)
         if _is_duckdb(frame) and shape.plain() and lifecycle is None and resource is None:
-            self._reduced = _reduce_duckdb(frame, self._columns, order, duplicates)
+            self._reduced = _reduce_duckdb(frame, self._columns, order, duplicates, steps)
         else:
+            steps.step("reading the columns")
             if _is_duckdb(frame):
                 # Lifecycle pairing, status histories and calendars run on pandas.
                 _check_columns(list(frame.columns), self._columns)
                 frame = frame.select(*[_quote(c) for c in dict.fromkeys(self._columns.values())]).df()
             pdf = _to_pandas(frame, self._columns)
-            self._reduced = _reduce_pandas(pdf, self._columns, order, duplicates, shape)
+            self._reduced = _reduce_pandas(pdf, self._columns, order, duplicates, shape, steps)
+        steps.done()
 
     # ----------------------------------------------------------------- reading
 
@@ -682,6 +691,7 @@ def from_event_log(
     dayfirst: bool | None = None,
     format: str | None = None,
     resource: Any = None,
+    progress: Callable[[str, float], Any] | bool | None = None,
     title: str = "Value stream",
     statistic: str = "median",
     **map_options: Any,
@@ -709,6 +719,7 @@ def from_event_log(
         dayfirst=dayfirst,
         format=format,
         resource=resource,
+        progress=progress,
     )
     return log.to_map(title, statistic=statistic, **map_options)
 
@@ -1199,14 +1210,18 @@ def _reduce_pandas(
     order: Sequence[Any] | None,
     duplicates: str,
     shape: _Shape | None = None,
+    steps: Progress | None = None,
 ) -> _Reduced:
     shape = shape or _Shape()
+    steps = steps or Progress("", False)
+    steps.step("numbering cases and stages")
     if len(frame) == 0:
         raise ValidationError("frame", "empty", "the event log has no events")
     case_codes, cases = _codes(frame[columns["case"]], "case", "case id")
     act_codes, acts = _codes(frame[columns["activity"]], "activity", "activity")
     stamps: dict[str, np.ndarray] = {}
     awareness: dict[str, bool] = {}
+    steps.step("reading the times")
     for option in ("start", "end"):
         if option in columns:
             series = frame[columns[option]]
@@ -1259,8 +1274,10 @@ def _reduce_pandas(
                 columns["lifecycle"],
                 f"{int(lifecycle.isna().sum())} event(s) have no transition",
             )
+        steps.step("pairing starts and completes")
         intervals = logshapes.pair_lifecycle(case_codes, act_codes, end, lifecycle)
     elif shape.status:
+        steps.step("timing each status")
         waiting = _waiting_flags(shape.waiting, act_names)
         intervals = logshapes.status_intervals(case_codes, len(cases), act_codes, end, waiting)
     if intervals is not None:
@@ -1335,6 +1352,7 @@ def _reduce_pandas(
         clock=clock,
         issues=issues,
         resources=resources,
+        steps=steps,
     )
     reduced.arrival_known = origin is not None
     if shape.calendar is not None:
@@ -1374,6 +1392,7 @@ def _reduce_arrays(
     clock: Callable[[np.ndarray], np.ndarray] | None = None,
     issues: list[dict[str, Any]] | None = None,
     resources: tuple[np.ndarray, _Labels] | None = None,
+    steps: Progress | None = None,
 ) -> _Reduced:
     """Per-stage and per-case figures from events given as codes and int64 ns times.
 
@@ -1383,6 +1402,8 @@ def _reduce_arrays(
     duration is counted in working time; events are still ordered by their real times.
     """
     issues = [] if issues is None else issues
+    steps = steps or Progress("", False)
+    steps.step("ordering the events")
     n_cases = len(cases)
     n_acts = len(act_names)
     start_end = start is not None
@@ -1482,6 +1503,7 @@ def _reduce_arrays(
         case_flow = (clock(case_last) - clock(case_first)) / _NS
     del s, e
 
+    steps.step("counting visits and rework")
     first_visit, rework_items = _first_visits(c, a, case_starts, case_events, n_acts)
     case_stages = np.add.reduceat(first_visit, case_starts)
 
@@ -1508,6 +1530,7 @@ def _reduce_arrays(
     backwards = ~new_case[1:] & (pos[1:] < pos[:-1])
     stats["sent_back"] = np.bincount(a[:-1][backwards], minlength=n_acts)
     del pos, visited, backwards
+    steps.step("stage statistics")
     stats.update(_stage_duration_stats(hands, wait, a, n_acts))
     if not start_end:
         # With one timestamp the measured time is the stage's lead time, not a wait.
@@ -1880,9 +1903,15 @@ def _duckdb_time(relation: Any, option: str, column: Any, kind: str) -> tuple[st
 
 
 def _reduce_duckdb(
-    relation: Any, columns: dict[str, Any], order: Sequence[Any] | None, duplicates: str
+    relation: Any,
+    columns: dict[str, Any],
+    order: Sequence[Any] | None,
+    duplicates: str,
+    steps: Progress | None = None,
 ) -> _Reduced:
     """Reduce a DuckDB relation inside DuckDB to one row per stage and one per case."""
+    steps = steps or Progress("", False)
+    steps.step("checking the log in DuckDB")
     _check_columns(list(relation.columns), columns)
     kinds = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
     start_end = "start" in columns
@@ -1949,7 +1978,7 @@ def _reduce_duckdb(
         source = events
     window = "PARTITION BY c ORDER BY s, e, a"
 
-    def steps(position: Callable[[str], str] = lambda column: "NULL") -> str:
+    def windows(position: Callable[[str], str] = lambda column: "NULL") -> str:
         # Per event: the latest end of the case's earlier events, the visit number at
         # its stage, and the stage position of the case's next event.
         return f"""
@@ -1968,8 +1997,9 @@ def _reduce_duckdb(
           FROM w)
         """
 
+    steps.step("per-item figures in DuckDB")
     per_case = query(
-        steps()
+        windows()
         + f"""SELECT c, min(s) AS first, max(e) AS last, count(*) AS events,
             count(*) FILTER (WHERE visit = 1) AS stages,
             sum(greatest(e - busy_from, 0)) AS active_ns,
@@ -2005,8 +2035,9 @@ def _reduce_duckdb(
         skipped += (~visited & (positions < positions[codes].max())) * count
     literal = {name: "'" + name.replace("'", "''") + "'" for name in act_names}
     cases_sql = " ".join(f"WHEN {literal[n]} THEN {positions[code[n]]}" for n in act_names)
+    steps.step("per-stage figures in DuckDB")
     stats = query(
-        steps(lambda column: f"CASE {column} {cases_sql} END")
+        windows(lambda column: f"CASE {column} {cases_sql} END")
         + """SELECT a, count(*) AS visits, count(*) FILTER (WHERE visit = 1) AS items,
             count(*) FILTER (WHERE visit = 2) AS rework_items,
             count(*) FILTER (WHERE next_pos < pos) AS sent_back,

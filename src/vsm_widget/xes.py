@@ -26,6 +26,7 @@ from typing import IO, Any
 import pandas as pd
 
 from .model import ValidationError
+from .progress import Progress
 
 __all__ = ["read_xes"]
 
@@ -51,7 +52,7 @@ def _open(path: str | os.PathLike[str] | IO[bytes]) -> IO[bytes]:
 
 
 def read_xes(
-    path: str | os.PathLike[str] | IO[bytes], *, progress: Callable[[int], None] | None = None
+    path: str | os.PathLike[str] | IO[bytes], *, progress: Callable[[str, float], Any] | bool | None = None
 ) -> pd.DataFrame:
     """One row per event of an XES file (plain or gzipped), XES keys as columns.
 
@@ -61,7 +62,9 @@ def read_xes(
     timestamps in UTC; ints, floats and booleans keep their types; an attribute an
     event lacks is missing (NaN, None or NaT). Nested attributes (lists, containers)
     are skipped. The file is read as a stream, so memory holds the rows, not the XML.
-    ``progress`` is called with the number of events read so far, every 10,000 events.
+    A file that takes longer than a second shows its progress in a notebook
+    (``progress=False``: never; a callable ``progress(phase, seconds)`` gets each phase,
+    such as ``"20,000 events read"``, every 10,000 events).
 
     A file that is not XES raises :class:`~vsm_widget.model.ValidationError`.
     """
@@ -81,9 +84,10 @@ def read_xes(
         for key, values in columns.items():
             values.append(row.get(key))
         rows += 1
-        if progress is not None and rows % 10_000 == 0:
-            progress(rows)
+        if rows % 10_000 == 0:
+            steps.step(f"{rows:,} events read")
 
+    steps = Progress("Reading the XES file", progress)
     handle = _open(path)
     try:
         for kind, element in ET.iterparse(handle, events=("start", "end")):
@@ -124,6 +128,7 @@ def read_xes(
             handle.close()
     if not saw_log:
         raise ValidationError("path", str(path), "not an XES file: no <log> element")
+    steps.step("typing the attributes")
     frame = pd.DataFrame(columns)
     for key, kind in kinds.items():
         frame[key] = _typed(frame[key], kind, key)
@@ -131,6 +136,7 @@ def read_xes(
     order = [k for k in frame.columns if k.startswith("case:")] + [
         k for k in frame.columns if not k.startswith("case:")
     ]
+    steps.done()
     return frame[order]
 
 
