@@ -42,3 +42,21 @@ def test_dask_status_history_with_a_calendar() -> None:
     log = EventLog(dd.from_pandas(frame, npartitions=2), **options, calendar={"hours": "09:00-17:00"})
     # Doing: Monday 13:00-17:00 and Tuesday 09:00-11:00 = 6 working hours.
     assert log.stage_stats().loc["Doing", "hands_on_median"] == 6 * 3600
+
+
+def test_duckdb_with_more_stages_than_bits_in_a_word() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    # 70 stages (one-bit-per-stage bookkeeping holds 64), with revisits.
+    rows = []
+    for case in range(30):
+        path = [f"S{(case * 7 + k) % 70:02d}" for k in range(12)] + [f"S{(case * 7) % 70:02d}"]
+        for k, stage in enumerate(path):
+            rows.append((f"C{case}", stage, 100 * k + case, 100 * k + case + 10 + k))
+    frame = pd.DataFrame(rows, columns=["ticket", "stage", "s", "e"]).assign(
+        started=lambda f: pd.Timestamp("2025-01-01") + pd.to_timedelta(f["s"], unit="s"),
+        finished=lambda f: pd.Timestamp("2025-01-01") + pd.to_timedelta(f["e"], unit="s"),
+    )
+    expected = EventLog(frame, **COLUMNS)
+    log = EventLog(duckdb.connect().from_df(frame), **COLUMNS)
+    pd.testing.assert_frame_equal(log.stage_stats(), expected.stage_stats())
+    assert log.stage_stats()["rework"].sum() == 30

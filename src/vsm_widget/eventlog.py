@@ -1961,6 +1961,13 @@ def _reduce_duckdb(
             f"{checks[5]} event(s) end before they start (cases {checks[6]}); fix or drop them",
         )
     issues: list[dict[str, Any]] = []
+    fast = _duckdb_one_pass(query, events, order, steps, start_end=start_end, typed=bool(type_sql))
+    if fast is not None:
+        per_case, frame = fast
+        return _duckdb_result(
+            per_case, frame, issues, start_end=start_end, aware=awareness["end"], typed=bool(type_sql)
+        )
+    # Exact duplicates: found and dropped in a pass of their own (the slower way).
     dup = query(
         f"SELECT coalesce(sum(n - 1), 0), list(c)[1:3] FROM "
         f"(SELECT c, count(*) AS n FROM ({events}) GROUP BY c, a, s, e HAVING count(*) > 1)"
@@ -2056,6 +2063,137 @@ def _reduce_duckdb(
         "sent_back": stats["sent_back"].to_numpy(),
     }
     result["rework"] = result["visits"] - result["items"]
+    _duckdb_quantiles(stats, result)
+    frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
+    return _duckdb_result(
+        per_case, frame, issues, start_end=start_end, aware=awareness["end"], typed=bool(type_sql)
+    )
+
+
+def _duckdb_one_pass(
+    query: Callable[[str], Any],
+    events: str,
+    order: Sequence[Any] | None,
+    steps: Progress,
+    *,
+    start_end: bool,
+    typed: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One row per case and the stage frame, from one window pass; ``None`` if the log
+    has exact duplicates (the caller then drops them first).
+
+    Case ids are numbered (a hash join) and stages coded as small integers before the
+    window, so that DuckDB sorts integers, not text; every per-event figure comes out of
+    one window over one sort, and the three aggregates (per case, per stage, per move
+    from one stage to the next) read it once, from a materialised CTE.
+    """
+    steps.step("numbering cases and stages in DuckDB")
+    act_names = sorted(row[0] for row in query(f"SELECT DISTINCT a FROM ({events})").fetchall())
+    n_acts = len(act_names)
+    literal = ", ".join(
+        "(" + "'" + name.replace("'", "''") + "'" + f", {i})" for i, name in enumerate(act_names)
+    )
+    if n_acts <= 64:
+        # One bit per stage: a visit is the first of its stage unless the bit was set before.
+        # (UBIGINT throughout: an INTEGER shift amount would widen it all to HUGEINT.)
+        seen = "bit_or(1::UBIGINT << a::UBIGINT) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        first = f"coalesce(({seen} >> a::UBIGINT) & 1::UBIGINT, 0) = 0"
+    else:
+        first = "row_number() OVER (PARTITION BY k, a ORDER BY s, e) = 1"
+    type_col = ", t" if typed else ""
+    hands = "(e - s) / 1e9" if start_end else "NULL::DOUBLE"
+    wait = "(greatest(s, prev_end) - prev_end) / 1e9" if start_end else "NULL::DOUBLE"
+    lead = "(greatest(s, prev_end) - prev_end + e - s)" if start_end else "(e - prev_end)"
+    steps.step("one pass over the events in DuckDB")
+    sql = f"""
+    WITH ev AS (SELECT * FROM ({events})),
+    keys AS MATERIALIZED (SELECT c, (row_number() OVER ()) - 1 AS k FROM (SELECT DISTINCT c FROM ev)),
+    acts(name, code) AS (VALUES {literal}),
+    coded AS (SELECT k, acts.code::INTEGER AS a, s, e{type_col}
+              FROM ev JOIN keys USING (c) JOIN acts ON ev.a = acts.name),
+    x AS MATERIALIZED (
+      SELECT *,
+        CASE WHEN prev_end IS NULL THEN s ELSE greatest(s, prev_end) END AS busy_from,
+        {hands} AS hands, {wait} AS wait, {lead} / 1e9 AS lead
+      FROM (SELECT *,
+          max(e) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+          lag(s) OVER w AS prev_s,
+          (lag(s) OVER w = s AND lag(e) OVER w = e AND lag(a) OVER w = a) AS dup,
+          lead(a) OVER w AS next_a,
+          {first} AS first
+        FROM coded WINDOW w AS (PARTITION BY k ORDER BY s, e, a))),
+    per_case AS (
+      SELECT k, min(s) AS first, max(e) AS last, count(*) AS events,
+        count(*) FILTER (WHERE first) AS stages,
+        sum(greatest(e - busy_from, 0)) AS active_ns,
+        count(*) FILTER (WHERE s < prev_end) AS overlaps,
+        count(*) FILTER (WHERE s = prev_s) AS ties,
+        count(*) FILTER (WHERE dup) AS dups,
+        array_to_string(list(a ORDER BY s, e, a) FILTER (WHERE first), ',') AS path
+        {", arg_min(t, s) AS t, count(DISTINCT t) AS types" if typed else ""}
+      FROM x GROUP BY k),
+    per_stage AS (
+      SELECT a, count(*) AS visits, count(*) FILTER (WHERE first) AS items,
+        count(DISTINCT k) FILTER (WHERE NOT first) AS rework_items,
+        quantile_cont(hands, [0.15, 0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
+        count(hands) AS hands_on_n,
+        quantile_cont(wait, [0.15, 0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean, count(wait) AS wait_n,
+        quantile_cont(lead, [0.15, 0.5, 0.85]) AS lead_q, avg(lead) AS lead_mean, count(lead) AS lead_n
+      FROM x GROUP BY a),
+    moves AS (SELECT a, next_a, count(*) AS moves FROM x WHERE next_a IS NOT NULL GROUP BY a, next_a)
+    SELECT 'case' AS kind, per_case.*, keys.c FROM per_case JOIN keys USING (k)
+    UNION ALL BY NAME SELECT 'stage' AS kind, * FROM per_stage
+    UNION ALL BY NAME SELECT 'move' AS kind, * FROM moves
+    """
+    table = query(sql).df()
+    kind = table.pop("kind").to_numpy()
+    per_case = table[kind == "case"].reset_index(drop=True)
+    if per_case["dups"].sum():
+        return None
+    steps.step("stage order and statistics")
+    stats = table[kind == "stage"].set_index("a")
+    stats.index = stats.index.astype(np.int64)
+    stats = stats.reindex(range(n_acts))
+    moves = table[kind == "move"]
+    paths = per_case["path"].value_counts(sort=False)
+    path_codes = [np.array([int(v) for v in path.split(",")], dtype=np.int64) for path in paths.index]
+    counts = paths.to_numpy()
+    if order is None:
+        rank_sum = np.zeros(n_acts)
+        visits = np.zeros(n_acts)
+        for codes, count in zip(path_codes, counts, strict=True):  # one pass per distinct path, not per event
+            rank_sum[codes] += np.arange(len(codes)) * count
+            visits[codes] += count
+        lengths = np.array([len(p) for p in path_codes])
+        texts = np.array(["\x1f".join(act_names[c] for c in codes) for codes in path_codes], dtype=object)
+        best = np.lexsort((texts, -lengths, -counts))[0]
+        positions = _positions_from_path(path_codes[best], rank_sum / np.maximum(visits, 1))
+    else:
+        positions = _given_positions([str(name) for name in order], act_names)
+    skipped = np.zeros(n_acts, dtype=np.int64)
+    for codes, count in zip(path_codes, counts, strict=True):
+        visited = np.zeros(n_acts, dtype=bool)
+        visited[codes] = True
+        skipped += (~visited & (positions < positions[codes].max())) * count
+    src = moves["a"].to_numpy(dtype=np.int64)
+    dst = moves["next_a"].to_numpy(dtype=np.int64)
+    back = positions[dst] < positions[src]
+    sent_back = np.bincount(src[back], weights=moves["moves"].to_numpy(dtype=float)[back], minlength=n_acts)
+    result: dict[str, np.ndarray] = {
+        "visits": stats["visits"].fillna(0).to_numpy(dtype=np.int64),
+        "items": stats["items"].fillna(0).to_numpy(dtype=np.int64),
+        "rework_items": stats["rework_items"].fillna(0).to_numpy(dtype=np.int64),
+        "skipped": skipped,
+        "sent_back": sent_back.astype(np.int64),
+    }
+    result["rework"] = result["visits"] - result["items"]
+    _duckdb_quantiles(stats, result)
+    frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
+    return per_case, frame
+
+
+def _duckdb_quantiles(stats: pd.DataFrame, result: dict[str, np.ndarray]) -> None:
+    """The per-stage quantile lists, means and counts of DuckDB's result into ``result``."""
     for label in _STAT_COLUMNS:
         quantiles = [
             q if isinstance(q, (list, np.ndarray)) else (np.nan,) * len(_QUANTILES)
@@ -2068,8 +2206,18 @@ def _reduce_duckdb(
             result[f"{label}_{name}"] = table[:, column]
         result[f"{label}_mean"] = stats[f"{label}_mean"].to_numpy(dtype=float)
         result[f"{label}_n"] = stats[f"{label}_n"].fillna(0).to_numpy(dtype=np.int64)
-    frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
 
+
+def _duckdb_result(
+    per_case: pd.DataFrame,
+    frame: pd.DataFrame,
+    issues: list[dict[str, Any]],
+    *,
+    start_end: bool,
+    aware: bool,
+    typed: bool,
+) -> _Reduced:
+    """The reduction from DuckDB's one row per case and the stage frame."""
     case_ids = per_case["c"].to_numpy()
     events_per_case = per_case["events"].to_numpy(dtype=np.int64)
     for column, issue, action in (
@@ -2090,7 +2238,7 @@ def _reduce_duckdb(
                 _issue(issue, int(per_case[column].sum()), action, case_ids[found][:_EXAMPLES].tolist())
             )
     case_type = None
-    if type_sql:
+    if typed:
         case_type = per_case["t"].to_numpy(dtype=object)
         mixed = per_case["types"].to_numpy() > 1
         if mixed.any():
@@ -2114,7 +2262,7 @@ def _reduce_duckdb(
         )
     return _Reduced(
         start_end=start_end,
-        aware=awareness["end"],
+        aware=aware,
         stages=frame,
         case_ids=lambda: case_ids,
         case_first=per_case["first"].to_numpy(dtype=np.int64),
