@@ -61,6 +61,8 @@ warnings.filterwarnings("ignore")
 import pm4py
 with open(sys.argv[1], "rb") as fh:
     raw = pickle.load(fh)
+if raw["case"].dtype.kind in "iu":
+    raw["case"] = raw["case"].astype(str)  # pm4py refuses numeric case ids (untimed)
 plain, formatted, direct = [], [], []
 for _ in range(int(sys.argv[2])):
     frame = raw.copy()

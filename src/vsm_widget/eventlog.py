@@ -1177,6 +1177,9 @@ def _case_time_order(
         key += origin
         packed &= np.uint64((1 << row_bits) - 1)
         return packed.view(np.int64), codes.astype(case_codes.dtype, copy=False), key
+    time_bits = 64 - case_bits - row_bits
+    if time_bits >= 16:
+        return _truncated_time_order(case_codes, rel, time, case_bits, row_bits, time_bits)
     if (n_cases * span - 1).bit_length() <= 63:
         # No room for the row number: the same, with a stable argsort of the key.
         key = case_codes.astype(np.uint64)
@@ -1193,6 +1196,44 @@ def _case_time_order(
         key += origin
         return group[within], codes.astype(case_codes.dtype, copy=False), key
     return _time_then_case_order(case_codes, n_cases, time)
+
+
+def _truncated_time_order(
+    case_codes: np.ndarray, rel: np.ndarray, time: np.ndarray, case_bits: int, row_bits: int, time_bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Case-then-time order for times too fine to pack whole (nanoseconds over months).
+
+    The key packs the case, the time's leading ``time_bits`` bits and the row number; one
+    sort of it orders every case by time except within a bucket of the dropped bits
+    (about a second for a year of nanoseconds), where rows keep their order. Those few
+    buckets whose rows are out of time order are then sorted by the exact time.
+    """
+    shift = max(int(rel.max()).bit_length() - time_bits, 0)
+    packed = case_codes.astype(np.uint64)
+    packed <<= np.uint64(time_bits + row_bits)
+    bucket = (rel >> shift).view(np.uint64)
+    bucket <<= np.uint64(row_bits)
+    packed |= bucket
+    del bucket
+    packed |= np.arange(len(rel), dtype=np.uint64)
+    if len(packed) <= _RADIX_EVENTS:
+        top = case_codes >> max(case_bits - 16, 0) if case_bits > 16 else case_codes
+        packed = packed[np.argsort(top.astype(np.uint16), kind="stable")]
+        packed.sort(kind="stable")
+    else:
+        packed.sort()
+    perm = (packed & np.uint64((1 << row_bits) - 1)).view(np.int64)
+    key = packed >> np.uint64(row_bits)  # case and bucket
+    codes = (key >> np.uint64(time_bits)).astype(case_codes.dtype)
+    t = time[perm]
+    bad = (key[1:] == key[:-1]) & (t[1:] < t[:-1])
+    if bad.any():
+        run = np.cumsum(np.concatenate(([True], key[1:] != key[:-1])))
+        rows = np.flatnonzero(np.isin(run, run[1:][bad]))
+        fix = np.lexsort((perm[rows], t[rows], run[rows]))
+        perm[rows] = perm[rows][fix]
+        t[rows] = t[rows][fix]
+    return perm, codes, t
 
 
 def _time_then_case_order(
