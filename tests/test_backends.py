@@ -44,12 +44,14 @@ def test_dask_status_history_with_a_calendar() -> None:
     assert log.stage_stats().loc["Doing", "hands_on_median"] == 6 * 3600
 
 
-def test_duckdb_with_more_stages_than_bits_in_a_word() -> None:
+@pytest.mark.parametrize("stages", [20, 70])
+def test_duckdb_with_many_stages(stages: int) -> None:
     duckdb = pytest.importorskip("duckdb")
-    # 70 stages (one-bit-per-stage bookkeeping holds 64), with revisits.
+    # Paths longer than one packed word holds (9 stages); 70 stages are more than the
+    # 64 of the one-bit-per-stage bookkeeping. Every item comes back to its first stage.
     rows = []
     for case in range(30):
-        path = [f"S{(case * 7 + k) % 70:02d}" for k in range(12)] + [f"S{(case * 7) % 70:02d}"]
+        path = [f"S{(case * 7 + k) % stages:02d}" for k in range(12)] + [f"S{(case * 7) % stages:02d}"]
         for k, stage in enumerate(path):
             rows.append((f"C{case}", stage, 100 * k + case, 100 * k + case + 10 + k))
     frame = pd.DataFrame(rows, columns=["ticket", "stage", "s", "e"]).assign(

@@ -2134,13 +2134,27 @@ def _duckdb_one_pass(
     literal = ", ".join(
         "(" + "'" + name.replace("'", "''") + "'" + f", {i})" for i, name in enumerate(act_names)
     )
-    if n_acts <= 64:
+    bits = n_acts <= 64
+    # With at most 9 stages a path fits one word: 7 bits per stage code, in visit order.
+    packed_path = n_acts <= 9
+    bit = "(1::UBIGINT << a::UBIGINT)"  # UBIGINT throughout: an INTEGER shift widens to HUGEINT
+    if bits:
         # One bit per stage: a visit is the first of its stage unless the bit was set before.
-        # (UBIGINT throughout: an INTEGER shift amount would widen it all to HUGEINT.)
-        seen = "bit_or(1::UBIGINT << a::UBIGINT) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-        first = f"coalesce(({seen} >> a::UBIGINT) & 1::UBIGINT, 0) = 0"
+        seen = f"coalesce(bit_or({bit}) OVER before, 0::UBIGINT)"
+        window_extra = f"{seen} AS seen,"
+        first = "((seen >> a::UBIGINT) & 1::UBIGINT) = 0"
+        revisits = f"bit_or({bit}) FILTER (WHERE NOT is_first) AS revisited,"
+        rework_items = ""
     else:
+        window_extra = ""
         first = "row_number() OVER (PARTITION BY k, a ORDER BY s, e) = 1"
+        revisits = ""
+        rework_items = "count(DISTINCT k) FILTER (WHERE NOT is_first) AS rework_items,"
+    if packed_path:
+        # The rank of a first visit is how many stages the item saw before it.
+        path = "bit_or((a + 1)::UBIGINT << (7 * bit_count(seen))::UBIGINT) FILTER (WHERE is_first) AS path"
+    else:
+        path = "array_to_string(list(a ORDER BY s, e, a) FILTER (WHERE is_first), ',') AS path"
     type_col = ", t" if typed else ""
     hands = "(e - s) / 1e9" if start_end else "NULL::DOUBLE"
     wait = "(greatest(s, prev_end) - prev_end) / 1e9" if start_end else "NULL::DOUBLE"
@@ -2152,30 +2166,34 @@ def _duckdb_one_pass(
     acts(name, code) AS (VALUES {literal}),
     coded AS (SELECT k, acts.code::INTEGER AS a, s, e{type_col}
               FROM ev JOIN keys USING (c) JOIN acts ON ev.a = acts.name),
+    w AS (SELECT *,
+          max(e) OVER before AS prev_end,
+          lag(s) OVER v AS prev_s,
+          (lag(s) OVER v = s AND lag(e) OVER v = e AND lag(a) OVER v = a) AS dup,
+          {window_extra}
+          lead(a) OVER v AS next_a
+        FROM coded
+        WINDOW v AS (PARTITION BY k ORDER BY s, e, a),
+               before AS (v ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
     x AS MATERIALIZED (
-      SELECT *,
+      SELECT *, {first} AS is_first,
         CASE WHEN prev_end IS NULL THEN s ELSE greatest(s, prev_end) END AS busy_from,
         {hands} AS hands, {wait} AS wait, {lead} / 1e9 AS lead
-      FROM (SELECT *,
-          max(e) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
-          lag(s) OVER w AS prev_s,
-          (lag(s) OVER w = s AND lag(e) OVER w = e AND lag(a) OVER w = a) AS dup,
-          lead(a) OVER w AS next_a,
-          {first} AS first
-        FROM coded WINDOW w AS (PARTITION BY k ORDER BY s, e, a))),
+      FROM w),
     per_case AS (
       SELECT k, min(s) AS first, max(e) AS last, count(*) AS events,
-        count(*) FILTER (WHERE first) AS stages,
+        count(*) FILTER (WHERE is_first) AS stages,
         sum(greatest(e - busy_from, 0)) AS active_ns,
         count(*) FILTER (WHERE s < prev_end) AS overlaps,
         count(*) FILTER (WHERE s = prev_s) AS ties,
         count(*) FILTER (WHERE dup) AS dups,
-        array_to_string(list(a ORDER BY s, e, a) FILTER (WHERE first), ',') AS path
+        {revisits}
+        {path}
         {", arg_min(t, s) AS t, count(DISTINCT t) AS types" if typed else ""}
       FROM x GROUP BY k),
     per_stage AS (
-      SELECT a, count(*) AS visits, count(*) FILTER (WHERE first) AS items,
-        count(DISTINCT k) FILTER (WHERE NOT first) AS rework_items,
+      SELECT a, count(*) AS visits, count(*) FILTER (WHERE is_first) AS items,
+        {rework_items}
         quantile_cont(hands, [0.15, 0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
         count(hands) AS hands_on_n,
         quantile_cont(wait, [0.15, 0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean, count(wait) AS wait_n,
@@ -2186,19 +2204,46 @@ def _duckdb_one_pass(
     UNION ALL BY NAME SELECT 'stage' AS kind, * FROM per_stage
     UNION ALL BY NAME SELECT 'move' AS kind, * FROM moves
     """
-    table = query(sql).df()
-    kind = table.pop("kind").to_numpy()
-    per_case = table[kind == "case"].reset_index(drop=True)
+    import pyarrow.compute as pc
+
+    # Split in arrow: the per-case rows (the bulk) become pandas without the per-stage columns.
+    table = query(sql).to_arrow_table()
+    kind = table.column("kind")
+    case_columns = [
+        "k",
+        "first",
+        "last",
+        "events",
+        "stages",
+        "active_ns",
+        "overlaps",
+        "ties",
+        "dups",
+        "path",
+        "c",
+    ]
+    case_columns += ["revisited"] if bits else []
+    case_columns += ["t", "types"] if typed else []
+    per_case = table.filter(pc.equal(kind, "case")).select(case_columns).to_pandas()
     if per_case["dups"].sum():
         return None
     steps.step("stage order and statistics")
-    stats = table[kind == "stage"].set_index("a")
+    stats = table.filter(pc.equal(kind, "stage")).drop_columns(case_columns[1:]).to_pandas().set_index("a")
     stats.index = stats.index.astype(np.int64)
     stats = stats.reindex(range(n_acts))
-    moves = table[kind == "move"]
+    moves = table.filter(pc.equal(kind, "move")).select(["a", "next_a", "moves"]).to_pandas()
+    del table
     paths = per_case["path"].value_counts(sort=False)
-    path_codes = [np.array([int(v) for v in path.split(",")], dtype=np.int64) for path in paths.index]
+    if packed_path:
+        path_codes = [_unpacked_path(int(code)) for code in paths.index]
+    else:
+        path_codes = [np.array([int(v) for v in path.split(",")], dtype=np.int64) for path in paths.index]
     counts = paths.to_numpy()
+    if bits:
+        # Items that came back to a stage, from the distinct masks of revisited stages.
+        masks = per_case["revisited"].dropna().astype(np.uint64).value_counts(sort=False)
+        mask_bits = (masks.index.to_numpy(dtype=np.uint64)[:, None] >> np.arange(n_acts, dtype=np.uint64)) & 1
+        stats["rework_items"] = (mask_bits * masks.to_numpy()[:, None]).sum(axis=0)
     if order is None:
         rank_sum = np.zeros(n_acts)
         visits = np.zeros(n_acts)
@@ -2231,6 +2276,15 @@ def _duckdb_one_pass(
     _duckdb_quantiles(stats, result)
     frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
     return per_case, frame
+
+
+def _unpacked_path(code: int) -> np.ndarray:
+    """The stage codes of a path packed 7 bits a stage (code + 1), first stage lowest."""
+    stages = []
+    while code:
+        stages.append((code & 127) - 1)
+        code >>= 7
+    return np.array(stages, dtype=np.int64)
 
 
 def _duckdb_quantiles(stats: pd.DataFrame, result: dict[str, np.ndarray]) -> None:
