@@ -23,14 +23,20 @@ Definitions (all durations in seconds):
 - active time of an item = the length of the union of its events' intervals;
 - flow efficiency = total active time / total flow time over all items.
 
-Statistics are the median, the mean and the 85th percentile (linear interpolation, as
-``numpy.percentile`` and DuckDB's ``quantile_cont``) over every visit of a stage, rework
-visits included. The work is vectorised: case ids are factorised, events sorted once by
-case and time, and differences taken within cases; no Python loop runs over events.
+Statistics are the median, the mean, the 15th and the 85th percentile (linear
+interpolation, as ``numpy.percentile`` and DuckDB's ``quantile_cont``) over every visit of
+a stage, rework visits included. The work is vectorised: case ids are factorised, events
+sorted once by case and time, and differences taken within cases; no Python loop runs
+over events.
 
-Pandas frames are read directly; polars, pyarrow and other frames go through narwhals
-(``pip install vsm_widget[eventlog]``); a DuckDB relation is reduced inside DuckDB, so a
-log larger than memory only ever comes back as one row per stage and one per case.
+Real logs come in other shapes too: lifecycle rows (``lifecycle=``), status histories
+(``timestamp_marks="start"``, ``waiting=``), working calendars (``calendar=``), text dates
+(``dayfirst=``, ``format=``) and resources (``resource=``); see :class:`EventLog`.
+
+Pandas frames are read directly; Dask frames compute their needed columns; polars,
+pyarrow, PySpark and other frames go through narwhals (``pip install
+vsm_widget[eventlog]``); a DuckDB relation is reduced inside DuckDB, so a log larger than
+memory only ever comes back as one row per stage and one per case.
 """
 
 from __future__ import annotations
