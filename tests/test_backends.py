@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from test_eventlog import COLUMNS, generated
+from vsm_widget import eventlog as el
 from vsm_widget.eventlog import EventLog
 
 dd = pytest.importorskip("dask.dataframe")
@@ -62,3 +63,32 @@ def test_duckdb_with_many_stages(stages: int) -> None:
     log = EventLog(duckdb.connect().from_df(frame), **COLUMNS)
     pd.testing.assert_frame_equal(log.stage_stats(), expected.stage_stats())
     assert log.stage_stats()["rework"].sum() == 30
+
+
+def test_duckdb_quantiles_by_sort_when_memory_is_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    # With too little memory for quantile_cont (which holds a stage's values), the
+    # quantiles come from a sort DuckDB can spill, picked at the ranks they need.
+    monkeypatch.setattr(el, "_duckdb_memory_limit", lambda query: 1.0)
+    for seed, cases in ((12, 300), (13, 7), (14, 1)):
+        frame, _ = generated(cases=cases, seed=seed)
+        expected = EventLog(frame, **COLUMNS)
+        log = EventLog(duckdb.connect().from_df(frame), **COLUMNS)
+        pd.testing.assert_frame_equal(log.stage_stats(), expected.stage_stats())
+        single = EventLog(
+            duckdb.connect().from_df(frame), case="ticket", activity="stage", timestamp="finished"
+        )
+        pd.testing.assert_frame_equal(
+            single.stage_stats(),
+            EventLog(frame, case="ticket", activity="stage", timestamp="finished").stage_stats(),
+        )
+
+
+def test_duckdb_memory_limit_is_read_in_bytes() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '2GB'")
+    relation = con.sql("SELECT 1 AS x")
+    limit = el._duckdb_memory_limit(lambda sql: relation.query("events", sql))
+    # DuckDB reports 2 GB as '1.8 GiB' (one decimal of gibibytes).
+    assert limit == pytest.approx(2e9, rel=0.05)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -2008,7 +2009,12 @@ def _reduce_duckdb(
             f"{checks[5]} event(s) end before they start (cases {checks[6]}); fix or drop them",
         )
     issues: list[dict[str, Any]] = []
-    fast = _duckdb_one_pass(query, events, order, steps, start_end=start_end, typed=bool(type_sql))
+    # Three float durations per event must fit in memory for quantile_cont; past a
+    # quarter of DuckDB's memory limit the quantiles come from a sort instead.
+    by_rank = checks[0] * 3 * 8 * 4 > _duckdb_memory_limit(query)
+    fast = _duckdb_one_pass(
+        query, events, order, steps, start_end=start_end, typed=bool(type_sql), by_rank=by_rank
+    )
     if fast is not None:
         per_case, frame = fast
         return _duckdb_result(
@@ -2125,6 +2131,7 @@ def _duckdb_one_pass(
     *,
     start_end: bool,
     typed: bool,
+    by_rank: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """One row per case and the stage frame, from one window pass; ``None`` if the log
     has exact duplicates (the caller then drops them first).
@@ -2165,6 +2172,29 @@ def _duckdb_one_pass(
     hands = "(e - s) / 1e9" if start_end else "NULL::DOUBLE"
     wait = "(greatest(s, prev_end) - prev_end) / 1e9" if start_end else "NULL::DOUBLE"
     lead = "(greatest(s, prev_end) - prev_end + e - s)" if start_end else "(e - prev_end)"
+    if by_rank:
+        # Exact quantiles by a sort, which DuckDB spills to disk, at the ranks they need.
+        ranks = ", ".join(f"floor((n - 1)::DOUBLE * {q}) + {d}" for q, _ in _QUANTILES for d in (0, 1))
+        quantiles = ""
+        picks = f""",
+    figures AS (
+      SELECT 'hands_on' AS figure, a, hands AS v FROM x WHERE hands IS NOT NULL
+      UNION ALL SELECT 'wait', a, wait FROM x WHERE wait IS NOT NULL
+      UNION ALL SELECT 'lead', a, lead FROM x WHERE lead IS NOT NULL),
+    ranked AS (
+      SELECT figure, a, v, row_number() OVER (p ORDER BY v) - 1 AS r, count(*) OVER p AS n
+      FROM figures WINDOW p AS (PARTITION BY figure, a)),
+    picks AS (SELECT figure, a, r, v FROM ranked WHERE r IN ({ranks}))"""
+    else:
+        # quantile_cont holds a stage's values in memory: fast while they fit.
+        quantiles = (
+            ", ".join(
+                f"quantile_cont({column}, [{', '.join(str(q) for q, _ in _QUANTILES)}]) AS {label}_q"
+                for column, label in (("hands", "hands_on"), ("wait", "wait"), ("lead", "lead"))
+            )
+            + ","
+        )
+        picks = ""
     steps.step("one pass over the events in DuckDB")
     sql = f"""
     WITH ev AS (SELECT * FROM ({events})),
@@ -2200,15 +2230,17 @@ def _duckdb_one_pass(
     per_stage AS (
       SELECT a, count(*) AS visits, count(*) FILTER (WHERE is_first) AS items,
         {rework_items}
-        quantile_cont(hands, [0.15, 0.5, 0.85]) AS hands_on_q, avg(hands) AS hands_on_mean,
-        count(hands) AS hands_on_n,
-        quantile_cont(wait, [0.15, 0.5, 0.85]) AS wait_q, avg(wait) AS wait_mean, count(wait) AS wait_n,
-        quantile_cont(lead, [0.15, 0.5, 0.85]) AS lead_q, avg(lead) AS lead_mean, count(lead) AS lead_n
+        {quantiles}
+        avg(hands) AS hands_on_mean, count(hands) AS hands_on_n,
+        avg(wait) AS wait_mean, count(wait) AS wait_n,
+        avg(lead) AS lead_mean, count(lead) AS lead_n
       FROM x GROUP BY a),
     moves AS (SELECT a, next_a, count(*) AS moves FROM x WHERE next_a IS NOT NULL GROUP BY a, next_a)
+    {picks}
     SELECT 'case' AS kind, per_case.*, keys.c FROM per_case JOIN keys USING (k)
     UNION ALL BY NAME SELECT 'stage' AS kind, * FROM per_stage
     UNION ALL BY NAME SELECT 'move' AS kind, * FROM moves
+    {"UNION ALL BY NAME SELECT 'pick' AS kind, * FROM picks" if by_rank else ""}
     """
     import pyarrow.compute as pc
 
@@ -2238,6 +2270,10 @@ def _duckdb_one_pass(
     stats.index = stats.index.astype(np.int64)
     stats = stats.reindex(range(n_acts))
     moves = table.filter(pc.equal(kind, "move")).select(["a", "next_a", "moves"]).to_pandas()
+    if by_rank:
+        _picked_quantiles(
+            table.filter(pc.equal(kind, "pick")).select(["figure", "a", "r", "v"]).to_pandas(), stats
+        )
     del table
     paths = per_case["path"].value_counts(sort=False)
     if packed_path:
@@ -2282,6 +2318,43 @@ def _duckdb_one_pass(
     _duckdb_quantiles(stats, result)
     frame = _stage_frame(result, positions, [act_names[i] for i in np.argsort(positions)])
     return per_case, frame
+
+
+def _duckdb_memory_limit(query: Callable[[str], Any]) -> float:
+    """DuckDB's memory limit in bytes (``current_setting('memory_limit')``, such as '1.8 GiB')."""
+    text = str(query("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    match = re.match(r"\s*([\d.]+)\s*([KMGT]?i?B|bytes)?", text)
+    if not match:
+        return math.inf
+    scale = {"": 1, "bytes": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    scale |= {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+    return float(match.group(1)) * scale.get(match.group(2) or "", 1)
+
+
+def _picked_quantiles(picks: pd.DataFrame, stats: pd.DataFrame) -> None:
+    """Each stage's quantiles from the values DuckDB picked at the ranks they need.
+
+    Exact quantiles by a sort (which DuckDB can spill to disk) rather than by
+    ``quantile_cont``, which holds every value of a group in memory. ``picks`` has the
+    values at ranks floor((n - 1) q) and the one after, per figure and stage.
+    """
+    value = {(f, int(a), int(r)): float(v) for f, a, r, v in picks.itertuples(index=False)}
+    for label in _STAT_COLUMNS:
+        column = []
+        for a, n in zip(stats.index, stats[f"{label}_n"].fillna(0).astype(int), strict=True):
+            if n == 0:
+                column.append(None)
+                continue
+            found = []
+            for q, _ in _QUANTILES:
+                place = (n - 1) * q
+                low = math.floor(place)
+                t = place - low
+                x, y = value[label, int(a), low], value[label, int(a), min(low + 1, n - 1)]
+                # The same two-sided lerp as numpy, so the figures agree to the last bit.
+                found.append(y - (y - x) * (1 - t) if t >= 0.5 else x + (y - x) * t)
+            column.append(found)
+        stats[f"{label}_q"] = column
 
 
 def _unpacked_path(code: int) -> np.ndarray:
