@@ -2245,28 +2245,33 @@ def _duckdb_one_pass(
     import pyarrow.compute as pc
 
     # Split in arrow: the per-case rows (the bulk) become pandas without the per-stage columns.
-    table = query(sql).to_arrow_table()
-    kind = table.column("kind")
-    case_columns = [
-        "k",
-        "first",
-        "last",
-        "events",
-        "stages",
-        "active_ns",
-        "overlaps",
-        "ties",
-        "dups",
-        "path",
-        "c",
-    ]
+    case_columns = ["first", "last", "events", "stages", "active_ns", "overlaps", "ties", "dups", "path", "c"]
     case_columns += ["revisited"] if bits else []
     case_columns += ["t", "types"] if typed else []
-    per_case = table.filter(pc.equal(kind, "case")).select(case_columns).to_pandas()
+    # Read batch by batch: the per-case rows (the bulk) keep only their own columns, so a
+    # log of many items does not hold every result column for every row at once.
+    import pyarrow as pa
+
+    case_parts: list[Any] = []
+    other_parts: list[Any] = []
+    result = query(sql)
+    # DuckDB 2 names it to_arrow_reader; 1.x has fetch_record_batch (deprecated in 2).
+    reader = getattr(result, "to_arrow_reader", None) or result.fetch_record_batch
+    for batch in reader(1 << 20):
+        is_case = pc.equal(batch.column("kind"), "case")
+        case_parts.append(batch.filter(is_case).select(case_columns))
+        rest = batch.filter(pc.invert(is_case))
+        if rest.num_rows:
+            other_parts.append(rest)
+    per_case = pa.Table.from_batches(case_parts).to_pandas(self_destruct=True)
+    del case_parts
+    table = pa.Table.from_batches(other_parts) if other_parts else None
+    kind = table.column("kind") if table is not None else pa.array([], pa.string())
     if per_case["dups"].sum():
         return None
     steps.step("stage order and statistics")
-    stats = table.filter(pc.equal(kind, "stage")).drop_columns(case_columns[1:]).to_pandas().set_index("a")
+    assert table is not None  # a log with events has stages
+    stats = table.filter(pc.equal(kind, "stage")).drop_columns(case_columns).to_pandas().set_index("a")
     stats.index = stats.index.astype(np.int64)
     stats = stats.reindex(range(n_acts))
     moves = table.filter(pc.equal(kind, "move")).select(["a", "next_a", "moves"]).to_pandas()
