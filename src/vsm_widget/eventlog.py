@@ -2073,26 +2073,8 @@ def _reduce_duckdb(
     split_paths = [path.split("\x1f") for path in paths.index]
     act_names = sorted({name for path in split_paths for name in path})
     code = {name: i for i, name in enumerate(act_names)}
-    n_acts = len(act_names)
     path_codes = [np.array([code[a] for a in path], dtype=np.int64) for path in split_paths]
-    counts = paths.to_numpy()
-    if order is None:
-        rank_sum = np.zeros(n_acts)
-        seen = np.zeros(n_acts)
-        for codes, count in zip(path_codes, counts, strict=True):  # one pass per distinct path, not per event
-            rank_sum[codes] += np.arange(len(codes)) * count
-            seen[codes] += count
-        lengths = np.array([len(p) for p in path_codes])
-        texts = np.array(paths.index, dtype=object)
-        best = np.lexsort((texts, -lengths, -counts))[0]
-        positions = _positions_from_path(path_codes[best], rank_sum / np.maximum(seen, 1))
-    else:
-        positions = _given_positions([str(name) for name in order], act_names)
-    skipped = np.zeros(n_acts, dtype=np.int64)
-    for codes, count in zip(path_codes, counts, strict=True):
-        visited = np.zeros(n_acts, dtype=bool)
-        visited[codes] = True
-        skipped += (~visited & (positions < positions[codes].max())) * count
+    positions, skipped = _paths_order(path_codes, paths.to_numpy(), act_names, order)
     literal = {name: "'" + name.replace("'", "''") + "'" for name in act_names}
     cases_sql = " ".join(f"WHEN {literal[n]} THEN {positions[code[n]]}" for n in act_names)
     steps.step("per-stage figures in DuckDB")
@@ -2285,29 +2267,12 @@ def _duckdb_one_pass(
         path_codes = [_unpacked_path(int(code)) for code in paths.index]
     else:
         path_codes = [np.array([int(v) for v in path.split(",")], dtype=np.int64) for path in paths.index]
-    counts = paths.to_numpy()
     if bits:
         # Items that came back to a stage, from the distinct masks of revisited stages.
         masks = per_case["revisited"].dropna().astype(np.uint64).value_counts(sort=False)
         mask_bits = (masks.index.to_numpy(dtype=np.uint64)[:, None] >> np.arange(n_acts, dtype=np.uint64)) & 1
         stats["rework_items"] = (mask_bits * masks.to_numpy()[:, None]).sum(axis=0)
-    if order is None:
-        rank_sum = np.zeros(n_acts)
-        visits = np.zeros(n_acts)
-        for codes, count in zip(path_codes, counts, strict=True):  # one pass per distinct path, not per event
-            rank_sum[codes] += np.arange(len(codes)) * count
-            visits[codes] += count
-        lengths = np.array([len(p) for p in path_codes])
-        texts = np.array(["\x1f".join(act_names[c] for c in codes) for codes in path_codes], dtype=object)
-        best = np.lexsort((texts, -lengths, -counts))[0]
-        positions = _positions_from_path(path_codes[best], rank_sum / np.maximum(visits, 1))
-    else:
-        positions = _given_positions([str(name) for name in order], act_names)
-    skipped = np.zeros(n_acts, dtype=np.int64)
-    for codes, count in zip(path_codes, counts, strict=True):
-        visited = np.zeros(n_acts, dtype=bool)
-        visited[codes] = True
-        skipped += (~visited & (positions < positions[codes].max())) * count
+    positions, skipped = _paths_order(path_codes, paths.to_numpy(), act_names, order)
     src = moves["a"].to_numpy(dtype=np.int64)
     dst = moves["next_a"].to_numpy(dtype=np.int64)
     back = positions[dst] < positions[src]
@@ -2360,6 +2325,35 @@ def _picked_quantiles(picks: pd.DataFrame, stats: pd.DataFrame) -> None:
                 found.append(y - (y - x) * (1 - t) if t >= 0.5 else x + (y - x) * t)
             column.append(found)
         stats[f"{label}_q"] = column
+
+
+def _paths_order(
+    path_codes: list[np.ndarray], counts: np.ndarray, act_names: list[Any], order: Sequence[Any] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage positions and skips from the distinct paths (stage codes) and their counts.
+
+    The most common path wins (ties: the longer, then the first by stage names); stages
+    off it go by their mean rank. One pass per distinct path, not per event.
+    """
+    n_acts = len(act_names)
+    if order is None:
+        rank_sum = np.zeros(n_acts)
+        visits = np.zeros(n_acts)
+        for codes, count in zip(path_codes, counts, strict=True):
+            rank_sum[codes] += np.arange(len(codes)) * count
+            visits[codes] += count
+        lengths = np.array([len(p) for p in path_codes])
+        texts = np.array(["\x1f".join(act_names[c] for c in codes) for codes in path_codes], dtype=object)
+        best = np.lexsort((texts, -lengths, -counts))[0]
+        positions = _positions_from_path(path_codes[best], rank_sum / np.maximum(visits, 1))
+    else:
+        positions = _given_positions([str(name) for name in order], act_names)
+    skipped = np.zeros(n_acts, dtype=np.int64)
+    for codes, count in zip(path_codes, counts, strict=True):
+        visited = np.zeros(n_acts, dtype=bool)
+        visited[codes] = True
+        skipped += (~visited & (positions < positions[codes].max())) * count
+    return positions, skipped
 
 
 def _unpacked_path(code: int) -> np.ndarray:
