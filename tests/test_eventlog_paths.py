@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from vsm_widget import eventlog as el
 from vsm_widget.eventlog import EventLog
 
 STAGES = ["Intake", "Build", "Review", "Ship"]
@@ -266,3 +267,21 @@ def test_exact_statistics_over_many_stages_and_a_huge_range_of_durations() -> No
         assert stats.loc[stage, "hands_on_mean"] == pytest.approx(seconds.mean(), rel=1e-12)
         if j:
             assert stats.loc[stage, "wait_median"] == stats.loc[stage, "wait_p85"] == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_nanosecond_times_in_the_same_second_are_ordered_exactly(seed: int) -> None:
+    # Nanosecond times over three years do not fit one 64-bit key with case and row:
+    # the sort keeps their leading bits, then puts rows of one case in one bucket in
+    # exact order. Many events here fall within a second of each other.
+    rng = np.random.default_rng(seed)
+    n, cases = 50_000, 4_000
+    case = rng.integers(0, cases, n)
+    second = rng.integers(0, 3 * 365 * 86400, cases)[case] + rng.integers(0, 3, n)
+    time = second * 1_000_000_000 + rng.integers(0, 1_000_000_000, n)
+    time[::7] = time[1::7][: len(time[::7])]  # exact ties too, kept in row order
+    perm, codes, ordered = el._case_time_order(case, cases, time)
+    expected = np.lexsort((np.arange(n), time, case))
+    np.testing.assert_array_equal(perm, expected)
+    np.testing.assert_array_equal(codes, case[expected])
+    np.testing.assert_array_equal(ordered, time[expected])

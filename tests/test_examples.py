@@ -233,3 +233,33 @@ def test_future_state(examples_copy: Path) -> None:
     # Every kaizen burst of the action plan has an owner and a due date.
     plan = next(_text(cell) for cell in cells if "action_plan(f)" in cell.source)
     assert plan.count("2026-") == 5
+
+
+@pytest.mark.notebook
+def test_software_delivery(examples_copy: Path) -> None:
+    notebook = _run("software-delivery.ipynb", examples_copy)
+    text = _text(notebook)
+    # Three working statuses of 20 tickets; the factors 0.5 .. 1.5 have median 1, so the
+    # medians are the base hours: in progress 8 h after 24 h in the backlog, review 2 h
+    # after 16 h, deploying 0.5 h after 4 h; p15 and p85 at factors 0.5 and 1.5.
+    assert "<EventLog: 20 items, 3 stages, 60 events>" in text
+    assert re.search(r"In progress\s+20\.0\s+8\.0\s+24\.0\s+4\.00\s+12\.00", text)
+    assert re.search(r"Deploying\s+20\.0\s+0\.5\s+4\.0\s+0\.25\s+0\.75", text)
+    # Lead time 24 + 8 + 16 + 2 + 4 + 0.5 = 54.5 h; efficiency 10.5 / 54.5 = 19.27%.
+    assert "day basis   calendar" in text
+    assert "lead time   54.5 h" in text
+    assert "flow time, median 54.5 h" in text
+    assert "flow efficiency   19.27%" in text
+    # 20 deployments from 27.25 h to 537.75 h after the first arrival: 20 / 21.27 days;
+    # commit-to-deploy 16 + 2 + 4 + 0.5 = 22.5 h; 3 of 20 failed; restored in 2, 4, 3 h.
+    assert re.search(r"deployment_frequency\s+0\.94\s+per day\s+20", text)
+    assert re.search(r"lead_time_for_changes\s+22\.5 h", text)
+    assert re.search(r"change_failure_rate\s+0\.15\s+share\s+20", text)
+    assert re.search(r"time_to_restore_service\s+3\.0 h\s+s\s+3", text)
+    # DEL-3 in working time: Wed 8 h waiting, Thu 8 h in progress, the night free, Friday
+    # 2 h review, 4 h waiting, 0.5 h deploying: 22.5 h of its 54.5 calendar hours.
+    assert re.search(r"DEL-3\s+54\.50\s+22\.50", text)
+    assert "map day: 8.0 h" in text
+    # Drawn against measured: Build estimated at 4 h, measured 8 h (p15 4 h, p85 12 h).
+    assert re.search(r"Build\s+process_time\s+4\.0\s+4\.00\s+8\.0\s+12\.00\s+20\s+-4\.0", text)
+    assert re.search(r"ana\s+cara\s+10\s+16\.0", text)

@@ -233,11 +233,61 @@ def test_blank_rows_are_skipped() -> None:
     assert [s.name for s in ValueStreamMap.from_frame(frame).steps] == ["A", "B"]
 
 
-def test_unrelated_extra_columns_are_ignored() -> None:
+def test_unrelated_extra_columns_are_reported_unless_ignored() -> None:
     frame = pd.DataFrame({"name": ["A"], "department": ["Press shop"], "effective_cycle_time": [99.0]})
-    step = ValueStreamMap.from_frame(frame).steps[0]
-    assert isinstance(step, Process)
-    assert step.name == "A"
+    with pytest.raises(ValidationError, match=r"cannot place the column.*'department'") as caught:
+        ValueStreamMap.from_frame(frame)
+    assert caught.value.field == "department"
+    for ignore in (["department"], True):
+        step = ValueStreamMap.from_frame(frame, ignore=ignore).steps[0]
+        assert isinstance(step, Process)
+        assert step.name == "A"
+        assert step.cycle_time is None  # the derived column stays out
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "seconds"),
+    [
+        ("C/T (min)", 2, 120.0),
+        ("Cycle time (sec)", 45, 45.0),
+        ("cycle time [h]", "1.5", 5400.0),
+        ("cycle_time_min", 3, 180.0),
+        ("CT in minutes", 4, 240.0),
+        ("C/T (min)", "30 s", 30.0),  # a cell's own unit wins
+        ("cycle_time", 90, 90.0),  # no unit: seconds
+    ],
+)
+def test_headers_with_units_are_understood(header: str, cell: object, seconds: float) -> None:
+    step = ValueStreamMap.from_frame(pd.DataFrame({"Step": ["Press"], header: [cell]})).steps[0]
+    assert step.cycle_time == seconds
+
+
+def test_units_in_other_headers() -> None:
+    frame = pd.DataFrame(
+        {
+            "Process": ["Weld", "Assemble"],
+            "Uptime (%)": [85, 100],
+            "C/O (h)": [1, None],
+            "Wait (d)": [None, 2],
+            "Inventory (pcs)": [None, 400],
+        }
+    )
+    m = ValueStreamMap.from_frame(frame, available_time="8 h")
+    weld, assemble = m.steps
+    assert assemble.uptime == 1.0
+    assert weld.uptime == 0.85
+    assert weld.changeover == 3600.0
+    gap = m.state.gaps[0]
+    assert gap.wait_time == 2 * 8 * 3600  # a map day is its working day
+    assert gap.quantity == 400
+
+
+def test_a_header_unit_that_does_not_fit_is_refused() -> None:
+    with pytest.raises(ValidationError, match="not a duration unit") as caught:
+        ValueStreamMap.from_frame(pd.DataFrame({"name": ["A"], "C/T (pcs)": [3]}))
+    assert caught.value.field == "C/T (pcs)"
+    with pytest.raises(ValidationError, match="percentage"):
+        ValueStreamMap.from_frame(pd.DataFrame({"name": ["A"], "Uptime (min)": [3]}))
 
 
 def test_a_list_of_records_is_accepted() -> None:

@@ -93,7 +93,7 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
 
 def test_document_fields_match_the_model(rich_map: ValueStreamMap) -> None:
     document = io.to_document(rich_map.state)
-    assert document["schema"] == io.SCHEMA_VERSION == 1
+    assert document["schema"] == io.SCHEMA_VERSION == 2
     process = document["stream"][1]
     assert process["type"] == "process"
     assert process["cycle_time"] == 1.0
@@ -277,10 +277,10 @@ def test_zero_schema_is_refused(document: dict[str, Any]) -> None:
 
 
 def test_newer_schema_is_refused_with_advice(document: dict[str, Any]) -> None:
-    document["schema"] = 2
+    document["schema"] = io.SCHEMA_VERSION + 1
     message = str(_error(document))
-    assert "written by a newer vsm_widget (schema 2)" in message
-    assert "reads schema 1 and older" in message
+    assert f"written by a newer vsm_widget (schema {io.SCHEMA_VERSION + 1})" in message
+    assert f"reads schema {io.SCHEMA_VERSION} and older" in message
     assert "upgrade vsm_widget" in message
 
 
@@ -308,6 +308,7 @@ def test_migrations_upgrade_older_documents_in_order(
     monkeypatch.setitem(io.MIGRATIONS, 1, one_to_two)
     monkeypatch.setitem(io.MIGRATIONS, 2, two_to_three)
     old = dict(document)
+    old["schema"] = 1
     old["items"] = old.pop("stream")
     original = copy.deepcopy(old)
 
@@ -319,17 +320,19 @@ def test_migrations_upgrade_older_documents_in_order(
 
 
 def test_a_missing_migration_is_reported(monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]) -> None:
-    monkeypatch.setattr(io, "SCHEMA_VERSION", 2)
+    current = io.SCHEMA_VERSION
+    monkeypatch.setattr(io, "SCHEMA_VERSION", current + 1)
     error = _error(document)
     assert error.field == "$.schema"
-    assert "no migration from it to 2" in str(error)
+    assert f"no migration from it to {current + 1}" in str(error)
 
 
 def test_a_migrated_document_is_still_validated(
     monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]
 ) -> None:
-    monkeypatch.setattr(io, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(io.MIGRATIONS, 1, lambda doc: {**doc, "stream": "broken"})
+    current = io.SCHEMA_VERSION
+    monkeypatch.setattr(io, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(io.MIGRATIONS, current, lambda doc: {**doc, "stream": "broken"})
     assert _error(document).field == "$.stream"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.io import to_json
+from vsm_widget.io import SCHEMA_VERSION, to_json
 from vsm_widget.widget import MAX_OPEN_CHARS, PROTOCOL_OPS, MapWidget
 
 TAKT = 27_600 * 2 / 920  # 60 s: also the lead time one waiting part adds
@@ -65,7 +65,7 @@ def count_changes(w: MapWidget, name: str) -> list[Any]:
 
 def test_traits_start_from_the_map(widget: MapWidget, plant: ValueStreamMap) -> None:
     doc = widget.document
-    assert doc["schema"] == 1
+    assert doc["schema"] == SCHEMA_VERSION
     assert [i["type"] for i in doc["stream"]] == ["gap", *["process", "gap"] * 5]
     assert [i["name"] for i in doc["stream"] if i["type"] == "process"] == list(CYCLE_TIMES)
     assert math.isclose(widget.metrics["lead_time"], LEAD_TIME)

@@ -38,6 +38,9 @@ __all__ = [
     "Shipment",
     "ValidationError",
     "ValueStreamMap",
+    "WorkCalendar",
+    "dora_metrics",
+    "read_xes",
 ]
 
 __version__ = "0.1.0"
@@ -54,4 +57,16 @@ def __getattr__(name: str) -> object:
         from .eventlog import EventLog
 
         return EventLog
+    if name == "WorkCalendar":
+        from .workcalendar import WorkCalendar
+
+        return WorkCalendar
+    if name == "dora_metrics":
+        from .dora import dora_metrics
+
+        return dora_metrics
+    if name == "read_xes":
+        from .xes import read_xes
+
+        return read_xes
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,11 +28,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import units
 from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
     _RESERVED_IDS,
     MAX_QUANTITY,
+    SPREAD_FIELDS,
     Burst,
     Control,
     Customer,
@@ -41,6 +43,7 @@ from .model import (
     MapState,
     Process,
     Shipment,
+    Spread,
     Supplier,
     ValidationError,
     ValueStreamMap,
@@ -71,12 +74,15 @@ __all__ = [
 ]
 
 #: The document version this package writes; older ones are migrated on load.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
 #: loader then stamps the new version. Version 1 is the first, so the table starts empty.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # Schema 2 adds the optional "measured" spreads; a schema 1 document is one as it is.
+    1: lambda document: document,
+}
 
 _SCHEMA_RESOURCE = ("schema", "vsm-map.schema.json")
 
@@ -699,6 +705,7 @@ def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
+        **({"measured": [dataclasses.asdict(s) for s in state.spreads()]} if state.spreads() else {}),
     }
 
 
@@ -838,6 +845,17 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
     for index, burst in enumerate(bursts):
         if burst.target is not None:
             _check_target(burst.target, known, f"$.bursts[{index}].target")
+    measured = []
+    kinds = {item.id: item.kind for item in stream}
+    for index, raw in enumerate(document.get("measured", ())):
+        path = f"$.measured[{index}]"
+        _check_target(raw["target"], set(kinds), f"{path}.target")
+        if raw["field"] not in SPREAD_FIELDS[kinds[raw["target"]]]:
+            raise ValidationError(
+                f"{path}.field", raw["field"], f"a {kinds[raw['target']]} has no measured {raw['field']}"
+            )
+        numbers = {k: float(raw[k]) for k in ("p15", "median", "p85")}
+        measured.append(Spread(**{**raw, **numbers}))
     return dataclasses.replace(
         base,
         supplier=supplier,
@@ -846,6 +864,7 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
         shipments=tuple(shipments),
         flows=tuple(flows),
         bursts=tuple(bursts),
+        measured=tuple(measured),
     )
 
 
@@ -873,6 +892,10 @@ def _state_path(state: MapState, error: ValidationError) -> str:
         return f"$.{field}"
     if target in ("customer", "supplier", "control"):
         return f"$.{target}.{field}"
+    if field == "measured":
+        for index, spread in enumerate(state.measured):
+            if spread.target == target:
+                return f"$.measured[{index}]"
     for group in ("stream", "shipments", "flows", "bursts"):
         for index, item in enumerate(getattr(state, group)):
             if item.id == target:
@@ -1065,7 +1088,26 @@ FRAME_ALIASES = {
     "queue": "gap_wait_time",
     "flow": "gap_flow",
     "fifo_max": "gap_fifo_max",
+    "cycle": "cycle_time",
+    "cycletime": "cycle_time",
+    "lead": "lead_time",
+    "leadtime": "lead_time",
+    "pt": "process_time",
+    "p/t": "process_time",
+    "lt": "lead_time",
+    "l/t": "lead_time",
+    "hands_on_time": "process_time",
+    "touch_time": "process_time",
+    "value_added_time": "process_time",
+    "operator": "operators",
+    "batch_size_units": "batch_size",
 }
+#: Columns that hold durations: a unit in their header (``"C/T (min)"``) applies to bare numbers.
+_DURATION_COLUMNS = frozenset({"cycle_time", "process_time", "lead_time", "changeover", "gap_wait_time"})
+#: Columns that hold shares: ``"Uptime (%)"`` reads 85 as 0.85.
+_SHARE_COLUMNS = frozenset({"uptime", "complete_accurate"})
+# "C/T (min)", "Cycle time [sec]", "cycle time in minutes", "wait_h".
+_HEADER_UNIT = re.compile(r"^(.*?)\s*(?:[(\[]\s*([^)\]]*?)\s*[)\]]|\s+in\s+([a-z%]+))\s*$")
 _INTEGER_COLUMNS = ("shifts", "parallel", "gap_fifo_max")
 _TEXT_FIELDS = frozenset({"name", "notes", "value_class", "waste", "flow", "type", "id"})
 _QUOTED = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*=\s*(.*)$', re.DOTALL)
@@ -1210,28 +1252,101 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _canonical_columns(columns: Iterable[Any]) -> dict[str, str]:
-    """Canonical column name -> the frame's column, aliases resolved; unknown columns
-    are ignored unless they look like a misspelt known one.
+def _header_key(column: Any) -> tuple[str, str | None]:
+    """The canonical name a header stands for and the unit it carries, if any."""
+    text = str(column).strip().lower()
+    unit = None
+    match = _HEADER_UNIT.match(text)
+    if match and match.group(1):
+        text, unit = match.group(1), (match.group(2) or match.group(3) or "").strip()
+    key = re.sub(r"[\s\-]+", "_", text.strip())
+    key = FRAME_ALIASES.get(key, key)
+    if unit is None and "_" in key:
+        # "cycle_time_min", "wait_h": a unit as the last word of a known column.
+        head, _, tail = key.rpartition("_")
+        head = FRAME_ALIASES.get(head, head)
+        if head in _DURATION_COLUMNS and tail in units._UNIT_ALIASES:
+            key, unit = head, tail
+    return key, unit
+
+
+def _canonical_columns(
+    columns: Iterable[Any], ignore: Iterable[Any] | bool = ()
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Canonical column name -> the frame's column (aliases resolved), and the unit each
+    header names (``"C/T (min)"``: ``cycle_time`` in minutes).
+
+    A column that is no field, alias or derived figure is refused (naming the closest
+    known column where one is close), unless ``ignore`` names it or is ``True``.
     """
     known = (*STEP_COLUMNS, *GAP_COLUMNS)
+    ignored = ignore if isinstance(ignore, bool) else {str(c) for c in ignore}
     found: dict[str, str] = {}
+    header_units: dict[str, str] = {}
+    unplaced: list[Any] = []
     for column in columns:
-        key = re.sub(r"[\s\-]+", "_", str(column).strip().lower())
-        key = FRAME_ALIASES.get(key, key)
+        key, unit = _header_key(column)
         if key in DERIVED_COLUMNS or key == "index" or key.startswith("unnamed:"):
             continue
         if key not in known:
+            if ignored is True or str(column) in ignored:
+                continue
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
             if close:
                 raise ValidationError(str(column), None, f"unknown column; did you mean {close[0]!r}?")
+            unplaced.append(column)
             continue
         if key in found:
             raise ValidationError(
                 str(column), None, f"the columns {found[key]!r} and {column!r} both give {key!r}; keep one"
             )
+        if unit is not None:
+            header_units[key] = _header_unit(key, unit, column)
         found[key] = column
-    return found
+    if unplaced:
+        shown = ", ".join(repr(str(c)) for c in unplaced[:10])
+        raise ValidationError(
+            str(unplaced[0]),
+            None,
+            f"from_frame cannot place the column(s) {shown}: they are no step field, gap_* field or "
+            "alias (see FRAME_ALIASES); rename them, or leave them out with ignore=[...]",
+        )
+    return found, header_units
+
+
+def _header_unit(key: str, unit: str, column: Any) -> str:
+    """The canonical unit of a header, checked against what its column holds."""
+    if key in _DURATION_COLUMNS:
+        canonical = units._UNIT_ALIASES.get(unit)
+        if canonical is None:
+            raise ValidationError(
+                str(column),
+                unit,
+                f"{unit!r} is not a duration unit; use one of {', '.join(units.DURATION_UNITS)}",
+            )
+        return canonical
+    if key in _SHARE_COLUMNS:
+        if unit != "%":
+            raise ValidationError(str(column), unit, "a share is a fraction, or a percentage with '(%)'")
+        return "%"
+    return ""  # counts ("Inventory (pcs)"): the unit names what is counted
+
+
+def _with_header_unit(value: Any, unit: str) -> Any:
+    """A bare number under a header with a unit, as that quantity."""
+    if not unit:
+        return value
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", "."))
+        except ValueError:
+            return value  # text with its own unit, such as "45 s"
+    if number is None or math.isnan(number):
+        return value
+    return number / 100 if unit == "%" else f"{number!r} {unit}"
 
 
 @dataclasses.dataclass
@@ -1258,18 +1373,23 @@ def _rows(frame: pd.DataFrame, columns: Mapping[str, str]) -> Iterator[_Row]:
         yield _Row(label, kind.strip().lower(), step, gap)
 
 
-def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> ValueStreamMap:
+def from_frame(
+    frame: Any, title: str = "Value stream", *, ignore: Iterable[Any] | bool = (), **calendar: Any
+) -> ValueStreamMap:
     """A map from a frame shaped like :func:`steps_frame`, or a friendlier one.
 
     Only ``name`` is required. Other columns are the model's fields (``cycle_time``,
     ``uptime``, ...) and, for the gap before each step, ``gap_*`` columns; friendly
     aliases such as ``inventory`` (``gap_quantity``) and ``wait`` (``gap_wait_time``)
-    work too (:data:`FRAME_ALIASES`). Durations are seconds or text with units
-    (``"45 s"``, ``"2 d"``); NaN, None and empty cells mean not given. A last row of
-    type ``"end"`` (or a last row without a name, holding only gap values) is the gap
-    after the last step. Derived columns are ignored; so are other unknown columns,
-    unless they look like a misspelt known one. ``calendar`` (demand, period,
-    working_days, available_time, ...) goes to :class:`ValueStreamMap`.
+    work too (:data:`FRAME_ALIASES`). Durations are text with units (``"45 s"``,
+    ``"2 d"``), or numbers in the unit the header names (``"C/T (min)"``,
+    ``"Cycle time [sec]"``, ``"wait_h"``), or else seconds; ``"Uptime (%)"`` reads 85 as
+    85 %. NaN, None and empty cells mean not given. A last row of type ``"end"`` (or a
+    last row without a name, holding only gap values) is the gap after the last step.
+    Derived columns are skipped; any other column the tool cannot place is an error
+    naming it, unless ``ignore`` lists it (``ignore=True`` leaves out every such
+    column). ``calendar`` (demand, period, working_days, available_time, ...) goes to
+    :class:`ValueStreamMap`.
 
     Errors name the row (its index label) and the column: ``"row 3: cycle_time"``.
     For an exact round trip through CSV, read it back with
@@ -1287,7 +1407,7 @@ def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> Valu
             problem = _unwritable(str(error.object)) or str(error)
             raise ValidationError("frame", None, f"a cell or column name is broken text: {problem}") from None
     _check_headers(frame.columns)
-    columns = _canonical_columns(frame.columns)
+    columns, header_units = _canonical_columns(frame.columns, ignore)
     if "name" not in columns:
         raise ValidationError(
             "name",
@@ -1345,7 +1465,9 @@ def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> Valu
             )
         if row.gap:
             gap_id = row.gap.pop("id", None) or new_id("g")
-            values = _frame_values("gap", row.gap, base, functools.partial(where, row, prefix="gap_"))
+            values = _frame_values(
+                "gap", row.gap, base, functools.partial(where, row, prefix="gap_"), header_units, "gap_"
+            )
             try:
                 values = _settled_gap(values, "")
             except ValidationError as error:
@@ -1366,7 +1488,7 @@ def from_frame(frame: Any, title: str = "Value stream", **calendar: Any) -> Valu
                 "a step needs a name (a last row of type 'end' holds the gap after the last step)",
             )
         step_id = row.step.pop("id", None) or new_id("p")
-        values = _frame_values("process", row.step, base, functools.partial(where, row))
+        values = _frame_values("process", row.step, base, functools.partial(where, row), header_units)
         stream.append(Process(id=step_id, **values))
         origin[step_id] = (row, "")
     state = dataclasses.replace(base, stream=tuple(stream))
@@ -1391,10 +1513,17 @@ def _check_headers(columns: Iterable[Any]) -> None:
 
 
 def _frame_values(
-    kind: str, cells: Mapping[str, Any], state: MapState, where: Callable[[str], str]
+    kind: str,
+    cells: Mapping[str, Any],
+    state: MapState,
+    where: Callable[[str], str],
+    header_units: Mapping[str, str] | None = None,
+    prefix: str = "",
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in cells.items():
+        if header_units and prefix + name in header_units:
+            value = _with_header_unit(value, header_units[prefix + name])
         if name in _TEXT_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
             # A column of digits comes back from CSV as numbers; the text was the digits.
             value = _number_text(value)

@@ -42,6 +42,7 @@ __all__ = [
     "Shipment",
     "InfoFlow",
     "Burst",
+    "Spread",
     "MapState",
     "Change",
     "ValueStreamMap",
@@ -353,6 +354,31 @@ StreamItem = Process | Gap
 Element = Customer | Supplier | Control | Process | Gap | Shipment | InfoFlow | Burst
 
 
+#: The figures a measured spread can belong to, per element kind.
+SPREAD_FIELDS = {"process": ("cycle_time", "process_time", "lead_time"), "gap": ("wait_time",)}
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """How a figure on the map was spread when it was measured (from an event log).
+
+    ``target`` is the id of a step or gap, ``field`` the figure (``process_time``,
+    ``lead_time``, ``cycle_time`` of a step; ``wait_time`` of a gap), ``p15``,
+    ``median`` and ``p85`` the 15th percentile, median and 85th percentile in seconds
+    of the ``n`` measured values, and ``basis`` what they count (``"calendar time"`` or
+    a working calendar). A median alone hides how much the figure varies: this is what
+    a spread bar on the data box draws.
+    """
+
+    target: str
+    field: str
+    p15: float
+    median: float
+    p85: float
+    n: int
+    basis: str = "calendar time"
+
+
 @dataclass(frozen=True, slots=True)
 class MapState:
     """One immutable version of a whole map. Edits make new states; history keeps old."""
@@ -368,6 +394,16 @@ class MapState:
     shipments: tuple[Shipment, ...] = ()
     flows: tuple[InfoFlow, ...] = ()
     bursts: tuple[Burst, ...] = ()
+    measured: tuple[Spread, ...] = ()
+
+    def spreads(self, target: str | None = None) -> tuple[Spread, ...]:
+        """The measured spreads of elements on the map (of ``target`` alone if given).
+
+        What a data box's spread bar draws: see :class:`Spread`. Spreads of elements
+        removed since they were measured are left out.
+        """
+        live = {item.id for item in self.stream}
+        return tuple(s for s in self.measured if s.target in live and (target is None or s.target == target))
 
     @property
     def steps(self) -> tuple[Process, ...]:
@@ -2032,7 +2068,44 @@ def validate_state(state: MapState) -> MapState:
             raise ValidationError("target", burst.target, "no element with this id on the map", burst.id)
         if burst.target is not None:
             _check_burst_chain(state, burst, on)
+    _check_spreads(state)
     return state
+
+
+def _check_spreads(state: MapState) -> None:
+    """Each measured spread is well formed; one per element and field.
+
+    A spread whose element was removed by a later edit is allowed here (it is not
+    drawn, and documents leave it out), so that copying an edited map's state works.
+    """
+    if not isinstance(state.measured, tuple):
+        raise ValidationError("measured", state.measured, "give a tuple of Spread")
+    seen: set[tuple[str, str]] = set()
+    for spread in state.measured:
+        if not isinstance(spread, Spread):
+            raise ValidationError("measured", spread, "holds only Spread")
+        kinds = [kind for kind, fields in SPREAD_FIELDS.items() if spread.field in fields]
+        if not kinds:
+            allowed = ", ".join(f for fields in SPREAD_FIELDS.values() for f in fields)
+            raise ValidationError(
+                "measured", spread.field, f"a spread belongs to one of {allowed}", spread.target
+            )
+        values = (spread.p15, spread.median, spread.p85)
+        if not all(v.__class__ is float and 0.0 <= v <= MAX_DURATION for v in values):
+            raise ValidationError(
+                "measured", values, "p15, median and p85 are seconds (floats)", spread.target
+            )
+        if not spread.p15 <= spread.median <= spread.p85:
+            raise ValidationError("measured", values, "p15 <= median <= p85", spread.target)
+        if spread.n.__class__ is not int or spread.n < 1:
+            raise ValidationError(
+                "measured", spread.n, "n counts the measured values: at least 1", spread.target
+            )
+        if spread.basis.__class__ is not str or len(spread.basis) > MAX_NAME_LENGTH:
+            raise ValidationError("measured", spread.basis, "the basis is a short text", spread.target)
+        if (spread.target, spread.field) in seen:
+            raise ValidationError("measured", spread.field, "one spread per element and field", spread.target)
+        seen.add((spread.target, spread.field))
 
 
 def _check_fields(state: MapState, kind: str, element: Any, target: str) -> None:
