@@ -82,9 +82,9 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
     text = io.to_json(rich_map)
     assert text.endswith("}\n")
     lines = text.splitlines()
-    # One line per top-level field and per element: 12 fields, 7 stream items,
+    # One line per top-level field and per element: 14 fields, 7 stream items,
     # 2 shipments, 2 flows, 2 bursts, and a closing bracket per non-empty list.
-    assert len(lines) == 2 + 12 + 7 + 2 + 2 + 2 + 4
+    assert len(lines) == 2 + 14 + 7 + 2 + 2 + 2 + 4
     assert '"ü ✓' not in text  # the newline in the notes is escaped...
     assert "ü ✓" in text  # ...but non-ASCII text is written as it is
     assert json.loads(text) == io.to_document(rich_map.state)
@@ -93,7 +93,7 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
 
 def test_document_fields_match_the_model(rich_map: ValueStreamMap) -> None:
     document = io.to_document(rich_map.state)
-    assert document["schema"] == io.SCHEMA_VERSION == 1
+    assert document["schema"] == io.SCHEMA_VERSION == 2
     process = document["stream"][1]
     assert process["type"] == "process"
     assert process["cycle_time"] == 1.0
@@ -277,10 +277,10 @@ def test_zero_schema_is_refused(document: dict[str, Any]) -> None:
 
 
 def test_newer_schema_is_refused_with_advice(document: dict[str, Any]) -> None:
-    document["schema"] = 2
+    document["schema"] = 3
     message = str(_error(document))
-    assert "written by a newer vsm_widget (schema 2)" in message
-    assert "reads schema 1 and older" in message
+    assert "written by a newer vsm_widget (schema 3)" in message
+    assert "reads schema 2 and older" in message
     assert "upgrade vsm_widget" in message
 
 
@@ -307,7 +307,7 @@ def test_migrations_upgrade_older_documents_in_order(
 
     monkeypatch.setitem(io.MIGRATIONS, 1, one_to_two)
     monkeypatch.setitem(io.MIGRATIONS, 2, two_to_three)
-    old = dict(document)
+    old = dict(document, schema=1)
     old["items"] = old.pop("stream")
     original = copy.deepcopy(old)
 
@@ -319,17 +319,17 @@ def test_migrations_upgrade_older_documents_in_order(
 
 
 def test_a_missing_migration_is_reported(monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]) -> None:
-    monkeypatch.setattr(io, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(io, "SCHEMA_VERSION", 3)
     error = _error(document)
     assert error.field == "$.schema"
-    assert "no migration from it to 2" in str(error)
+    assert "no migration from it to 3" in str(error)
 
 
 def test_a_migrated_document_is_still_validated(
     monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]
 ) -> None:
-    monkeypatch.setattr(io, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(io.MIGRATIONS, 1, lambda doc: {**doc, "stream": "broken"})
+    monkeypatch.setattr(io, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(io.MIGRATIONS, 2, lambda doc: {**doc, "stream": "broken"})
     assert _error(document).field == "$.stream"
 
 

@@ -65,7 +65,7 @@ def count_changes(w: MapWidget, name: str) -> list[Any]:
 
 def test_traits_start_from_the_map(widget: MapWidget, plant: ValueStreamMap) -> None:
     doc = widget.document
-    assert doc["schema"] == 1
+    assert doc["schema"] == 2
     assert [i["type"] for i in doc["stream"]] == ["gap", *["process", "gap"] * 5]
     assert [i["name"] for i in doc["stream"] if i["type"] == "process"] == list(CYCLE_TIMES)
     assert math.isclose(widget.metrics["lead_time"], LEAD_TIME)
