@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from . import units
+from . import display, units
 from .fields import (
     FLOW_KINDS,
     ID_PATTERN,
@@ -193,6 +193,8 @@ def _text_problem(text: str) -> str | None:
 
 
 _CLEARING_TEXTS = ("", "none", "-", "–")
+# How error messages show a shift or break length (by the one display rule; never in days).
+_SHOWN = display.Display()
 
 
 def _accepting(parser: Parser, accepts: Callable[[Any], bool]) -> Parser:
@@ -375,8 +377,8 @@ def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
     total = math.fsum(parsed.values())
     if total > MAX_QUANTITY:
         raise units.UnitError(
-            f"the variants add up to {units.format_number(total)} units; "
-            f"a gap holds at most {units.format_number(MAX_QUANTITY)} in all"
+            f"the variants add up to {display.format_number(total)} units; "
+            f"a gap holds at most {display.format_number(MAX_QUANTITY)} in all"
         )
     return tuple(parsed.items())
 
@@ -637,6 +639,26 @@ class ValueStreamMap:
         self.update("map", scope=value)
 
     @property
+    def lead_unit(self) -> str:
+        """The unit of the timeline's waits and the lead time: ``"auto"`` (chosen from the
+        lead time) or ``"s"``, ``"min"``, ``"h"``, ``"d"``, so rungs and totals read alike.
+        """
+        return self._state.lead_unit
+
+    @lead_unit.setter
+    def lead_unit(self, value: str) -> None:
+        self.update("map", lead_unit=value)
+
+    @property
+    def process_unit(self) -> str:
+        """The unit of the timeline's step times and the process time (as :attr:`lead_unit`)."""
+        return self._state.process_unit
+
+    @process_unit.setter
+    def process_unit(self, value: str) -> None:
+        self.update("map", process_unit=value)
+
+    @property
     def customer(self) -> Customer:
         """The customer and the working calendar."""
         return self._state.customer
@@ -856,7 +878,8 @@ class ValueStreamMap:
     def update(self, target: str, /, **fields: Any) -> Element | MapState:
         """Change fields of an element, found by id or (for steps) by name.
 
-        ``target`` may also be ``"map"`` (title, scope, state, day_basis) or
+        ``target`` may also be ``"map"`` (title, scope, state, day_basis, lead_unit,
+        process_unit) or
         ``"customer"`` (demand, period, working_days, shifts, shift_length, breaks,
         and the shorthand available_time such as ``"2 x 27600 s"``).
         An unknown target raises :class:`KeyError` (with the closest name or id).
@@ -1114,8 +1137,17 @@ class ValueStreamMap:
         return other
 
     def future(self, title: str | None = None) -> ValueStreamMap:
-        """A future-state copy to edit: same stream and ids, marked ``state="future"``."""
-        return self.copy(title=title or f"{self.title} (future state)", state="future")
+        """A future-state copy to edit: same stream and ids, marked ``state="future"``.
+
+        Its ladder units are fixed to the units this map reads in now (its ``"auto"``
+        ones resolved), so both canvases and the comparison read in one unit however the
+        future map's totals shrink.
+        """
+        other = self.copy(title=title or f"{self.title} (future state)", state="future")
+        shown = self.metrics().display
+        units_now = {"lead_unit": shown.lead_unit, "process_unit": shown.process_unit}
+        other._state = other._apply_fields(other._state, "map", "map", units_now)
+        return other
 
     def __init_empty(self) -> None:
         self._state = MapState()
@@ -1374,6 +1406,7 @@ class ValueStreamMap:
         """A new element of ``kind`` with ``fields`` parsed (nothing is committed)."""
         state = self._state
         values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
+        values = _typed(kind, element, fields, values)
         if kind == "gap":
             values = _settle_variants(element, values)
         return dataclasses.replace(element, **values)
@@ -1386,6 +1419,8 @@ class ValueStreamMap:
             values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
         except ValidationError as error:
             raise error.at(target) from None
+        if kind in _DURATIONS:
+            values = _typed(kind, self._find(state, target)[1], fields, values)
         if kind == "map":
             return dataclasses.replace(state, **values)
         if kind == "customer":
@@ -1541,7 +1576,7 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 "quantity",
                 given,
-                f"it differs from the sum of the variants ({units.format_number(total)})",
+                f"it differs from the sum of the variants ({display.format_number(total)})",
                 gap.id,
             )
         return {**values, "quantity": total}
@@ -1549,7 +1584,7 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
         total = math.fsum(q for _, q in gap.variants)
         given = values["quantity"]
         if given is None or not math.isclose(given, total):
-            listed = ", ".join(f"{name} {units.format_number(q)}" for name, q in gap.variants)
+            listed = ", ".join(f"{name} {display.format_number(q)}" for name, q in gap.variants)
             raise ValidationError(
                 "quantity",
                 given,
@@ -1559,6 +1594,47 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
             )
         return {**values, "quantity": total}
     return values
+
+
+#: Per kind with durations: their names, in declared order (the typed units' order).
+_DURATIONS: dict[str, tuple[str, ...]] = {
+    kind: names
+    for kind in KINDS
+    if (names := tuple(spec.name for spec in declared(kind) if spec.kind == "duration"))
+}
+
+
+def _typed(kind: str, element: Any, given: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the element's typed units brought up to date.
+
+    A duration given as text in one unit ("1 h", "90 s") remembers that unit, so views
+    show it back in it; text in other units ("1 h 30 min", "2 wk") or clearing the field
+    forgets it. A plain number of seconds (from Python, a frame, a bare "45") says nothing
+    about how to show it, so the unit stays. Units given outright (``units={...}``) are
+    taken as they are.
+    """
+    durations = _DURATIONS.get(kind, ())
+    touched = [name for name in given if name in durations]
+    if not touched or "units" in given:
+        return values
+    record = dict(getattr(element, "units", ()))
+    for name in touched:
+        raw = given[name]
+        unit = None if values[name] is None else units.typed_unit(raw)
+        if unit in TYPED_UNITS:
+            record[name] = unit
+        elif values[name] is None or (isinstance(raw, str) and not _bare_number(raw)):
+            record.pop(name, None)
+    order = {name: i for i, name in enumerate(durations)}
+    return {**values, "units": tuple(sorted(record.items(), key=lambda pair: order[pair[0]]))}
+
+
+_BARE_NUMBER = re.compile(r"\s*[+-]?[\d.,_]+(?:[eE][+-]?\d+)?\s*")
+
+
+def _bare_number(text: str) -> bool:
+    """Text of a number alone (seconds, with no unit typed)."""
+    return _BARE_NUMBER.fullmatch(text) is not None
 
 
 def _expand_available_time(fields: Mapping[str, Any], state: MapState) -> dict[str, Any]:
@@ -1602,7 +1678,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             raise ValidationError(
                 "breaks",
                 customer.breaks,
-                f"breaks must be shorter than the shift ({units.format_duration(customer.shift_length)})",
+                f"breaks must be shorter than the shift ({_SHOWN.shift(customer.shift_length)})",
                 "customer",
             )
         if customer.shifts * customer.shift_length > units.SECONDS_PER_CALENDAR_DAY + 1e-9:
@@ -1610,8 +1686,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             raise ValidationError(
                 field_name,
                 getattr(customer, field_name),
-                f"{customer.shifts} shifts of {units.format_duration(customer.shift_length)} "
-                "exceed 24 hours a day",
+                f"{customer.shifts} shifts of {_SHOWN.shift(customer.shift_length)} exceed 24 hours a day",
                 "customer",
             )
     most = PERIODS[customer.period]
@@ -1621,7 +1696,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             field_name,
             getattr(customer, field_name),
             f"a {customer.period} has at most {most} working day{'s' * (most != 1)}, "
-            f"but working_days is {units.format_number(customer.working_days)}",
+            f"but working_days is {display.format_number(customer.working_days)}",
             "customer",
         )
 
