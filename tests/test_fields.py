@@ -334,6 +334,7 @@ def test_a_schema_1_document_loads_with_auto_units() -> None:
     old = {k: v for k, v in document.items() if k not in ("lead_unit", "process_unit")}
     old["schema"] = 1
     loaded = io.from_document(old)
+    assert old["schema"] == 1  # the caller's document is left as it was
     assert (loaded.lead_unit, loaded.process_unit) == ("auto", "auto")
     assert loaded.state == ValueStreamMap.template("stamping_plant").state
 

@@ -88,6 +88,9 @@ def _from_schema_1(document: dict[str, Any]) -> dict[str, Any]:
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
 #: loader then stamps the new version.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_schema_1}
+# Migrations that only add optional fields: a document of the older version is already
+# one of the newer, so loading it needs no private copy.
+_ADDS_ONLY = frozenset({_from_schema_1})
 
 # --------------------------------------------------------------------------- the schema
 
@@ -602,15 +605,21 @@ def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
     """The document upgraded to :data:`SCHEMA_VERSION`, one version at a time."""
     if version == SCHEMA_VERSION:
         return document
-    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS.get(version)
+    steps = []
+    for old in range(version, SCHEMA_VERSION):
+        step = MIGRATIONS.get(old)
         if step is None:
             raise ValidationError(
                 "$.schema",
                 document["schema"],
-                f"schema {version} cannot be upgraded: no migration from it to {version + 1} is known",
+                f"schema {old} cannot be upgraded: no migration from it to {old + 1} is known",
             )
+        steps.append(step)
+    if all(step in _ADDS_ONLY for step in steps):
+        # Nothing to change but the version: no copy of a document that may be huge.
+        return {**document, "schema": SCHEMA_VERSION}
+    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
+    for step in steps:
         upgraded = step(upgraded)
         version += 1
         upgraded["schema"] = version
