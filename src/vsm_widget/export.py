@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fields import Field, summary_fields
 from .files import atomic_path
+from .io import _number_text
 from .metrics import Metrics, compute
 from .model import Gap, MapState, Process, ValidationError, ValueStreamMap
 from .readiness import readiness
@@ -65,7 +66,8 @@ def _cell(spec: Field, value: Any) -> Any:
     if spec.kind == "waste":
         return ", ".join(value)
     if spec.kind == "variants":
-        return "; ".join(f"{name} {qty:g}" for name, qty in value)
+        # Data, not display: each quantity as text that reads back exactly.
+        return "; ".join(f"{name} {_number_text(qty)}" for name, qty in value)
     return value
 
 

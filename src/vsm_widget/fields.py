@@ -60,8 +60,7 @@ __all__ = [
     "Burst",
     "MapState",
     "declared",
-    "declaration",
-    "element_class",
+    "given",
     "rows",
     "columns",
     "summary_fields",
@@ -841,11 +840,6 @@ KINDS: dict[str, type] = {
 }
 
 
-def element_class(kind: str) -> type:
-    """The dataclass of an element kind (``"process"`` → :class:`Process`)."""
-    return KINDS[kind]
-
-
 @functools.cache
 def declared(kind: str) -> tuple[Field, ...]:
     """The fields a user can set on an element of ``kind``, in their declared order."""
@@ -858,16 +852,6 @@ def declared(kind: str) -> tuple[Field, ...]:
         column = item.name if spec.column == "" else spec.column
         found.append(dataclasses.replace(spec, name=item.name, default=default, column=column))
     return tuple(found)
-
-
-@functools.cache
-def _by_name(kind: str) -> dict[str, Field]:
-    return {spec.name: spec for spec in declared(kind)}
-
-
-def declaration(kind: str, name: str) -> Field:
-    """The declaration of one field; ``KeyError`` for a field the kind does not have."""
-    return _by_name(kind)[name]
 
 
 def rows(kind: str) -> tuple[Field, ...]:

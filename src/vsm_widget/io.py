@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .display import format_number
 from .document_schema import generate as generate_schema
 from .fields import KINDS, columns, declared
 from .files import write_text_atomic
@@ -780,7 +781,7 @@ def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
             raise ValidationError(
                 f"{path}.quantity",
                 given,
-                f"it differs from the sum of the variants ({total:g}); give that sum or null",
+                f"it differs from the sum of the variants ({format_number(total)}); give that sum or null",
             )
         values["quantity"] = total
     return values

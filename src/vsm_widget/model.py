@@ -253,9 +253,13 @@ def _bounded(low: float, high: float, *, integer: bool = False, above: bool = Fa
     def parse(value: Any, state: MapState) -> float | int:
         number = units.parse_number(value, integer=integer)
         if number < low or (above and number == low):
-            raise units.UnitError(f"{units._show(value)} is too small; it must be {relation} {low:g}")
+            raise units.UnitError(
+                f"{units._show(value)} is too small; it must be {relation} {display.format_number(low)}"
+            )
         if number > high:
-            raise units.UnitError(f"{units._show(value)} is too large; it must be at most {high:g}")
+            raise units.UnitError(
+                f"{units._show(value)} is too large; it must be at most {display.format_number(high)}"
+            )
         return int(number) if integer else number
 
     kind = int if integer else float
@@ -1815,7 +1819,10 @@ def validate_state(state: MapState) -> MapState:
                 total = math.fsum(q for _, q in item.variants)
                 if item.quantity is None or not math.isclose(item.quantity, total):
                     raise ValidationError(
-                        "quantity", item.quantity, f"it must be the sum of the variants ({total:g})", item.id
+                        "quantity",
+                        item.quantity,
+                        f"it must be the sum of the variants ({display.format_number(total)})",
+                        item.id,
                     )
     _check_stream(state)
     known = state.ids()
