@@ -3,90 +3,23 @@
 import { durationEditText, percentEditText, plain } from "./edittext";
 import type { MapDocument, StreamItem } from "./types";
 
-export const WASTE_TYPES = ["transport", "inventory", "motion", "waiting", "overproduction", "overprocessing", "defects", "skills"];
-
 type FieldType = "text" | "longtext" | "duration" | "percent" | "number" | "choice" | "waste" | "readonly";
 
+/** One field as Python declares it (vsm_widget.fields.panel_fields), sent as the `fields` trait. */
 export interface FieldSpec {
   name: string;
   label: string;
   type: FieldType;
+  /** The field's long title and what it means, for the label's tooltip. */
+  title?: string;
+  help?: string;
   options?: string[];
   /** A choice that may be cleared (sent as null). */
   optional?: boolean;
 }
 
-const f = (name: string, label: string, type: FieldType, options?: string[], optional = false): FieldSpec => ({
-  name,
-  label,
-  type,
-  options,
-  optional,
-});
-
-/** Every editable field of every kind, in the order the inspector lists them. */
-export const FIELDS: Record<string, FieldSpec[]> = {
-  map: [
-    f("title", "Title", "text"),
-    f("scope", "Scope", "longtext"),
-    f("state", "State", "choice", ["current", "future"]),
-    f("day_basis", "Day basis", "choice", ["working", "calendar"]),
-  ],
-  customer: [
-    f("name", "Name", "text"),
-    f("demand", "Demand", "number"),
-    f("period", "Per", "choice", ["day", "week", "month", "quarter", "year"]),
-    f("working_days", "Working days", "number"),
-    f("shifts", "Shifts", "number"),
-    f("shift_length", "Shift length", "duration"),
-    f("breaks", "Breaks / shift", "duration"),
-  ],
-  supplier: [f("name", "Name", "text"), f("supplies", "Supplies", "text"), f("frequency", "Frequency", "text")],
-  control: [f("name", "Name", "text"), f("notes", "Notes", "longtext")],
-  process: [
-    f("name", "Name", "text"),
-    f("cycle_time", "C/T", "duration"),
-    f("changeover", "C/O", "duration"),
-    f("uptime", "Uptime", "percent"),
-    f("operators", "Operators", "number"),
-    f("shifts", "Shifts", "number"),
-    f("batch_size", "Batch size", "number"),
-    f("parallel", "Stations", "number"),
-    f("complete_accurate", "%C&A", "percent"),
-    f("process_time", "Process time", "duration"),
-    f("lead_time", "Lead time", "duration"),
-    f("value_class", "Value class", "choice", ["value-adding", "necessary", "waste"], true),
-    f("waste", "Waste", "waste"),
-    f("notes", "Notes", "longtext"),
-  ],
-  gap: [
-    f("quantity", "Quantity", "number"),
-    f("variants", "Variants", "readonly"),
-    f("wait_time", "Wait time", "duration"),
-    f("flow", "Flow", "choice", ["push", "pull", "fifo"]),
-    f("fifo_max", "FIFO max", "number"),
-    f("waste", "Waste", "waste"),
-    f("notes", "Notes", "longtext"),
-  ],
-  shipment: [
-    f("direction", "Direction", "choice", ["in", "out"]),
-    f("frequency", "Frequency", "text"),
-    f("mode", "Mode", "text"),
-    f("notes", "Notes", "longtext"),
-  ],
-  flow: [
-    f("source", "From", "readonly"),
-    f("target", "To", "readonly"),
-    f("medium", "Medium", "choice", ["manual", "electronic"]),
-    f("label", "Label", "text"),
-  ],
-  burst: [
-    f("text", "Idea", "longtext"),
-    f("owner", "Owner", "text"),
-    f("due", "Due", "text"),
-    f("status", "Status", "choice", ["idea", "planned", "doing", "done"]),
-  ],
-};
+/** Every field of every kind, in the order the inspector lists them: from Python, never written here. */
+export type FieldCatalog = Record<string, FieldSpec[]>;
 
 /** The field an Enter or double-click on a whole element opens. */
 export function primaryField(kind: string, element: Record<string, unknown>): string {
@@ -128,16 +61,25 @@ export function findElement(doc: MapDocument, id: string): Found | null {
   return null;
 }
 
-export function fieldSpec(kind: string, field: string): FieldSpec | undefined {
-  return FIELDS[kind]?.find((s) => s.name === field);
+export function fieldSpec(fields: FieldCatalog, kind: string, field: string): FieldSpec | undefined {
+  return fields[kind]?.find((s) => s.name === field);
 }
 
-/** The text an input starts with: exact, in units the model parses back to the same value. */
-export function editText(spec: FieldSpec | undefined, value: unknown, day: number): string {
+/** The unit a duration of this element was typed in (its `units` record), if any. */
+export function typedUnit(element: Record<string, unknown>, field: string): string | undefined {
+  const units = element.units as Record<string, string> | undefined;
+  return units && typeof units[field] === "string" ? units[field] : undefined;
+}
+
+/**
+ * The text an input starts with: exact, in units the model parses back to the same value;
+ * a duration in the unit it was typed in (`unit`) where that is exact.
+ */
+export function editText(spec: FieldSpec | undefined, value: unknown, day: number, unit?: string): string {
   if (value === null || value === undefined) return "";
   switch (spec?.type) {
     case "duration":
-      return durationEditText(value as number, day);
+      return durationEditText(value as number, day, unit);
     case "percent":
       return percentEditText(value as number);
     case "number":
@@ -319,6 +261,7 @@ export class Inspector {
   constructor(
     private readonly commit: Commit,
     private readonly shifter: Shifter | null = null,
+    private readonly fields: () => FieldCatalog = () => ({}),
   ) {
     this.el = document.createElement("aside");
     this.el.className = "vsm-inspector";
@@ -436,7 +379,8 @@ export class Inspector {
       section.appendChild(this.insertRow(id, "before", this.shifter));
       section.appendChild(this.insertRow(id, "after", this.shifter));
     }
-    for (const spec of FIELDS[found.kind] ?? []) section.appendChild(this.row(id, spec, found.element[spec.name], day));
+    for (const spec of this.fields()[found.kind] ?? [])
+      section.appendChild(this.row(id, spec, found.element[spec.name], day, typedUnit(found.element, spec.name)));
     this.el.appendChild(section);
   }
 
@@ -493,7 +437,7 @@ export class Inspector {
     return row;
   }
 
-  private row(id: string, spec: FieldSpec, value: unknown, day: number): HTMLElement {
+  private row(id: string, spec: FieldSpec, value: unknown, day: number, unit?: string): HTMLElement {
     const row = document.createElement("div");
     row.className = "vsm-insp-row";
     row.dataset.vsmRow = `${id}:${spec.name}`;
@@ -501,6 +445,7 @@ export class Inspector {
     const label = document.createElement("label");
     label.className = "vsm-insp-label";
     label.textContent = spec.label;
+    if (spec.help) label.title = spec.title && spec.title !== spec.label ? `${spec.title}: ${spec.help}` : spec.help;
     row.appendChild(label);
     if (spec.type === "choice") {
       const select = document.createElement("select");
@@ -519,7 +464,8 @@ export class Inspector {
       box.setAttribute("role", "group");
       box.setAttribute("aria-label", "Waste");
       const current = new Set(Array.isArray(value) ? (value as string[]) : []);
-      for (const waste of WASTE_TYPES) {
+      const tags = spec.options ?? [];
+      for (const waste of tags) {
         const tag = document.createElement("label");
         tag.className = `vsm-tag${current.has(waste) ? " vsm-tag-on" : ""}`;
         const check = document.createElement("input");
@@ -530,7 +476,7 @@ export class Inspector {
         check.addEventListener("change", () => {
           // What is ticked now (the boxes may have been brought up to date since they were made).
           const ticked = [...box.querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((c) => c.checked);
-          const list = WASTE_TYPES.filter((w) => ticked.some((c) => c.dataset.vsmInput === `${inputId}:${w}`));
+          const list = tags.filter((w) => ticked.some((c) => c.dataset.vsmInput === `${inputId}:${w}`));
           this.commit(id, spec.name, list.length ? list.join(", ") : null);
         });
         tag.appendChild(check);
@@ -551,7 +497,7 @@ export class Inspector {
       input.dataset.vsmInput = inputId;
       input.dataset.vsmField = spec.name;
       input.spellcheck = false;
-      const initial = editText(spec, value, day);
+      const initial = editText(spec, value, day, unit);
       input.value = initial;
       input.dataset.vsmInitial = initial;
       if (spec.type === "duration") input.placeholder = "e.g. 45 s, 2 min";

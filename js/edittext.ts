@@ -18,9 +18,10 @@ export function plain(value: number | null | undefined): string {
 
 /**
  * A duration as editable text that parses back to exactly the same seconds:
- * 3600 -> "1 h", 600 -> "10 min", 1303988 -> "1303988 s".
+ * 3600 -> "1 h", 600 -> "10 min", 1303988 -> "1303988 s". `typed` is the unit the value was
+ * typed in: it comes first, where it is exact too (3600 typed in minutes -> "60 min").
  */
-export function durationEditText(seconds: number | null | undefined, day: number | null | undefined = DEFAULT_DAY): string {
+export function durationEditText(seconds: number | null | undefined, day: number | null | undefined = DEFAULT_DAY, typed?: string): string {
   if (!isNumber(seconds)) return "";
   const dayLength = isNumber(day) && day > 0 ? day : DEFAULT_DAY;
   const sizes: [string, number][] = [
@@ -28,6 +29,11 @@ export function durationEditText(seconds: number | null | undefined, day: number
     ["h", 3600],
     ["min", 60],
   ];
+  const own = [...sizes, ["s", 1] as [string, number]].find(([unit]) => unit === typed);
+  if (own) {
+    const amount = Math.round((seconds / own[1]) * 1000) / 1000;
+    if (Math.abs(amount * own[1] - seconds) < 1e-6) return `${plain(amount)} ${own[0]}`;
+  }
   for (const [unit, size] of sizes) {
     const amount = seconds / size;
     if (Math.abs(amount) < 1) continue;

@@ -57,11 +57,13 @@ export function stampingDocument(): MapDocument {
     if (step) stream.push(process(step[0], step[1], step[2], i === 0 ? { changeover: 3600, uptime: 0.85, batch_size: 2000 } : {}));
   });
   return {
-    schema: 1,
+    schema: 2,
     title: "Stamping plant",
     scope: "",
     state: "current",
     day_basis: "working",
+    lead_unit: "auto",
+    process_unit: "auto",
     customer: {
       name: "State Street Assembly",
       demand: 18400,

@@ -6,6 +6,7 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
+import type { FieldCatalog } from "./editing";
 import { applyPatch, readScene, type Scene, type ScenePatch } from "./scene";
 import { type EditError, emptyDocument, type History, type MapDocument, type WidgetTraits } from "./types";
 
@@ -191,6 +192,12 @@ export class Sync {
   get selection(): string[] {
     const value = this.model.get("selection");
     return Array.isArray(value) ? value : [];
+  }
+
+  /** Every field of every element kind, as Python declares them (the `fields` trait). */
+  get fields(): FieldCatalog {
+    const value = this.model.get("fields");
+    return value && typeof value === "object" ? (value as FieldCatalog) : {};
   }
 
   get error(): EditError {

@@ -1,5 +1,10 @@
 /** The synced document and metrics, as sent by Python (see the sync protocol). */
 
+import type { FieldCatalog } from "./editing";
+
+/** The units an element's durations were typed in, by field (`{"changeover": "h"}`); absent when none. */
+export type TypedUnits = Record<string, string>;
+
 export type ValueClass = "value-adding" | "necessary" | "waste";
 export type FlowKind = "push" | "pull" | "fifo";
 
@@ -13,6 +18,7 @@ export interface Customer {
   breaks: number;
   x: number | null;
   y: number | null;
+  units?: TypedUnits;
 }
 
 export interface Supplier {
@@ -49,6 +55,7 @@ export interface ProcessItem {
   notes: string;
   x: number | null;
   y: number | null;
+  units?: TypedUnits;
 }
 
 export interface GapItem {
@@ -63,6 +70,7 @@ export interface GapItem {
   notes: string;
   x: number | null;
   y: number | null;
+  units?: TypedUnits;
 }
 
 export type StreamItem = ProcessItem | GapItem;
@@ -100,6 +108,9 @@ export interface MapDocument {
   scope: string;
   state: string;
   day_basis: string;
+  /** The ladder's units: "auto" or s, min, h, d (Python resolves "auto" and draws the ladder). */
+  lead_unit: string;
+  process_unit: string;
   customer: Customer;
   supplier: Supplier | null;
   control: Control | null;
@@ -172,16 +183,20 @@ export interface WidgetTraits {
   height: number;
   /** Rises with every change the map commits (owned by Python). */
   revision: number;
+  /** Every field of every element kind (Python's declarations), for the panel and inline editors. */
+  fields: FieldCatalog;
 }
 
 /** An empty document, used until Python has sent one. */
 export function emptyDocument(): MapDocument {
   return {
-    schema: 1,
+    schema: 2,
     title: "Value stream",
     scope: "",
     state: "current",
     day_basis: "working",
+    lead_unit: "auto",
+    process_unit: "auto",
     customer: {
       name: "Customer",
       demand: null,

@@ -95,12 +95,16 @@ export class MapView {
       () => this.root.focus({ preventScroll: true }),
     );
     this.stage.append(this.svgEl, this.editor.el);
-    this.inspector = new Inspector((id, field, value) => this.update(id, field, value), {
-      can: (id, step) => this.shiftEdit(id, step) !== null,
-      go: (id, step) => this.shift(id, step),
-      insert: (what, place) => this.add(what, place),
-      close: () => this.closePanel(),
-    });
+    this.inspector = new Inspector(
+      (id, field, value) => this.update(id, field, value),
+      {
+        can: (id, step) => this.shiftEdit(id, step) !== null,
+        go: (id, step) => this.shift(id, step),
+        insert: (what, place) => this.add(what, place),
+        close: () => this.closePanel(),
+      },
+      () => this.sync.fields,
+    );
     this.errors = new ErrorChannel(this.stage, {
       row: (target, field) => this.inspector.fieldRow(target, field),
       drawn: (target, field) => {
@@ -586,7 +590,7 @@ export class MapView {
     const found = findElement(this.sync.document, id);
     if (!found) return;
     const name = field ?? primaryField(found.kind, found.element);
-    const spec = fieldSpec(found.kind, name);
+    const spec = fieldSpec(this.sync.fields, found.kind, name);
     if (!spec || spec.type === "readonly") return;
     const day = this.day();
     if (spec.type === "choice" || spec.type === "waste" || spec.type === "longtext") {
@@ -601,7 +605,9 @@ export class MapView {
     const anchor = (group?.querySelector(`[data-vsm-field="${cssEscape(name)}"]`) as Element | null) ?? group;
     const stageRect = this.stage.getBoundingClientRect();
     const r = anchor ? anchor.getBoundingClientRect() : { left: stageRect.left + 40, top: stageRect.top + 40, width: 120, height: 22 };
-    this.editor.show(id, name, editText(spec, found.element[name], day), {
+    // The unit the value was typed in, if any: the input starts in it.
+    const typed = (found.element.units as Record<string, string> | undefined)?.[name];
+    this.editor.show(id, name, editText(spec, found.element[name], day, typed), {
       left: r.left - stageRect.left - 4,
       top: r.top - stageRect.top - 3,
       width: r.width + 10,

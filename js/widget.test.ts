@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import type { AnyModel } from "@anywidget/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import fields from "./fields.fixture.json";
 import type { SceneNode } from "./scene";
 import { stampingDocument, stampingScene } from "./stamping.fixture";
 import type { MapDocument, WidgetTraits } from "./types";
@@ -24,6 +25,7 @@ class MockModel {
       history: { can_undo: false, can_redo: false },
       height: 500,
       revision: 0,
+      fields,
     };
   }
   get(key: string) {
@@ -589,5 +591,57 @@ describe("cleanup", () => {
     key(root, { key: "z", ctrlKey: true });
     root.querySelector<HTMLButtonElement>('[data-vsm-action="undo"]')?.click();
     expect(model.sent).toEqual([]);
+  });
+});
+
+describe("fields from Python", () => {
+  const rowsOf = (id: string) =>
+    [...el.querySelectorAll(`.vsm-inspector [data-vsm-row^="${id}:"]`)].map((r) => r.getAttribute("data-vsm-row")?.slice(id.length + 1));
+
+  it("lists the fields the trait declares, the map's ladder units included", () => {
+    el.querySelector<HTMLButtonElement>('[data-vsm-action="inspector"]')?.click();
+    expect(rowsOf("map")).toEqual(["title", "scope", "state", "day_basis", "lead_unit", "process_unit"]);
+    const unit = el.querySelector<HTMLSelectElement>('[data-vsm-row="map:lead_unit"] select');
+    expect([...(unit?.options ?? [])].map((o) => o.value)).toEqual(["auto", "s", "min", "h", "d"]);
+    if (!unit) return;
+    unit.value = "d";
+    unit.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "map", field: "lead_unit", value: "d" });
+    // The label explains the field, in Python's words.
+    expect(el.querySelector('[data-vsm-row="map:lead_unit"] label')?.getAttribute("title")).toContain("lead time");
+  });
+
+  it("has no field list of its own: a kind the trait leaves out shows no rows", async () => {
+    cleanup?.();
+    el.remove();
+    await mount();
+    model.set("fields", { ...fields, process: [{ name: "name", label: "Name", type: "text" }] });
+    model.set("selection", ["p1"]);
+    expect(rowsOf("p1")).toEqual(["name"]);
+    // Waste tags come from the trait too.
+    model.set("fields", { ...fields, process: [{ name: "waste", label: "Waste", type: "waste", options: ["motion", "waiting"] }] });
+    model.set("selection", []);
+    model.set("selection", ["p1"]);
+    expect([...el.querySelectorAll('[data-vsm-row="p1:waste"] input')].map((i) => (i as HTMLInputElement).dataset.vsmInput)).toEqual([
+      "p1:waste:motion",
+      "p1:waste:waiting",
+    ]);
+  });
+
+  it("starts a duration's input in the unit it was typed in, where that is exact", async () => {
+    cleanup?.();
+    el.remove();
+    const doc = stampingDocument();
+    const stamping = doc.stream.find((s) => s.id === "p1");
+    if (stamping?.type !== "process") throw new Error("no stamping step");
+    stamping.units = { changeover: "min", cycle_time: "h" };
+    await mount(doc);
+    model.set("selection", ["p1"]);
+    // C/O 3,600 s typed "60 min"; C/T 1 s typed in hours would not be exact: seconds.
+    expect(el.querySelector<HTMLInputElement>('[data-vsm-row="p1:changeover"] input')?.value).toBe("60 min");
+    expect(el.querySelector<HTMLInputElement>('[data-vsm-row="p1:cycle_time"] input')?.value).toBe("1 s");
+    // Without a typed unit, the largest exact one.
+    model.set("selection", ["p2"]);
+    expect(el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input')?.value).toBe("39 s");
   });
 });

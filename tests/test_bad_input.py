@@ -19,7 +19,14 @@ from vsm_widget import ValidationError, ValueStreamMap, model
 
 # kind -> field -> category (written by hand, not read from the code under test).
 CATEGORIES: dict[str, dict[str, str]] = {
-    "map": {"title": "name", "scope": "notes", "state": "choice", "day_basis": "choice"},
+    "map": {
+        "title": "name",
+        "scope": "notes",
+        "state": "choice",
+        "day_basis": "choice",
+        "lead_unit": "choice",
+        "process_unit": "choice",
+    },
     "customer": {
         "name": "name",
         "demand": "quantity?",
@@ -30,6 +37,7 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "breaks": "duration",
         "x": "coordinate?",
         "y": "coordinate?",
+        "units": "units",
     },
     "supplier": {
         "name": "name",
@@ -56,6 +64,7 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "notes": "notes",
         "x": "coordinate?",
         "y": "coordinate?",
+        "units": "units",
     },
     "gap": {
         "quantity": "quantity?",
@@ -67,6 +76,7 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "notes": "notes",
         "x": "coordinate?",
         "y": "coordinate?",
+        "units": "units",
     },
     "shipment": {"direction": "choice", "frequency": "label", "mode": "label", "notes": "notes"},
     "flow": {"source": "reference", "target": "reference", "medium": "choice", "label": "label"},
@@ -154,6 +164,20 @@ BAD: dict[str, list[Any]] = {
         {f"V{i}": 1 for i in range(101)},  # more variants than a spreadsheet cell lists
     ],
     "reference": ["", None, "nowhere", "map", "x" * 65, 5, ["weld"], "we\ud800ld"],
+    # The units durations were typed in: only durations of the kind, only s, min, h, d.
+    "units": [
+        {"cycle_time": "parsec"},
+        {"cycle_time": "wk"},
+        {"cycle_time": 5},
+        {"x": "h"},
+        {"bogus": "h"},
+        {5: "h"},
+        [("cycle_time",)],
+        [("cycle_time", "h"), ("cycle_time", "min")],
+        5,
+        "h",
+        True,
+    ],
     "reference?": ["nowhere", "map", "x" * 65, 5, ["weld"], "\udfff"],
 }
 

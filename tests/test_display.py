@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vsm_widget import ValueStreamMap
-from vsm_widget.display import DASH, Display, auto_unit
+from vsm_widget import ValueStreamMap, units
+from vsm_widget.display import DASH, Display, auto_unit, format_duration, format_number, format_ratio
 from vsm_widget.presentation.scene import build_scene
 
 WORKING_DAY = 8 * 3600.0
@@ -107,6 +107,90 @@ def test_auto_unit_thresholds() -> None:
     assert [auto_unit(s, WORKING_DAY) for s in (1, 599, 600, 7_199, 7_200, 28_799, 28_800)] == [
         "s", "s", "min", "min", "h", "h", "d",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1200, "1,200"),
+        (0.123456, "0.123"),
+        (12.34, "12.3"),
+        (1234.5, "1,234"),  # from 100 up, no decimals
+        (0.5, "0.5"),
+        (-0.5, "-0.5"),
+        (0, "0"),
+        (math.inf, DASH),
+        (math.nan, DASH),
+    ],
+)
+def test_format_number(value: float, text: str) -> None:
+    assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "unit", "text"),
+    [
+        (45, None, "45 s"),
+        (120, None, "120 s"),  # seconds below 10 minutes, as on a data box
+        (1800, None, "30 min"),
+        (3600, None, "1 h"),
+        (5400, None, "1.5 h"),  # 1.5 reads cleanly in hours
+        (5460, None, "91 min"),
+        (2 * 86_400, None, "2 d"),
+        (60, "s", "60 s"),
+        (5400, "minutes", "90 min"),
+        (None, None, DASH),
+    ],
+)
+def test_format_duration_is_the_rule(seconds: float | None, unit: str | None, text: str) -> None:
+    assert format_duration(seconds, unit) == text
+
+
+def test_format_duration_on_a_working_day() -> None:
+    # 23.6 working days of 55,200 s, shown in days.
+    day = 55_200.0
+    assert format_duration(23.6 * day, day=day) == "23.6 d"
+    assert format_duration(7200, day=day) == "2 h"
+    with pytest.raises(units.UnitError, match="not a unit to show"):
+        format_duration(60, "wk")
+
+
+def test_format_ratio() -> None:
+    assert format_ratio(0.853) == "85.3%"
+    assert format_ratio(1) == "100%"
+    assert format_ratio(None) == DASH
+
+
+def test_formatted_durations_read_back() -> None:
+    for seconds in (0.5, 45, 90, 5400, 3 * 86_400):
+        assert units.parse_duration(format_duration(seconds)) == pytest.approx(seconds, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "unit", "text"),
+    [
+        (3600, "h", "1 h"),
+        (90, "s", "90 s"),
+        (3600, "min", "60 min"),  # typed "60 min": it reads "60 min", not "1 h"
+        (600, "s", "600 s"),  # typed "600 s": not "10 min"
+        (5400, "min", "90 min"),  # typed "90 min": not "1.5 h"
+        (16 * 3600, "h", "16 h"),  # typed "16 h" on 8-hour days: not "2 d"
+        (4442.4, "h", "74 min"),  # 1.234 h would show rounded: the rule's choice instead
+        (57_600, "d", "2 d"),
+        (30_000, "d", "1.04 d"),  # 1.0417 d does not read cleanly in days: the rule (days)
+        (None, "h", DASH),
+        (3600, None, "1 h"),
+    ],
+)
+def test_a_typed_unit_reads_back_where_it_reads_cleanly(
+    seconds: float | None, unit: str | None, text: str
+) -> None:
+    assert RULE.entered(seconds, unit) == text
+
+
+def test_a_shift_typed_in_days_still_reads_in_hours() -> None:
+    assert RULE.entered(WORKING_DAY, "d", never="d") == "8 h"
+    assert RULE.entered(7.5 * 3600, "min", never="d") == "450 min"
 
 
 # --------------------------------------------------------------------------- every view

@@ -358,7 +358,7 @@ def test_an_edit_that_changes_nothing_commits_nothing() -> None:
     m.update("idea", target="Weld")  # the step it is on, by name
     m.update("idea", target="weld")  # and by id
     m.update("Cut", notes=None)  # clearing what is empty
-    m.update("Cut", cycle_time="0.5 min")  # 30 s in other words
+    m.update("Cut", cycle_time=30)  # what it holds, in seconds
     m.update("customer", available_time="2 x 27600 s")
     m.update("map", title="Sample")
     m.move("Cut", None, None)  # never placed
@@ -366,8 +366,8 @@ def test_an_edit_that_changes_nothing_commits_nothing() -> None:
     m.set_supplier("Steel Co")
     m.replace_state(before)
     with m.batch():
-        m.update("Cut", cycle_time="31 s")
-        m.update("Cut", cycle_time="30 s")
+        m.update("Cut", cycle_time=31)
+        m.update("Cut", cycle_time=30)
     assert m.state is before
     assert told == []
     assert not m.can_undo

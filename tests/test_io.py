@@ -82,9 +82,9 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
     text = io.to_json(rich_map)
     assert text.endswith("}\n")
     lines = text.splitlines()
-    # One line per top-level field and per element: 12 fields, 7 stream items,
+    # One line per top-level field and per element: 14 fields, 7 stream items,
     # 2 shipments, 2 flows, 2 bursts, and a closing bracket per non-empty list.
-    assert len(lines) == 2 + 12 + 7 + 2 + 2 + 2 + 4
+    assert len(lines) == 2 + 14 + 7 + 2 + 2 + 2 + 4
     assert '"ü ✓' not in text  # the newline in the notes is escaped...
     assert "ü ✓" in text  # ...but non-ASCII text is written as it is
     assert json.loads(text) == io.to_document(rich_map.state)

@@ -599,11 +599,31 @@ def test_an_edit_that_changes_nothing_adds_no_undo_step(widget: MapWidget, plant
     # An input that commits on Enter and again when it loses focus sends the edit twice.
     documents_sent = count_changes(widget, "document")
     assert widget.handle_edit(edit(2, "update", id="p2", field="cycle_time", value="30 s"))["ok"]
-    assert widget.handle_edit(edit(3, "update", id="p2", field="cycle_time", value="0.5 min"))["ok"]
+    # A bare number is seconds: the value it holds, still shown in the unit typed.
+    assert widget.handle_edit(edit(3, "update", id="p2", field="cycle_time", value="30"))["ok"]
     assert documents_sent == []
     widget.handle_edit(edit(4, "undo"))
     assert plant.get("p2").cycle_time == 39
     assert widget.history == {"can_undo": False, "can_redo": True}
+
+
+def test_the_same_value_typed_in_another_unit_is_one_edit(widget: MapWidget, plant: ValueStreamMap) -> None:
+    # 30 s typed as "0.5 min" reads back "0.5 min": how it reads changed, so it is an edit.
+    assert widget.handle_edit(edit(1, "update", id="p2", field="cycle_time", value="30 s"))["ok"]
+    assert widget.handle_edit(edit(2, "update", id="p2", field="cycle_time", value="0.5 min"))["ok"]
+    shown = [
+        s["text"]
+        for s in widget.scene["nodes"][_node_index(widget, "p2")]["shapes"]
+        if s.get("f") == "cycle_time"
+    ]
+    assert shown == ["0.5 min"]
+    widget.handle_edit(edit(3, "undo"))
+    assert plant.get("p2").cycle_time == 30
+    assert plant.get("p2").units == (("cycle_time", "s"),)
+
+
+def _node_index(widget: MapWidget, key: str) -> int:
+    return next(i for i, node in enumerate(widget.scene["nodes"]) if node["key"] == key)
 
 
 def test_refresh_resends_the_state(widget: MapWidget, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,9 +20,14 @@ The rules:
 - **Shares** are percentages with three significant digits ("85%", "0.0144%").
 - **Counts and quantities** are whole numbers with thousands separators; fractions keep
   three significant digits ("1,200", "2.5").
+- **A value the user typed in one unit** reads back in it where it reads cleanly there
+  (a C/O typed "1 h" reads "1 h", "90 s" reads "90 s", "16 h" on a map of 8-hour days
+  reads "16 h", not "2 d"): see :meth:`Display.entered`. Ladder rungs and totals keep the
+  map's ladder units, so they read alike.
 - A missing value is an en dash ("–").
 
-This module is pure Python, standard library only (beside :mod:`vsm_widget.units`).
+Every text of the package is formatted here: the model's error messages too. This module
+is pure Python, standard library only (beside :mod:`vsm_widget.units`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 
 from . import units
 
-__all__ = ["DASH", "TIME_UNITS", "Display", "auto_unit"]
+__all__ = ["DASH", "TIME_UNITS", "Display", "auto_unit", "format_duration", "format_number", "format_ratio"]
 
 DASH = "–"
 #: The units a map may fix for its ladder, besides ``"auto"``.
@@ -47,6 +52,47 @@ def _finite(value: float | None) -> bool:
 def _clean(amount: float) -> bool:
     """At most one decimal: 1.5, 10, 4.5 (a value a person would type)."""
     return abs(amount * 10 - round(amount * 10)) < 1e-6
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """A number for a person: ``1200`` → ``"1,200"``, ``0.123456`` → ``"0.123"``; from 100
+    on no decimals; otherwise ``digits`` significant digits.
+    """
+    if not _finite(value):
+        return DASH
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude))) if magnitude else 0
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_duration(
+    seconds: float | None, unit: str | None = None, *, day: float = units.SECONDS_PER_CALENDAR_DAY
+) -> str:
+    """A duration by the display rule, in ``unit`` (any spelling: ``"minutes"``) or in the
+    unit that suits it; ``day`` is the length of a day in seconds.
+
+    >>> format_duration(5400), format_duration(5460)
+    ('1.5 h', '91 min')
+    """
+    basis = "calendar" if day == units.SECONDS_PER_CALENDAR_DAY else "working"
+    canonical = None
+    if unit is not None:
+        canonical = units._UNIT_ALIASES.get(unit.lower())
+        if canonical not in TIME_UNITS:
+            raise units.UnitError(
+                f"{unit!r} is not a unit to show a duration in; use one of {', '.join(TIME_UNITS)}"
+            )
+    return Display(day, basis).duration(seconds, canonical)
+
+
+def format_ratio(ratio: float | None) -> str:
+    """A share as a percentage: ``0.853`` → ``"85.3%"``."""
+    return Display().share(ratio)
 
 
 def auto_unit(seconds: float, day: float) -> str:
@@ -112,9 +158,7 @@ class Display:
 
     def number(self, value: float | None) -> str:
         """A number for a person: ``1200`` → ``"1,200"``, ``0.123456`` → ``"0.123"``."""
-        if not _finite(value):
-            return DASH
-        return units.format_number(value)  # type: ignore[arg-type]
+        return format_number(value)  # type: ignore[arg-type]
 
     def duration(self, seconds: float | None, unit: str | None = None) -> str:
         """A duration in ``unit`` (``"s"``, ``"min"``, ``"h"``, ``"d"``), else in the unit that suits it."""
@@ -122,6 +166,24 @@ class Display:
             return DASH
         chosen = unit or auto_unit(seconds, self.day_length)  # type: ignore[arg-type]
         return f"{self.number(self.in_unit(seconds, chosen))} {chosen}"  # type: ignore[arg-type]
+
+    def reads_cleanly(self, seconds: float, unit: str) -> bool:
+        """Whether ``seconds`` shown in ``unit`` is exact: the text reads back as the value
+        (7,200 s in h is "2 h"; 4,442.4 s in h would be a rounded "1.23 h").
+        """
+        if unit not in TIME_UNITS or not _finite(seconds):
+            return False
+        shown = format_number(self.in_unit(seconds, unit)).replace(",", "")
+        return math.isclose(float(shown) * self.seconds_per(unit), seconds, rel_tol=1e-9, abs_tol=1e-9)
+
+    def entered(self, seconds: float | None, unit: str | None, *, never: str = "") -> str:
+        """A duration the user typed in ``unit``, shown in it where it reads cleanly there;
+        else (or without a unit) by the rule, as :meth:`duration`. ``never`` is a unit it
+        must not read in (a shift is never shown in days).
+        """
+        if unit and unit != never and _finite(seconds) and self.reads_cleanly(seconds, unit):  # type: ignore[arg-type]
+            return self.duration(seconds, unit)
+        return self.shift(seconds) if never == "d" else self.duration(seconds)
 
     def duration_long(self, seconds: float | None, unit: str | None = None) -> str:
         """A duration whose days say which (``"23.6 working days"``), for cards and tables."""

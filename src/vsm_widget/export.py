@@ -22,8 +22,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import units
+from .fields import Field, summary_fields
 from .files import atomic_path
+from .io import _number_text
 from .metrics import Metrics, compute
 from .model import Gap, MapState, Process, ValidationError, ValueStreamMap
 from .readiness import readiness
@@ -55,29 +56,49 @@ def _metrics(source: ValueStreamMap | MapState) -> Metrics:
     return source.metrics() if isinstance(source, ValueStreamMap) else compute(_state(source))
 
 
+def _column(spec: Field) -> str:
+    """A field's column in the summary: its name, with ``_s`` for seconds."""
+    return f"{spec.name}_s" if spec.kind == "duration" else spec.name
+
+
+def _cell(spec: Field, value: Any) -> Any:
+    """A field's value as a cell: tags and variants as text, everything else as stored."""
+    if spec.kind == "waste":
+        return ", ".join(value)
+    if spec.kind == "variants":
+        # Data, not display: each quantity as text that reads back exactly.
+        return "; ".join(f"{name} {_number_text(qty)}" for name, qty in value)
+    return value
+
+
+def _cells(kind: str, element: Any) -> dict[str, Any]:
+    """The summary's cells of one element, by its fields' declarations (``None``: no element)."""
+    return {
+        _column(spec): None if element is None else _cell(spec, getattr(element, spec.name))
+        for spec in summary_fields(kind)
+    }
+
+
 def map_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
-    """Title, scope, state and the customer's calendar, as ``field`` / ``value`` rows."""
+    """The map's own fields, the customer's calendar, the supplier and production control,
+    as ``field`` / ``value`` rows (durations in seconds, ``_s``).
+
+    The rows follow the fields' declarations: a customer's, supplier's or control's name
+    is its own row (``customer``), the supplier's and control's other fields are prefixed
+    (``supplier_frequency``).
+    """
     import pandas as pd
 
     state = _state(source)
-    customer = state.customer
-    rows: list[tuple[str, Any]] = [
-        ("title", state.title),
-        ("scope", state.scope),
-        ("state", state.state),
-        ("day_basis", state.day_basis),
-        ("customer", customer.name),
-        ("demand", customer.demand),
-        ("period", customer.period),
-        ("working_days", customer.working_days),
-        ("shifts", customer.shifts),
-        ("shift_length_s", customer.shift_length),
-        ("breaks_s", customer.breaks),
-        ("supplier", None if state.supplier is None else state.supplier.name),
-        ("supplies", None if state.supplier is None else state.supplier.supplies),
-        ("supplier_frequency", None if state.supplier is None else state.supplier.frequency),
-        ("control", None if state.control is None else state.control.name),
-    ]
+    rows: list[tuple[str, Any]] = list(_cells("map", state).items())
+    for kind, element in (
+        ("customer", state.customer),
+        ("supplier", state.supplier),
+        ("control", state.control),
+    ):
+        prefix = "" if kind == "customer" else f"{kind}_"
+        for name, value in _cells(kind, element).items():
+            rows.append((kind if name == "name" else f"{prefix}{name}", value))
     return pd.DataFrame(rows, columns=["field", "value"])
 
 
@@ -112,19 +133,13 @@ def gaps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
                 "id": item.id,
                 "after_step": before,
                 "before_step": after,
-                "quantity": item.quantity,
-                "variants": "; ".join(f"{name} {qty:g}" for name, qty in item.variants),
-                "wait_time_s": item.wait_time,
+                **_cells("gap", item),
                 "inventory_days": f.inventory_days,
                 "wait_s": f.wait_time,
                 "wait_days": None if f.wait_time is None else f.wait_time / day,
-                "flow": item.flow,
-                "fifo_max": item.fifo_max,
-                "waste": ", ".join(item.waste),
-                "notes": item.notes,
             }
         )
-    columns = list(rows[0]) if rows else ["id", "after_step", "before_step", "quantity"]
+    columns = list(rows[0]) if rows else ["id", "after_step", "before_step", *_cells("gap", None)]
     return _finite(pd.DataFrame(rows, columns=columns))
 
 
@@ -142,7 +157,7 @@ def metrics_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
         try:
             if name in ("day_length", "available_time") and value is not None and value == value:
                 # a day in days is always "1 d": hours say what the calendar is
-                text = units.format_duration(float(value), "h")
+                text = metrics.display.duration(float(value), "h")
             else:
                 text = metrics.format(str(name))
         except (AttributeError, TypeError, ValueError):
@@ -161,18 +176,10 @@ def kaizen_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
     for burst in state.bursts:
         target = burst.target
         where = "whole map" if target is None else names.get(target, target)
-        rows.append(
-            {
-                "id": burst.id,
-                "text": burst.text,
-                "target": target,
-                "where": where,
-                "owner": burst.owner,
-                "due": burst.due,
-                "status": burst.status,
-            }
-        )
-    return pd.DataFrame(rows, columns=["id", "text", "target", "where", "owner", "due", "status"])
+        rows.append({"id": burst.id, **_cells("burst", burst), "where": where})
+    columns = ["id", *_cells("burst", None)]
+    columns.insert(columns.index("target") + 1, "where")  # the place by name, after its id
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _finite(frame: pd.DataFrame) -> pd.DataFrame:

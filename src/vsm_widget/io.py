@@ -1,8 +1,9 @@
 """The map as a versioned JSON document, atomic files, and pandas frames.
 
-A document is plain JSON: ``{"schema": 1, "title": ..., "customer": {...},
+A document is plain JSON: ``{"schema": 2, "title": ..., "customer": {...},
 "stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``.
-Its structure is described by the JSON Schema (draft 2020-12) that ships in
+Its structure is described by a JSON Schema (draft 2020-12) generated from the field
+declarations (:mod:`vsm_widget.document_schema`), which also ships as
 ``vsm_widget/schema/vsm-map.schema.json``; every value in it also goes through the same
 validation as an edit made in Python. A problem is reported as a
 :class:`~vsm_widget.model.ValidationError` whose ``field`` is the JSON path at fault, such
@@ -24,11 +25,13 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import units
+from .display import format_number
+from .document_schema import generate as generate_schema
+from .fields import KINDS, columns, declared
 from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
@@ -76,15 +79,23 @@ __all__ = [
 #: The document version this package writes; older ones are migrated on load.
 SCHEMA_VERSION = 2
 
+
+def _from_schema_1(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 adds optional fields only: the map's ladder units (``lead_unit``,
+    ``process_unit``, ``"auto"`` where absent), each element's typed ``units`` (none
+    where absent) and the ``measured`` spreads (none where absent). A schema 1 document
+    is a schema 2 document as it is.
+    """
+    return document
+
+
 #: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
-#: loader then stamps the new version. Version 1 is the first, so the table starts empty.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    # Schema 2 adds the optional "measured" spreads; a schema 1 document is one as it is.
-    1: lambda document: document,
-}
-
-_SCHEMA_RESOURCE = ("schema", "vsm-map.schema.json")
+#: loader then stamps the new version.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_schema_1}
+# Migrations that only add optional fields: a document of the older version is already
+# one of the newer, so loading it needs no private copy.
+_ADDS_ONLY = frozenset({_from_schema_1})
 
 # --------------------------------------------------------------------------- the schema
 
@@ -98,9 +109,8 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    text = resources.files("vsm_widget").joinpath(*_SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    # Generated from the field declarations, so a new field needs no second edit here.
+    return generate_schema(SCHEMA_VERSION)
 
 
 def _is_number(value: object) -> bool:
@@ -600,15 +610,21 @@ def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
     """The document upgraded to :data:`SCHEMA_VERSION`, one version at a time."""
     if version == SCHEMA_VERSION:
         return document
-    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS.get(version)
+    steps = []
+    for old in range(version, SCHEMA_VERSION):
+        step = MIGRATIONS.get(old)
         if step is None:
             raise ValidationError(
                 "$.schema",
                 document["schema"],
-                f"schema {version} cannot be upgraded: no migration from it to {version + 1} is known",
+                f"schema {old} cannot be upgraded: no migration from it to {old + 1} is known",
             )
+        steps.append(step)
+    if all(step in _ADDS_ONLY for step in steps):
+        # Nothing to change but the version: no copy of a document that may be huge.
+        return {**document, "schema": SCHEMA_VERSION}
+    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
+    for step in steps:
         upgraded = step(upgraded)
         version += 1
         upgraded["schema"] = version
@@ -617,24 +633,40 @@ def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
 
 # --------------------------------------------------------------------------- documents
 
+#: Each element class's kind (``"process"``...).
+_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+#: The fields of each element class in its document: its id (if it has one), then every
+#: declared field, as in :mod:`vsm_widget.fields`.
 _GROUP_FIELDS = {
-    cls: tuple(f.name for f in dataclasses.fields(cls))
-    for cls in (Customer, Supplier, Control, Process, Gap, Shipment, InfoFlow, Burst)
+    cls: (("id",) if "id" in cls.__dataclass_fields__ else ()) + tuple(f.name for f in declared(kind))  # type: ignore[attr-defined]
+    for kind, cls in KINDS.items()
+    if kind != "map"
 }
 #: Fields stored as whole numbers; every other number is stored as a float.
 _INTEGER_FIELDS: dict[type, tuple[str, ...]] = {
-    Customer: ("shifts",),
-    Process: ("shifts", "parallel"),
-    Gap: ("fifo_max",),
+    cls: tuple(f.name for f in declared(kind) if f.kind == "integer") for kind, cls in KINDS.items()
 }
+#: Per class: fields whose stored tuples are written as JSON lists (or, for typed units, an
+#: object, left out when empty), by the kind of value.
+_SHAPED_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
+    cls: tuple((f.name, f.kind) for f in declared(kind) if f.kind in ("waste", "variants", "units"))
+    for kind, cls in KINDS.items()
+}
+#: The map's own fields, written at the top of a document.
+_MAP_FIELDS = tuple(f.name for f in declared("map"))
 
 
 def _element(item: Any) -> dict[str, Any]:
     data = {name: getattr(item, name) for name in _GROUP_FIELDS[type(item)]}
-    if "waste" in data:
-        data["waste"] = list(data["waste"])
-    if "variants" in data:
-        data["variants"] = [list(pair) for pair in data["variants"]]
+    for name, kind in _SHAPED_FIELDS[type(item)]:
+        if kind == "waste":
+            data[name] = list(data[name])
+        elif kind == "variants":
+            data[name] = [list(pair) for pair in data[name]]
+        elif data[name]:
+            data[name] = dict(data[name])
+        else:
+            del data[name]  # no typed units: documents stay as they were before schema 2
     return data
 
 
@@ -675,13 +707,10 @@ def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None
     """
     if isinstance(state, ValueStreamMap):
         state = state.state
+    top = {"schema": SCHEMA_VERSION, **{name: getattr(state, name) for name in _MAP_FIELDS}}
     if cache is not None:
         document = {
-            "schema": SCHEMA_VERSION,
-            "title": state.title,
-            "scope": state.scope,
-            "state": state.state,
-            "day_basis": state.day_basis,
+            **top,
             "customer": cache.item(state.customer, _element),
             "supplier": None if state.supplier is None else cache.item(state.supplier, _element),
             "control": None if state.control is None else cache.item(state.control, _element),
@@ -693,11 +722,7 @@ def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None
         cache.finish()
         return document
     return {
-        "schema": SCHEMA_VERSION,
-        "title": state.title,
-        "scope": state.scope,
-        "state": state.state,
-        "day_basis": state.day_basis,
+        **top,
         "customer": _element(state.customer),
         "supplier": None if state.supplier is None else _element(state.supplier),
         "control": None if state.control is None else _element(state.control),
@@ -740,6 +765,12 @@ def _values(kind: str, cls: type, raw: Mapping[str, Any], state: MapState, path:
                     raise ValidationError(f"{path}.{name}", value, error.reason) from None
         elif kind_of is float and name in integers:
             values[name] = int(value)  # the schema let through only whole numbers such as 2.0
+        elif kind_of is dict:
+            # Typed units: the model's parser puts them in the fields' order.
+            try:
+                values[name] = parse_field(kind, name, value, state)
+            except ValidationError as error:
+                raise ValidationError(f"{path}.{name}", value, error.reason) from None
     return values
 
 
@@ -755,7 +786,7 @@ def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
             raise ValidationError(
                 f"{path}.quantity",
                 given,
-                f"it differs from the sum of the variants ({total:g}); give that sum or null",
+                f"it differs from the sum of the variants ({format_number(total)}); give that sum or null",
             )
         values["quantity"] = total
     return values
@@ -789,7 +820,7 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
     top = _values(
         "map",
         MapState,
-        {k: document[k] for k in ("title", "scope", "state", "day_basis") if k in document},
+        {k: document[k] for k in _MAP_FIELDS if k in document},
         base,
         "$",
     )
@@ -1047,8 +1078,10 @@ def load(path: str | os.PathLike[str]) -> ValueStreamMap:
 
 # --------------------------------------------------------------------------- pandas frames
 
-_STEP_FIELDS = tuple(n for n in _GROUP_FIELDS[Process] if n not in ("id", "name"))
-_GAP_FIELDS = tuple(n for n in _GROUP_FIELDS[Gap] if n != "id")
+# The frame columns follow the field declarations (fields.columns): a column is named as
+# its field, and a gap's columns get "gap_" before the name.
+_STEP_FIELDS = tuple(n for n in columns("process") if n != "name")
+_GAP_FIELDS = columns("gap")
 #: A step's own columns in :func:`steps_frame`, named as the model's fields.
 STEP_COLUMNS = ("type", "id", "name", *_STEP_FIELDS)
 #: The columns of the gap before each step.
@@ -1102,14 +1135,28 @@ FRAME_ALIASES = {
     "operator": "operators",
     "batch_size_units": "batch_size",
 }
+
+
+def _frame_columns(*value_kinds: str) -> tuple[str, ...]:
+    """The step and gap columns whose fields hold one of ``value_kinds``."""
+    return tuple(
+        f"{prefix}{spec.name}"
+        for kind, prefix in (("process", ""), ("gap", "gap_"))
+        for spec in declared(kind)
+        if spec.column and spec.kind in value_kinds
+    )
+
+
+_INTEGER_COLUMNS = _frame_columns("integer")
+_TEXT_FIELDS = frozenset(
+    {"type", "id", *(c.removeprefix("gap_") for c in _frame_columns("text", "longtext", "choice", "waste"))}
+)
 #: Columns that hold durations: a unit in their header (``"C/T (min)"``) applies to bare numbers.
-_DURATION_COLUMNS = frozenset({"cycle_time", "process_time", "lead_time", "changeover", "gap_wait_time"})
+_DURATION_COLUMNS = frozenset(_frame_columns("duration"))
 #: Columns that hold shares: ``"Uptime (%)"`` reads 85 as 0.85.
-_SHARE_COLUMNS = frozenset({"uptime", "complete_accurate"})
+_SHARE_COLUMNS = frozenset(_frame_columns("share"))
 # "C/T (min)", "Cycle time [sec]", "cycle time in minutes", "wait_h".
 _HEADER_UNIT = re.compile(r"^(.*?)\s*(?:[(\[]\s*([^)\]]*?)\s*[)\]]|\s+in\s+([a-z%]+))\s*$")
-_INTEGER_COLUMNS = ("shifts", "parallel", "gap_fifo_max")
-_TEXT_FIELDS = frozenset({"name", "notes", "value_class", "waste", "flow", "type", "id"})
 _QUOTED = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*=\s*(.*)$', re.DOTALL)
 
 
@@ -1195,20 +1242,7 @@ def steps_frame(m: ValueStreamMap) -> pd.DataFrame:
 
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
     numeric = (
-        "cycle_time",
-        "process_time",
-        "lead_time",
-        "changeover",
-        "uptime",
-        "operators",
-        "batch_size",
-        "complete_accurate",
-        "x",
-        "y",
-        "gap_quantity",
-        "gap_wait_time",
-        "gap_x",
-        "gap_y",
+        *_frame_columns("duration", "share", "number", "coordinate"),
         "effective_cycle_time",
         "step_lead_time",
         "capacity_per_day",

@@ -352,6 +352,9 @@ class Metrics:
     steps: tuple[StepMetrics, ...] = ()
     gaps: tuple[GapMetrics, ...] = ()
     warnings: tuple[MetricWarning, ...] = ()
+    #: The map's ladder units as set (``"auto"`` or s/min/h/d): see :attr:`display`.
+    lead_unit: str = "auto"
+    process_unit: str = "auto"
 
     #: Names of the scalar figures that are durations in seconds.
     DURATIONS = (
@@ -392,15 +395,19 @@ class Metrics:
 
     @property
     def display(self) -> Display:
-        """The map's display rule (:mod:`vsm_widget.display`), its ladder units fixed from these totals."""
-        return Display(self.day_length, self.day_basis).resolve(self.lead_time, self.process_time)
+        """The map's display rule (:mod:`vsm_widget.display`): its day, and its ladder units
+        as the map sets them, ``"auto"`` ones chosen from these totals.
+        """
+        rule = Display(self.day_length, self.day_basis, self.lead_unit, self.process_unit)
+        return rule.resolve(self.lead_time, self.process_time)
 
     def format(self, name: str, unit: str | None = None) -> str:
         """A metric as text a person reads, by the map's one display rule (the canvas, the
         cards and the SVG read alike): ``"23.6 d"``, ``"188 s"``, ``"85%"``, ``"1,200"``.
 
         Lead and wait time read in the map's lead unit, process time and work content in
-        its process unit, other durations in the unit that suits them; ``unit`` forces one.
+        its process unit (each set on the map, ``m.lead_unit = "d"``, or chosen from the
+        totals), other durations in the unit that suits them; ``unit`` forces one.
         """
         value = getattr(self, name)
         display = self.display
@@ -480,7 +487,9 @@ class Metrics:
 _SCALARS = tuple(
     f.name
     for f in fields(Metrics)
-    if f.name not in ("time_by_value_class", "time_by_waste", "steps", "gaps", "warnings")
+    # Per-element detail, and the map's display settings, which are no figures.
+    if f.name
+    not in ("time_by_value_class", "time_by_waste", "steps", "gaps", "warnings", "lead_unit", "process_unit")
 )
 
 
@@ -688,4 +697,6 @@ def compute(state: MapState) -> Metrics:
         steps=tuple(step_results),
         gaps=tuple(gap_results),
         warnings=tuple(warnings),
+        lead_unit=state.lead_unit,
+        process_unit=state.process_unit,
     )

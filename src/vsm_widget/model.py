@@ -18,10 +18,41 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from . import units
+from . import display, units
+from .fields import (
+    FLOW_KINDS,
+    ID_PATTERN,
+    KINDS,
+    MAX_COORDINATE,
+    MAX_DURATION,
+    MAX_NAME_LENGTH,
+    MAX_QUANTITY,
+    MAX_VARIANTS,
+    PERIODS,
+    RESERVED_IDS,
+    SPREAD_FIELDS,
+    TYPED_UNITS,
+    VALUE_CLASSES,
+    WASTE_ALIASES,
+    WASTE_TYPES,
+    Burst,
+    Control,
+    Customer,
+    Element,
+    Field,
+    Gap,
+    InfoFlow,
+    MapState,
+    Process,
+    Shipment,
+    Spread,
+    StreamItem,
+    Supplier,
+    declared,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -51,79 +82,13 @@ __all__ = [
     "editable_fields",
 ]
 
-#: How a step is judged: would the customer pay for it?
-VALUE_CLASSES = ("value-adding", "necessary", "waste")
-#: The eight wastes (TIMWOODS), with "defects" standing for mistake resolution and rework.
-WASTE_TYPES = (
-    "transport",
-    "inventory",
-    "motion",
-    "waiting",
-    "overproduction",
-    "overprocessing",
-    "defects",
-    "skills",
-)
-#: How material moves into the next step across a gap.
-FLOW_KINDS = ("push", "pull", "fifo")
-#: Periods that customer demand can be given per, with their most calendar days.
-PERIODS: dict[str, int] = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
-#: Kinds of information flow: manual (straight arrow) or electronic (lightning).
-INFO_KINDS = ("manual", "electronic")
-#: The state of a kaizen burst in the action plan.
-BURST_STATUSES = ("idea", "planned", "doing", "done")
-#: What a lead-time "day" means: a working day of the map's calendar, or 24 hours.
-DAY_BASES = ("working", "calendar")
-#: Which picture a map is: the stream as it is, or as it should become.
-MAP_STATES = ("current", "future")
-
-_VALUE_CLASS_ALIASES = {
-    "value-adding": "value-adding",
-    "value adding": "value-adding",
-    "va": "value-adding",
-    "necessary": "necessary",
-    "necessary non-value-adding": "necessary",
-    "necessary non value adding": "necessary",
-    "nnva": "necessary",
-    "business value-adding": "necessary",
-    "waste": "waste",
-    "nva": "waste",
-    "non-value-adding": "waste",
-}
-_WASTE_ALIASES = {
-    **{w: w for w in WASTE_TYPES},
-    "transportation": "transport",
-    "wait": "waiting",
-    "defect": "defects",
-    "rework": "defects",
-    "mistake resolution": "defects",
-    "mistakes": "defects",
-    "over-processing": "overprocessing",
-    "over-production": "overproduction",
-    "unused skills": "skills",
-    "skill": "skills",
-    "talent": "skills",
-}
-
-#: The longest duration any field accepts (ten calendar years): more is a typing error.
-MAX_DURATION = 10 * 366 * units.SECONDS_PER_CALENDAR_DAY
-#: The largest count or quantity any field accepts.
-MAX_QUANTITY = 1e12
-#: The largest canvas coordinate.
-MAX_COORDINATE = 1e6
-MAX_NAME_LENGTH = 120
-MAX_TEXT_LENGTH = 5000
-#: The most variants one gap may count: their list must fit one spreadsheet cell
-#: (Excel holds 32,767 characters) as the ``variants`` column of a frame.
-MAX_VARIANTS = 100
-DEFAULT_WORKING_DAY = 8 * 3600.0
 
 # An error names its field and reason in at most these many characters.
 _MAX_ERROR_FIELD = 200
 _MAX_ERROR_REASON = 1000
 
-_ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
-_RESERVED_IDS = ("map", "customer", "supplier", "control")
+_ID_PATTERN = re.compile(ID_PATTERN)
+_RESERVED_IDS = RESERVED_IDS
 
 
 class ValidationError(ValueError):
@@ -185,280 +150,6 @@ def _plain(value: object) -> object:
     return units._show(value, _MAX_ERROR_FIELD)
 
 
-# --------------------------------------------------------------------------- elements
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """The customer icon: demand and the working calendar it is met in.
-
-    ``demand`` is units per ``period``; ``working_days`` is how many working days the
-    period has; available time per day is ``shifts x (shift_length - breaks)``.
-    """
-
-    kind: ClassVar[str] = "customer"
-    name: str = "Customer"
-    demand: float | None = None
-    period: str = "day"
-    working_days: float | None = None
-    shifts: int = 1
-    shift_length: float | None = None
-    breaks: float = 0.0
-    x: float | None = None
-    y: float | None = None
-
-    @property
-    def id(self) -> str:
-        """The fixed id of the customer."""
-        return "customer"
-
-
-@dataclass(frozen=True, slots=True)
-class Supplier:
-    """The supplier icon: who delivers what, how often."""
-
-    kind: ClassVar[str] = "supplier"
-    name: str = "Supplier"
-    supplies: str = ""
-    frequency: str = ""
-    x: float | None = None
-    y: float | None = None
-
-    @property
-    def id(self) -> str:
-        """The fixed id of the supplier."""
-        return "supplier"
-
-
-@dataclass(frozen=True, slots=True)
-class Control:
-    """The production control box: who schedules the stream."""
-
-    kind: ClassVar[str] = "control"
-    name: str = "Production control"
-    notes: str = ""
-    x: float | None = None
-    y: float | None = None
-
-    @property
-    def id(self) -> str:
-        """The fixed id of production control."""
-        return "control"
-
-
-@dataclass(frozen=True, slots=True)
-class Process:
-    """A process box with its data box.
-
-    Times are seconds. ``cycle_time`` is C/T (manufacturing), ``process_time`` the
-    hands-on time (office maps; defaults to C/T in metrics), ``lead_time`` the elapsed
-    time through the step including its own queue (office maps). ``uptime`` and
-    ``complete_accurate`` are shares from 0 to 1; ``None`` means not measured.
-    ``parallel`` is how many stations share the work.
-    """
-
-    kind: ClassVar[str] = "process"
-    id: str
-    name: str
-    cycle_time: float | None = None
-    process_time: float | None = None
-    lead_time: float | None = None
-    changeover: float | None = None
-    uptime: float | None = None
-    operators: float | None = None
-    shifts: int | None = None
-    batch_size: float | None = None
-    parallel: int = 1
-    complete_accurate: float | None = None
-    value_class: str | None = None
-    waste: tuple[str, ...] = ()
-    notes: str = ""
-    x: float | None = None
-    y: float | None = None
-
-    @property
-    def touch_time(self) -> float | None:
-        """Time on the lower rung of the timeline: process time, else cycle time."""
-        return self.process_time if self.process_time is not None else self.cycle_time
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """What lies between two steps: an inventory triangle, a queue, or a FIFO lane.
-
-    ``quantity`` is the units waiting (always the sum of ``variants`` where those are
-    given: an edit that sets a different total must also give new variants, or
-    ``variants=None`` to drop them); ``wait_time`` a measured wait in seconds, which takes
-    precedence over the quantity in lead time. ``flow`` is how material moves on: push, pull or fifo (with
-    ``fifo_max``).
-    """
-
-    kind: ClassVar[str] = "gap"
-    id: str
-    quantity: float | None = None
-    variants: tuple[tuple[str, float], ...] = ()
-    wait_time: float | None = None
-    flow: str = "push"
-    fifo_max: float | None = None
-    waste: tuple[str, ...] = ()
-    notes: str = ""
-    x: float | None = None
-    y: float | None = None
-
-    @property
-    def icon(self) -> str:
-        """``"inventory"`` when units are counted, else ``"wait"``."""
-        return "inventory" if self.quantity is not None else "wait"
-
-
-@dataclass(frozen=True, slots=True)
-class Shipment:
-    """A truck (or other delivery) in from the supplier or out to the customer."""
-
-    kind: ClassVar[str] = "shipment"
-    id: str
-    direction: str = "out"
-    frequency: str = ""
-    mode: str = "truck"
-    notes: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class InfoFlow:
-    """An information arrow, manual or electronic, between two map elements."""
-
-    kind: ClassVar[str] = "flow"
-    id: str
-    source: str
-    target: str
-    medium: str = "manual"
-    label: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Burst:
-    """A kaizen burst: an improvement idea on a step, a gap, or the whole map."""
-
-    kind: ClassVar[str] = "burst"
-    id: str
-    text: str
-    target: str | None = None
-    owner: str = ""
-    due: str = ""
-    status: str = "idea"
-    x: float | None = None
-    y: float | None = None
-
-
-StreamItem = Process | Gap
-Element = Customer | Supplier | Control | Process | Gap | Shipment | InfoFlow | Burst
-
-
-#: The figures a measured spread can belong to, per element kind.
-SPREAD_FIELDS = {"process": ("cycle_time", "process_time", "lead_time"), "gap": ("wait_time",)}
-
-
-@dataclass(frozen=True, slots=True)
-class Spread:
-    """How a figure on the map was spread when it was measured (from an event log).
-
-    ``target`` is the id of a step or gap, ``field`` the figure (``process_time``,
-    ``lead_time``, ``cycle_time`` of a step; ``wait_time`` of a gap), ``p15``,
-    ``median`` and ``p85`` the 15th percentile, median and 85th percentile in seconds
-    of the ``n`` measured values, and ``basis`` what they count (``"calendar time"`` or
-    a working calendar). A median alone hides how much the figure varies: this is what
-    a spread bar on the data box draws.
-    """
-
-    target: str
-    field: str
-    p15: float
-    median: float
-    p85: float
-    n: int
-    basis: str = "calendar time"
-
-
-@dataclass(frozen=True, slots=True)
-class MapState:
-    """One immutable version of a whole map. Edits make new states; history keeps old."""
-
-    title: str = "Value stream"
-    scope: str = ""
-    state: str = "current"
-    day_basis: str = "working"
-    customer: Customer = field(default_factory=Customer)
-    supplier: Supplier | None = None
-    control: Control | None = None
-    stream: tuple[StreamItem, ...] = ()
-    shipments: tuple[Shipment, ...] = ()
-    flows: tuple[InfoFlow, ...] = ()
-    bursts: tuple[Burst, ...] = ()
-    measured: tuple[Spread, ...] = ()
-
-    def spreads(self, target: str | None = None) -> tuple[Spread, ...]:
-        """The measured spreads of elements on the map (of ``target`` alone if given).
-
-        What a data box's spread bar draws: see :class:`Spread`. Spreads of elements
-        removed since they were measured are left out.
-        """
-        live = {item.id for item in self.stream}
-        return tuple(s for s in self.measured if s.target in live and (target is None or s.target == target))
-
-    @property
-    def steps(self) -> tuple[Process, ...]:
-        """The process boxes, in stream order."""
-        return tuple(item for item in self.stream if isinstance(item, Process))
-
-    @property
-    def gaps(self) -> tuple[Gap, ...]:
-        """The gaps, in stream order."""
-        return tuple(item for item in self.stream if isinstance(item, Gap))
-
-    @property
-    def available_time(self) -> float | None:
-        """Available time per working day in seconds: shifts x (shift length - breaks)."""
-        customer = self.customer
-        if customer.shift_length is None:
-            return None
-        return customer.shifts * (customer.shift_length - customer.breaks)
-
-    @property
-    def day_length(self) -> float:
-        """Seconds in one lead-time day.
-
-        A working day is the available time per day (eight hours where the map has no
-        calendar); on a calendar-day map it is 24 hours.
-        """
-        if self.day_basis == "calendar":
-            return units.SECONDS_PER_CALENDAR_DAY
-        return self.available_time or DEFAULT_WORKING_DAY
-
-    @property
-    def daily_demand(self) -> float | None:
-        """Units per working day: demand per period / working days in that period."""
-        customer = self.customer
-        if customer.demand is None:
-            return None
-        days = customer.working_days
-        if days is None:
-            days = 1.0 if customer.period == "day" else None
-        if not days:
-            return None
-        return customer.demand / days
-
-    def ids(self) -> set[str]:
-        """Every id in use, fixed ones included."""
-        found = {"map", "customer"}
-        if self.supplier is not None:
-            found.add("supplier")
-        if self.control is not None:
-            found.add("control")
-        for group in (self.stream, self.shipments, self.flows, self.bursts):
-            found.update(item.id for item in group)
-        return found
-
-
 @dataclass(frozen=True, slots=True)
 class Change:
     """What one committed edit did, as told to observers.
@@ -505,6 +196,8 @@ def _text_problem(text: str) -> str | None:
 
 
 _CLEARING_TEXTS = ("", "none", "-", "–")
+# How error messages show a shift or break length (by the one display rule; never in days).
+_SHOWN = display.Display()
 
 
 def _accepting(parser: Parser, accepts: Callable[[Any], bool]) -> Parser:
@@ -563,9 +256,13 @@ def _bounded(low: float, high: float, *, integer: bool = False, above: bool = Fa
     def parse(value: Any, state: MapState) -> float | int:
         number = units.parse_number(value, integer=integer)
         if number < low or (above and number == low):
-            raise units.UnitError(f"{units._show(value)} is too small; it must be {relation} {low:g}")
+            raise units.UnitError(
+                f"{units._show(value)} is too small; it must be {relation} {display.format_number(low)}"
+            )
         if number > high:
-            raise units.UnitError(f"{units._show(value)} is too large; it must be at most {high:g}")
+            raise units.UnitError(
+                f"{units._show(value)} is too large; it must be at most {display.format_number(high)}"
+            )
         return int(number) if integer else number
 
     kind = int if integer else float
@@ -630,10 +327,10 @@ def _waste(value: Any, state: MapState) -> tuple[str, ...]:
     found: list[str] = []
     for item in items:
         key = item.strip().lower() if isinstance(item, str) else item
-        if not isinstance(key, str) or key not in _WASTE_ALIASES:
+        if not isinstance(key, str) or key not in WASTE_ALIASES:
             raise units.UnitError(f"{units._show(item)} is not a waste type; use {', '.join(WASTE_TYPES)}")
-        if _WASTE_ALIASES[key] not in found:
-            found.append(_WASTE_ALIASES[key])
+        if WASTE_ALIASES[key] not in found:
+            found.append(WASTE_ALIASES[key])
     return tuple(sorted(found, key=WASTE_TYPES.index))
 
 
@@ -647,6 +344,17 @@ def _coordinate(value: Any, state: MapState) -> float:
 _accepting(_coordinate, lambda value: value.__class__ is float and -MAX_COORDINATE <= value <= MAX_COORDINATE)
 
 
+def _pairs(value: Any, what: str) -> list[tuple[Any, ...]]:
+    """``(key, value)`` pairs from a mapping or a list of pairs; else "... is not ``what``"."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value
+    ):
+        return [tuple(pair) for pair in value]
+    raise units.UnitError(f"{units._show(value)} is not {what}")
+
+
 def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
     """Variants of a product family as ``((name, quantity), ...)``, from a mapping or pairs.
 
@@ -655,16 +363,7 @@ def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
     """
     if value is None:
         return ()
-    if isinstance(value, Mapping):
-        pairs = list(value.items())
-    elif isinstance(value, (list, tuple)) and all(
-        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value
-    ):
-        pairs = [tuple(pair) for pair in value]
-    else:
-        raise units.UnitError(
-            f"{units._show(value)} is not variants; give {{name: quantity}} or [(name, quantity), ...]"
-        )
+    pairs = _pairs(value, "variants; give {name: quantity} or [(name, quantity), ...]")
     if len(pairs) > MAX_VARIANTS:
         raise units.UnitError(f"{len(pairs):,} variants are too many; at most {MAX_VARIANTS} are allowed")
     parsed: dict[str, float] = {}
@@ -685,8 +384,8 @@ def _variants(value: Any, state: MapState) -> tuple[tuple[str, float], ...]:
     total = math.fsum(parsed.values())
     if total > MAX_QUANTITY:
         raise units.UnitError(
-            f"the variants add up to {units.format_number(total)} units; "
-            f"a gap holds at most {units.format_number(MAX_QUANTITY)} in all"
+            f"the variants add up to {display.format_number(total)} units; "
+            f"a gap holds at most {display.format_number(MAX_QUANTITY)} in all"
         )
     return tuple(parsed.items())
 
@@ -728,81 +427,82 @@ _accepting(
 )
 
 _QUANTITY = _bounded(0, MAX_QUANTITY)
-_NAME = _text(MAX_NAME_LENGTH, required=True)
-_LABEL = _text(MAX_NAME_LENGTH)
-_NOTES = _text(MAX_TEXT_LENGTH)
-_X = _optional(_coordinate)
+# The spellings of the units a typed duration is remembered in ("minutes" is "min").
+_TYPED_ALIASES = {spelling: unit for spelling, unit in units._UNIT_ALIASES.items() if unit in TYPED_UNITS}
 
+
+def _typed_units(kind: str) -> Parser:
+    """The units an element's durations were typed in, as ``((field, unit), ...)`` in the
+    fields' declared order, from a mapping (``{"changeover": "h"}``) or pairs.
+    """
+    durations = tuple(spec.name for spec in declared(kind) if spec.kind == "duration")
+    order = {name: i for i, name in enumerate(durations)}
+
+    def parse(value: Any, state: MapState) -> tuple[tuple[str, str], ...]:
+        if value is None:
+            return ()
+        found: dict[str, str] = {}
+        for name, unit in _pairs(value, "units; give {field: unit} such as {'changeover': 'h'}"):
+            if name not in order:
+                shown, listed = units._show(name), ", ".join(durations)
+                raise units.UnitError(f"{shown} is not a duration of a {kind}; durations: {listed}")
+            if name in found:
+                raise units.UnitError(f"the unit of {name} is given twice")
+            key = unit.strip().lower() if isinstance(unit, str) else unit
+            if not isinstance(key, str) or key not in _TYPED_ALIASES:
+                listed = ", ".join(TYPED_UNITS)
+                raise units.UnitError(f"{units._show(unit)} is not a unit; use one of {listed}")
+            found[name] = _TYPED_ALIASES[key]
+        return tuple(sorted(found.items(), key=lambda pair: order[pair[0]]))
+
+    def accepts(value: Any) -> bool:
+        if value.__class__ is not tuple:
+            return False
+        last = -1
+        for pair in value:
+            if pair.__class__ is not tuple or len(pair) != 2 or pair[1] not in TYPED_UNITS:
+                return False
+            place = order.get(pair[0], -1) if pair[0].__class__ is str else -1
+            if place <= last:
+                return False
+            last = place
+        return True
+
+    return _accepting(parse, accepts)
+
+
+def _parser(kind: str, spec: Field) -> Parser:
+    """The parser of one declared field (see :mod:`vsm_widget.fields`)."""
+    value_kind = spec.kind
+    parser: Parser
+    if value_kind == "duration":
+        parser = _positive_duration if spec.above else _duration
+    elif value_kind == "share":
+        parser = _ratio
+    elif value_kind in ("number", "integer"):
+        low = 0.0 if spec.low is None else spec.low
+        high = MAX_QUANTITY if spec.high is None else spec.high
+        parser = _bounded(low, high, integer=value_kind == "integer", above=spec.above)
+    elif value_kind in ("text", "longtext", "reference"):
+        parser = _text(spec.length or MAX_NAME_LENGTH, required=spec.required)
+    elif value_kind == "choice":
+        parser = _choice(spec.choices, dict(spec.aliases) or None)
+    elif value_kind == "waste":
+        parser = _waste
+    elif value_kind == "variants":
+        parser = _variants
+    elif value_kind == "coordinate":
+        parser = _coordinate
+    elif value_kind == "units":
+        parser = _typed_units(kind)
+    else:  # pragma: no cover - fields.VALUE_KINDS lists every kind above
+        raise ValueError(f"no parser for the kind of value {value_kind!r}")
+    return _optional(parser) if spec.clears else parser
+
+
+#: Per kind: each field's parser, derived from its declaration in :mod:`vsm_widget.fields`.
 _FIELDS: dict[str, dict[str, Parser]] = {
-    "map": {
-        "title": _NAME,
-        "scope": _NOTES,
-        "state": _choice(MAP_STATES),
-        "day_basis": _choice(DAY_BASES),
-    },
-    "customer": {
-        "name": _NAME,
-        "demand": _optional(_bounded(0, MAX_QUANTITY)),
-        "period": _choice(PERIODS),
-        "working_days": _optional(_bounded(0, 366, above=True)),
-        "shifts": _bounded(1, 24, integer=True),
-        "shift_length": _optional(_positive_duration),
-        "breaks": _duration,
-        "x": _X,
-        "y": _X,
-    },
-    "supplier": {"name": _NAME, "supplies": _LABEL, "frequency": _LABEL, "x": _X, "y": _X},
-    "control": {"name": _NAME, "notes": _NOTES, "x": _X, "y": _X},
-    "process": {
-        "name": _NAME,
-        "cycle_time": _optional(_duration),
-        "process_time": _optional(_duration),
-        "lead_time": _optional(_duration),
-        "changeover": _optional(_duration),
-        "uptime": _optional(_ratio),
-        "operators": _optional(_bounded(0, 100_000)),
-        "shifts": _optional(_bounded(1, 24, integer=True)),
-        "batch_size": _optional(_bounded(0, MAX_QUANTITY, above=True)),
-        "parallel": _bounded(1, 10_000, integer=True),
-        "complete_accurate": _optional(_ratio),
-        "value_class": _optional(_choice(VALUE_CLASSES, _VALUE_CLASS_ALIASES)),
-        "waste": _waste,
-        "notes": _NOTES,
-        "x": _X,
-        "y": _X,
-    },
-    "gap": {
-        "quantity": _optional(_QUANTITY),
-        "variants": _variants,
-        "wait_time": _optional(_duration),
-        "flow": _choice(FLOW_KINDS),
-        "fifo_max": _optional(_bounded(0, MAX_QUANTITY, integer=True, above=True)),
-        "waste": _waste,
-        "notes": _NOTES,
-        "x": _X,
-        "y": _X,
-    },
-    "shipment": {
-        "direction": _choice(("in", "out")),
-        "frequency": _LABEL,
-        "mode": _LABEL,
-        "notes": _NOTES,
-    },
-    "flow": {
-        "source": _text(64, required=True),
-        "target": _text(64, required=True),
-        "medium": _choice(INFO_KINDS),
-        "label": _LABEL,
-    },
-    "burst": {
-        "text": _text(MAX_TEXT_LENGTH, required=True),
-        "target": _optional(_text(64, required=True)),
-        "owner": _LABEL,
-        "due": _LABEL,
-        "status": _choice(BURST_STATUSES),
-        "x": _X,
-        "y": _X,
-    },
+    kind: {spec.name: _parser(kind, spec) for spec in declared(kind)} for kind in KINDS
 }
 
 #: Per kind: (field, parser, quick acceptance test or None), for validate_state.
@@ -944,6 +644,26 @@ class ValueStreamMap:
     @scope.setter
     def scope(self, value: str) -> None:
         self.update("map", scope=value)
+
+    @property
+    def lead_unit(self) -> str:
+        """The unit of the timeline's waits and the lead time: ``"auto"`` (chosen from the
+        lead time) or ``"s"``, ``"min"``, ``"h"``, ``"d"``, so rungs and totals read alike.
+        """
+        return self._state.lead_unit
+
+    @lead_unit.setter
+    def lead_unit(self, value: str) -> None:
+        self.update("map", lead_unit=value)
+
+    @property
+    def process_unit(self) -> str:
+        """The unit of the timeline's step times and the process time (as :attr:`lead_unit`)."""
+        return self._state.process_unit
+
+    @process_unit.setter
+    def process_unit(self, value: str) -> None:
+        self.update("map", process_unit=value)
 
     @property
     def customer(self) -> Customer:
@@ -1165,7 +885,8 @@ class ValueStreamMap:
     def update(self, target: str, /, **fields: Any) -> Element | MapState:
         """Change fields of an element, found by id or (for steps) by name.
 
-        ``target`` may also be ``"map"`` (title, scope, state, day_basis) or
+        ``target`` may also be ``"map"`` (title, scope, state, day_basis, lead_unit,
+        process_unit) or
         ``"customer"`` (demand, period, working_days, shifts, shift_length, breaks,
         and the shorthand available_time such as ``"2 x 27600 s"``).
         An unknown target raises :class:`KeyError` (with the closest name or id).
@@ -1423,8 +1144,17 @@ class ValueStreamMap:
         return other
 
     def future(self, title: str | None = None) -> ValueStreamMap:
-        """A future-state copy to edit: same stream and ids, marked ``state="future"``."""
-        return self.copy(title=title or f"{self.title} (future state)", state="future")
+        """A future-state copy to edit: same stream and ids, marked ``state="future"``.
+
+        Its ladder units are fixed to the units this map reads in now (its ``"auto"``
+        ones resolved), so both canvases and the comparison read in one unit however the
+        future map's totals shrink.
+        """
+        other = self.copy(title=title or f"{self.title} (future state)", state="future")
+        shown = self.metrics().display
+        units_now = {"lead_unit": shown.lead_unit, "process_unit": shown.process_unit}
+        other._state = other._apply_fields(other._state, "map", "map", units_now)
+        return other
 
     def __init_empty(self) -> None:
         self._state = MapState()
@@ -1683,6 +1413,7 @@ class ValueStreamMap:
         """A new element of ``kind`` with ``fields`` parsed (nothing is committed)."""
         state = self._state
         values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
+        values = _typed(kind, element, fields, values)
         if kind == "gap":
             values = _settle_variants(element, values)
         return dataclasses.replace(element, **values)
@@ -1695,6 +1426,8 @@ class ValueStreamMap:
             values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
         except ValidationError as error:
             raise error.at(target) from None
+        if kind in _DURATIONS:
+            values = _typed(kind, self._find(state, target)[1], fields, values)
         if kind == "map":
             return dataclasses.replace(state, **values)
         if kind == "customer":
@@ -1850,7 +1583,7 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 "quantity",
                 given,
-                f"it differs from the sum of the variants ({units.format_number(total)})",
+                f"it differs from the sum of the variants ({display.format_number(total)})",
                 gap.id,
             )
         return {**values, "quantity": total}
@@ -1858,7 +1591,7 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
         total = math.fsum(q for _, q in gap.variants)
         given = values["quantity"]
         if given is None or not math.isclose(given, total):
-            listed = ", ".join(f"{name} {units.format_number(q)}" for name, q in gap.variants)
+            listed = ", ".join(f"{name} {display.format_number(q)}" for name, q in gap.variants)
             raise ValidationError(
                 "quantity",
                 given,
@@ -1868,6 +1601,47 @@ def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
             )
         return {**values, "quantity": total}
     return values
+
+
+#: Per kind with durations: their names, in declared order (the typed units' order).
+_DURATIONS: dict[str, tuple[str, ...]] = {
+    kind: names
+    for kind in KINDS
+    if (names := tuple(spec.name for spec in declared(kind) if spec.kind == "duration"))
+}
+
+
+def _typed(kind: str, element: Any, given: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the element's typed units brought up to date.
+
+    A duration given as text in one unit ("1 h", "90 s") remembers that unit, so views
+    show it back in it; text in other units ("1 h 30 min", "2 wk") or clearing the field
+    forgets it. A plain number of seconds (from Python, a frame, a bare "45") says nothing
+    about how to show it, so the unit stays. Units given outright (``units={...}``) are
+    taken as they are.
+    """
+    durations = _DURATIONS.get(kind, ())
+    touched = [name for name in given if name in durations]
+    if not touched or "units" in given:
+        return values
+    record = dict(getattr(element, "units", ()))
+    for name in touched:
+        raw = given[name]
+        unit = None if values[name] is None else units.typed_unit(raw)
+        if unit in TYPED_UNITS:
+            record[name] = unit
+        elif values[name] is None or (isinstance(raw, str) and not _bare_number(raw)):
+            record.pop(name, None)
+    order = {name: i for i, name in enumerate(durations)}
+    return {**values, "units": tuple(sorted(record.items(), key=lambda pair: order[pair[0]]))}
+
+
+_BARE_NUMBER = re.compile(r"\s*[+-]?[\d.,_]+(?:[eE][+-]?\d+)?\s*")
+
+
+def _bare_number(text: str) -> bool:
+    """Text of a number alone (seconds, with no unit typed)."""
+    return _BARE_NUMBER.fullmatch(text) is not None
 
 
 def _expand_available_time(fields: Mapping[str, Any], state: MapState) -> dict[str, Any]:
@@ -1911,7 +1685,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             raise ValidationError(
                 "breaks",
                 customer.breaks,
-                f"breaks must be shorter than the shift ({units.format_duration(customer.shift_length)})",
+                f"breaks must be shorter than the shift ({_SHOWN.shift(customer.shift_length)})",
                 "customer",
             )
         if customer.shifts * customer.shift_length > units.SECONDS_PER_CALENDAR_DAY + 1e-9:
@@ -1919,8 +1693,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             raise ValidationError(
                 field_name,
                 getattr(customer, field_name),
-                f"{customer.shifts} shifts of {units.format_duration(customer.shift_length)} "
-                "exceed 24 hours a day",
+                f"{customer.shifts} shifts of {_SHOWN.shift(customer.shift_length)} exceed 24 hours a day",
                 "customer",
             )
     most = PERIODS[customer.period]
@@ -1930,7 +1703,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
             field_name,
             getattr(customer, field_name),
             f"a {customer.period} has at most {most} working day{'s' * (most != 1)}, "
-            f"but working_days is {units.format_number(customer.working_days)}",
+            f"but working_days is {display.format_number(customer.working_days)}",
             "customer",
         )
 
@@ -2049,7 +1822,10 @@ def validate_state(state: MapState) -> MapState:
                 total = math.fsum(q for _, q in item.variants)
                 if item.quantity is None or not math.isclose(item.quantity, total):
                     raise ValidationError(
-                        "quantity", item.quantity, f"it must be the sum of the variants ({total:g})", item.id
+                        "quantity",
+                        item.quantity,
+                        f"it must be the sum of the variants ({display.format_number(total)})",
+                        item.id,
                     )
     _check_stream(state)
     known = state.ids()

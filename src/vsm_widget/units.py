@@ -1,4 +1,4 @@
-"""Durations, ratios and quantities: parse what people type, format what they read.
+"""Durations, ratios and quantities: read what people type.
 
 Every duration is stored in seconds. A "day" is not always 24 hours: on a value stream
 map it is usually a *working* day, whose length is the map's available time per day.
@@ -18,7 +18,8 @@ or two digits follow it (``"1,5 h"`` is 1.5 hours). Any other comma (``"1,2345"`
 ``"1.200,5"``) is refused rather than guessed. An underscore may group digits
 (``"27_600"``), as in Python. Thin or plain spaces inside a number are not accepted.
 
-This module uses the standard library only (numpy is read only from a value that is
+Showing a value is :mod:`vsm_widget.display`'s job (one rule for every view); this module
+only reads. It uses the standard library only (numpy is read only from a value that is
 already one of its objects).
 """
 
@@ -40,10 +41,8 @@ __all__ = [
     "parse_ratio",
     "parse_number",
     "parse_shifts",
-    "format_duration",
-    "format_ratio",
-    "format_number",
     "to_unit",
+    "typed_unit",
 ]
 
 SECONDS_PER_CALENDAR_DAY = 86_400.0
@@ -426,52 +425,31 @@ def to_unit(seconds: float, unit: str, *, day: float = SECONDS_PER_CALENDAR_DAY)
     return seconds / _seconds_per_unit(canonical, day, 5 * day)
 
 
-def format_number(value: float, digits: int = 3) -> str:
-    """Format a number for a person: ``1200`` → ``"1,200"``, ``0.123456`` → ``"0.123"``."""
-    if not math.isfinite(value):
-        return "–"
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude))) if magnitude else 0
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def typed_unit(value: object) -> str | None:
+    """The unit a duration was typed in, when it was typed as one amount in one unit.
 
+    ``"1 h"`` → ``"h"``, ``"90 s"`` → ``"s"``, ``"2 days"`` → ``"d"``; a number, a bare
+    ``"45"``, ``"1 h 30 min"`` or anything that is not such a text → None.
 
-def format_duration(
-    seconds: float | None,
-    unit: str | None = None,
-    *,
-    day: float = SECONDS_PER_CALENDAR_DAY,
-) -> str:
-    """Format a duration for display, in ``unit`` or in a unit that reads well.
-
-    Without a unit: seconds below two minutes, then minutes below an hour, hours below
-    a day (``day`` seconds), days beyond.
-
-    >>> format_duration(5400)
-    '1.5 h'
+    >>> typed_unit("1.5 h"), typed_unit("1 h 30 min")
+    ('h', None)
     """
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    if unit is None:
-        magnitude = abs(seconds)
-        # Below two minutes, seconds: takt and cycle times read as on a data box ("62 s").
-        if magnitude < 120:
-            unit = "s"
-        elif magnitude < 3600:
-            unit = "min"
-        elif magnitude < day:
-            unit = "h"
-        else:
-            unit = "d"
-    return f"{format_number(to_unit(seconds, unit, day=day))} {unit}"
+    if not isinstance(value, str) or len(value) > _MAX_NUMBER_TEXT:
+        return None
+    match = _DURATION_PART.fullmatch(value)
+    if match is None or match.group(2) is None:
+        return None
+    return _UNIT_ALIASES.get(match.group(2).lower())
 
 
-def format_ratio(ratio: float | None) -> str:
-    """Format a share as a percentage: ``0.853`` → ``"85.3%"``."""
-    if ratio is None or not math.isfinite(ratio):
-        return "–"
-    return f"{format_number(ratio * 100)}%"
+# Formatting lives in vsm_widget.display (one display rule for every view); these names
+# stay here for code written against earlier releases.
+_MOVED = ("format_number", "format_duration", "format_ratio")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from . import display
+
+        return getattr(display, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

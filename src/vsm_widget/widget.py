@@ -32,6 +32,7 @@ import traitlets
 
 from . import io, units
 from .fallback import fallback_html
+from .fields import panel_fields
 from .model import Change, ValidationError, ValueStreamMap, _closest
 
 __all__ = [
@@ -464,6 +465,10 @@ class MapWidget(anywidget.AnyWidget):
     error = traitlets.Dict().tag(sync=True)
     #: ``{"can_undo": bool, "can_redo": bool}``. Owned by Python.
     history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
+    #: The fields of each element kind, as the details panel and the inline editors show
+    #: them (:func:`vsm_widget.fields.panel_fields`): derived from the field declarations,
+    #: so the canvas has no field list of its own. Owned by Python; set once.
+    fields = traitlets.Dict().tag(sync=True)
     #: Height of the canvas in pixels.
     height = traitlets.Int(560, min=120, max=10_000).tag(sync=True)
     #: Rises with every change the map commits (each edit, undo and redo, made on the
@@ -475,7 +480,7 @@ class MapWidget(anywidget.AnyWidget):
     #: Keyword arguments the constructor and :meth:`configure` accept.
     OPTIONS = ("height", "selection", "layout")
     # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
-    _DERIVED = ("scene", "document", "metrics", "error", "history", "revision")
+    _DERIVED = ("scene", "document", "metrics", "error", "history", "revision", "fields")
     _unobserve: Callable[[], None] | None = None
     # (id, state after the move, when): the last move applied, to merge the steps of a drag.
     _last_move: tuple[str, Any, float] | None = None
@@ -510,6 +515,7 @@ class MapWidget(anywidget.AnyWidget):
             document=io.to_document(map.state, cache=self._documents),
             metrics=map.metrics().to_dict(),
             history=self._history(),
+            fields=panel_fields(),
             **options,
         )
         if selection is not None:
@@ -545,7 +551,7 @@ class MapWidget(anywidget.AnyWidget):
         """Send the map's scene, document, metrics and history to the canvas again (normally automatic)."""
         self._update(patch=False)
         # Also when nothing changed: a front end that lost its state gets it back.
-        self.send_state([*_PATCHED, "history", "error", "selection", "revision"])
+        self.send_state([*_PATCHED, "history", "error", "selection", "revision", "fields"])
 
     def to_svg(self, palette: str = "light", *, embed_font: bool = False) -> str:
         """The map as the canvas draws it now, as SVG text.

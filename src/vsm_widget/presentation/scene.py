@@ -34,7 +34,9 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import fields
 from ..display import Display
+from ..fields import Field, given, unit_of
 from ..metrics import GapMetrics, Metrics, StepMetrics, compute
 from ..model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
 from .text import Font, text_style, text_width, truncate, wrap
@@ -512,81 +514,88 @@ def pull_icon(x1: float, x2: float, y: float) -> list[Shape]:
 
 Row = tuple[str, str | None, str]
 
-#: Rows of a process data box, in order: (label, field, how the value reads).
-PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("C/T", "cycle_time", "duration"),
-    ("PT", "process_time", "duration"),
-    ("LT", "lead_time", "duration"),
-    ("C/O", "changeover", "duration"),
-    ("Uptime", "uptime", "share"),
-    ("%C&A", "complete_accurate", "share"),
-    ("Batch", "batch_size", "number"),
-    ("Shifts", "shifts", "number"),
-    ("Stations", "parallel", "stations"),
-    ("Operators", "operators", "number"),
-)
+
+def value_text(spec: Field, element: Any, display: Display) -> str:
+    """One field's value as its data-box row shows it, by the display rule.
+
+    A duration reads in the unit it was typed in where it reads cleanly there (a shift
+    never in days); a count says what it counts ("2 operators").
+    """
+    value = getattr(element, spec.name)
+    if value is None or value == "":
+        return DASH
+    kind = spec.kind
+    if kind == "duration":
+        never = "d" if spec.reads == "shift" else ""
+        return display.entered(value, unit_of(element, spec.name), never=never)
+    if kind == "share":
+        return display.share(value)
+    if kind in ("number", "integer"):
+        shown = display.number(value)
+        return f"{shown} {spec.noun}{'' if shown == '1' else 's'}" if spec.noun else shown
+    if kind == "waste":
+        return ", ".join(value)
+    return str(value)
 
 
-def row_count(step: Process) -> int:
-    """How many rows a step's data box has (as :func:`process_rows`, without formatting)."""
-    count = 0
-    for _, name, how in PROCESS_ROWS:
-        value = getattr(step, name)
-        if value is not None and not (how == "stations" and value <= 1):
-            count += 1
-    return count or 1
+def _row_template(spec: Field, element: Any) -> str | None:
+    """The text template of a field's row, or None when the row is left out."""
+    row = spec.row
+    assert row is not None  # fields.rows() lists fields with a row only
+    return row.text if given(spec, getattr(element, spec.name)) else row.empty
+
+
+def row_count(kind: str, element: Any) -> int:
+    """How many rows an element's data box has (as :func:`element_rows`, without formatting)."""
+    return sum(_row_template(spec, element) is not None for spec in fields.rows(kind))
+
+
+def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
+    """``(label, field, text)`` of each row of an element's data box, from the fields'
+    declarations (:func:`vsm_widget.fields.rows`): only what is given, unless a row says
+    what it reads when not given.
+    """
+    rows: list[Row] = []
+    for spec in fields.rows(kind):
+        template = _row_template(spec, element)
+        if template is None:
+            continue
+        others = {
+            other.name: value_text(other, element, display)
+            for other in fields.declared(kind)
+            if f"{{{other.name}}}" in template
+        }
+        rows.append(
+            (spec.row.label, spec.name, template.format(value_text(spec, element, display), **others))
+        )  # type: ignore[union-attr]
+    return rows
 
 
 def process_rows(step: Process, display: Display) -> list[Row]:
-    """``(label, field, text)`` of each row of a step's data box: only what is given."""
-    rows: list[Row] = []
-    for label, name, how in PROCESS_ROWS:
-        value = getattr(step, name)
-        if value is None or (how == "stations" and value <= 1):
-            continue
-        if how == "duration":
-            shown = display.duration(value)
-        elif how == "share":
-            shown = display.share(value)
-        else:
-            shown = display.number(value)
-        rows.append((label, name, shown))
+    """``(label, field, text)`` of each row of a step's data box: only what is given (a
+    box with nothing given shows its first row with a dash).
+    """
+    rows = element_rows("process", step, display)
     if not rows:
-        rows.append(("C/T", "cycle_time", DASH))
+        first = fields.rows("process")[0]
+        rows.append((first.row.label, first.name, DASH))  # type: ignore[union-attr]
     return rows
 
 
 def customer_rows(customer: Customer, metrics: Metrics, display: Display) -> list[Row]:
-    """Rows under the customer icon: demand, calendar, shifts, available time, takt."""
-    rows: list[Row] = []
-    demand = (
-        "Demand –" if customer.demand is None else f"{display.number(customer.demand)} / {customer.period}"
-    )
-    rows.append(("", "demand", demand))
-    days = customer.working_days
-    rows.append(
-        ("", "working_days", "Working days –" if days is None else f"{display.number(days)} working days")
-    )
-    plural = "" if customer.shifts == 1 else "s"
-    rows.append(
-        ("", "shift_length", f"{customer.shifts} shift{plural} × {display.shift(customer.shift_length)}")
-    )
-    if customer.breaks:
-        rows.append(("Breaks", "breaks", display.shift(customer.breaks)))
+    """Rows under the customer icon: its fields' rows (demand, calendar, shifts), then the
+    figures that follow from them: available time and takt.
+    """
+    rows = element_rows("customer", customer, display)
     if metrics.available_time is not None:
         rows.append(("Avail.", None, f"{display.duration(metrics.available_time, 'h')} / day"))
     rows.append(("Takt", None, display.duration(metrics.takt_time)))
     return rows
 
 
-def supplier_rows(supplier: Supplier) -> list[Row]:
+def supplier_rows(supplier: Supplier, display: Display) -> list[Row]:
     """Rows under the supplier icon: what it supplies, how often."""
-    rows: list[Row] = []
-    if supplier.supplies:
-        rows.append(("", "supplies", supplier.supplies))
-    if supplier.frequency:
-        rows.append(("", "frequency", supplier.frequency))
-    return rows
+    return element_rows("supplier", supplier, display)
 
 
 def _rows_height(rows: int) -> float:
@@ -599,10 +608,10 @@ def data_box(box: Box, rows: Sequence[Row], label_width: float) -> list[Shape]:
     for i, (label, name, shown) in enumerate(rows):
         y = box.y + 5 + ROW_H * i + 11.5
         value_x = box.x + label_width if label else box.x + 7
-        if label == "Operators":
+        if name == "operators":
+            # An operator icon in place of a label; the text says "2 operators".
             shapes.extend(operator_icon(box.x + 12, y - 9))
             value_x = box.x + 24
-            shown = f"{shown} operator{'' if shown == '1' else 's'}"
         elif label:
             shapes.append(text(box.x + 7, y, label, "vsm-label"))
         shapes.append(fit_text(value_x, y, shown, box.right - 6 - value_x, "vsm-value", field=name))
@@ -721,7 +730,7 @@ def process_node(
         shapes.extend(badge(box.right, box.y - 21, "Over takt", "vsm-badge-over", right=True))
     if step.waste:
         shapes.extend(pills(box.x, box.bottom + 5, box.w, step.waste))
-    figures = ", ".join(f"{label} {shown}" for label, _, shown in rows if shown != DASH)
+    figures = ", ".join(f"{label} {shown}".strip() for label, _, shown in rows if shown != DASH)
     marks = [VALUE_NAMES[step.value_class]] if step.value_class else []
     marks += [m for m, on in (("bottleneck", bottleneck), ("over takt", over)) if on]
     if step.waste:
@@ -752,7 +761,9 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -
         shapes.extend(inventory_icon(box.x, box.y, box.w, box.h))
         lines.append((display.count(gap.quantity), "quantity", "vsm-value vsm-strong"))
         if gap.wait_time is not None:
-            lines.append((display.duration(gap.wait_time), "wait_time", "vsm-value"))
+            lines.append(
+                (display.entered(gap.wait_time, unit_of(gap, "wait_time")), "wait_time", "vsm-value")
+            )
         else:
             lines.append(
                 (display.days_of_demand(figures.inventory_days if figures else None), None, "vsm-value")
@@ -763,7 +774,9 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -
             )
     else:
         shapes.extend(clock_icon(box.cx, box.cy, min(box.w, box.h) / 2 - 1))
-        lines.append((display.duration(gap.wait_time), "wait_time", "vsm-value vsm-strong"))
+        lines.append(
+            (display.entered(gap.wait_time, unit_of(gap, "wait_time")), "wait_time", "vsm-value vsm-strong")
+        )
         lines.append(("wait", None, "vsm-small"))
     for i, (content, name, c) in enumerate(lines):
         shapes.append(
@@ -1180,7 +1193,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
     for item in state.stream:
         if isinstance(item, Process):
-            h = PROCESS_HEAD_H + _rows_height(row_count(item))
+            h = PROCESS_HEAD_H + _rows_height(max(1, row_count("process", item)))
             at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
             boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
             columns.append((item, x, x + PROCESS_COL))
@@ -1203,7 +1216,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     supplier_right = MARGIN
     srows: list[Row] = []
     if state.supplier is not None:
-        srows = supplier_rows(state.supplier)
+        srows = supplier_rows(state.supplier, display)
         at = _placed(state.supplier.x, state.supplier.y, (MARGIN, TOP_ROW))
         boxes["supplier"] = Box(
             at[0], at[1], FACTORY_W, FACTORY_ICON_H + (_rows_height(len(srows)) if srows else 0)
