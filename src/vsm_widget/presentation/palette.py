@@ -172,6 +172,7 @@ STYLES: dict[str, dict[str, str]] = {
     },
     "vsm-burst-done": {"fill": "$burst-done", "stroke": "$ok"},
     "vsm-burst-text": {"fill": "$burst-text"},
+    "vsm-burst-status": {"fill": "$burst-text"},
     "vsm-empty-box": {"fill": "none", "stroke": "$line", "stroke-width": "1.2", "stroke-dasharray": "6 4"},
     # flows
     "vsm-marker": {"fill": "$fg1"},
