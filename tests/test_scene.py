@@ -208,3 +208,43 @@ def test_a_burst_says_its_status_in_words_not_only_in_colour(status: str, word: 
     lines = next(s for s in shapes if "spans" in s)
     assert star.y < float(status_shape["y"]) < star.bottom
     assert all(float(status_shape["y"]) > span[1] for span in lines["spans"])
+
+
+def test_a_handle_stands_at_every_place_of_the_stream_and_says_what_may_go_there() -> None:
+    m = ValueStreamMap("Line", demand=480, available_time="8 h")
+    for name in ("Cut", "Bend", "Weld"):
+        m.add_process(name, id=name.lower(), cycle_time="30 s")
+    m.add_wait("2 h", at="weld", id="queue")
+    scene = build_scene(m.state)
+    slots = _nodes(scene, "slot")
+    # cut, bend, queue, weld: before the first, then after each.
+    assert [(n.key, n.place, n.gaps) for n in slots] == [
+        ("start/slot", ("before", "cut"), True),
+        ("cut/slot", ("after", "cut"), True),
+        ("bend/slot", ("after", "bend"), False),
+        ("queue/slot", ("after", "queue"), False),
+        ("weld/slot", ("after", "weld"), True),
+    ]
+    assert [n.label for n in slots] == [
+        "Add a step or a gap before Cut",
+        "Add a step or a gap between Cut and Bend",
+        "Add a step after Bend, before the wait",
+        "Add a step before Weld, after the wait",
+        "Add a step or a gap after Weld",
+    ]
+    # Each sits on the material flow, between the boxes around it.
+    boxes = {n.id: n.box for n in scene.nodes if n.kind in ("process", "wait")}
+    between = next(n for n in slots if n.key == "cut/slot").box
+    assert boxes["cut"].right < between.x < between.right < boxes["bend"].x
+    assert boxes["cut"].y < between.cy < boxes["cut"].y + 52  # the head row, where the arrow runs
+    assert between.right <= next(n for n in slots if n.key == "bend/slot").box.x
+    # The canvas's own buttons: no element, in no picture.
+    assert all(n.id is None for n in slots)
+    assert 'data-vsm-kind="slot"' not in m.to_svg()
+    assert "vsm-slot" not in m.to_svg()
+
+
+def test_an_empty_map_has_no_handles() -> None:
+    scene = build_scene(ValueStreamMap("Empty").state)
+    assert _nodes(scene, "slot") == []
+    assert _nodes(scene, "empty")

@@ -145,10 +145,14 @@ class Node:
     ``key`` is unique in the scene (an element may draw several nodes: a gap draws its
     triangle, the arrow through it and its rung); ``id`` is the map element it belongs
     to (``data-vsm-id``; ``None`` for what is not an element); ``kind`` its kind
-    (``data-vsm-kind``); ``layer`` one of ``timeline``, ``links``, ``nodes``, ``bursts``
+    (``data-vsm-kind``); ``layer`` one of ``timeline``, ``links``, ``nodes``, ``bursts``, ``slots``
     (drawing order); ``box`` its main shape; ``role`` role classes of the whole node;
     ``label`` its accessible name; ``drag`` whether it can be dragged; ``follows`` the
     element it moves with while that is dragged; ``ends`` the elements a connector joins.
+
+    A node of kind ``slot`` is an insertion handle of the canvas, not part of the map:
+    a "+" at a place of the stream (``place``) where a step, and a gap if ``gaps``, can
+    be added in one action. Pictures leave slots out.
     """
 
     key: str
@@ -165,6 +169,10 @@ class Node:
     ends: tuple[str, ...] = ()
     #: Computed figures of the element as (label, text), for the details panel.
     figures: tuple[tuple[str, str], ...] = ()
+    #: An insertion handle's place in the stream: ``("after", id)`` or ``("before", id)``.
+    place: tuple[str, str] | None = None
+    #: Whether a gap may go at this handle's place (two gaps never stand side by side).
+    gaps: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The node as JSON-ready data (the canvas's input)."""
@@ -189,6 +197,9 @@ class Node:
             data["ends"] = list(self.ends)
         if self.figures:
             data["figures"] = [list(pair) for pair in self.figures]
+        if self.place is not None:
+            data["place"] = {self.place[0]: self.place[1]}
+            data["gaps"] = self.gaps
         return data
 
 
@@ -1220,6 +1231,44 @@ def empty_node() -> Node:
     return Node("empty", None, "empty", "nodes", Box(x, y, 420, 64), "No steps yet", shapes)
 
 
+SLOT_R = 9.0
+
+
+def slot_node(key: str, point: Point, place: tuple[str, str], gaps: bool, where: str) -> Node:
+    """An insertion handle: a "+" in the stream where the canvas adds a step or a gap."""
+    cx, cy = point
+    plus = f"M{_pt(cx - 4.5, cy)} L{_pt(cx + 4.5, cy)} M{_pt(cx, cy - 4.5)} L{_pt(cx, cy + 4.5)}"
+    shapes = (circle(cx, cy, SLOT_R, "vsm-slot-ring"), path(plus, "vsm-slot-plus"))
+    what = "a step or a gap" if gaps else "a step"
+    box = Box(cx - SLOT_R, cy - SLOT_R, 2 * SLOT_R, 2 * SLOT_R)
+    return Node(
+        key, None, "slot", "slots", box, f"Add {what} {where}", shapes,
+        role="vsm-slot", place=place, gaps=gaps,
+    )  # fmt: skip
+
+
+def _slot_where(prev: Process | Gap | None, nxt: Process | Gap | None) -> str:
+    """Where a handle adds, in words: by the steps around it ("after Cut, before its wait")."""
+
+    def kind(gap: Gap) -> str:
+        return "inventory" if gap.quantity is not None else "wait"
+
+    if isinstance(prev, Process) and isinstance(nxt, Process):
+        return f"between {prev.name} and {nxt.name}"
+    if isinstance(prev, Process):
+        return f"after {prev.name}" + (f", before the {kind(nxt)}" if isinstance(nxt, Gap) else "")
+    if isinstance(nxt, Process):
+        return f"before {nxt.name}" + (f", after the {kind(prev)}" if isinstance(prev, Gap) else "")
+    if isinstance(nxt, Gap):
+        return f"at the start, before the {kind(nxt)}"
+    return f"at the end, after the {kind(prev)}" if isinstance(prev, Gap) else "at the end"
+
+
+def _lane(item: Process | Gap, box: Box) -> float:
+    """The height of the material flow through a stream item."""
+    return _ports(isinstance(item, Process), box)["lane"][1]
+
+
 # --------------------------------------------------------------------------- the scene
 
 
@@ -1520,6 +1569,30 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     )
     if not stream:
         add(empty_node())
+    # Insertion handles: before the first item, between every two, after the last (an
+    # empty map says to use the toolbar instead).
+    for i in range(len(stream) + 1 if stream else 0):
+        prev = stream[i - 1] if i else None
+        nxt = stream[i] if i < len(stream) else None
+        if prev is not None and nxt is not None:
+            left, right = boxes[prev.id].right, boxes[nxt.id].x
+            point = ((left + right) / 2, (_lane(prev, boxes[prev.id]) + _lane(nxt, boxes[nxt.id])) / 2)
+        elif nxt is not None:
+            point = (boxes[nxt.id].x - 18, _lane(nxt, boxes[nxt.id]))
+        else:
+            assert prev is not None
+            point = (boxes[prev.id].right + 18, _lane(prev, boxes[prev.id]))
+        place = ("after", prev.id) if prev is not None else ("before", nxt.id)  # type: ignore[union-attr]
+        gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
+        where = _slot_where(prev, nxt)
+        key = f"{prev.id}/slot" if prev is not None else "start/slot"
+        add(
+            cache.node(
+                key,
+                (point, place, gaps, where),
+                lambda k=key, pt=point, pl=place, g=gaps, w=where: slot_node(k, pt, pl, g, w),
+            )
+        )
     for item in stream:
         box = boxes[item.id]
         if isinstance(item, Process):
