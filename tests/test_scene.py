@@ -248,3 +248,63 @@ def test_an_empty_map_has_no_handles() -> None:
     scene = build_scene(ValueStreamMap("Empty").state)
     assert _nodes(scene, "slot") == []
     assert _nodes(scene, "empty")
+
+
+def _without_colour(
+    shapes: tuple[dict[str, object], ...] | list[dict[str, object]],
+) -> list[dict[str, object]]:
+    """The shapes as a picture printed in one ink: no classes (colours follow them), no
+    fill or stroke colours, no tooltips."""
+    plain = []
+    for shape in shapes:
+        kept = {k: v for k, v in shape.items() if k not in ("c", "fill", "stroke", "tip")}
+        if "kids" in shape:
+            kept["kids"] = _without_colour(shape["kids"])  # type: ignore[arg-type]
+        plain.append(kept)
+    return plain
+
+
+def _one_gap_map(**gap: object) -> tuple[ValueStreamMap, Scene]:
+    m = ValueStreamMap("Line", demand=480, available_time="8 h")
+    m.add_process("Cut", id="cut", cycle_time="30 s")
+    m.add_inventory(100, id="stock", **gap)
+    m.add_process("Bend", id="bend", cycle_time="30 s")
+    m.add_flow("customer", "cut", id="orders", label="orders")
+    return m, build_scene(m.state)
+
+
+def test_colour_is_never_the_only_carrier_of_meaning() -> None:
+    # Push, pull and FIFO lanes differ in one ink.
+    flows = {}
+    for kind in ("push", "pull", "fifo"):
+        _, scene = _one_gap_map(flow=kind)
+        flows[kind] = _without_colour(scene.node("stock/flow").shapes)
+    assert flows["push"] != flows["pull"] != flows["fifo"] != flows["push"]
+    # Manual and electronic information flows: a straight arrow and a lightning.
+    m, scene = _one_gap_map()
+    manual = _without_colour(scene.node("orders").shapes)
+    m.update("orders", medium="electronic")
+    assert _without_colour(build_scene(m.state).node("orders").shapes) != manual
+    # An inventory and a wait.
+    m.update("stock", quantity=None, wait_time="2 h")
+    assert _without_colour(build_scene(m.state).node("stock").shapes) != _without_colour(
+        scene.node("stock").shapes
+    )
+    # Value classes are written on their strip, waste tags are words.
+    for value_class, word in (
+        ("value-adding", "VALUE-ADDING"),
+        ("necessary", "NECESSARY NVA"),
+        ("waste", "WASTE"),
+    ):
+        m.update("cut", value_class=value_class, waste="motion, waiting")
+        texts = [s.get("text") for s in build_scene(m.state).node("cut").shapes]
+        assert word in texts
+        assert {"motion", "waiting"} <= set(texts)
+    # Over takt and the bottleneck carry their word, not just a red or an orange.
+    m.update("bend", cycle_time="75 s")  # takt is 60 s; Bend is now the slowest
+    scene = build_scene(m.state)
+    bend = [s.get("text") for s in scene.node("bend").shapes]
+    cut = [s.get("text") for s in scene.node("cut").shapes]
+    assert {"Bottleneck", "Over takt"} <= set(bend)
+    assert "Bottleneck" not in cut
+    assert "Over takt" not in cut

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from .harness import NotebookPage
+from .test_one_picture import EVERYTHING
 
 pytestmark = pytest.mark.browser
 
@@ -461,3 +462,64 @@ def test_a_map_is_built_and_named_by_keyboard_alone(lab: NotebookPage, artifacts
         lab.set_theme(theme)
         canvas.screenshot(path=str(artifacts / name))
     lab.set_theme("JupyterLab Light")
+
+
+#: Every line of text of a picture that something else covers: a burst's star or a badge
+#: of another element, or a text of another element. Boxes as the browser draws them.
+COVERED = """(root) => {
+  const box = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const node = (e) => e.closest('[data-vsm-node]')?.getAttribute('data-vsm-node');
+  const cut = (a, b) =>
+    Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 1 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 1;
+  const texts = [...root.querySelectorAll('text')].filter((t) => !t.closest('defs') && t.textContent.trim())
+    .map((t) => ({ node: node(t), text: t.textContent, box: box(t), badge: t.matches('.vsm-badge-text') }));
+  const covers = [...root.querySelectorAll('.vsm-burst-shape, rect.vsm-badge')]
+    .map((c) => ({ node: node(c), what: c.matches('.vsm-badge') ? 'badge' : 'burst', box: box(c) }));
+  const found = [];
+  for (const t of texts) {
+    for (const c of covers)
+      if (c.node !== t.node && !(t.badge && c.what === 'badge') && cut(t.box, c.box))
+        found.push([t.node, t.text, c.what, c.node]);
+    for (const u of texts)
+      if (u.node > t.node && cut(t.box, u.box)) found.push([t.node, t.text, 'text', u.node, u.text]);
+  }
+  return found;
+}"""
+
+CROWDED = """
+m_crowd = ValueStreamMap("Crowded", demand=480, available_time="8 h")
+m_crowd.set_control("Planning")
+for name in ("Cut", "Bend", "Weld", "Paint"):
+    m_crowd.add_process(name, cycle_time="45 s")
+    m_crowd.add_burst("Cut the changeover to ten minutes with a second die cart at " + name, target=name)
+    m_crowd.add_flow("control", name, label="weekly schedule")
+m_crowd.update("Weld", cycle_time="75 s")
+m_crowd.add_shipment("out", frequency="Daily 16:00 pickup")
+for idea in ("Level the schedule at the pacemaker", "Milk run", "Kanban between Bend and Weld"):
+    m_crowd.add_burst(idea)
+"""
+
+
+def test_no_label_hides_under_a_burst_a_badge_or_another_label(lab: NotebookPage) -> None:
+    lab.py(
+        EVERYTHING
+        + CROWDED
+        + "from vsm_widget.templates import template_names\n"
+        + "m_tpl = {name: load_template(name) for name in template_names()}"
+    )
+    pictures = {"everything": "m_all", "crowded": "m_crowd"}
+    pictures.update({name: f"m_tpl[{name!r}]" for name in lab.value("sorted(m_tpl)")})
+    assert len(pictures) == 6
+    for name, variable in pictures.items():
+        svg = lab.value(f"{variable}.to_svg()")
+        found = lab.page.evaluate(
+            """([svg, read]) => {
+              const host = document.createElement('div');
+              host.style.cssText = 'position:absolute;left:0;top:0;width:4000px;height:3000px';
+              host.innerHTML = svg;
+              document.body.appendChild(host);
+              try { return eval(read)(host.firstElementChild); } finally { host.remove(); }
+            }""",
+            [svg, COVERED],
+        )
+        assert found == [], (name, found)
