@@ -25,7 +25,8 @@ export type FieldCatalog = Record<string, FieldSpec[]>;
 export function primaryField(kind: string, element: Record<string, unknown>): string {
   switch (kind) {
     case "gap":
-      return element.quantity !== null || element.wait_time === null ? "quantity" : "wait_time";
+      // A gap without a quantity is drawn as a wait: its wait time is what to type.
+      return element.quantity !== null && element.quantity !== undefined ? "quantity" : "wait_time";
     case "burst":
       return "text";
     case "flow":

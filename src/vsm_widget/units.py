@@ -66,7 +66,8 @@ DURATION_UNITS = ("ms", "s", "min", "h", "d", "wk")
 _FIXED_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
 
 _NUMBER = r"[+-]?(?:\d+(?:[.,_]\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_DURATION_PART = re.compile(rf"\s*({_NUMBER})\s*([a-zA-Z]+)?\s*")
+_DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-zA-Z]+)?")
+_SPACES = re.compile(r"\s+")
 _SHIFTS = re.compile(rf"^\s*({_NUMBER})\s*[x×*]\s*(.+)$")
 
 
@@ -280,6 +281,9 @@ def parse_duration(
     Accepts a number (seconds; a Decimal too), a ``datetime.timedelta`` (and so a
     ``pandas.Timedelta``), a ``numpy.timedelta64``, or a string of one or more amounts
     with units: ``"90 s"``, ``"1.5 h"``, ``"2 d"``, ``"1 h 30 min"``, ``"45"`` (seconds).
+    A compound text has its parts separated by spaces, larger units first, each unit
+    once, and a fraction only in its last part (``"1 d 2.5 h"``); ``"3.75 h1 d"`` or
+    ``"30 min 1 h"`` are refused, never added up.
     ``day`` is the length of one day in seconds (a working day on a map) for text;
     ``week`` defaults to five such days. Negative, NaN and infinite values are refused.
 
@@ -310,24 +314,32 @@ def parse_duration(
 
 
 def _parse_duration_text(text: str, day: float, week: float) -> float:
+    """Seconds in a text of one or more amounts with units, read strictly.
+
+    A compound duration reads as people write it, "1 h 30 min": its parts are separated
+    by white space, in decreasing units, each unit at most once, and only the last part
+    may have a fraction. Anything else parses only by accident ("3.75 h1 d", typed over
+    an old value, would be 3.75 h + 1 d) and is refused with the reason.
+    """
     _check_length(text)
     stripped = text.strip()
     if not stripped:
         raise UnitError("an empty text is not a duration; give e.g. '90 s', '1.5 h', '2 d'")
     total = 0.0
     position = 0
-    parts = 0
+    previous: tuple[str, float, str] | None = None  # the part before: as typed, amount, unit
     while position < len(stripped):
         match = _DURATION_PART.match(stripped, position)
-        if match is None or match.end() == position:
+        if match is None:
             raise UnitError(_duration_hint(text))
         amount = _read_number(match.group(1))
         if amount < 0:
             # Also in compound text: "1 h -30 min" is a typing error, not 30 minutes.
             raise UnitError(f"{_show(text)} is negative; a duration must be zero or more")
         unit_text = match.group(2)
+        end = match.end()
         if unit_text is None:
-            if parts or match.end() != len(stripped):
+            if previous is not None or end != len(stripped):
                 raise UnitError(_duration_hint(text))
             unit = "s"
         else:
@@ -337,10 +349,40 @@ def _parse_duration_text(text: str, day: float, week: float) -> float:
                     f"{_show(text)} has the unknown unit {unit_text!r}; "
                     f"use one of {', '.join(DURATION_UNITS)}"
                 )
+        typed = match.group(0)
+        if previous is not None:
+            _check_next_part(text, previous, (typed, amount, unit))
+        if end < len(stripped):
+            space = _SPACES.match(stripped, end)
+            if space is None:
+                raise UnitError(
+                    f"{_show(text)} is not a duration: put a space between {typed!r} and what follows "
+                    "it, as in '1 h 30 min'"
+                )
+            end = space.end()
         total += amount * _seconds_per_unit(unit, day, week)
-        position = match.end()
-        parts += 1
+        previous = (typed, amount, unit)
+        position = end
     return _check_finite(total, text)
+
+
+def _check_next_part(text: str, previous: tuple[str, float, str], part: tuple[str, float, str]) -> None:
+    """Refuse a part of a compound duration that does not follow the one before it as written."""
+    typed_before, amount_before, unit_before = previous
+    typed, _, unit = part
+    rank_before, rank = DURATION_UNITS.index(unit_before), DURATION_UNITS.index(unit)
+    if rank == rank_before:
+        raise UnitError(f"{_show(text)} gives {unit} twice; give each unit once, as in '1 h 30 min'")
+    if rank > rank_before:
+        raise UnitError(
+            f"{_show(text)} has {typed!r} after {typed_before!r}; "
+            "give the larger unit first, as in '1 h 30 min'"
+        )
+    if not amount_before.is_integer():
+        raise UnitError(
+            f"{_show(text)} has a fraction in {typed_before!r}, which is not its last part; "
+            "only the last part may have one ('1 h 30 min' or '1.5 h')"
+        )
 
 
 def _duration_hint(text: str) -> str:
@@ -436,7 +478,7 @@ def typed_unit(value: object) -> str | None:
     """
     if not isinstance(value, str) or len(value) > _MAX_NUMBER_TEXT:
         return None
-    match = _DURATION_PART.fullmatch(value)
+    match = _DURATION_PART.fullmatch(value.strip())
     if match is None or match.group(2) is None:
         return None
     return _UNIT_ALIASES.get(match.group(2).lower())

@@ -22,8 +22,9 @@ from .harness import NotebookPage
 
 pytestmark = pytest.mark.browser
 
-#: Every drawn group of a drawing: key, id, kind, bounding box (map units), text.
-READ_NODES = """(root) => [...root.querySelectorAll('[data-vsm-node]')].map((g) => {
+#: Every drawn group of a drawing: key, id, kind, bounding box (map units), text. The
+#: canvas's insertion handles (kind "slot") are its own buttons, in no picture.
+READ_NODES = """(root) => [...root.querySelectorAll('[data-vsm-node]:not([data-vsm-slot])')].map((g) => {
   const b = g.getBBox();
   const text = [...g.querySelectorAll('text')].map((t) => [...t.childNodes]
     .filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('|')).join(' / ');
