@@ -180,6 +180,15 @@ def _gap_label(gap: Gap, following: Process | None) -> str:
     return f"{kind} before {following.name}" if following is not None else f"{kind} to ship"
 
 
+def _assign(widget: ipywidgets.Widget, **lists: list[Any]) -> None:
+    """Set list traits only where they differ: traitlets checks every item of a list it is
+    given (a colour per bar is a pattern match per bar), even when the list is the same.
+    """
+    for name, value in lists.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
+
+
 @contextmanager
 def held(*widgets: ipywidgets.Widget) -> Iterator[None]:
     """Hold the sync of several widgets: each sends what changed as one message at the end."""
@@ -580,12 +589,12 @@ class TimelineChart(_StreamChart):
         lead_name, process_name = _unit_label(lead, display), _unit_label(process, display)
         complete = "" if metrics.lead_time_complete else "≥ "
         with held(self.figure, self.wait_bars, self.step_bars, self.queue_bars, self.line, self.total_label):
-            self.x_scale.domain = labels
+            _assign(self.x_scale, domain=labels)
             self.wait_bars.x = np.array(gap_x, dtype=str)
             self.wait_bars.y = np.array(waits, dtype=float)
             self.step_bars.x = np.array(step_x, dtype=str)
             self.step_bars.y = np.array(touch, dtype=float)
-            self.step_bars.colors = colors or [COLORS["unclassified"]]
+            _assign(self.step_bars, colors=colors or [COLORS["unclassified"]])
             self.queue_bars.x = np.array([label_of[i] for i, _ in queued], dtype=str)
             self.queue_bars.y = np.array([t for _, t in queued], dtype=float)
             self.line.x = np.array(labels, dtype=str)
@@ -730,11 +739,10 @@ class CycleTimeChart(_StreamChart):
         bottleneck = next((i for i, f in enumerate(figures) if f.is_bottleneck), None)
         x = np.array(labels, dtype=str)
         with held(self.figure, self.bars, self.outline, self.takt, self.takt_label, self.mark_label):
-            self.x_scale.domain = labels
+            _assign(self.x_scale, domain=labels)
             self.bars.x = x
             self.bars.y = np.array([base, loss], dtype=float) if labels else np.zeros((2, 0))
-            self.bars.colors = colors or [COLORS["cycle"]]
-            self.bars.opacities = opacities or [1.0]
+            _assign(self.bars, colors=colors or [COLORS["cycle"]], opacities=opacities or [1.0])
             self.outline.x = x
             self.outline.y = np.array(over, dtype=float)
             self.bars.tooltip.labels = ["step", f"time ({name})"]

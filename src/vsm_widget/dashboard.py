@@ -30,6 +30,7 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     MapView,
     TimeBreakdownChart,
     TimelineChart,
+    _assign,
     _figure,
     _in_unit,
     _size_axis,
@@ -521,7 +522,7 @@ class ComparisonView(MapView):
         labels = dict(zip(order, _unique([names[i] for i in order], order), strict=True))
         self.unit, self.labels = unit, list(labels.values())
         with held(self.figure, self.current_line, self.future_line):
-            self.x_scale.domain = self.labels
+            _assign(self.x_scale, domain=self.labels)
             for line, points in ((self.current_line, before), (self.future_line, after)):
                 line.x = np.array([labels[i] for i, _, _ in points], dtype=str)
                 line.y = np.array([_in_unit(t, unit, display) for _, _, t in points], dtype=float)
