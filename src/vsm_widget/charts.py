@@ -10,8 +10,14 @@ Selection: every view has a ``selection`` trait holding element ids, the same id
 setting ``selection`` highlights the bars. :func:`link_selection` ties several views
 (and a canvas) together, which is what :class:`vsm_widget.dashboard.Dashboard` does.
 
-All numbers come from :mod:`vsm_widget.metrics`; the charts only convert seconds to the
-unit they display.
+All numbers come from :mod:`vsm_widget.metrics`, and every axis, tick, tooltip and label
+reads through the map's display rule (:attr:`Metrics.display
+<vsm_widget.metrics.Metrics.display>`): the ladder chart in the map's two ladder units
+(waits and lead time in the lead unit, step times in the process unit), so a "23.6 d" on
+the canvas is 23.6 on the chart's axis in working days. Colours are the palette's roles
+(:mod:`vsm_widget.presentation.palette`), as on the canvas, light or dark with the page:
+each mark's colour is the role's CSS variable, which every view's stylesheet sets for
+the theme (and the light colour stands in where the stylesheet is missing).
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, ClassVar
 
 import ipywidgets
 import numpy as np
@@ -34,88 +41,101 @@ with warnings.catch_warnings():
     )
     import bqplot
 
-from . import units
+from .display import Display, auto_unit
 from .metrics import Metrics
 from .model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, MapState, Process, ValueStreamMap
+from .presentation.palette import PALETTES, ROLES
 
 __all__ = [
-    "COLORS",
     "BREAKDOWN_CLASSES",
+    "COLORS",
     "CycleTimeChart",
     "MapView",
     "TimeBreakdownChart",
     "TimelineChart",
-    "axis_unit",
+    "VIEW_CSS",
+    "held",
     "link_selection",
-    "unit_name",
+    "role_color",
 ]
 
 _log = logging.getLogger(__name__)
 
-#: Colours the charts use, by meaning (colour-blind safe where it matters: Okabe-Ito).
-COLORS: dict[str, str] = {
-    "process": "#009E73",
-    "waiting": "#E69F00",
-    "cumulative": "#0072B2",
-    "cycle": "#56B4E9",
-    "loss": "#B8DFF5",
-    "over_takt": "#E69F00",
-    "over_takt_loss": "#F5D38A",
-    "bottleneck": "#D55E00",
-    "bottleneck_loss": "#F0B08A",
-    "takt": "#CC0000",
-    "value-adding": "#009E73",
-    "necessary": "#56B4E9",
-    "waste": "#D55E00",
-    "unclassified": "#999999",
-    "waste_type": "#CC79A7",
+
+def role_color(role: str) -> str:
+    """A palette role as a mark colour: the theme's CSS variable, else the light colour."""
+    return f"var(--vsm-c-{role}, {PALETTES['light'][role]})"
+
+
+#: The palette role of each thing the charts draw (the canvas's roles for the same things).
+ROLE_OF: dict[str, str] = {
+    "value-adding": "va-strong",
+    "necessary": "nn-strong",
+    "waste": "waste-strong",
+    "unclassified": "line",
+    "waiting": "accent",
+    "cumulative": "fg1",
+    "cycle": "accent",
+    "over_takt": "warn",
+    "bottleneck": "error",
+    "takt": "fg1",
+    "waste_type": "waste-strong",
+    "current": "muted",
+    "future": "accent",
+    "text": "fg",
 }
+
+#: Colours the charts use, by meaning: palette roles as CSS colours (see :func:`role_color`).
+COLORS: dict[str, str] = {meaning: role_color(role) for meaning, role in ROLE_OF.items()}
 
 #: The categories of the "where the time goes" chart by value class, in display order.
 BREAKDOWN_CLASSES: tuple[str, ...] = (*VALUE_CLASSES, "unclassified", "waiting")
 
-_UNIT_NAMES = {"s": "s", "min": "min", "h": "h"}
-# Above this many labels an axis shows only every k-th label (and the figure scrolls).
+
+def _variables(palette: dict[str, str]) -> str:
+    return " ".join(f"--vsm-c-{role}: {palette[role]};" for role in ROLES)
+
+
+#: The views' stylesheet: the palette's roles as CSS variables for the page's theme
+#: (JupyterLab's, else the system's), a halo under chart labels that cross bars, and the
+#: dashed outline of steps over takt (the canvas's "Over takt" mark is a dashed outline).
+VIEW_CSS = f"""
+.vsm-view {{ {_variables(PALETTES["light"])} }}
+body[data-jp-theme-light="false"] .vsm-view {{ {_variables(PALETTES["dark"])} }}
+@media (prefers-color-scheme: dark) {{
+  body:not([data-jp-theme-light]) .vsm-view {{ {_variables(PALETTES["dark"])} }}
+}}
+.vsm-view .bqplot text.label {{ paint-order: stroke; stroke: var(--vsm-c-bg, #ffffff);
+  stroke-width: 3px; stroke-linejoin: round; }}
+.vsm-view .vsm-chart-cycle rect.bar[style*="fill: none"] {{ stroke-dasharray: 5 3; }}
+"""
+
+#: How the charts write numbers in tooltips: three significant digits with thousands
+#: separators, as the display rule writes them ("57.5", "0.0144", "188").
+NUMBER_FORMAT = ",.3~r"
+#: Above this many labels an axis shows only every k-th label (and the figure scrolls).
 _MAX_LABELS = 40
 _PX_PER_ITEM = 18
 _MIN_WIDTH = 520
 
 
-def axis_unit(seconds: float, day: float) -> str:
-    """The unit a chart whose largest value is ``seconds`` reads best in.
-
-    ``"s"`` up to 5 minutes, ``"min"`` up to 2 hours, ``"h"`` below one lead-time day
-    (``day`` seconds), else ``"d"``.
-    """
-    if not math.isfinite(seconds) or seconds <= 300:
-        return "s"
-    if seconds <= 7200:
-        return "min"
-    if seconds < day:
-        return "h"
-    return "d"
-
-
-def unit_name(unit: str, day_basis: str = "working") -> str:
-    """How a unit is written on an axis: ``"d"`` is a working (or calendar) day."""
-    if unit == "d":
-        return "working days" if day_basis == "working" else "days"
-    return _UNIT_NAMES.get(unit, unit)
-
-
-def _in_unit(seconds: float | None, unit: str, day: float) -> float:
+def _in_unit(seconds: float | None, unit: str, display: Display) -> float:
     """Seconds in ``unit``; unknown or infinite times draw as zero (metrics warn about them)."""
     if seconds is None or not math.isfinite(seconds):
         return 0.0
-    return units.to_unit(seconds, unit, day=day)
+    return display.in_unit(seconds, unit)
+
+
+def _unit_label(unit: str, display: Display) -> str:
+    """How a unit is written on an axis: ``"d"`` says which day ("working days")."""
+    return display.day_word() if unit == "d" else unit
 
 
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def _headroom(largest: float, factor: float = 1.3) -> float | None:
-    """A y-scale maximum that leaves the top of the plot free for the legend
-    (``None``: automatic).
+    """A scale maximum a little above ``largest`` (``None``: automatic).
 
     Rounded up to a round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
     ten): the axis reads better, and a small edit leaves the scale as it was, so the
@@ -126,6 +146,14 @@ def _headroom(largest: float, factor: float = 1.3) -> float | None:
     wanted = largest * factor
     power = 10.0 ** math.floor(math.log10(wanted))
     return next(step * power for step in _NICE_STEPS if step * power >= wanted * (1 - 1e-12))
+
+
+def _ticks(top: float, count: int = 5) -> np.ndarray:
+    """Round tick values from 0 up to ``top``: about ``count`` of them, 1, 2, 2.5 or 5 apart."""
+    raw = top / count
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(s * power for s in (1.0, 2.0, 2.5, 5.0, 10.0) if s * power >= raw * (1 - 1e-12))
+    return np.arange(0.0, top * (1 + 1e-9) + step / 2, step)[: int(top / step * (1 + 1e-9)) + 1]
 
 
 def _short(label: str, limit: int = 28) -> str:
@@ -149,7 +177,25 @@ def _unique(labels: Sequence[str], ids: Sequence[str]) -> list[str]:
 
 def _gap_label(gap: Gap, following: Process | None) -> str:
     kind = "inventory" if gap.quantity is not None else "wait"
-    return f"{kind} before {following.name}" if following is not None else f"{kind} {gap.id}"
+    return f"{kind} before {following.name}" if following is not None else f"{kind} to ship"
+
+
+def _assign(widget: ipywidgets.Widget, **lists: list[Any]) -> None:
+    """Set list traits only where they differ: traitlets checks every item of a list it is
+    given (a colour per bar is a pattern match per bar), even when the list is the same.
+    """
+    for name, value in lists.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
+
+
+@contextmanager
+def held(*widgets: ipywidgets.Widget) -> Iterator[None]:
+    """Hold the sync of several widgets: each sends what changed as one message at the end."""
+    with ExitStack() as stack:
+        for widget in widgets:
+            stack.enter_context(widget.hold_sync())
+        yield
 
 
 def link_selection(first: Any, *others: Any) -> list[traitlets.link]:
@@ -169,6 +215,9 @@ class MapView(ipywidgets.VBox):
     and then raised again, so the edit that caused it reports it too.
     """
 
+    #: The view's stylesheet (constant CSS, no user text), carried by every view so that
+    #: each one shown alone has its colours; subclasses add their own rules.
+    CSS = VIEW_CSS
     #: Ids of the selected elements (same ids as the canvas's ``selection``).
     selection = traitlets.List(traitlets.Unicode())
     #: The last error raised while following the map, as text; ``""`` when all is well.
@@ -183,9 +232,12 @@ class MapView(ipywidgets.VBox):
         self._syncing = False
         self._error_label = ipywidgets.Label(layout=ipywidgets.Layout(display="none"))
         self._error_label.add_class("vsm-view-error")
+        self._style = ipywidgets.HTML(
+            f"<style>{self.CSS}</style>", layout=ipywidgets.Layout(height="0px", overflow="hidden")
+        )
         body = self._build()
         self._built = True
-        super().__init__(children=[*body, self._error_label], **kwargs)
+        super().__init__(children=[self._style, *body, self._error_label], **kwargs)
         self.add_class("vsm-view")
         self.refresh()
         self._unobserve = map.observe(self._on_change)
@@ -227,7 +279,7 @@ class MapView(ipywidgets.VBox):
 
     def _owned(self) -> list[ipywidgets.Widget]:
         """Widgets made by this view, closed with it."""
-        return [self._error_label]
+        return [self._style, self._error_label]
 
     def _show_selection(self) -> None:
         """Show :attr:`selection` on the marks (called with ``_syncing`` set)."""
@@ -269,8 +321,6 @@ class MapView(ipywidgets.VBox):
 class _BarView(MapView):
     """A view whose bars stand for groups of map elements (for selection)."""
 
-    _groups: list[tuple[str, ...]]
-
     def _watch(self, bars: bqplot.Bars, groups: Callable[[], list[tuple[str, ...]]]) -> None:
         def clicked(change: dict[str, Any]) -> None:
             if self._syncing:
@@ -299,13 +349,35 @@ def _bar_mark(
         scales={"x": xs, "y": ys},
         tooltip=tooltip,
         interactions={"click": "select", "hover": "tooltip"},
-        selected_style={"stroke": "#222", "stroke-width": 2},
+        selected_style={"stroke": COLORS["text"], "stroke-width": 2},
         unselected_style={"opacity": 0.45},
         padding=0.15,
         **kwargs,
     )
 
 
+def _tooltip(what: str, value: str) -> bqplot.Tooltip:
+    return bqplot.Tooltip(fields=["x", "y"], labels=[what, value], formats=["", NUMBER_FORMAT])
+
+
+def _label_mark(scales: dict[str, Any], color: str, align: str, **kwargs: Any) -> bqplot.Label:
+    """Text placed in the plot at data coordinates (a chart's own annotation, never clipped)."""
+    return bqplot.Label(
+        x=np.array([], dtype=float),
+        y=np.array([], dtype=float),
+        text=np.array([], dtype=str),
+        scales=scales,
+        colors=[color],
+        align=align,
+        default_size=12,
+        font_weight="normal",
+        interactions={},
+        **kwargs,
+    )
+
+
+#: Height of a chart label's text over its anchor, in pixels.
+_LABEL_PX = 20
 #: Rotated category labels end at their tick, so that neighbours run side by side
 #: instead of crossing (bqplot centres tick text by default).
 _ROTATED_TICKS = {"text-anchor": "end"}
@@ -345,168 +417,215 @@ def _scroll_box(figure: bqplot.Figure) -> ipywidgets.Box:
     return ipywidgets.Box([figure], layout=ipywidgets.Layout(overflow="auto hidden", width="100%"))
 
 
-class _StreamChart(_BarView):
-    """Bars along the stream on a time axis: one group of marks per element or step,
-    a figure that grows with its labels and scrolls sideways on long streams.
+def _figure(
+    marks: list[bqplot.Mark], axes: list[bqplot.Axis], title: str, css_class: str, **kwargs: Any
+) -> bqplot.Figure:
+    """A figure whose title and axes take the theme's text colours, as the canvas's do."""
+    for axis in axes:
+        axis.color = COLORS["text"]
+        axis.label_color = COLORS["text"]
+    figure = bqplot.Figure(
+        marks=marks,
+        axes=axes,
+        title=title,
+        title_style={"fill": COLORS["text"]},
+        animation_duration=0,
+        **kwargs,
+    )
+    figure.add_class(css_class)
+    return figure
 
-    Subclasses make their marks on :meth:`_scales`' scales, then :meth:`_figure`.
+
+class _StreamChart(_BarView):
+    """Bars along the stream: one category per element or step, a figure that grows
+    with its labels and scrolls sideways on long streams.
+
+    Subclasses make their marks on :attr:`x_scale`, then call :meth:`_figure`.
     """
 
     #: Height of the plot itself in pixels; the figure adds its title and labels.
     PLOT_HEIGHT = 240
-    bars: bqplot.Bars
 
-    def _scales(self) -> bqplot.OrdinalScale:
-        """Start empty; the x scale for the marks (the time scale is :attr:`y_scale`)."""
-        self.unit = "s"
+    def _start(self) -> bqplot.OrdinalScale:
+        """Start empty; the categories' scale, its domain set by every update."""
         self.labels: list[str] = []
         self.ids: list[str] = []
-        self._groups = []
-        self.y_scale = bqplot.LinearScale(min=0.0)
-        return bqplot.OrdinalScale()
+        self.x_scale = bqplot.OrdinalScale()
+        return self.x_scale
 
-    def _figure(
-        self,
-        xs: bqplot.OrdinalScale,
-        marks: list[bqplot.Mark],
-        title: str,
-        css_class: str,
-        legend_location: str,
-        extra_axes: Sequence[bqplot.Axis] = (),
+    def _stream_figure(
+        self, marks: list[bqplot.Mark], y_axes: list[bqplot.Axis], title: str, css_class: str
     ) -> list[ipywidgets.Widget]:
-        self.x_axis = bqplot.Axis(scale=xs, label="", grid_lines="none")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="time", grid_lines="dashed")
-        self.figure = bqplot.Figure(
-            marks=marks,
-            axes=[self.x_axis, self.y_axis, *extra_axes],
-            title=title,
-            legend_location=legend_location,
-            animation_duration=0,
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label="", grid_lines="none")
+        self.figure = _figure(
+            marks,
+            [self.x_axis, *y_axes],
+            title,
+            css_class,
             layout=ipywidgets.Layout(height=f"{self.PLOT_HEIGHT + 120}px"),
         )
-        self.figure.add_class(css_class)
-        self._watch(self.bars, lambda: self._groups)
         self._box = _scroll_box(self.figure)
         return [self._box]
 
     def _owned(self) -> list[ipywidgets.Widget]:
         return [*super()._owned(), self._box, self.figure]
 
-    def _show_selection(self) -> None:
-        self._mark_selection(self.bars, self._groups, self.selection)
-
 
 # --------------------------------------------------------------------------- timeline
 
 
 class TimelineChart(_StreamChart):
-    """The lead-time ladder as a chart: each step and gap along the stream.
+    """The lead-time ladder as a chart, element by element along the stream, in the
+    map's two ladder units as on the canvas.
 
-    Stacked bars show each element's process time (value-added time: the lower rung)
-    and waiting time (a gap's wait, or a step's own lead time beyond its process time);
-    a line with dots shows the cumulative lead time. All in one unit chosen from the
-    total lead time (s, min, h or working days). Long streams thin their labels and
-    scroll sideways.
+    Above the middle line, each gap's wait (the upper rungs) and the cumulative lead
+    time, in the map's lead unit (:attr:`lead_unit`, left axis): the line ends at the
+    lead time the canvas shows. Below it, each step's process time (the lower rungs) in
+    the process unit (:attr:`process_unit`, right axis), coloured by the step's value
+    class as on the canvas; where a step's own lead time is longer (office steps), its
+    whole time on the ladder shows behind, in the colour of waiting (queueing inside the
+    step). Long streams thin their labels and scroll sideways.
 
-    Marks: :attr:`bars` (``y[0]`` process time, ``y[1]`` waiting time),
-    :attr:`line` and :attr:`dots` (cumulative lead time).
+    Marks: :attr:`wait_bars` (one per gap), :attr:`step_bars` (one per step),
+    :attr:`queue_bars` (the steps with a longer own lead time), :attr:`line` (cumulative
+    lead time at every element), :attr:`total_label` (the lead time, at the line's end).
     """
 
+    PLOT_HEIGHT = 280
+    #: Share of the plot above the ladder's middle line (waits); step times take the rest.
+    UPPER = 0.62
+
     def _build(self) -> list[ipywidgets.Widget]:
-        xs = self._scales()
-        self.cumulative_scale = bqplot.LinearScale(min=0.0)
-        tooltip = bqplot.Tooltip(fields=["x", "y"], labels=["element", "time"], formats=["", ".3~g"])
-        self.bars = _bar_mark(
+        xs = self._start()
+        self.lead_unit = "d"
+        self.process_unit = "s"
+        self._wait_groups: list[tuple[str, ...]] = []
+        self._step_groups: list[tuple[str, ...]] = []
+        self._queue_groups: list[tuple[str, ...]] = []
+        self.wait_scale = bqplot.LinearScale()
+        # Step times grow downwards from the middle line, like the ladder's lower rungs.
+        self.step_scale = bqplot.LinearScale(reverse=True)
+        self.wait_bars = _bar_mark(xs, self.wait_scale, _tooltip("gap", "wait"), colors=[COLORS["waiting"]])
+        # "grouped": bqplot draws stacked bars (its default, one value each too) from the
+        # wrong end on a reversed scale.
+        self.queue_bars = _bar_mark(
             xs,
-            self.y_scale,
-            tooltip,
-            type="stacked",
-            colors=[COLORS["process"], COLORS["waiting"]],
-            labels=["process time", "waiting time"],
-            display_legend=True,
+            self.step_scale,
+            _tooltip("step", "time on the ladder"),
+            colors=[COLORS["waiting"]],
+            type="grouped",
         )
+        self.step_bars = _bar_mark(xs, self.step_scale, _tooltip("step", "process time"), type="grouped")
         self.line = bqplot.Lines(
             x=np.array([], dtype=str),
             y=np.array([], dtype=float),
-            scales={"x": xs, "y": self.cumulative_scale},
+            scales={"x": xs, "y": self.wait_scale},
             colors=[COLORS["cumulative"]],
-            labels=["cumulative lead time"],
-            display_legend=True,
+            stroke_width=2,
             interactions={},
         )
-        self.dots = bqplot.Scatter(
-            x=np.array([], dtype=str),
-            y=np.array([], dtype=float),
-            scales={"x": xs, "y": self.cumulative_scale},
-            colors=[COLORS["cumulative"]],
-            default_size=24,
-            tooltip=bqplot.Tooltip(fields=["x", "y"], labels=["up to", "cumulative"], formats=["", ".3~g"]),
-            interactions={"hover": "tooltip"},
+        self.total_label = _label_mark(
+            {"x": xs, "y": self.wait_scale}, COLORS["cumulative"], "end", y_offset=-8
         )
-        self.cumulative_axis = bqplot.Axis(
-            scale=self.cumulative_scale,
-            side="right",
-            label="cumulative",
-            grid_lines="none",
-        )
-        return self._figure(
-            xs,
-            [self.bars, self.line, self.dots],
+        self.wait_axis = bqplot.Axis(scale=self.wait_scale, side="left", label="", grid_lines="dashed")
+        self.step_axis = bqplot.Axis(scale=self.step_scale, side="right", label="", grid_lines="none")
+        self.wait_axis.label_location = "end"
+        self.step_axis.label_location = "start"
+        self._watch(self.wait_bars, lambda: self._wait_groups)
+        self._watch(self.step_bars, lambda: self._step_groups)
+        self._watch(self.queue_bars, lambda: self._queue_groups)
+        return self._stream_figure(
+            [self.wait_bars, self.queue_bars, self.step_bars, self.line, self.total_label],
+            [self.wait_axis, self.step_axis],
             "Lead-time ladder",
             "vsm-chart-timeline",
-            "top-left",
-            [self.cumulative_axis],
         )
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
-        day = metrics.day_length
-        unit = axis_unit(metrics.lead_time, day)
+        display = metrics.display
+        lead, process = display.lead_unit, display.process_unit
         gap_waits = {g.id: g.wait_time for g in metrics.gaps}
         step_figures = {s.id: s for s in metrics.steps}
         labels: list[str] = []
         ids: list[str] = []
-        process: list[float] = []
-        waiting: list[float] = []
+        gap_x: list[str] = []
+        waits: list[float] = []
+        step_x: list[str] = []
+        touch: list[float] = []
+        colors: list[str] = []
+        queued: list[tuple[str, float]] = []  # (id, time on the ladder) where it exceeds the process time
+        cumulative: list[float] = []
+        total = 0.0
         stream = state.stream
         for index, item in enumerate(stream):
             ids.append(item.id)
             if isinstance(item, Gap):
                 following = next((s for s in stream[index + 1 :] if isinstance(s, Process)), None)
                 labels.append(_gap_label(item, following))
-                process.append(0.0)
-                waiting.append(_in_unit(gap_waits[item.id], unit, day))
+                seconds = gap_waits[item.id]
+                waits.append(_in_unit(seconds, lead, display))
             else:
                 figures = step_figures[item.id]
                 labels.append(item.name)
-                touch = figures.touch_time or 0.0
-                own = figures.lead_time if figures.lead_time is not None else touch
-                process.append(_in_unit(touch, unit, day))
-                # A step's own lead time beyond its process time is queueing inside the step.
-                waiting.append(_in_unit(max(own - touch, 0.0), unit, day))
+                hands_on = figures.touch_time or 0.0
+                seconds = figures.lead_time if figures.lead_time is not None else hands_on
+                touch.append(_in_unit(hands_on, process, display))
+                colors.append(COLORS[item.value_class or "unclassified"])
+                if seconds > hands_on:
+                    # A step's own lead time beyond its process time is queueing inside the step.
+                    queued.append((item.id, _in_unit(seconds, process, display)))
+            total += _in_unit(seconds, lead, display)
+            cumulative.append(total)
         labels = _unique(labels, ids)
-        cumulative = np.cumsum(np.add(process, waiting)) if labels else np.array([], dtype=float)
-        x = np.array(labels, dtype=str)
-        name = unit_name(unit, metrics.day_basis)
-        self.unit, self.labels, self.ids = unit, labels, ids
-        self._groups = [(i,) for i in ids]
-        with self.figure.hold_sync(), self.bars.hold_sync(), self.line.hold_sync(), self.dots.hold_sync():
-            self.bars.x = x
-            self.bars.y = np.array([process, waiting], dtype=float) if labels else np.zeros((2, 0))
-            self.line.x = x
-            self.line.y = np.asarray(cumulative, dtype=float)
-            self.dots.x = x
-            self.dots.y = np.asarray(cumulative, dtype=float)
-            # The legend takes three rows at the top left: keep that third of the plot free.
-            self.y_scale.max = _headroom(max(np.add(process, waiting), default=0.0), 1.5)
-            self.cumulative_scale.max = _headroom(float(cumulative[-1]) if labels else 0.0, 1.5)
-            self.y_axis.label = f"time per element ({name})"
-            self.cumulative_axis.label = f"cumulative lead time ({name})"
-            self.bars.tooltip.labels = ["element", f"time ({name})"]
-            self.dots.tooltip.labels = ["up to", f"cumulative ({name})"]
-            lead = units.format_duration(metrics.lead_time, unit, day=day)
-            share = units.format_ratio(metrics.efficiency)
-            self.figure.title = f"Lead-time ladder: lead time {lead}, process time share {share}"
+        label_of = dict(zip(ids, labels, strict=True))
+        for label, item in zip(labels, stream, strict=True):
+            (gap_x if isinstance(item, Gap) else step_x).append(label)
+        self.lead_unit, self.process_unit, self.labels, self.ids = lead, process, labels, ids
+        self._wait_groups = [(i.id,) for i in stream if isinstance(i, Gap)]
+        self._step_groups = [(i.id,) for i in stream if isinstance(i, Process)]
+        self._queue_groups = [(i,) for i, _ in queued]
+        top = _headroom(max([*waits, total]), 1.2) or 1.0
+        bottom = _headroom(max([*touch, *(t for _, t in queued)], default=0.0), 1.15) or 1.0
+        lead_name, process_name = _unit_label(lead, display), _unit_label(process, display)
+        complete = "" if metrics.lead_time_complete else "≥ "
+        with held(self.figure, self.wait_bars, self.step_bars, self.queue_bars, self.line, self.total_label):
+            _assign(self.x_scale, domain=labels)
+            self.wait_bars.x = np.array(gap_x, dtype=str)
+            self.wait_bars.y = np.array(waits, dtype=float)
+            self.step_bars.x = np.array(step_x, dtype=str)
+            self.step_bars.y = np.array(touch, dtype=float)
+            _assign(self.step_bars, colors=colors or [COLORS["unclassified"]])
+            self.queue_bars.x = np.array([label_of[i] for i, _ in queued], dtype=str)
+            self.queue_bars.y = np.array([t for _, t in queued], dtype=float)
+            self.line.x = np.array(labels, dtype=str)
+            self.line.y = np.array(cumulative, dtype=float)
+            # The middle line sits at UPPER of the height on both scales.
+            self.wait_scale.min, self.wait_scale.max = -top * (1 - self.UPPER) / self.UPPER, top
+            self.step_scale.min, self.step_scale.max = -bottom * self.UPPER / (1 - self.UPPER), bottom
+            self.wait_axis.tick_values = _ticks(top)
+            self.step_axis.tick_values = _ticks(bottom, 4)
+            self.wait_axis.label = f"waits, cumulative lead time ({lead_name})"
+            self.step_axis.label = f"step times ({process_name})"
+            self.wait_bars.tooltip.labels = ["gap", f"wait ({lead_name})"]
+            self.step_bars.tooltip.labels = ["step", f"process time ({process_name})"]
+            self.queue_bars.tooltip.labels = ["step", f"time on the ladder ({process_name})"]
+            shown = labels[-1:]
+            self.total_label.x = np.array(shown, dtype=str)
+            self.total_label.y = np.array([total] if shown else [], dtype=float)
+            self.total_label.text = np.array(
+                [f"lead time {complete}{display.lead(metrics.lead_time)}"] if shown else [], dtype=str
+            )
+            self.figure.title = (
+                f"Lead-time ladder: lead time {complete}{display.lead(metrics.lead_time)}, "
+                f"process time {display.process(metrics.process_time)}, "
+                f"efficiency {display.share(metrics.efficiency)}"
+            )
             _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
+
+    def _show_selection(self) -> None:
+        self._mark_selection(self.wait_bars, self._wait_groups, self.selection)
+        self._mark_selection(self.step_bars, self._step_groups, self.selection)
+        self._mark_selection(self.queue_bars, self._queue_groups, self.selection)
 
 
 # --------------------------------------------------------------------------- cycle time vs takt
@@ -515,91 +634,147 @@ class TimelineChart(_StreamChart):
 class CycleTimeChart(_StreamChart):
     """Effective cycle time of every step against takt time (a line balance chart).
 
-    One bar per step, stacked: C/T per station (C/T / parallel stations) and the time
-    lost to downtime (effective C/T - C/T / parallel, where effective C/T = C/T /
-    uptime / parallel). Steps over takt are orange, the bottleneck red; the red line is
-    takt. The map holds no breakdown by operator or work element, so those are the
-    only two stacks.
+    One bar per step, stacked: C/T per station (C/T / parallel stations) and, paler, the
+    time lost to downtime (effective C/T - C/T / parallel, where effective C/T = C/T /
+    uptime / parallel). As on the canvas, a step over takt is pale in the colour of a
+    warning inside a dashed outline, and the bottleneck is filled in the colour of an
+    error and labelled "Bottleneck"; the dashed line is takt, named at its right end.
+    The map holds no breakdown by operator or work element, so those are the only two
+    stacks. The axis reads in the unit that suits its largest value (takt included).
 
-    Marks: :attr:`bars` (``y[0]`` C/T per station, ``y[1]`` uptime loss), :attr:`takt`.
+    Marks: :attr:`bars` (``y[0]`` C/T per station, ``y[1]`` uptime loss),
+    :attr:`outline` (the dashed outline of the steps over takt), :attr:`mark_label`
+    ("Bottleneck" over its bar), :attr:`takt` and :attr:`takt_label`.
     """
 
     PLOT_HEIGHT = 260
+    #: Opacity of the two stacks (C/T per station, uptime loss) by kind of step.
+    OPACITY: ClassVar[dict[str, tuple[float, float]]] = {
+        "cycle": (1.0, 0.4),
+        "over_takt": (0.4, 0.2),
+        "bottleneck": (1.0, 0.5),
+    }
 
     def _build(self) -> list[ipywidgets.Widget]:
-        xs = self._scales()
-        tooltip = bqplot.Tooltip(fields=["x", "y"], labels=["step", "time"], formats=["", ".3~g"])
+        xs = self._start()
+        self.unit = "s"
+        self._groups: list[tuple[str, ...]] = []
+        self.y_scale = bqplot.LinearScale(min=0.0)
         self.bars = _bar_mark(
             xs,
             self.y_scale,
-            tooltip,
+            _tooltip("step", "time"),
             type="stacked",
             color_mode="no_group",
-            colors=[COLORS["cycle"], COLORS["loss"]],
-            labels=["C/T per station", "uptime loss"],
+            opacity_mode="no_group",
+        )
+        # Drawn over the bars, stroke only: clicks go through its empty inside to the bars.
+        self.outline = bqplot.Bars(
+            x=np.array([], dtype=str),
+            y=np.array([], dtype=float),
+            scales={"x": xs, "y": self.y_scale},
+            fill=False,
+            stroke=COLORS["over_takt"],
+            stroke_width=2,
+            padding=0.15,
+            interactions={},
+        )
+        self.mark_label = _label_mark(
+            {"x": xs, "y": self.y_scale}, COLORS["bottleneck"], "middle", y_offset=-7
         )
         # Takt spans the whole width: its own 0..1 x scale, no axis.
+        whole = bqplot.LinearScale(min=0.0, max=1.0)
         self.takt = bqplot.Lines(
             x=np.array([0.0, 1.0]),
             y=np.array([0.0, 0.0]),
-            scales={"x": bqplot.LinearScale(min=0.0, max=1.0), "y": self.y_scale},
+            scales={"x": whole, "y": self.y_scale},
             colors=[COLORS["takt"]],
             line_style="dashed",
             stroke_width=2,
-            labels=["takt"],
-            display_legend=True,
             visible=False,
             interactions={},
         )
-        return self._figure(
-            xs, [self.bars, self.takt], "Cycle time against takt", "vsm-chart-cycle", "top-right"
+        self.takt_label = _label_mark({"x": whole, "y": self.y_scale}, COLORS["takt"], "end", y_offset=-9)
+        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="time", grid_lines="dashed")
+        self._watch(self.bars, lambda: self._groups)
+        return self._stream_figure(
+            [self.bars, self.outline, self.takt, self.takt_label, self.mark_label],
+            [self.y_axis],
+            "Cycle time against takt",
+            "vsm-chart-cycle",
         )
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
-        day = metrics.day_length
+        display = metrics.display
         steps = {s.id: s for s in state.steps}
         figures = metrics.steps
         finite = [f.effective_cycle_time for f in figures if f.effective_cycle_time is not None]
         largest = max([t for t in finite if math.isfinite(t)] + [metrics.takt_time or 0.0], default=0.0)
-        unit = axis_unit(largest, day)
+        unit = auto_unit(largest, display.day_length)
         base: list[float] = []
         loss: list[float] = []
+        over: list[float] = []
         colors: list[str] = []
+        opacities: list[float] = []
         for f in figures:
             step = steps[f.id]
             raw = step.cycle_time if step.cycle_time is not None else step.process_time
             per_station = None if raw is None else raw / step.parallel
             effective = f.effective_cycle_time
-            base.append(_in_unit(per_station, unit, day))
+            base.append(_in_unit(per_station, unit, display))
             extra = 0.0 if effective is None or per_station is None else effective - per_station
-            loss.append(_in_unit(extra, unit, day))
+            loss.append(_in_unit(extra, unit, display))
+            over.append(base[-1] + loss[-1] if f.over_takt else 0.0)
             kind = "bottleneck" if f.is_bottleneck else "over_takt" if f.over_takt else "cycle"
-            colors += [COLORS[kind], COLORS["loss" if kind == "cycle" else f"{kind}_loss"]]
+            colors += [COLORS[kind], COLORS[kind]]
+            opacities += self.OPACITY[kind]
         ids = [f.id for f in figures]
         labels = _unique([f.name for f in figures], ids)
         self.unit, self.labels, self.ids = unit, labels, ids
         self._groups = [(i,) for i in ids]
-        name = unit_name(unit, metrics.day_basis)
+        name = _unit_label(unit, display)
         takt = metrics.takt_time
-        with self.figure.hold_sync(), self.bars.hold_sync(), self.takt.hold_sync():
-            self.bars.x = np.array(labels, dtype=str)
+        value = _in_unit(takt, unit, display)
+        top = max([b + x for b, x in zip(base, loss, strict=True)] + [value], default=0.0)
+        bottleneck = next((i for i, f in enumerate(figures) if f.is_bottleneck), None)
+        x = np.array(labels, dtype=str)
+        with held(self.figure, self.bars, self.outline, self.takt, self.takt_label, self.mark_label):
+            _assign(self.x_scale, domain=labels)
+            self.bars.x = x
             self.bars.y = np.array([base, loss], dtype=float) if labels else np.zeros((2, 0))
-            self.bars.colors = colors or [COLORS["cycle"], COLORS["loss"]]
+            _assign(self.bars, colors=colors or [COLORS["cycle"]], opacities=opacities or [1.0])
+            self.outline.x = x
+            self.outline.y = np.array(over, dtype=float)
             self.bars.tooltip.labels = ["step", f"time ({name})"]
             self.y_axis.label = f"effective cycle time ({name})"
             self.takt.visible = takt is not None
-            value = _in_unit(takt, unit, day)
             self.takt.y = np.array([value, value])
-            self.y_scale.max = _headroom(
-                max([b + x for b, x in zip(base, loss, strict=True)] + [value], default=0.0)
-            )
-            self.takt.labels = [f"takt {units.format_duration(takt, unit, day=day)}" if takt else "takt"]
+            self.y_scale.max = _headroom(top)
+            shown = takt is not None
+            self.takt_label.x = np.array([1.0] if shown else [], dtype=float)
+            self.takt_label.y = np.array([value] if shown else [], dtype=float)
+            self.takt_label.text = np.array([f"takt {display.duration(takt)}"] if shown else [], dtype=str)
+            marked = [] if bottleneck is None else [bottleneck]
+            self.mark_label.x = np.array([labels[i] for i in marked], dtype=str)
+            self.mark_label.y = np.array([self._above(base[i] + loss[i], value) for i in marked], dtype=float)
+            self.mark_label.text = np.array(["Bottleneck"] * len(marked), dtype=str)
             title = "Cycle time against takt"
             if metrics.bottleneck_name is not None:
-                over = len(metrics.steps_over_takt)
-                title += f": bottleneck {metrics.bottleneck_name}, {over} step{'s' * (over != 1)} over takt"
+                count = len(metrics.steps_over_takt)
+                title += f": bottleneck {metrics.bottleneck_name}, {count} step{'s' * (count != 1)} over takt"
             self.figure.title = title
             _size_axis(self.figure, self.x_axis, labels, self.PLOT_HEIGHT)
+
+    def _above(self, top: float, takt: float) -> float:
+        """Where a label over a bar ``top`` high goes: on the bar, or over the takt line
+        where the bar ends just under it (the text would sit on the line).
+        """
+        scale = self.y_scale.max or top or 1.0
+        room = _LABEL_PX / self.PLOT_HEIGHT * scale
+        return takt if top < takt and takt - top < room else top
+
+    def _show_selection(self) -> None:
+        self._mark_selection(self.bars, self._groups, self.selection)
 
 
 # --------------------------------------------------------------------------- where the time goes
@@ -628,16 +803,16 @@ class TimeBreakdownChart(_BarView):
     """Where the time goes: lead time by value class and by waste type.
 
     Two bar charts from :attr:`Metrics.time_by_value_class` and
-    :attr:`Metrics.time_by_waste`, in one unit chosen from the total lead time.
-    Clicking a bar selects the steps and gaps behind it; selecting elements elsewhere
-    highlights the bars they count in.
+    :attr:`Metrics.time_by_waste`, in the map's lead unit (their bars add up to the
+    lead time); value classes in the canvas's colours. Clicking a bar selects the steps
+    and gaps behind it; selecting elements elsewhere highlights the bars they count in.
 
     Marks: :attr:`class_bars`, :attr:`waste_bars`; figures :attr:`class_figure`,
     :attr:`waste_figure`.
     """
 
     def _build(self) -> list[ipywidgets.Widget]:
-        self.unit = "s"
+        self.unit = "d"
         self._class_groups: list[tuple[str, ...]] = []
         self._waste_groups: list[tuple[str, ...]] = []
         self.class_scale = bqplot.LinearScale(min=0.0)
@@ -647,41 +822,34 @@ class TimeBreakdownChart(_BarView):
         self.class_bars = _bar_mark(
             class_x,
             self.class_scale,
-            bqplot.Tooltip(fields=["x", "y"], labels=["class", "time"], formats=["", ".3~g"]),
-            colors=[COLORS[key] if key != "waiting" else COLORS["waiting"] for key in BREAKDOWN_CLASSES],
+            _tooltip("class", "time"),
+            colors=[COLORS[key] for key in BREAKDOWN_CLASSES],
         )
         self.waste_bars = _bar_mark(
-            waste_x,
-            self.waste_scale,
-            bqplot.Tooltip(fields=["x", "y"], labels=["waste", "time"], formats=["", ".3~g"]),
-            colors=[COLORS["waste_type"]],
+            waste_x, self.waste_scale, _tooltip("waste", "time"), colors=[COLORS["waste_type"]]
         )
         self.class_axis = bqplot.Axis(scale=self.class_scale, side="left", label="time")
         self.waste_axis = bqplot.Axis(scale=self.waste_scale, side="left", label="time")
-        self.class_figure = bqplot.Figure(
-            marks=[self.class_bars],
-            axes=[
-                bqplot.Axis(scale=class_x, tick_rotate=-30, tick_style=dict(_ROTATED_TICKS)),
-                self.class_axis,
-            ],
-            title="Lead time by value class",
-            animation_duration=0,
-            fig_margin={"top": 40, "bottom": 75, "left": 70, "right": 20},
-            layout=ipywidgets.Layout(height="300px", width="48%", min_width="320px"),
+        self.class_figure, self.waste_figure = (
+            _figure(
+                [bars],
+                [bqplot.Axis(scale=xs, tick_rotate=-30, tick_style=dict(_ROTATED_TICKS)), axis],
+                title,
+                css_class,
+                fig_margin={"top": 40, "bottom": 75, "left": 70, "right": 20},
+                layout=ipywidgets.Layout(height="300px", width="48%", min_width="320px"),
+            )
+            for bars, xs, axis, title, css_class in (
+                (
+                    self.class_bars,
+                    class_x,
+                    self.class_axis,
+                    "Lead time by value class",
+                    "vsm-chart-value-class",
+                ),
+                (self.waste_bars, waste_x, self.waste_axis, "Time by waste type", "vsm-chart-waste"),
+            )
         )
-        self.waste_figure = bqplot.Figure(
-            marks=[self.waste_bars],
-            axes=[
-                bqplot.Axis(scale=waste_x, tick_rotate=-30, tick_style=dict(_ROTATED_TICKS)),
-                self.waste_axis,
-            ],
-            title="Time by waste type",
-            animation_duration=0,
-            fig_margin={"top": 40, "bottom": 75, "left": 70, "right": 20},
-            layout=ipywidgets.Layout(height="300px", width="48%", min_width="320px"),
-        )
-        self.class_figure.add_class("vsm-chart-value-class")
-        self.waste_figure.add_class("vsm-chart-waste")
         self._watch(self.class_bars, lambda: self._class_groups)
         self._watch(self.waste_bars, lambda: self._waste_groups)
         self._row = ipywidgets.HBox(
@@ -698,22 +866,29 @@ class TimeBreakdownChart(_BarView):
         return [*super()._owned(), self._row, self.class_figure, self.waste_figure]
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
-        day = metrics.day_length
-        unit = axis_unit(metrics.lead_time, day)
-        name = unit_name(unit, metrics.day_basis)
+        display = metrics.display
+        unit = display.lead_unit
+        name = _unit_label(unit, display)
         by_class, by_waste = _members(state)
         self.unit = unit
         self._class_groups = [tuple(by_class[key]) for key in BREAKDOWN_CLASSES]
         self._waste_groups = [tuple(by_waste[key]) for key in WASTE_TYPES]
         class_y = [
-            _in_unit(metrics.time_by_value_class.get(key, 0.0), unit, day) for key in BREAKDOWN_CLASSES
+            _in_unit(metrics.time_by_value_class.get(key, 0.0), unit, display) for key in BREAKDOWN_CLASSES
         ]
-        waste_y = [_in_unit(metrics.time_by_waste.get(key, 0.0), unit, day) for key in WASTE_TYPES]
+        waste_y = [_in_unit(metrics.time_by_waste.get(key, 0.0), unit, display) for key in WASTE_TYPES]
         with self.class_bars.hold_sync(), self.waste_bars.hold_sync():
             self.class_bars.x = np.array(BREAKDOWN_CLASSES, dtype=str)
             self.class_bars.y = np.array(class_y, dtype=float)
             self.waste_bars.x = np.array(WASTE_TYPES, dtype=str)
             self.waste_bars.y = np.array(waste_y, dtype=float)
+            for scale, axis, values in (
+                (self.class_scale, self.class_axis, class_y),
+                (self.waste_scale, self.waste_axis, waste_y),
+            ):
+                top = _headroom(max(values, default=0.0), 1.1) or 1.0
+                scale.max = top
+                axis.tick_values = _ticks(top)
             self.class_axis.label = f"time ({name})"
             self.waste_axis.label = f"time ({name})"
             self.class_bars.tooltip.labels = ["class", f"time ({name})"]

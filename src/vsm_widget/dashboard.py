@@ -16,23 +16,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets
 import numpy as np
 import traitlets
 
-from . import units
 from .charts import (  # bqplot through charts, which silences its import-time warning
     COLORS,
+    VIEW_CSS,
     CycleTimeChart,
     MapView,
     TimeBreakdownChart,
     TimelineChart,
-    axis_unit,
+    _assign,
+    _figure,
+    _in_unit,
+    _size_axis,
+    _unique,
+    _unit_label,
     bqplot,
+    held,
     link_selection,
-    unit_name,
 )
 from .compare import COMPARED, Comparison, MetricChange, compare
 from .fallback import fallback_html
@@ -53,23 +59,33 @@ __all__ = [
 
 _SPECS = {spec.name: spec for spec in CARDS}
 
-# Constant CSS (no user text): card look, the change highlight and the arrow colours.
-# Two identical keyframes so that switching class restarts the animation on each change.
-_STYLE = """<style>
+# Constant CSS (no user text): card look, the change highlight and the arrow colours, in
+# the palette's roles (charts.VIEW_CSS sets them for the page's theme). Two identical
+# keyframes so that switching class restarts the animation on each change.
+CARD_CSS = """
 .vsm-cards { gap: 6px; }
-.vsm-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 10px; min-width: 150px;
-  background: var(--jp-layout-color1, #fff); }
-.vsm-card .vsm-card-title { color: #57606a; font-size: 0.85em; }
+.vsm-card { border: 1px solid var(--vsm-c-line-soft); border-radius: 6px; padding: 4px 10px;
+  min-width: 150px; background: var(--jp-layout-color1, var(--vsm-c-panel)); }
+.vsm-card .vsm-card-title { color: var(--vsm-c-muted); font-size: 0.85em; }
 .vsm-card .vsm-card-value { font-size: 1.35em; font-weight: 600; }
-.vsm-card .vsm-card-delta, .vsm-card .vsm-card-detail { font-size: 0.85em; color: #57606a; }
-.vsm-card .vsm-card-better { color: #1a7f37; }
-.vsm-card .vsm-card-worse { color: #b42318; }
-.vsm-view-error { color: #b42318; }
-@keyframes vsm-flash-a { from { background: #fff1a8; } to { background: transparent; } }
-@keyframes vsm-flash-b { from { background: #fff1a8; } to { background: transparent; } }
+.vsm-card .vsm-card-delta, .vsm-card .vsm-card-detail { font-size: 0.85em; color: var(--vsm-c-muted); }
+.vsm-card .vsm-card-better { color: var(--vsm-c-ok); }
+.vsm-card .vsm-card-worse { color: var(--vsm-c-error); }
+.vsm-view-error { color: var(--vsm-c-error); }
+@keyframes vsm-flash-a { from { background: var(--vsm-c-nn); } to { background: transparent; } }
+@keyframes vsm-flash-b { from { background: var(--vsm-c-nn); } to { background: transparent; } }
 .vsm-card.vsm-flash-a { animation: vsm-flash-a 1.5s ease-out; }
 .vsm-card.vsm-flash-b { animation: vsm-flash-b 1.5s ease-out; }
-</style>"""
+"""
+_FLASH = ("vsm-flash-a", "vsm-flash-b")
+_VERDICT = ("vsm-card-better", "vsm-card-worse")
+
+
+def _set_classes(widget: ipywidgets.DOMWidget, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+    """Change a widget's classes in one message (``add_class`` and ``remove_class`` send one each)."""
+    classes = [c for c in widget._dom_classes if c not in remove and c not in add] + list(add)
+    if classes != list(widget._dom_classes):
+        widget._dom_classes = tuple(classes)
 
 
 def _delta_text(old: float, new: float, unit: str, metrics: Metrics) -> str:
@@ -102,6 +118,17 @@ def _same(new: float | str | None, old: float | str | None) -> bool:
     return new == old
 
 
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What a card showed after one change: its value, unit, text, delta and its colour."""
+
+    value: float | str | None
+    unit: str
+    text: str
+    delta: str = ""
+    verdict: str = ""
+
+
 class MetricCard(ipywidgets.VBox):
     """One card: title, value, change since the value before, and an optional detail.
 
@@ -109,7 +136,14 @@ class MetricCard(ipywidgets.VBox):
     The title and the value carry the metric's formula as their tooltip (:attr:`formula`).
     (Not the card box itself: ipywidgets 8.1's front end fails to draw a Box with a
     tooltip, since it reads the box's missing ``description``.)
+
+    A change that takes back the one before (an undo, or an edit typed back) shows the
+    card as it was before that change, without a flash: an edit and its undo in one run
+    leave no change on the card.
     """
+
+    #: How many earlier states a card keeps to recognise a change taken back.
+    MEMORY = 100
 
     def __init__(self, spec: CardSpec, **kwargs: Any) -> None:
         self.spec = spec
@@ -131,10 +165,18 @@ class MetricCard(ipywidgets.VBox):
         )
         self.add_class("vsm-card")
         self.add_class(f"vsm-card-{spec.name.replace('_', '-')}")
-        self.value: float | str | None = None
-        self.unit = ""
         self.changes = 0
-        self._shown = False
+        self._history: list[_Shown] = []
+
+    @property
+    def value(self) -> float | str | None:
+        """The value shown, in its unit (:attr:`unit`); a name for the bottleneck."""
+        return self._history[-1].value if self._history else None
+
+    @property
+    def unit(self) -> str:
+        """The unit of :attr:`value`."""
+        return self._history[-1].unit if self._history else ""
 
     @property
     def text(self) -> str:
@@ -149,38 +191,51 @@ class MetricCard(ipywidgets.VBox):
     def show(
         self, value: float | str | None, text: str, unit: str, metrics: Metrics, detail: str = ""
     ) -> bool:
-        """Show a new value; returns whether it changed (and then flashes the card)."""
+        """Show a new value; returns whether it changed (a new change also flashes the card)."""
         self.detail_label.value = detail
-        if self._shown and text == self.value_label.value and _same(value, self.value):
+        history = self._history
+        if history and text == history[-1].text and _same(value, history[-1].value):
             return False
-        previous, previous_unit = self.value, self.unit
-        self.value, self.unit = value, unit
-        self.value_label.value = text
-        if not self._shown:
-            self._shown = True
+        if not history:
+            history.append(_Shown(value, unit, text))
+            self.value_label.value = text
             return False
+        if len(history) > 1 and text == history[-2].text and _same(value, history[-2].value):
+            # Back to what the card showed before the last change: show it as it was then.
+            history.pop()
+            self._draw(history[-1], flash=False)
+            return True
+        previous = history[-1]
+        delta, verdict = self._delta(previous.value, value, previous.unit, unit, metrics)
+        history.append(_Shown(value, unit, text, delta, verdict))
+        del history[: -self.MEMORY]
         self.changes += 1
-        self._set_delta(previous, value, previous_unit, unit, metrics)
-        # Alternate two classes with identical animations so each change restarts it.
-        old, new = ("vsm-flash-a", "vsm-flash-b") if self.changes % 2 == 0 else ("vsm-flash-b", "vsm-flash-a")
-        self.remove_class(old)
-        self.add_class(new)
+        self._draw(history[-1], flash=True)
         return True
 
-    def _set_delta(self, old: Any, new: Any, old_unit: str, unit: str, metrics: Metrics) -> None:
-        label = self.delta_label
-        for name in ("vsm-card-better", "vsm-card-worse"):
-            label.remove_class(name)
+    def _draw(self, shown: _Shown, *, flash: bool) -> None:
+        self.value_label.value = shown.text
+        with self.delta_label.hold_sync():
+            self.delta_label.value = shown.delta
+            _set_classes(self.delta_label, [shown.verdict] if shown.verdict else [], _VERDICT)
+        if flash:
+            # Alternate two classes with identical animations so each change restarts it.
+            old, new = _FLASH if self.changes % 2 == 0 else _FLASH[::-1]
+            _set_classes(self, [new], [old])
+        else:
+            _set_classes(self, remove=_FLASH)
+
+    def _delta(self, old: Any, new: Any, old_unit: str, unit: str, metrics: Metrics) -> tuple[str, str]:
+        """The change as text, and its class (better or worse, where one way is better)."""
         if isinstance(old, str) or isinstance(new, str):
-            label.value = f"was {old}" if old else ""
-            return
+            return (f"was {old}" if old else ""), ""
         if old is None or new is None or old_unit != unit:
-            label.value = "" if new is None else "new"
-            return
-        label.value = _delta_text(old, new, unit, metrics)
+            return ("" if new is None else "new"), ""
+        verdict = ""
         if self.spec.better != "none" and new != old:
             better = (new < old) == (self.spec.better == "lower")
-            label.add_class("vsm-card-better" if better else "vsm-card-worse")
+            verdict = _VERDICT[0] if better else _VERDICT[1]
+        return _delta_text(old, new, unit, metrics), verdict
 
 
 class MetricCards(MapView):
@@ -190,6 +245,8 @@ class MetricCards(MapView):
     ``units={"lead_time": "d"}`` fixes a duration card's unit. ``cards[name]`` is the
     :class:`MetricCard` of a metric.
     """
+
+    CSS = VIEW_CSS + CARD_CSS
 
     def __init__(
         self,
@@ -216,15 +273,14 @@ class MetricCards(MapView):
 
     def _build(self) -> list[ipywidgets.Widget]:
         self.cards: dict[str, MetricCard] = {name: MetricCard(_SPECS[name]) for name in self._names}
-        self._style = ipywidgets.HTML(_STYLE, layout=ipywidgets.Layout(height="0px", overflow="hidden"))
         self._grid = ipywidgets.HBox(
             list(self.cards.values()), layout=ipywidgets.Layout(flex_flow="row wrap")
         )
         self._grid.add_class("vsm-cards")
-        return [self._style, self._grid]
+        return [self._grid]
 
     def _owned(self) -> list[ipywidgets.Widget]:
-        parts: list[ipywidgets.Widget] = [self._style, self._grid]
+        parts: list[ipywidgets.Widget] = [self._grid]
         for card in self.cards.values():
             parts += [card.title_label, card.value_label, card.delta_label, card.detail_label, card]
         return [*super()._owned(), *parts]
@@ -328,35 +384,60 @@ class ComparisonCard(ipywidgets.VBox):
         text = f"{before} → {after}"
         if self.values_label.value and text != self.values_label.value:
             self.changes += 1
-            old, new = (
-                ("vsm-flash-a", "vsm-flash-b") if self.changes % 2 == 0 else ("vsm-flash-b", "vsm-flash-a")
-            )
-            self.remove_class(old)
-            self.add_class(new)
+            old, new = _FLASH if self.changes % 2 == 0 else _FLASH[::-1]
+            _set_classes(self, [new], [old])
         self.values_label.value = text
-        self.change_label.value = change
-        for name in ("vsm-card-better", "vsm-card-worse"):
-            self.change_label.remove_class(name)
-        if row.improved is not None:
-            self.change_label.add_class("vsm-card-better" if row.improved else "vsm-card-worse")
+        verdict = [] if row.improved is None else [_VERDICT[0] if row.improved else _VERDICT[1]]
+        with self.change_label.hold_sync():
+            self.change_label.value = change
+            _set_classes(self.change_label, verdict, _VERDICT)
 
 
-def _cumulative(state: MapState, metrics: Metrics) -> np.ndarray:
-    """Cumulative lead time (s) along the stream, starting at 0 before the first element."""
+def _along(state: MapState, metrics: Metrics) -> list[tuple[str, str, float]]:
+    """``(id, name, seconds)`` for every step: the lead time up to the end of the step
+    (the waits before it included); then the customer, with the whole lead time.
+    """
     waits = {g.id: g.wait_time for g in metrics.gaps}
     steps = {s.id: s.lead_time for s in metrics.steps}
-    times = [(waits[i.id] if isinstance(i, Gap) else steps[i.id]) or 0.0 for i in state.stream]
-    return np.concatenate([[0.0], np.cumsum(times)]) if times else np.zeros(1)
+    points: list[tuple[str, str, float]] = []
+    total = 0.0
+    for item in state.stream:
+        seconds = waits[item.id] if isinstance(item, Gap) else steps[item.id]
+        # Unknown or endless times count as nothing here; the metrics warn about them.
+        total += seconds if seconds is not None and math.isfinite(seconds) else 0.0
+        if not isinstance(item, Gap):
+            points.append((item.id, item.name, total))
+    points.append(("customer", state.customer.name, total))
+    return points
+
+
+def _merged(first: list[str], second: list[str]) -> list[str]:
+    """``first``'s ids in order, with ``second``'s others placed after their predecessor there."""
+    order = list(first)
+    for index, element_id in enumerate(second):
+        if element_id in order:
+            continue
+        before = next((second[j] for j in range(index - 1, -1, -1) if second[j] in order), None)
+        order.insert(0 if before is None else order.index(before) + 1, element_id)
+    return order
 
 
 class ComparisonView(MapView):
     """Current state against future state: both maps' figures with the change, and
-    their cumulative lead times overlaid. Follows edits to either map.
+    their cumulative lead times overlaid step by step. Follows edits to either map.
 
     ``ComparisonView(m, f)`` with ``f = m.future()``. :attr:`comparison` is the latest
     :class:`~vsm_widget.compare.Comparison`; :attr:`cards` the card of each metric;
-    :attr:`current_line` and :attr:`future_line` the overlaid timelines.
+    :attr:`current_line` and :attr:`future_line` the overlaid timelines: the lead time up
+    to the end of each step, by step name (the steps both maps share by id in the current
+    map's order, a step only one has after the one before it), ending at the customer
+    with the whole lead time; in the current map's lead unit, as its canvas and the
+    comparison's texts read (:attr:`unit`).
     """
+
+    CSS = VIEW_CSS + CARD_CSS
+    #: Height of the chart's plot in pixels.
+    PLOT_HEIGHT = 240
 
     def __init__(self, current: ValueStreamMap, future: ValueStreamMap, **kwargs: Any) -> None:
         if not isinstance(current, ValueStreamMap):
@@ -377,58 +458,50 @@ class ComparisonView(MapView):
 
     def _build(self) -> list[ipywidgets.Widget]:
         self.comparison: Comparison | None = None
-        self.unit = "s"
+        self.unit = "d"
+        self.labels: list[str] = []
         self.heading = ipywidgets.Label("")
         self.cards: dict[str, ComparisonCard] = {spec.name: ComparisonCard(spec.label) for spec in COMPARED}
-        self._style = ipywidgets.HTML(_STYLE, layout=ipywidgets.Layout(height="0px", overflow="hidden"))
         self._grid = ipywidgets.HBox(
             list(self.cards.values()), layout=ipywidgets.Layout(flex_flow="row wrap")
         )
         self._grid.add_class("vsm-cards")
-        xs = bqplot.LinearScale(min=0.0)
+        self.x_scale = bqplot.OrdinalScale()
         self.y_scale = bqplot.LinearScale(min=0.0)
-        # A Lines mark gives its tooltip the whole line, not a point: the tooltip names the
-        # map, and the axis reads the values.
-        self.current_line = bqplot.Lines(
-            x=np.zeros(1),
-            y=np.zeros(1),
-            scales={"x": xs, "y": self.y_scale},
-            colors=["#777777"],
-            labels=["current state"],
-            display_legend=True,
-            marker="circle",
-            marker_size=16,
-            tooltip=bqplot.Tooltip(fields=["name"], labels=["map"]),
-        )
-        self.future_line = bqplot.Lines(
-            x=np.zeros(1),
-            y=np.zeros(1),
-            scales={"x": xs, "y": self.y_scale},
-            colors=[COLORS["process"]],
-            labels=["future state"],
-            display_legend=True,
-            marker="circle",
-            marker_size=16,
-            tooltip=bqplot.Tooltip(fields=["name"], labels=["map"]),
-        )
+        lines = {}
+        for name, label in (("current", "current state"), ("future", "future state")):
+            # A Lines mark gives its tooltip the whole line, not a point: the tooltip names
+            # the map, and the axis reads the values.
+            lines[name] = bqplot.Lines(
+                x=np.array([], dtype=str),
+                y=np.array([], dtype=float),
+                scales={"x": self.x_scale, "y": self.y_scale},
+                colors=[COLORS[name]],
+                labels=[label],
+                display_legend=True,
+                marker="circle",
+                marker_size=16,
+                stroke_width=2,
+                tooltip=bqplot.Tooltip(fields=["name"], labels=["map"]),
+            )
+        self.current_line, self.future_line = lines["current"], lines["future"]
         self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label="cumulative lead time")
-        self.x_axis = bqplot.Axis(scale=xs, label="steps and gaps along the stream", tick_format="d")
-        self.figure = bqplot.Figure(
-            marks=[self.current_line, self.future_line],
-            axes=[
-                self.x_axis,
-                self.y_axis,
-            ],
-            title="Cumulative lead time: current and future state",
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label="", grid_lines="none")
+        self.figure = _figure(
+            [self.current_line, self.future_line],
+            [self.x_axis, self.y_axis],
+            "Cumulative lead time: current and future state",
+            "vsm-chart-compare",
             legend_location="top-left",
-            animation_duration=0,
-            layout=ipywidgets.Layout(height="320px"),
+            layout=ipywidgets.Layout(height=f"{self.PLOT_HEIGHT + 120}px"),
         )
-        self.figure.add_class("vsm-chart-compare")
-        return [self._style, self.heading, self._grid, self.figure]
+        self._box = ipywidgets.Box(
+            [self.figure], layout=ipywidgets.Layout(overflow="auto hidden", width="100%")
+        )
+        return [self.heading, self._grid, self._box]
 
     def _owned(self) -> list[ipywidgets.Widget]:
-        parts: list[ipywidgets.Widget] = [self._style, self.heading, self._grid, self.figure]
+        parts: list[ipywidgets.Widget] = [self.heading, self._grid, self._box, self.figure]
         for card in self.cards.values():
             parts += [card.title_label, card.values_label, card.change_label, card]
         return [*super()._owned(), *parts]
@@ -440,20 +513,21 @@ class ComparisonView(MapView):
         self.heading.value = f"{current.title} → {self._map.title}"
         for row in result:
             self.cards[row.name].show(row, result.current, result.future)
-        before = _cumulative(current.state, result.current)
-        after = _cumulative(state, metrics)
-        day = metrics.day_length
-        unit = axis_unit(max(before[-1], after[-1]), day)
-        self.unit = unit
-        with self.figure.hold_sync(), self.current_line.hold_sync(), self.future_line.hold_sync():
-            self.current_line.x = np.arange(len(before), dtype=float)
-            self.current_line.y = before * units.to_unit(1.0, unit, day=day)
-            self.future_line.x = np.arange(len(after), dtype=float)
-            self.future_line.y = after * units.to_unit(1.0, unit, day=day)
-            self.y_axis.label = f"cumulative lead time ({unit_name(unit, metrics.day_basis)})"
-            # Whole-number ticks only (element counts), at most about ten of them.
-            count = max(len(before), len(after)) - 1
-            self.x_axis.tick_values = np.arange(0, count + 1, max(1, math.ceil(count / 10)), dtype=float)
+        display = result.current.display
+        unit = display.lead_unit
+        before = _along(current.state, result.current)
+        after = _along(state, metrics)
+        order = _merged([i for i, _, _ in before], [i for i, _, _ in after])
+        names = {i: name for i, name, _ in after} | {i: name for i, name, _ in before}
+        labels = dict(zip(order, _unique([names[i] for i in order], order), strict=True))
+        self.unit, self.labels = unit, list(labels.values())
+        with held(self.figure, self.current_line, self.future_line):
+            _assign(self.x_scale, domain=self.labels)
+            for line, points in ((self.current_line, before), (self.future_line, after)):
+                line.x = np.array([labels[i] for i, _, _ in points], dtype=str)
+                line.y = np.array([_in_unit(t, unit, display) for _, _, t in points], dtype=float)
+            self.y_axis.label = f"cumulative lead time ({_unit_label(unit, display)})"
+            _size_axis(self.figure, self.x_axis, self.labels, self.PLOT_HEIGHT)
 
     def close(self) -> None:
         """Stop following both maps and close the view."""
