@@ -441,8 +441,7 @@ def test_refused_options_name_the_option_and_change_nothing(options, field, reas
         (lambda m: m.update("s1", cycle_time=None), "cycle_time", "s1", "cycle or process time"),
         (lambda m: m.update("s1", uptime=0), "uptime", "s1", "never produces"),
         (lambda m: m.update("s1", batch_size=2.5), "batch_size", "s1", "whole batches"),
-        (lambda m: m.update("s2", batch_size=5), "fifo_max", "lane", "batch step"),
-        (lambda m: m.update("s1", parallel=2), "fifo_max", "lane", "2 stations"),
+        (lambda m: m.update("s2", batch_size=6), "fifo_max", "lane", "never fill"),
         (lambda m: m.update("customer", demand=None), "arrivals", None, "takt time"),
     ],
 )
@@ -457,13 +456,68 @@ def test_maps_the_engine_cannot_run_are_refused_with_the_reason(edit, field, tar
     assert reason in caught.value.reason
 
 
-def test_a_bounded_lane_with_a_varying_wait_is_refused() -> None:
+def test_a_batch_before_a_full_lane_holds_its_station() -> None:
+    m = line(1, 10)
+    m.update("s1", batch_size=2)
+    m.add_inventory(0, at=0, id="raw")
+    m.add_inventory(0, at=2, id="lane")
+    m.update("lane", flow="fifo", fifo_max=1)
+    r = simulate(m, arrivals=[0.0] * 20, warmup=0, replications=1)
+    # S1 cuts pairs in 2 s. Pair 0 is done at 2: item 0 goes on to S2 (busy until 12),
+    # item 1 fills the lane. Pair 1 (2 to 4) waits in S1 until item 1 starts at 12 (item 2
+    # leaves) and item 2 starts at 22 (item 3 leaves); pair 2 starts at 22. S2 takes item n
+    # at 2 + 10 n: lead times 12 + 10 n.
+    assert r.items_frame()["lead_time"].tolist() == [12.0 + 10 * n for n in range(20)]
+    assert r.queue["lane"].max() == 1
+    raw = r.queue["raw"]
+    # At 30 s pairs 0-2 (items 0-5) have started at S1: 14 of 20 wait before it.
+    assert raw[raw.index <= 30].iloc[-1] == 14
+    # S1 worked 2 s per pair, 20 s in all, of the 202 s to the last departure (12 + 190).
+    assert r.utilisation["S1"] == pytest.approx(20 / 202)
+
+
+def test_the_event_loop_agrees_with_the_recurrences() -> None:
+    from vsm_widget.simulation import engine
+    from vsm_widget.simulation.line import build_line
+
+    m = line(40, 50, 30, takt=60)
+    m.add_inventory(0, at=1, id="lane")
+    m.update("lane", flow="fifo", fifo_max=3)
+    m.update("s3", parallel=2, batch_size=4, changeover="30 s", uptime="90%")
+    durations = {"s1": triangular(20, 40, 70), "s2": exponential(50), "s3": triangular(50, 60, 90)}
+    stations = list(build_line(m.state, durations=durations).stations)
+    ready = np.cumsum(np.random.default_rng(0).exponential(60, 3000))
+    clocks = [engine._Clock(3600.0, 1.0)] * 3
+
+    def streams() -> list[np.random.Generator]:
+        return [engine.rng_for(1, 0, s.id) for s in stations]
+
+    # S1 and S2 around a bounded lane: item by item, and as events, on the same draws.
+    by_item = engine._serve_segment(stations[:2], clocks[:2], ready, streams()[:2])
+    by_event = engine._serve_events(stations[:2], clocks[:2], ready, streams()[:2])
+    for a, b in zip(by_item, by_event, strict=True):
+        assert np.allclose(a.start, b.start)
+        assert np.allclose(a.leave, b.leave)
+    # S3 alone (2 stations, batches, changeovers, rate loss): vectorised, and as events.
+    arriving = by_item[1].leave
+    vector = engine._serve(stations[2], clocks[2], arriving, streams()[2])
+    (event,) = engine._serve_events(stations[2:], clocks[2:], arriving, streams()[2:])
+    assert np.allclose(vector.start, event.start)
+    assert np.allclose(vector.leave, event.leave)
+    assert np.allclose(
+        np.sort(vector.busy_end - vector.busy_start), np.sort(event.busy_end - event.busy_start)
+    )
+
+
+def test_a_bounded_lane_with_a_varying_wait_keeps_its_bound() -> None:
     m = line(40, 50, takt=60)
     m.add_wait("1 min", at=1, id="lane")
     m.update("lane", flow="fifo", fifo_max=5)
-    with pytest.raises(ValidationError, match="overtake"):
-        simulate(m, durations={"lane": exponential(60)})
-    assert simulate(m, items=200, seed=1).summary()["lead_time_mean"].value >= 150.0
+    r = simulate(
+        m, items=2000, seed=1, replications=2, durations={"lane": exponential(60), "s2": exponential(50)}
+    )
+    assert r.queue["lane"].max() <= 5
+    assert r.summary()["lead_time_mean"].value >= 150.0
 
 
 def test_a_map_without_steps_is_refused() -> None:

@@ -6,8 +6,9 @@ With ``C`` the running sum of ``S``, that is ``D = C + max.accumulate(R - (C - S
 two numpy passes per step, whatever the number of items. Batches, changeovers, rate
 losses and breakdowns change only the jobs (``R`` and ``S``), so they stay vectorised.
 Parallel stations take a heap of free times (a loop in Python over the jobs of that
-step), and lanes with a maximum couple neighbouring steps (an item leaves when the lane
-has room), so a run of steps joined by bounded lanes is served item by item in one loop.
+step). Lanes with a maximum couple neighbouring steps (an item leaves when the lane has
+room), so a run of steps joined by bounded lanes is served item by item in one loop, or,
+where batches or parallel stations sit next to the lanes, by a discrete-event loop.
 docs/simulation.md measures each against SimPy and an event loop.
 
 A step that works fewer shifts than the calendar serves on its own clock: the line's
@@ -26,8 +27,10 @@ from __future__ import annotations
 import heapq
 import math
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -148,10 +151,12 @@ def clock_of(station: Station, line: Line) -> _Clock:
 
 
 def _with_uptime(station: Station, work: Array, rng: np.random.Generator) -> Array:
-    """Job times with the uptime applied: a rate loss, or repairs of failures in busy time.
+    """Times with the uptime applied: a rate loss, or repairs of failures in busy time.
 
-    Failures come at rate 1 / MTBF while the station works, so a job of ``s`` seconds
-    meets Poisson(s / MTBF) of them, each adding one repair time.
+    Failures come at rate 1 / MTBF while the station works, so ``s`` seconds of work
+    meet Poisson(s / MTBF) of them, each adding one repair time. Drawn per item and per
+    changeover, which adds up to the same for a batch (a sum of Poisson counts is the
+    Poisson count of the sum), whatever the batch turns out to hold.
     """
     if station.repair is None:
         return work / station.uptime if station.uptime < 1 else work
@@ -195,7 +200,7 @@ def _serve(station: Station, clock: _Clock, ready: Array, rng: np.random.Generat
     n = len(ready)
     order = np.argsort(ready, kind="stable")
     ranked = ready[order]
-    service = draw(station.service, rng, n)[order]
+    service = _with_uptime(station, draw(station.service, rng, n), rng)[order]
     batch = station.batch
     if batch > 1:
         firsts = np.arange(0, n, batch)
@@ -203,10 +208,9 @@ def _serve(station: Station, clock: _Clock, ready: Array, rng: np.random.Generat
         job_ready = ranked[np.minimum(firsts + batch - 1, n - 1)]
         work = np.add.reduceat(service, firsts)
         if station.changeover is not None:
-            work = work + draw(station.changeover, rng, len(firsts))
+            work = work + _with_uptime(station, draw(station.changeover, rng, len(firsts)), rng)
     else:
         job_ready, work = ranked, service
-    work = _with_uptime(station, work, rng)
     own_ready = clock.own(job_ready)
     if station.servers == 1:
         own_start, own_finish = _single(own_ready, work)
@@ -232,13 +236,14 @@ def _serve_segment(
     Item ``k`` may leave step ``j`` into a lane of ``b`` places once item ``k - b`` has
     started at step ``j + 1`` (then at most ``b - 1`` items wait in the lane besides it);
     until then it blocks its station. Every step but the last has one station and no
-    batch, and lane delays are fixed (line.py refuses the rest), so items keep their order.
+    batch, and lane delays are fixed (:func:`item_order_applies`; else :func:`_serve_events`), so
+    items keep their order.
     """
     n = len(ready)
     size = len(stations)
     order = np.argsort(ready, kind="stable")
     works = [
-        _with_uptime(s, draw(s.service, rng, n)[order], rng).tolist()
+        _with_uptime(s, draw(s.service, rng, n), rng)[order].tolist()
         for s, rng in zip(stations, rngs, strict=True)
     ]
     limits = [s.before.limit for s in stations[1:]]
@@ -288,6 +293,125 @@ def _serve_segment(
     return runs
 
 
+def item_order_applies(stations: list[Station]) -> bool:
+    """Whether a run of steps joined by bounded lanes can be served item by item: one
+    station and no batch before each lane, no batch after, fixed delays in the lanes.
+    """
+    return (
+        all(s.servers == 1 for s in stations[:-1])
+        and all(s.batch == 1 for s in stations)
+        and not any(isinstance(s.before.delay, Distribution) for s in stations[1:])
+    )
+
+
+_ARRIVE, _FINISH = 0, 1
+
+
+def _serve_events(
+    stations: list[Station], clocks: list[_Clock], ready: Array, rngs: list[np.random.Generator]
+) -> list[StationRun]:
+    """Steps joined by bounded lanes, as a discrete-event loop: any stations, batches and
+    lane delays.
+
+    A lane counts what has left the step before it and not yet started at the step after
+    it (in transit included, waiting for a batch to fill included). A finished job holds
+    its station until each of its items has found room downstream, first finished first;
+    a station that frees room lets the step before it release what it holds.
+    """
+    n = len(ready)
+    size = len(stations)
+    service = [
+        _with_uptime(s, draw(s.service, rng, n), rng).tolist() for s, rng in zip(stations, rngs, strict=True)
+    ]
+    changeovers = [
+        _with_uptime(s, draw(s.changeover, rng, -(-n // s.batch)), rng).tolist()
+        if s.changeover is not None
+        else None
+        for s, rng in zip(stations, rngs, strict=True)
+    ]
+    delays = [
+        None if s.before.delay is None else draw(s.before.delay, rng, n).tolist()
+        for s, rng in zip(stations, rngs, strict=True)
+    ]
+    limits = [None, *(s.before.limit for s in stations[1:])]
+    scalar = [c.scalar() for c in clocks]
+    start = [[0.0] * n for _ in stations]
+    leave = [[0.0] * n for _ in stations]
+    busy: list[list[tuple[float, float]]] = [[] for _ in stations]
+    queue: list[deque[int]] = [deque() for _ in stations]
+    lane = [0] * size
+    arrived = [0] * size
+    free = [s.servers for s in stations]
+    held: list[deque[deque[int]]] = [deque() for _ in stations]
+    jobs = [0] * size
+    heap: list[tuple[float, int, int, int, Any]] = []
+    sequence = 0
+
+    def push(time: float, kind: int, station: int, payload: Any) -> None:
+        nonlocal sequence
+        sequence += 1
+        heapq.heappush(heap, (time, sequence, kind, station, payload))
+
+    def begin(j: int, now: float) -> None:
+        station = stations[j]
+        own, back_start, back_finish = scalar[j]
+        started = False
+        while free[j] and queue[j] and (len(queue[j]) >= station.batch or arrived[j] == n):
+            members = [queue[j].popleft() for _ in range(min(station.batch, len(queue[j])))]
+            lane[j] -= len(members)
+            free[j] -= 1
+            work = math.fsum(service[j][k] for k in members)
+            if changeovers[j] is not None:
+                work += changeovers[j][jobs[j]]  # type: ignore[index]
+            jobs[j] += 1
+            own_start = own(now)
+            first = back_start(own_start)
+            for k in members:
+                start[j][k] = first
+            busy[j].append((own_start, own_start + work))
+            push(back_finish(own_start + work), _FINISH, j, deque(members))
+            started = True
+        if started and j > 0:
+            release(j - 1, now)
+
+    def release(j: int, now: float) -> None:
+        bound = limits[j + 1] if j + 1 < size else None
+        while held[j]:
+            members = held[j][0]
+            while members:
+                if bound is not None and lane[j + 1] >= bound:
+                    return
+                k = members.popleft()
+                leave[j][k] = now
+                if j + 1 < size:
+                    lane[j + 1] += 1
+                    delay = delays[j + 1]
+                    push(now + (delay[k] if delay is not None else 0.0), _ARRIVE, j + 1, k)
+            held[j].popleft()
+            free[j] += 1
+            begin(j, now)
+
+    for k, time in enumerate(ready.tolist()):
+        push(time, _ARRIVE, 0, k)
+    while heap:
+        now, _, kind, j, payload = heapq.heappop(heap)
+        if kind == _ARRIVE:
+            queue[j].append(payload)
+            arrived[j] += 1
+            begin(j, now)
+        else:
+            held[j].append(payload)
+            release(j, now)
+    runs: list[StationRun] = []
+    for j in range(size):
+        intervals = np.asarray(busy[j], dtype=float).reshape(-1, 2)
+        enter = runs[-1].leave if runs else ready
+        runs.append(
+            StationRun(enter, np.asarray(start[j]), np.asarray(leave[j]), intervals[:, 0], intervals[:, 1])
+        )
+    return runs
+
+
 def _delayed(times: Array, delay: Source | None, rng: np.random.Generator) -> Array:
     if delay is None:
         return times
@@ -319,7 +443,8 @@ def run(line: Line, arrival: Array, seed: int, replication: int) -> Run:
             runs.append(result)
         else:
             segment = stations[index : end + 1]
-            results = _serve_segment(
+            serve = _serve_segment if item_order_applies(segment) else _serve_events
+            results = serve(
                 segment,
                 [clock_of(s, line) for s in segment],
                 time,

@@ -352,36 +352,14 @@ def _station(
 
 
 def _check_blocking(stations: list[Station]) -> None:
-    """A bounded lane blocks the step before it; the engine serves that in item order,
-    which needs a single station on its upstream side and no batches on either side.
-    """
-    for index in range(1, len(stations)):
-        link = stations[index].before
-        if link.limit is None:
-            continue
-        upstream, downstream = stations[index - 1], stations[index]
-        field = "fifo_max" if link.gap is not None else "limits"
-        for station in (upstream, downstream):
-            if station.batch > 1:
-                raise ValidationError(
-                    field,
-                    link.limit,
-                    f"a bounded lane next to a batch step ({station.name}) is not simulated yet; "
-                    "drop the batch size or the bound",
-                    link.gap,
-                )
-        if upstream.servers > 1:
+    """A batch that its lane cannot hold would never fill: the line would stop."""
+    for station in stations[1:]:
+        link = station.before
+        if link.limit is not None and station.batch > link.limit:
             raise ValidationError(
-                field,
+                "fifo_max" if link.gap is not None else "limits",
                 link.limit,
-                f"a bounded lane after a step of {upstream.servers} stations ({upstream.name}) is not "
-                "simulated yet: items leave parallel stations out of order",
-                link.gap,
-            )
-        if isinstance(link.delay, Distribution):
-            raise ValidationError(
-                field,
-                link.limit,
-                "a bounded lane with a varying wait is not simulated yet: items would overtake in the lane",
+                f"the lane before {station.name} holds {link.limit}, fewer than its batch of "
+                f"{station.batch}: the batch would never fill and the line would stop",
                 link.gap,
             )
