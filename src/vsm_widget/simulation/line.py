@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .. import units
+from ..display import Display
 from ..distributions import Distribution
 from ..model import Gap, MapState, Process, ValidationError
 
@@ -215,8 +216,8 @@ def build_line(
     default_repair = None if repair_time is None else _duration(repair_time, "repair_time", None, day)  # type: ignore[arg-type]
     assumptions: list[str] = [
         "items are customer orders, made to order: each flows through every step in stream order",
-        "the clock is the calendar's working time; a day is "
-        f"{units._show(day)} s of it (the available time per day)",
+        f"the clock is the calendar's working time; a day is {Display().shift(day)} of it "
+        "(the available time per day)",
     ]
     warnings: list[str] = []
     stations: list[Station] = []
