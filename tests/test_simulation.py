@@ -578,3 +578,15 @@ def test_random_lines_keep_the_rules(case, seed) -> None:
     assert ((r.utilisation >= 0) & (r.utilisation <= 1 + 1e-9)).all()
     again = simulate(m, items=300, seed=seed, replications=2)
     assert again.lead_times.equals(r.lead_times)
+
+
+def test_the_simulation_imports_no_widget_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, vsm_widget.simulation, vsm_widget.distributions; "
+        "print(sorted(m for m in ('ipywidgets', 'anywidget', 'bqplot', 'traitlets') if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
