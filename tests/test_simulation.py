@@ -531,12 +531,10 @@ def test_a_map_without_steps_is_refused() -> None:
 @st.composite
 def lines(draw: st.DrawFn) -> tuple[ValueStreamMap, float]:
     """A straight map of 1-5 steps with fixed times, and the least time an item needs."""
-    count = draw(st.integers(1, 5))
     takt = draw(st.floats(5, 100))
     m = ValueStreamMap("Random", demand=3600 / takt, available_time="3600 s")
     least = 0.0
-    bounded_ok = True
-    for index in range(count):
+    for index in range(draw(st.integers(1, 5))):
         cycle = draw(st.floats(0.5, 150))
         uptime = draw(st.sampled_from([None, 0.8, 1.0]))
         parallel = draw(st.sampled_from([1, 1, 2]))
@@ -547,19 +545,10 @@ def lines(draw: st.DrawFn) -> tuple[ValueStreamMap, float]:
                 wait = draw(st.floats(0, 300))
                 m.add_wait(wait)
                 least += wait
-            elif kind == "lane" and bounded_ok and batch is None:
-                m.add_inventory(0, flow="fifo", fifo_max=draw(st.integers(1, 4)))
-                parallel = 1
-        previous_is_lane = bool(m.stream) and getattr(m.stream[-1], "fifo_max", None) is not None
-        if previous_is_lane:
-            batch = None
-        step = m.add_process(
-            f"S{index}", cycle_time=cycle, uptime=uptime, parallel=parallel, batch_size=batch
-        )
+            elif kind == "lane":
+                m.add_inventory(0, flow="fifo", fifo_max=draw(st.integers(3, 6)))
+        m.add_process(f"S{index}", cycle_time=cycle, uptime=uptime, parallel=parallel, batch_size=batch)
         least += cycle / (uptime or 1.0)
-        # The step before a bounded lane needs one station and no batch.
-        bounded_ok = parallel == 1 and batch is None
-        del step
     return m, least
 
 

@@ -327,7 +327,7 @@ class SimulationResult:
         arrival_rate = self._arrival_rate()
         for index, station in enumerate(self.line.stations):
             load = np.nanmean([r.utilisation[index] for r in self._replications])
-            offered = arrival_rate * station.mean_work / station.servers if arrival_rate else 0.0
+            offered = arrival_rate * station.mean_work / station.servers / station.working_share
             if offered >= 1 or load > 0.995:
                 found.append(
                     f"{station.name} is loaded at {max(offered, load):.0%}: its queue grows all run "
