@@ -4,6 +4,7 @@ A :class:`ValueStreamMap` is a plain Python model (no Jupyter needed) that valid
 every edit, keeps undo history and computes every lean metric.
 """
 
+from .distributions import empirical, exponential, lognormal, triangular
 from .metrics import Metrics
 from .model import (
     FLOW_KINDS,
@@ -41,6 +42,10 @@ __all__ = [
     "WorkCalendar",
     "dora_metrics",
     "read_xes",
+    "empirical",
+    "exponential",
+    "lognormal",
+    "triangular",
 ]
 
 __version__ = "0.1.0"

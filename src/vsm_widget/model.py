@@ -1559,6 +1559,14 @@ class ValueStreamMap:
         if errors:
             raise errors[0]
 
+    def simulate(self, items: int | None = None, **options: Any) -> Any:
+        """Simulate orders through this map: lead times as a distribution (see
+        :func:`vsm_widget.simulation.simulate` for ``seed``, ``arrivals`` and the options).
+        """
+        from .simulation import simulate
+
+        return simulate(self, items, **options)
+
 
 _FLOW_END_KINDS = ("customer", "supplier", "control", "process", "gap", "shipment")
 _GROUPS = {"process": "stream", "gap": "stream", "shipment": "shipments", "flow": "flows", "burst": "bursts"}
