@@ -32,7 +32,18 @@ def test_every_field_of_every_element_is_declared() -> None:
     # Structure (ids, the stream, the customer object) and measured data (spreads from an
     # event log, never typed) is all a dataclass holds beside its fields.
     structure = {
-        "map": {"customer", "supplier", "control", "stream", "shipments", "flows", "bursts", "measured"},
+        "map": {
+            "customer",
+            "supplier",
+            "control",
+            "stream",
+            "shipments",
+            "flows",
+            "bursts",
+            "measured",
+            "branches",
+            "reworks",
+        },
         "customer": set(),
         "supplier": set(),
         "control": set(),
@@ -41,6 +52,8 @@ def test_every_field_of_every_element_is_declared() -> None:
         "shipment": {"id"},
         "flow": {"id"},
         "burst": {"id"},
+        "branch": {"id", "items"},
+        "rework": {"id"},
     }
     for kind, cls in fields.KINDS.items():
         names = {f.name for f in dataclasses.fields(cls)}

@@ -91,6 +91,8 @@ def _limits(spec: Field) -> str:
         return f"more than {_amount(low)}{upper}"
     if high is None:
         return f"of {_amount(low)} or more"
+    if spec.below:
+        return f"from {_amount(low)}, less than {_amount(high)}"
     return f"from {_amount(low)} to {_amount(high)}"
 
 
@@ -103,7 +105,7 @@ def _number_schema(spec: Field, types: str | list[str], what: str) -> dict[str, 
     node: dict[str, Any] = {"type": types}
     node["exclusiveMinimum" if spec.above else "minimum"] = _json_number(spec.low or 0)
     if spec.high is not None:
-        node["maximum"] = _json_number(spec.high)
+        node["exclusiveMaximum" if spec.below else "maximum"] = _json_number(spec.high)
     or_null = ", or null" if spec.clears else ""
     node["description"] = f"{what} {_limits(spec)}{or_null}"
     return node
@@ -195,7 +197,7 @@ _WASTE_DEF = "waste"
 def _shape(spec: Field) -> tuple[Any, ...]:
     """What makes two fields' values follow the same rules."""
     length = spec.length or (MAX_NAME_LENGTH if spec.kind in ("text", "reference") else None)
-    return (spec.kind, spec.low, spec.high, spec.above, spec.clears, spec.required, length)
+    return (spec.kind, spec.low, spec.high, spec.above, spec.below, spec.clears, spec.required, length)
 
 
 def _property(kind: str, spec: Field, shared: dict[tuple[Any, ...], str]) -> dict[str, Any]:

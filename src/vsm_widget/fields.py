@@ -48,6 +48,7 @@ __all__ = [
     "TYPED_UNITS",
     "VALUE_KINDS",
     "KINDS",
+    "PANEL_KINDS",
     "Field",
     "Row",
     "Customer",
@@ -58,6 +59,9 @@ __all__ = [
     "Shipment",
     "InfoFlow",
     "Burst",
+    "Branch",
+    "Rework",
+    "MAIN",
     "MapState",
     "Spread",
     "SPREAD_FIELDS",
@@ -212,11 +216,12 @@ class Field:
 
     ``name`` and ``default`` come from the dataclass field; ``kind`` is one of
     :data:`VALUE_KINDS`. ``low`` and ``high`` bound numbers (``above``: ``low`` itself is
-    not allowed); ``length`` bounds text; ``required`` text must not be empty; a field
-    that ``clears`` takes None (or empty text, "none", "-") for "not given". ``noun``
-    is what a count counts ("operator": "2 operators"). ``reads`` is how a duration is
-    shown: ``"duration"`` (in the unit that suits it) or ``"shift"`` (never in days).
-    ``panel`` is ``"edit"``, ``"readonly"`` or ``"hidden"`` in the details panel;
+    not allowed; ``below``: ``high`` itself is not allowed); ``length`` bounds text;
+    ``required`` text must not be empty; a field that ``clears`` takes None (or empty
+    text, "none", "-") for "not given". ``noun`` is what a count counts ("operator":
+    "2 operators"). ``reads`` is how a duration is shown: ``"duration"`` (in the unit
+    that suits it) or ``"shift"`` (never in days). ``panel`` is ``"edit"``, ``"readonly"``
+    or ``"hidden"`` in the details panel;
     ``column`` is the field's frame column (None: not in frames).
     """
 
@@ -240,6 +245,7 @@ class Field:
     row: Row | None = None
     panel: str = "edit"
     column: str | None = ""
+    below: bool = False
 
     @property
     def long_title(self) -> str:
@@ -284,9 +290,20 @@ def duration(
     return _declare(spec, default)
 
 
-def share(label: str, *, title: str = "", help: str = "", row: Row | None = None) -> Any:
-    """A share from 0 to 1 (``"85%"`` or 0.85), None when not measured."""
-    return _declare(Field("share", label, title, help, low=0.0, high=1.0, clears=True, row=row), None)
+def share(
+    label: str,
+    *,
+    title: str = "",
+    help: str = "",
+    row: Row | None = None,
+    clears: bool = True,
+    below: bool = False,
+) -> Any:
+    """A share from 0 to 1 (``"85%"`` or 0.85), None when not measured; one that does not
+    ``clears`` must be given; ``below``: less than 1.
+    """
+    spec = Field("share", label, title, help, low=0.0, high=1.0, clears=clears, row=row, below=below)
+    return _declare(spec, None if clears else dataclasses.MISSING)
 
 
 def number(
@@ -713,7 +730,56 @@ class Burst:
 
 
 StreamItem = Process | Gap
-Element = Customer | Supplier | Control | Process | Gap | Shipment | InfoFlow | Burst
+
+#: The path id of the main line (a branch's path id is its own id).
+MAIN = "main"
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """A path of steps and gaps beside the main line, which ends by feeding step ``into``.
+
+    Without ``after`` it is a feeder (a sub-assembly line, a purchased part) with a
+    start of its own; with ``after`` it is a parallel path that splits off after that
+    step and rejoins at ``into``. ``into`` and ``after`` are step ids on any path, so
+    branches nest. ``items`` are steps and gaps in flow order, as the main stream.
+    """
+
+    kind: ClassVar[str] = "branch"
+    id: str
+    into: str = reference(
+        "Into", title="Feeds step", help="The step the branch's last step feeds (where it merges)."
+    )
+    after: str | None = reference(
+        "After",
+        title="Splits after",
+        help="The step the branch splits off after (a parallel path); none for a feeder with its own start.",
+        clears=True,
+    )
+    items: tuple[StreamItem, ...] = ()
+    name: str = line("Name", title="Branch name", help='What the path is ("Purchased brackets").')
+
+
+@dataclass(frozen=True, slots=True)
+class Rework:
+    """A rework loop: ``share`` of the items leaving step ``source`` go back to step
+    ``target`` (upstream of it, or itself) and pass through the steps between again.
+    """
+
+    kind: ClassVar[str] = "rework"
+    id: str
+    source: str = reference("From", help="The step whose output is sent back.")
+    target: str = reference("To", help="The earlier step the items go back to.")
+    share: float = share(
+        "Share",
+        title="Share sent back",
+        help="The share of the items leaving the step that go back; less than 100%.",
+        clears=False,
+        below=True,
+    )
+
+
+Element = Customer | Supplier | Control | Process | Gap | Shipment | InfoFlow | Burst | Branch | Rework
 
 
 #: The figures a measured spread can belong to, per element kind.
@@ -797,6 +863,8 @@ class MapState:
         default="auto",
     )
     measured: tuple[Spread, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    reworks: tuple[Rework, ...] = ()
 
     def spreads(self, target: str | None = None) -> tuple[Spread, ...]:
         """The measured spreads of elements on the map (of ``target`` alone if given).
@@ -804,7 +872,7 @@ class MapState:
         What a data box's spread bar draws: see :class:`Spread`. Spreads of elements
         removed since they were measured are left out.
         """
-        live = {item.id for item in self.stream}
+        live = {item.id for item in self.all_items}
         return tuple(s for s in self.measured if s.target in live and (target is None or s.target == target))
 
     @property
@@ -816,6 +884,37 @@ class MapState:
     def gaps(self) -> tuple[Gap, ...]:
         """The gaps, in stream order."""
         return tuple(item for item in self.stream if isinstance(item, Gap))
+
+    @property
+    def by_path(self) -> tuple[tuple[str, tuple[StreamItem, ...]], ...]:
+        """Each path's id and its steps and gaps: the main line (:data:`MAIN`) first,
+        then every branch in the order they were added.
+        """
+        return ((MAIN, self.stream), *((branch.id, branch.items) for branch in self.branches))
+
+    @property
+    def all_items(self) -> tuple[StreamItem, ...]:
+        """The steps and gaps of every path: the main line's, then each branch's."""
+        if not self.branches:
+            return self.stream
+        return tuple(item for _, items in self.by_path for item in items)
+
+    @property
+    def all_steps(self) -> tuple[Process, ...]:
+        """The process boxes of every path (the main line's first)."""
+        return tuple(item for item in self.all_items if isinstance(item, Process))
+
+    @property
+    def all_gaps(self) -> tuple[Gap, ...]:
+        """The gaps of every path (the main line's first)."""
+        return tuple(item for item in self.all_items if isinstance(item, Gap))
+
+    def path_of(self, target: str) -> str | None:
+        """The id of the path a step or gap is on (:data:`MAIN` or a branch id), or None."""
+        for path, items in self.by_path:
+            if any(item.id == target for item in items):
+                return path
+        return None
 
     @property
     def available_time(self) -> float | None:
@@ -856,7 +955,7 @@ class MapState:
             found.add("supplier")
         if self.control is not None:
             found.add("control")
-        for group in (self.stream, self.shipments, self.flows, self.bursts):
+        for group in (self.all_items, self.shipments, self.flows, self.bursts, self.branches, self.reworks):
             found.update(item.id for item in group)
         return found
 
@@ -874,7 +973,11 @@ KINDS: dict[str, type] = {
     "shipment": Shipment,
     "flow": InfoFlow,
     "burst": Burst,
+    "branch": Branch,
+    "rework": Rework,
 }
+#: The kinds the canvas's details panel edits (branches and loops are edited in Python).
+PANEL_KINDS = tuple(kind for kind in KINDS if kind not in ("branch", "rework"))
 
 
 @functools.cache
@@ -944,7 +1047,7 @@ _PANEL_TYPES = {
 @functools.cache
 def _panel_fields() -> dict[str, list[dict[str, Any]]]:
     catalogue: dict[str, list[dict[str, Any]]] = {}
-    for kind in KINDS:
+    for kind in PANEL_KINDS:
         listed = []
         for spec in declared(kind):
             if spec.panel == "hidden":

@@ -168,7 +168,7 @@ _TYPE_EXPRESSIONS = {
     "number": "(type({v}) is int or (type({v}) is float and {v} - {v} == 0.0))",
     "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
 }
-_COMPARISONS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">"}
+_COMPARISONS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
 
 
 def _unique_text(items: list[Any]) -> bool:
@@ -459,6 +459,7 @@ class _Locator:
                 ("minimum", "less than the minimum of"),
                 ("exclusiveMinimum", "less than or equal to the minimum of"),
                 ("maximum", "greater than the maximum of"),
+                ("exclusiveMaximum", "greater than or equal to the maximum of"),
             ):
                 if key in node and not _compare(value, key, node[key]):
                     reason = f"{shown} is {words} {_number_text(node[key])}"
@@ -555,6 +556,8 @@ def _compare(value: float, key: str, bound: float) -> bool:
         return bool(value >= bound)
     if key == "exclusiveMinimum":
         return bool(value > bound)
+    if key == "exclusiveMaximum":
+        return bool(value < bound)
     return bool(value <= bound)
 
 

@@ -25,7 +25,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import units
 from .display import Display
-from .model import VALUE_CLASSES, WASTE_TYPES, Gap, MapState, Process
+from .model import (
+    MAIN,
+    VALUE_CLASSES,
+    WASTE_TYPES,
+    Gap,
+    MapState,
+    Process,
+    _downstream,
+    _successors,
+    flow_edges,
+    step_order,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,6 +65,8 @@ __all__ = [
     "balance_delay",
     "littles_law_lead_time",
     "epei",
+    "expected_passes",
+    "paths",
 ]
 
 
@@ -125,21 +138,31 @@ def step_lead_time(step: Process) -> float | None:
 
 def lead_time(state: MapState) -> float:
     """Total lead time (s) = sum of all gap waits (s) + sum of the steps' lower-rung
-    times (s).
+    times (s), along the critical path.
 
-    Gaps and steps whose time cannot be known count as zero (see :attr:`Metrics.warnings`
-    and :attr:`Metrics.lead_time_complete`).
+    A straight map's critical path is the whole stream. Where the stream branches, the
+    critical path is the longest path (in lead time) from any start to the end: a feeder
+    line's start, or the main line's. Gaps and steps whose time cannot be known count as
+    zero (see :attr:`Metrics.warnings` and :attr:`Metrics.lead_time_complete`).
     """
-    waits = (gap_wait_time(g, state) for g in state.gaps)
-    steps = (step_lead_time(s) for s in state.steps)
-    return _sum(t for t in (*waits, *steps) if t is not None)
+    return compute(state).lead_time
 
 
 def process_time(state: MapState) -> float:
     """Total process time, the value-added time (s) = sum of process times (C/T in
-    manufacturing maps, hands-on time in office maps).
+    manufacturing maps, hands-on time in office maps) along the critical path (the
+    whole stream of a straight map).
     """
-    return _sum(s.touch_time for s in state.steps if s.touch_time is not None)
+    return compute(state).process_time
+
+
+def expected_passes(share: float) -> float:
+    """Expected passes through a rework loop's segment = 1 / (1 - s), where s is the
+    share sent back (each pass is a new try: a geometric number of tries).
+
+    Infinity for a share of 1 (the model refuses it).
+    """
+    return math.inf if share >= 1 else 1 / (1 - share)
 
 
 def efficiency(process: float, lead: float) -> float | None:
@@ -180,14 +203,15 @@ def effective_cycle_time(step: Process) -> float | None:
 
 
 def bottleneck(state: MapState) -> Process | None:
-    """The step with the largest effective cycle time (the first of equals).
+    """The step with the largest effective cycle time (the first of equals), on any path.
 
     A step whose effective cycle time exceeds takt cannot meet demand (see
-    :attr:`Metrics.steps_over_takt`). ``None`` when no step has a time.
+    :attr:`Metrics.steps_over_takt`); a feeder that cannot keep up starves the step it
+    feeds. ``None`` when no step has a time.
     """
     best: Process | None = None
     best_time = -1.0
-    for step in state.steps:
+    for step in state.all_steps:
         time = effective_cycle_time(step)
         if time is not None and time > best_time:
             best, best_time = step, time
@@ -274,7 +298,9 @@ def _epei(
 
 @dataclass(frozen=True, slots=True)
 class StepMetrics:
-    """Figures for one step (durations in seconds, capacity in units per day, EPEI in days)."""
+    """Figures for one step (durations in seconds, capacity in units per day, EPEI in days);
+    ``path`` is the path it is on (``"main"`` or a branch id).
+    """
 
     id: str
     name: str
@@ -285,16 +311,24 @@ class StepMetrics:
     epei_days: float | None
     over_takt: bool
     is_bottleneck: bool
+    path: str = MAIN
 
 
 @dataclass(frozen=True, slots=True)
 class GapMetrics:
-    """Figures for one gap (inventory in days of demand, wait in seconds)."""
+    """Figures for one gap (inventory in days of demand, wait in seconds).
+
+    ``path`` is the path the gap is on (``"main"`` or a branch id) and ``downstream`` the
+    step it waits for on that path (for a branch's last gap, the step the branch feeds;
+    None after the main line's last step): its wait counts in that path's lead time.
+    """
 
     id: str
     quantity: float | None
     inventory_days: float | None
     wait_time: float | None
+    path: str = MAIN
+    downstream: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +356,13 @@ class Metrics:
     ``inventory_days`` and ``littles_law_days`` are days of demand (working days);
     ``lead_time`` counts a day as ``day_length`` seconds, a working day unless
     ``day_basis`` is ``"calendar"``.
+
+    Where the stream branches, ``lead_time``, ``process_time``, ``wait_time`` and
+    ``inventory_days`` are those of the critical path (``critical_path`` names it:
+    ``"main"`` or a branch id; ``critical_steps`` lists its steps), the first-pass
+    figures; ``lead_time_with_rework`` counts rework loops too. Takt, the bottleneck,
+    capacity, work content, line balance, rolled %C&A, inventory totals and the time by
+    value class and waste consider every step and gap on every path.
     """
 
     day_length: float
@@ -355,6 +396,14 @@ class Metrics:
     #: The map's ladder units as set (``"auto"`` or s/min/h/d): see :attr:`display`.
     lead_unit: str = "auto"
     process_unit: str = "auto"
+    #: The expected lead time with rework (s): see :func:`compute`.
+    lead_time_with_rework: float = 0.0
+    #: The steps whose rework is estimated from their %C&A (no loop drawn from them).
+    rework_estimated: tuple[str, ...] = ()
+    #: The critical path's id (``"main"`` or a branch id) and its steps, in flow order.
+    critical_path: str = MAIN
+    critical_steps: tuple[str, ...] = ()
+    path_count: int = 1
 
     #: Names of the scalar figures that are durations in seconds.
     DURATIONS = (
@@ -366,6 +415,7 @@ class Metrics:
         "wait_time",
         "work_content",
         "bottleneck_cycle_time",
+        "lead_time_with_rework",
     )
 
     def in_unit(self, name: str, unit: str) -> float | None:
@@ -414,7 +464,7 @@ class Metrics:
         if name in self.DURATIONS:
             if unit is not None:
                 return display.duration(value, unit)
-            if name in ("lead_time", "wait_time"):
+            if name in ("lead_time", "wait_time", "lead_time_with_rework"):
                 return display.lead(value)
             if name in ("process_time", "work_content"):
                 return display.process(value)
@@ -445,6 +495,7 @@ class Metrics:
         """The map-level figures (no per-step detail), JSON-ready (infinity becomes None)."""
         data = {name: _finite(getattr(self, name)) for name in _SCALARS}
         data["steps_over_takt"] = list(self.steps_over_takt)
+        data["rework_estimated"] = list(self.rework_estimated)
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -466,6 +517,9 @@ class Metrics:
             for g in self.gaps
         ]
         data["warnings"] = [{"target": w.target, "message": w.message} for w in self.warnings]
+        data["critical_steps"] = list(self.critical_steps)
+        for figures, gap in zip(data["gaps"], self.gaps, strict=True):
+            figures["path"], figures["downstream"] = gap.path, gap.downstream
         return data
 
     def to_frame(self) -> pd.DataFrame:
@@ -474,6 +528,7 @@ class Metrics:
 
         row = self.scalars()
         row["steps_over_takt"] = ", ".join(self.steps_over_takt)
+        row["rework_estimated"] = ", ".join(self.rework_estimated)
         return pd.DataFrame([row])
 
     def steps_frame(self) -> pd.DataFrame:
@@ -489,7 +544,16 @@ _SCALARS = tuple(
     for f in fields(Metrics)
     # Per-element detail, and the map's display settings, which are no figures.
     if f.name
-    not in ("time_by_value_class", "time_by_waste", "steps", "gaps", "warnings", "lead_unit", "process_unit")
+    not in (
+        "time_by_value_class",
+        "time_by_waste",
+        "steps",
+        "gaps",
+        "warnings",
+        "lead_unit",
+        "process_unit",
+        "critical_steps",
+    )
 )
 
 
@@ -504,6 +568,7 @@ def _step_values(step: StepMetrics) -> tuple[Any, ...]:
         step.epei_days,
         step.over_takt,
         step.is_bottleneck,
+        step.path,
     )
 
 
@@ -537,6 +602,21 @@ def compute(state: MapState) -> Metrics:
 
     The per-element figures use the same formulas as the functions above, written out
     inline: this runs after every edit, on maps of a thousand steps.
+
+    Where the stream branches, the lead time is that of the critical path: the longest
+    path (in lead time: waits and step times) from any start, the main line's or a
+    feeder's, to the end. A parallel path that splits off after one step and rejoins at
+    another runs beside the main line's steps between them; the longer of the two counts.
+
+    ``lead_time_with_rework`` is the expected lead time with rework, along the path that
+    is longest once rework is counted. Each rework loop's segment (its steps from the
+    loop's target to its source and the waits between them) counts 1 / (1 - share)
+    times (:func:`expected_passes`; a step in two loops' segments counts the product).
+    A step whose %C&A is given and below 100% and from which no loop is drawn is an
+    estimate, by this convention: 1 - %C&A of its output is sent back once and redone
+    once, so the step's own time counts 1 + (1 - %C&A) times and the waits once. Those
+    steps are listed in ``rework_estimated``. The plain ``lead_time`` is the first-pass
+    figure, with no rework.
     """
     day = state.day_length
     available = state.available_time
@@ -546,6 +626,7 @@ def compute(state: MapState) -> Metrics:
     by_class = dict.fromkeys((*VALUE_CLASSES, "unclassified", "waiting"), 0.0)
     by_waste = dict.fromkeys(WASTE_TYPES, 0.0)
     steps: list[Process] = []
+    step_paths: list[str] = []
     gap_results: list[GapMetrics] = []
     variant_names: set[str] = set()
     total_inventory = 0.0
@@ -553,39 +634,45 @@ def compute(state: MapState) -> Metrics:
     has_inventory = False
     waits: list[float] = []
     complete = True
-    for item in state.stream:
-        if item.__class__ is Process:
-            steps.append(item)  # type: ignore[arg-type]
-            continue
-        gap: Gap = item  # type: ignore[assignment]
-        quantity = gap.quantity
-        days = None if quantity is None or not demand else quantity / demand
-        wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
-        if gap.variants:
-            variant_names.update(name for name, _ in gap.variants)
-        if quantity is not None:
-            has_inventory = True
-            total_inventory += quantity
-            if days is not None:
-                inventory_day_total += days
-        if wait is None:
-            complete = False
-            if quantity is None:
-                warnings.append(
-                    MetricWarning(gap.id, "gap has neither an inventory quantity nor a wait time")
-                )
-            elif demand == 0:
-                warnings.append(
-                    MetricWarning(gap.id, "inventory cannot become a time: customer demand is zero")
-                )
+    ends = {branch.id: branch.into for branch in state.branches}
+    for path, items in state.by_path:
+        last = len(items) - 1
+        for index, item in enumerate(items):
+            if item.__class__ is Process:
+                steps.append(item)  # type: ignore[arg-type]
+                step_paths.append(path)
+                continue
+            gap: Gap = item  # type: ignore[assignment]
+            # Never two gaps side by side: what follows a gap is its step, or the path's end.
+            downstream = items[index + 1].id if index < last else ends.get(path)
+            quantity = gap.quantity
+            days = None if quantity is None or not demand else quantity / demand
+            wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
+            if gap.variants:
+                variant_names.update(name for name, _ in gap.variants)
+            if quantity is not None:
+                has_inventory = True
+                total_inventory += quantity
+                if days is not None:
+                    inventory_day_total += days
+            if wait is None:
+                complete = False
+                if quantity is None:
+                    warnings.append(
+                        MetricWarning(gap.id, "gap has neither an inventory quantity nor a wait time")
+                    )
+                elif demand == 0:
+                    warnings.append(
+                        MetricWarning(gap.id, "inventory cannot become a time: customer demand is zero")
+                    )
+                else:
+                    warnings.append(MetricWarning(gap.id, "inventory needs customer demand to become a time"))
             else:
-                warnings.append(MetricWarning(gap.id, "inventory needs customer demand to become a time"))
-        else:
-            waits.append(wait)
-            by_class["waiting"] += wait
-            tags = gap.waste or (("inventory",) if quantity is not None else ("waiting",))
-            _spread(by_waste, tags, wait)
-        gap_results.append(GapMetrics(gap.id, quantity, days, wait))
+                waits.append(wait)
+                by_class["waiting"] += wait
+                tags = gap.waste or (("inventory",) if quantity is not None else ("waiting",))
+                _spread(by_waste, tags, wait)
+            gap_results.append(GapMetrics(gap.id, quantity, days, wait, path, downstream))
 
     parts = max(1, len(variant_names))
     step_lead: list[float] = []
@@ -599,7 +686,7 @@ def compute(state: MapState) -> Metrics:
     top_index = -1
     top_time = -1.0
     inf = math.inf
-    for step in steps:
+    for step, path in zip(steps, step_paths, strict=True):
         cycle = step.cycle_time
         touch = step.process_time if step.process_time is not None else cycle
         base = cycle if cycle is not None else step.process_time
@@ -636,7 +723,7 @@ def compute(state: MapState) -> Metrics:
             touches.append(touch)
         own = step.lead_time if step.lead_time is not None else touch
         step_results.append(
-            StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False)
+            StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
         )
         if own is None:
             complete = False
@@ -663,9 +750,20 @@ def compute(state: MapState) -> Metrics:
         elif demand == 0:
             warnings.append(MetricWarning("customer", "customer demand is zero: there is no takt time"))
 
-    wait_total = _sum(waits)
-    lead = wait_total + _sum(step_lead)
-    process = _sum(touches)
+    critical, critical_steps, count = MAIN, tuple(s.id for s in state.steps), 1
+    if state.branches:
+        flow = _Flow(state, step_results, gap_results)
+        critical, route = flow.critical()
+        count = len(flow.paths)
+        figures = _route_figures(route, flow.step_figures, flow.gap_figures)
+        wait_total, lead, process, inventory_days = figures
+        critical_steps = tuple(item for item in route if item in flow.step_figures)
+    else:
+        wait_total = _sum(waits)
+        lead = wait_total + _sum(step_lead)
+        process = _sum(touches)
+        inventory_days = inventory_day_total if has_inventory and demand else None
+    with_rework, estimated = _with_rework(state, steps, lead, step_results, gap_results)
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -684,7 +782,7 @@ def compute(state: MapState) -> Metrics:
         bottleneck_cycle_time=top_time if top is not None else None,
         steps_over_takt=tuple(over),
         total_inventory=total_inventory,
-        inventory_days=inventory_day_total if has_inventory and demand else None,
+        inventory_days=inventory_days,
         work_content=work_content,
         operators_needed=operators_needed(work_content, takt),
         line_efficiency=line,
@@ -699,4 +797,212 @@ def compute(state: MapState) -> Metrics:
         warnings=tuple(warnings),
         lead_unit=state.lead_unit,
         process_unit=state.process_unit,
+        lead_time_with_rework=with_rework,
+        rework_estimated=estimated,
+        critical_path=critical,
+        critical_steps=critical_steps,
+        path_count=count,
     )
+
+
+# --------------------------------------------------------------------------- paths
+
+# A route: the ids of the steps and gaps along one path from a start to the end.
+Route = list[str]
+
+
+class _Flow:
+    """The stream as a graph of steps, with the longest way to and from every step.
+
+    ``best_to[s]`` is the longest time (waits and step times, each times its rework
+    factor in ``factors``) from any start to the end of step ``s``; ``best_from[s]``
+    from the start of ``s`` to the end. The longest path through the whole of one path
+    (the main line, or a branch) is the longest way to where that path starts, the path
+    itself, and the longest way on from where it ends. Every path from a start to the
+    end runs through the whole of at least one path (the last branch it enters, or the
+    main line), so the longest of these is the critical path.
+    """
+
+    def __init__(
+        self,
+        state: MapState,
+        step_figures: Iterable[StepMetrics],
+        gap_figures: Iterable[GapMetrics],
+        factors: dict[str, float] | None = None,
+    ) -> None:
+        self.step_figures = {f.id: f for f in step_figures}
+        self.gap_figures = {g.id: g for g in gap_figures}
+        factors = factors or {}
+        # Every step's and gap's time on the ladder (unknown counts as zero), by id.
+        self.time = {i: (f.lead_time or 0.0) * factors.get(i, 1.0) for i, f in self.step_figures.items()}
+        self.time.update({i: (g.wait_time or 0.0) * factors.get(i, 1.0) for i, g in self.gap_figures.items()})
+        self.time[None] = 0.0
+        time = self.time
+        hops = flow_edges(state)
+        order, _ = step_order(hops)
+        into: dict[str | None, list[_Hop]] = {}
+        out: dict[str | None, list[_Hop]] = {}
+        self.paths: dict[str, list[_Hop]] = {}
+        for source, target, gap, path in hops:
+            hop = (source, target, None if gap is None else gap.id)
+            into.setdefault(target, []).append(hop)
+            out.setdefault(source, []).append(hop)
+            self.paths.setdefault(path, []).append(hop)
+        self.heads: dict[str, str | None] = {b.id: b.after for b in state.branches}
+        self.tails: dict[str, str | None] = {b.id: b.into for b in state.branches}
+        best_to: dict[str | None, float] = {None: 0.0}
+        self.back: dict[str, _Hop] = {}
+        for step in order:
+            hop = max(into[step], key=lambda h: best_to[h[0]] + time[h[2]])
+            best_to[step] = best_to[hop[0]] + time[hop[2]] + time[step]
+            self.back[step] = hop
+        best_from: dict[str | None, float] = {None: 0.0}
+        self.on: dict[str, _Hop] = {}
+        for step in reversed(order):
+            hop = max(out[step], key=lambda h: time[h[2]] + best_from[h[1]])
+            best_from[step] = time[step] + time[hop[2]] + best_from[hop[1]]
+            self.on[step] = hop
+        self.best_to, self.best_from = best_to, best_from
+
+    def totals(self) -> dict[str, float]:
+        """The longest lead time through the whole of each path, by path id."""
+        time = self.time
+        found = {}
+        for path, hops in self.paths.items():
+            # A path's own items: the gap on each hop, and each hop's step but the last
+            # (the step the path feeds, counted in the way on from it).
+            own = sum(time[hop[2]] + time[hop[1]] for hop in hops[:-1]) + time[hops[-1][2]]
+            found[path] = self.best_to[self.heads.get(path)] + own + self.best_from[self.tails.get(path)]
+        return found
+
+    def critical(self) -> tuple[str, Route]:
+        """The critical path's id (the first of equals: the main line first) and its route."""
+        totals = self.totals()
+        best = max(totals, key=totals.__getitem__)
+        return best, self.route(best)
+
+    def route(self, path: str) -> Route:
+        """The longest route through the whole of ``path``: the ids of its steps and gaps."""
+        before = _walk(self.heads.get(path), self.back, upstream=True)
+        before.reverse()
+        hops = self.paths[path]
+        own: Route = []
+        for index, (_, target, gap) in enumerate(hops):
+            if gap is not None:
+                own.append(gap)
+            if index < len(hops) - 1:
+                own.append(target)  # type: ignore[arg-type]
+        after = _walk(self.tails.get(path), self.on, upstream=False)
+        return before + own + after
+
+
+def _walk(step: str | None, links: dict[str, _Hop], *, upstream: bool) -> Route:
+    """The steps and gaps from ``step`` to a start (``upstream``) or to the end, along
+    the hop chosen at each step (its longest way back, or on).
+    """
+    found: Route = []
+    while step is not None:
+        found.append(step)
+        source, target, gap = links[step]
+        if gap is not None:
+            found.append(gap)
+        step = source if upstream else target
+    return found
+
+
+# One hop of a _Flow: (from step, to step, the gap's id), None at a start, the end, no gap.
+_Hop = tuple[str | None, str | None, str | None]
+
+
+def _route_figures(
+    route: Route, steps: dict[str, StepMetrics], gaps: dict[str, GapMetrics]
+) -> tuple[float, float, float, float | None]:
+    """Wait, lead time and process time (s), and inventory days, along a route.
+
+    Summed as a straight map's are (the waits, then the step times), so a straight
+    map's figures are exactly its whole stream's.
+    """
+    waits = [gaps[i].wait_time for i in route if i in gaps]
+    days = [gaps[i].inventory_days for i in route if i in gaps]
+    own = [steps[i].lead_time for i in route if i in steps]
+    touches = [steps[i].touch_time for i in route if i in steps]
+    wait = _sum(w for w in waits if w is not None)
+    counted = [d for d in days if d is not None]
+    lead = wait + _sum(t for t in own if t is not None)
+    return wait, lead, _sum(t for t in touches if t is not None), math.fsum(counted) if counted else None
+
+
+def _with_rework(
+    state: MapState,
+    steps: list[Process],
+    lead: float,
+    step_figures: list[StepMetrics],
+    gap_figures: list[GapMetrics],
+) -> tuple[float, tuple[str, ...]]:
+    """The expected lead time with rework (s), and the steps whose rework is estimated
+    from their %C&A (see :func:`compute` for the rule and the convention).
+    """
+    sources = {loop.source for loop in state.reworks}
+    estimated = tuple(
+        s.id
+        for s in steps
+        if s.complete_accurate is not None and s.complete_accurate < 1 and s.id not in sources
+    )
+    if not state.reworks and not estimated:
+        return lead, ()
+    factors: dict[str, float] = {}
+    if state.reworks:
+        hops = flow_edges(state)
+        following = _successors(hops)
+        preceding = _successors((target, source, gap, path) for source, target, gap, path in hops)
+        for loop in state.reworks:
+            # The segment: the steps on the way from the loop's target to its source.
+            segment = _downstream(following, loop.target) & _downstream(preceding, loop.source)
+            passes = expected_passes(loop.share)
+            for step in segment:
+                factors[step] = factors.get(step, 1.0) * passes
+            for source, target, gap, _ in hops:
+                if gap is not None and source in segment and target in segment:
+                    factors[gap.id] = factors.get(gap.id, 1.0) * passes
+    shares = {s.id: s.complete_accurate for s in steps}
+    for step in estimated:
+        # Sent back once, redone once: 1 + (1 - %C&A) passes through the step.
+        factors[step] = factors.get(step, 1.0) * (2 - shares[step])  # type: ignore[operator]
+    weighted = _Flow(state, step_figures, gap_figures, factors)
+    _, route = weighted.critical()
+    return _sum(weighted.time[item] for item in route), estimated
+
+
+def paths(state: MapState) -> pd.DataFrame:
+    """One row per path of the stream, indexed by path id (``"main"``, then each branch).
+
+    A path's row is the longest route from a start to the end that runs through the
+    whole of that path: for a feeder, its own start, its steps, then on from the step it
+    feeds; for a parallel path, the way to the step it splits off after, its steps, then
+    on from the step it rejoins. Columns: ``steps`` (the step names along the route, in
+    flow order), ``lead_time`` (waits + step times, s), ``process_time`` (s),
+    ``efficiency`` (process time / lead time) and ``critical`` (the route that sets the
+    map's lead time: :attr:`Metrics.critical_path`). A straight map has one row, its
+    whole stream.
+    """
+    import pandas as pd
+
+    metrics = compute(state)
+    flow = _Flow(state, metrics.steps, metrics.gaps)
+    rows = []
+    for path in flow.paths:
+        route = flow.route(path)
+        _, lead, process, _ = _route_figures(route, flow.step_figures, flow.gap_figures)
+        names = tuple(flow.step_figures[i].name for i in route if i in flow.step_figures)
+        rows.append(
+            {
+                "path": path,
+                "steps": names,
+                "lead_time": lead,
+                "process_time": process,
+                "efficiency": efficiency(process, lead),
+                "critical": path == metrics.critical_path,
+            }
+        )
+    columns = ["path", "steps", "lead_time", "process_time", "efficiency", "critical"]
+    return pd.DataFrame(rows, columns=columns).set_index("path")

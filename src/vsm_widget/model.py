@@ -26,6 +26,7 @@ from .fields import (
     FLOW_KINDS,
     ID_PATTERN,
     KINDS,
+    MAIN,
     MAX_COORDINATE,
     MAX_DURATION,
     MAX_NAME_LENGTH,
@@ -38,6 +39,7 @@ from .fields import (
     VALUE_CLASSES,
     WASTE_ALIASES,
     WASTE_TYPES,
+    Branch,
     Burst,
     Control,
     Customer,
@@ -47,6 +49,7 @@ from .fields import (
     InfoFlow,
     MapState,
     Process,
+    Rework,
     Shipment,
     Spread,
     StreamItem,
@@ -73,10 +76,16 @@ __all__ = [
     "Shipment",
     "InfoFlow",
     "Burst",
+    "Branch",
+    "Rework",
+    "MAIN",
     "Spread",
     "MapState",
     "Change",
     "ValueStreamMap",
+    "BranchBuilder",
+    "flow_edges",
+    "step_order",
     "validate_state",
     "parse_field",
     "editable_fields",
@@ -247,6 +256,17 @@ def _ratio(value: Any, state: MapState) -> float:
 
 
 _accepting(_ratio, lambda value: value.__class__ is float and 0.0 <= value <= 1.0)
+
+
+def _ratio_below(value: Any, state: MapState) -> float:
+    """A share less than 1: a rework loop's, which 100% would make endless."""
+    share = units.parse_ratio(value)
+    if share >= 1:
+        raise units.UnitError(f"{units._show(value)} would send every item back forever; give less than 100%")
+    return share
+
+
+_accepting(_ratio_below, lambda value: value.__class__ is float and 0.0 <= value < 1.0)
 
 
 def _bounded(low: float, high: float, *, integer: bool = False, above: bool = False) -> Parser:
@@ -478,7 +498,7 @@ def _parser(kind: str, spec: Field) -> Parser:
     if value_kind == "duration":
         parser = _positive_duration if spec.above else _duration
     elif value_kind == "share":
-        parser = _ratio
+        parser = _ratio_below if spec.below else _ratio
     elif value_kind in ("number", "integer"):
         low = 0.0 if spec.low is None else spec.low
         high = MAX_QUANTITY if spec.high is None else spec.high
@@ -777,9 +797,14 @@ class ValueStreamMap:
         ``"45 s"``), uptime, complete_accurate (``"85%"``), operators, shifts,
         batch_size, parallel, value_class, waste, notes, x, y.
         """
+        return self._add_step(name, at, id, fields, None)
+
+    def _add_step(
+        self, name: str, at: int | str | None, id: str | None, fields: Mapping[str, Any], path: str | None
+    ) -> Process:
         item = Process(id=self._new_id(id, "p"), name="?")
         item = self._fill(item, "process", {"name": name, **fields})
-        self._insert(item, at)
+        self._insert(item, at, path)
         return item
 
     def add_inventory(
@@ -795,11 +820,7 @@ class ValueStreamMap:
         Without ``at`` it goes after the last step. Fields: wait_time, flow
         (push/pull/fifo), fifo_max, waste, notes, x, y.
         """
-        if isinstance(quantity, Mapping):
-            fields = {"variants": quantity, **fields}
-        else:
-            fields = {"quantity": quantity, **fields}
-        return self._add_gap(fields, at, id)
+        return self._add_gap(_inventory_fields(quantity, fields), at, id)
 
     def add_wait(
         self, wait_time: float | str, *, at: int | str | None = None, id: str | None = None, **fields: Any
@@ -811,10 +832,100 @@ class ValueStreamMap:
         """Add a gap with any gap fields (quantity, variants, wait_time, flow, ...)."""
         return self._add_gap(fields, at, id)
 
-    def _add_gap(self, fields: dict[str, Any], at: int | str | None, id: str | None) -> Gap:
+    def _add_gap(
+        self, fields: dict[str, Any], at: int | str | None, id: str | None, path: str | None = None
+    ) -> Gap:
         item = self._fill(Gap(id=self._new_id(id, "g")), "gap", fields)
-        self._insert(item, at)
+        self._insert(item, at, path)
         return item
+
+    def add_branch(
+        self, into: str, *, after: str | None = None, name: str = "", id: str | None = None
+    ) -> BranchBuilder:
+        """Add a branch that feeds step ``into`` (an id or a step name, on any path).
+
+        Without ``after`` it is a feeder line with its own start (a sub-assembly, a
+        purchased part); ``after="Step"`` makes it a parallel path that splits off after
+        that step and rejoins at ``into``. Returns a builder whose ``add_process``,
+        ``add_inventory`` and ``add_wait`` add to the branch, in flow order, as the
+        map's own do to the main stream::
+
+            b = m.add_branch(into="Final assembly", name="Brackets")
+            b.add_inventory(300)
+            b.add_process("Bend", cycle_time="20 s")
+
+        A branch into a step of a branch nests. Branches never flow in a circle: only
+        rework loops (:meth:`add_rework`) go back upstream.
+        """
+        fields: dict[str, Any] = {"into": into, "after": after, "name": name}
+        item = self._fill(Branch(id=self._new_id(id, "b"), into="?"), "branch", fields)
+        state = self._state
+        item = dataclasses.replace(
+            item,
+            into=self._step_ref(state, item.into, "into", None),
+            after=None if item.after is None else self._step_ref(state, item.after, "after", None),
+        )
+        new = dataclasses.replace(state, branches=(*state.branches, item))
+        _check_shape(new)
+        self._commit(new, Change("add", (item.id,)))
+        return BranchBuilder(self, item.id)
+
+    def branch(self, target: str) -> BranchBuilder:
+        """The builder of a branch already on the map (by id), to add steps and gaps to it."""
+        kind, element = self._find(self._state, target)
+        if kind != "branch":
+            raise ValidationError("branch", target, f"name a branch, not the {kind}")
+        return BranchBuilder(self, element.id)
+
+    def add_rework(self, source: str, target: str, share: float | str, *, id: str | None = None) -> Rework:
+        """Add a rework loop: ``share`` (``"25%"``) of the items leaving step ``source`` go
+        back to step ``target``, the same step or one upstream of it.
+
+        The expected passes through the loop's steps and the waits between them are
+        1 / (1 - share), so a share of 100% or more is refused (see
+        :attr:`Metrics.lead_time_with_rework`).
+        """
+        item = self._fill(
+            Rework(id=self._new_id(id, "r"), source="?", target="?", share=0.0),
+            "rework",
+            {"source": source, "target": target, "share": share},
+        )
+        state = self._state
+        item = dataclasses.replace(
+            item,
+            source=self._step_ref(state, item.source, "source", None),
+            target=self._step_ref(state, item.target, "target", None),
+        )
+        new = dataclasses.replace(state, reworks=(*state.reworks, item))
+        _check_shape(new)
+        self._commit(new, Change("add", (item.id,)))
+        return item
+
+    @property
+    def branches(self) -> tuple[Branch, ...]:
+        """The branches: feeder lines and parallel paths, in the order they were added."""
+        return self._state.branches
+
+    @property
+    def reworks(self) -> tuple[Rework, ...]:
+        """The rework loops."""
+        return self._state.reworks
+
+    @property
+    def all_steps(self) -> tuple[Process, ...]:
+        """The process boxes of every path: the main stream's, then each branch's."""
+        return self._state.all_steps
+
+    @property
+    def all_gaps(self) -> tuple[Gap, ...]:
+        """The gaps of every path: the main stream's, then each branch's."""
+        return self._state.all_gaps
+
+    def paths(self) -> pd.DataFrame:
+        """One row per path of the stream, with its totals (see :func:`vsm_widget.metrics.paths`)."""
+        from .metrics import paths
+
+        return paths(self._state)
 
     def set_supplier(self, name: str = "Supplier", **fields: Any) -> Supplier:
         """Put a supplier on the map (or replace its data): name, supplies, frequency."""
@@ -911,7 +1022,9 @@ class ValueStreamMap:
         self.update(target, x=x, y=y)
 
     def reorder(self, target: str, index: int) -> None:
-        """Move a step or gap to position ``index`` of the stream (negative counts from the end)."""
+        """Move a step or gap to position ``index`` of its path (the main stream, or its
+        branch; negative counts from the end).
+        """
         state = self._state
         kind, element = self._find(state, target)
         if kind not in ("process", "gap"):
@@ -920,14 +1033,15 @@ class ValueStreamMap:
             )
         if isinstance(index, bool) or not isinstance(index, int):
             raise ValidationError("index", index, "give a whole number position in the stream", element.id)
-        size = len(state.stream)
+        path, line = _path_items(state, element.id)
+        size = len(line)
         if not -size <= index < size:
             raise ValidationError(
                 "index", index, f"the stream has positions {-size} to {size - 1}", element.id
             )
-        stream = [item for item in state.stream if item.id != element.id]
-        stream.insert(index % size, element)
-        new = dataclasses.replace(state, stream=tuple(stream))
+        items = [item for item in line if item.id != element.id]
+        items.insert(index % size, element)
+        new = _with_path(state, path, tuple(items))
         _check_stream(new, element.id)
         self._commit(new, Change("reorder", (element.id,)))
 
@@ -951,20 +1065,21 @@ class ValueStreamMap:
             )
         if a.id == b.id:
             raise ValidationError("second", second, "give two different elements to swap", a.id)
-        stream = list(state.stream)
-        i = next(k for k, item in enumerate(stream) if item.id == a.id)
-        j = next(k for k, item in enumerate(stream) if item.id == b.id)
-        stream[i] = dataclasses.replace(b, x=a.x, y=a.y)
-        stream[j] = dataclasses.replace(a, x=b.x, y=b.y)
-        new = dataclasses.replace(state, stream=tuple(stream))
+        new = _replaced(
+            state, {a.id: dataclasses.replace(b, x=a.x, y=a.y), b.id: dataclasses.replace(a, x=b.x, y=b.y)}
+        )
         _check_stream(new, a.id)
         self._commit(new, Change("reorder", (a.id, b.id), label="swap"))
 
     def remove(self, target: str) -> None:
-        """Remove an element. Flows to or from it go too; bursts on it move to the map.
+        """Remove an element. Flows and rework loops to or from it go too; bursts on it
+        move to the map.
 
         Removing a step that stands between two gaps also removes the gap before it,
-        since two gaps side by side would be one gap. Undo brings all of it back.
+        since two gaps side by side would be one gap. A step that a branch feeds or splits
+        off after is not removed (remove the branch, or change it, first). Removing a
+        branch removes its steps and gaps and every branch nested on them. Undo brings all
+        of it back.
         """
         state = self._state
         kind, element = self._find(state, target)
@@ -976,7 +1091,19 @@ class ValueStreamMap:
         elif kind == "control":
             new = dataclasses.replace(state, control=None)
         elif kind in ("process", "gap"):
-            stream = list(state.stream)
+            for branch in state.branches:
+                for end in ("into", "after"):
+                    if getattr(branch, end) == element.id:
+                        raise ValidationError(
+                            "target",
+                            target,
+                            f"branch {branch.id} {'feeds' if end == 'into' else 'splits off after'} "
+                            "this step; "
+                            f"remove the branch or change its {end} first",
+                            element.id,
+                        )
+            path, line = _path_items(state, element.id)
+            stream = list(line)
             index = next(i for i, item in enumerate(stream) if item.id == element.id)
             del stream[index]
             if (
@@ -985,7 +1112,20 @@ class ValueStreamMap:
                 and isinstance(stream[index], Gap)
             ):
                 removed.append(stream.pop(index - 1).id)
-            new = dataclasses.replace(state, stream=tuple(stream))
+            new = _with_path(state, path, tuple(stream))
+        elif kind == "branch":
+            # The branch goes with its steps and gaps, and so does every branch that feeds
+            # one of them or splits off after one.
+            gone_branches = _nested(state, element.id)
+            for branch in state.branches:
+                if branch.id in gone_branches:
+                    removed.append(branch.id)
+                    removed.extend(item.id for item in branch.items)
+            new = dataclasses.replace(
+                state, branches=tuple(b for b in state.branches if b.id not in gone_branches)
+            )
+        elif kind == "rework":
+            new = dataclasses.replace(state, reworks=tuple(r for r in state.reworks if r.id != element.id))
         elif kind == "shipment":
             new = dataclasses.replace(
                 state, shipments=tuple(s for s in state.shipments if s.id != element.id)
@@ -997,6 +1137,10 @@ class ValueStreamMap:
         gone = set(removed)
         flows = tuple(f for f in new.flows if f.source not in gone and f.target not in gone)
         dropped = [f.id for f in new.flows if f.source in gone or f.target in gone]
+        # A rework loop ends at steps: it goes with either of them.
+        loops = tuple(r for r in new.reworks if r.source not in gone and r.target not in gone)
+        dropped += [r.id for r in new.reworks if r.source in gone or r.target in gone]
+        new = dataclasses.replace(new, reworks=loops)
         removed.extend(dropped)
         # A burst on a flow that just went with its step must not point at nothing.
         gone.update(dropped)
@@ -1361,7 +1505,7 @@ class ValueStreamMap:
         cached = self._index_cache
         state = self._state
         if cached is None or cached[0] is not state:
-            names = {item.name for item in state.stream if isinstance(item, Process)}
+            names = {item.name for item in state.all_items if isinstance(item, Process)}
             cached = (state, state.ids(), names)
             self._index_cache = cached
         return cached[1], cached[2]
@@ -1377,14 +1521,15 @@ class ValueStreamMap:
             return "supplier", state.supplier
         if target == "control" and state.control is not None:
             return "control", state.control
-        for group in (state.stream, state.shipments, state.flows, state.bursts):
+        everything = state.all_items
+        for group in (everything, state.shipments, state.flows, state.bursts, state.branches, state.reworks):
             for item in group:
                 if item.id == target:
                     return item.kind, item
-        for item in state.stream:
+        for item in everything:
             if isinstance(item, Process) and item.name == target:
                 return "process", item
-        known = [s.name for s in state.steps] + sorted(state.ids())
+        known = [s.name for s in state.all_steps] + sorted(state.ids())
         close = _closest(target, known)
         hint = f"; did you mean {close!r}?" if close else ""
         raise KeyError(f"no step, gap or element {units._show(target, 130)} on this map{hint}")
@@ -1451,8 +1596,16 @@ class ValueStreamMap:
             for key in ("source", "target"):
                 if values.get(key) is not None:
                     values[key] = self._resolve(state, values[key], key, target, flow=kind == "flow")
+        if kind in ("branch", "rework"):
+            for key in ("into", "after", "source", "target"):
+                if values.get(key) is not None:
+                    values[key] = self._step_ref(state, values[key], key, target)
         group_name = _GROUPS[kind]
-        items = list(getattr(state, group_name))
+        if group_name == "stream":
+            group_name, items_of = _path_items(state, target)
+            items = list(items_of)
+        else:
+            items = list(getattr(state, group_name))
         index = next(i for i, item in enumerate(items) if item.id == target)
         item = items[index]
         if kind == "gap":
@@ -1462,25 +1615,51 @@ class ValueStreamMap:
             field_name = "target" if "target" in values else "source"
             raise ValidationError(field_name, values[field_name], "a flow needs two different ends", target)
         items[index] = new_item
-        new = dataclasses.replace(state, **{group_name: tuple(items)})
+        if kind in ("process", "gap"):
+            new = _with_path(state, group_name, tuple(items))
+        else:
+            new = dataclasses.replace(state, **{group_name: tuple(items)})
+        if kind in ("branch", "rework") and set(values) & {"into", "after", "source", "target"}:
+            _check_shape(new, target)
         if kind == "process" and "name" in values:
             _check_step_name(new, new_item)
         if kind == "burst" and new_item.target is not None:
             _check_burst_chain(new, new_item)
         return new
 
-    def _insert(self, item: StreamItem, at: int | str | None) -> None:
+    def _step_ref(self, state: MapState, value: str, field_name: str, owner: str | None) -> str:
+        """The id of the step ``value`` names (by id or name), for a branch's or a loop's end."""
+        try:
+            kind, element = self._find(state, value)
+        except KeyError as error:
+            raise ValidationError(field_name, value, str(error.args[0]), owner) from None
+        if kind != "process":
+            raise ValidationError(field_name, value, f"name a step, not the {kind}", owner)
+        return str(element.id)
+
+    def _insert(self, item: StreamItem, at: int | str | None, path: str | None = None) -> None:
+        """Insert a new step or gap on ``path`` (the main stream unless ``at`` names an
+        element of a branch) before ``at``, or at its end.
+        """
         state = self._state
-        stream = list(state.stream)
-        if at is None:
-            index = len(stream)
-        elif isinstance(at, str):
+        if path is not None and not any(b.id == path for b in state.branches) and path != MAIN:
+            raise ValidationError("branch", path, "this branch is no longer on the map")
+        if isinstance(at, str):
             try:
                 kind, element = self._find(state, at)
             except KeyError as error:
                 raise ValidationError("at", at, str(error.args[0])) from None
             if kind not in ("process", "gap"):
                 raise ValidationError("at", at, f"name a step or gap to insert before, not the {kind}")
+            found, _ = _path_items(state, element.id)
+            if path is not None and found != path:
+                raise ValidationError("at", at, f"this element is on the path {found}, not on {path}")
+            path = found
+        path = path or MAIN
+        stream = list(state.stream if path == MAIN else next(b.items for b in state.branches if b.id == path))
+        if at is None:
+            index = len(stream)
+        elif isinstance(at, str):
             index = next(i for i, other in enumerate(stream) if other.id == element.id)
         elif isinstance(at, int) and not isinstance(at, bool):
             if not -len(stream) - 1 <= at <= len(stream):
@@ -1513,7 +1692,7 @@ class ValueStreamMap:
                 raise ValidationError(
                     "name", item.name, "that is the id of another element; pick another name"
                 )
-        new = dataclasses.replace(state, stream=tuple(stream))
+        new = _with_path(state, path, tuple(stream))
         ids.add(item.id)
         if isinstance(item, Process):
             names.add(item.name)
@@ -1560,9 +1739,129 @@ class ValueStreamMap:
             raise errors[0]
 
 
+def _inventory_fields(quantity: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An inventory's fields: its units, or its variants given as ``{variant: units}``."""
+    if isinstance(quantity, Mapping):
+        return {"variants": quantity, **fields}
+    return {"quantity": quantity, **fields}
+
+
+class BranchBuilder:
+    """Adds steps and gaps to one branch of a map, in flow order: what
+    :meth:`ValueStreamMap.add_branch` returns.
+
+    Its methods take what the map's own take (``at`` is a position on the branch, or an
+    element of it to insert before) and go through the map's edits: each is validated,
+    is one undo step, and is told to observers.
+    """
+
+    def __init__(self, m: ValueStreamMap, branch_id: str) -> None:
+        self._map = m
+        self._id = branch_id
+
+    @property
+    def id(self) -> str:
+        """The branch's id."""
+        return self._id
+
+    @property
+    def map(self) -> ValueStreamMap:
+        """The map the branch is on."""
+        return self._map
+
+    @property
+    def branch(self) -> Branch:
+        """The branch as it is now on the map."""
+        element = self._map.get(self._id)
+        assert isinstance(element, Branch)
+        return element
+
+    @property
+    def steps(self) -> tuple[Process, ...]:
+        """The branch's steps, in flow order."""
+        return tuple(item for item in self.branch.items if isinstance(item, Process))
+
+    def add_process(
+        self, name: str, *, at: int | str | None = None, id: str | None = None, **fields: Any
+    ) -> Process:
+        """Add a process box to the branch (see :meth:`ValueStreamMap.add_process`)."""
+        return self._map._add_step(name, at, id, fields, self._id)
+
+    def add_inventory(
+        self,
+        quantity: float | str | Mapping[str, float],
+        *,
+        at: int | str | None = None,
+        id: str | None = None,
+        **fields: Any,
+    ) -> Gap:
+        """Add an inventory to the branch (see :meth:`ValueStreamMap.add_inventory`)."""
+        return self._map._add_gap(_inventory_fields(quantity, fields), at, id, self._id)
+
+    def add_wait(
+        self, wait_time: float | str, *, at: int | str | None = None, id: str | None = None, **fields: Any
+    ) -> Gap:
+        """Add a wait to the branch (see :meth:`ValueStreamMap.add_wait`)."""
+        return self._map._add_gap({"wait_time": wait_time, **fields}, at, id, self._id)
+
+    def add_gap(self, *, at: int | str | None = None, id: str | None = None, **fields: Any) -> Gap:
+        """Add a gap with any gap fields to the branch (see :meth:`ValueStreamMap.add_gap`)."""
+        return self._map._add_gap(fields, at, id, self._id)
+
+    def __repr__(self) -> str:
+        branch = self.branch
+        how = f"after {branch.after} " if branch.after else ""
+        return f"<Branch {self._id} {how}into {branch.into}: {len(self.steps)} steps>"
+
+
 _FLOW_END_KINDS = ("customer", "supplier", "control", "process", "gap", "shipment")
-_GROUPS = {"process": "stream", "gap": "stream", "shipment": "shipments", "flow": "flows", "burst": "bursts"}
-_COUNTED_ID = re.compile(r"^([pgsfk])(\d{1,9})$")
+_GROUPS = {
+    "process": "stream",
+    "gap": "stream",
+    "shipment": "shipments",
+    "flow": "flows",
+    "burst": "bursts",
+    "branch": "branches",
+    "rework": "reworks",
+}
+_COUNTED_ID = re.compile(r"^([pgsfkbr])(\d{1,9})$")
+
+
+def _path_items(state: MapState, item_id: str) -> tuple[str, tuple[StreamItem, ...]]:
+    """The id of the path a step or gap is on, and that path's items."""
+    for path, items in state.by_path:
+        if any(item.id == item_id for item in items):
+            return path, items
+    raise KeyError(item_id)  # pragma: no cover - callers found the item first
+
+
+def _with_path(state: MapState, path: str, items: tuple[StreamItem, ...]) -> MapState:
+    """``state`` with the items of one path (the main stream or a branch) replaced."""
+    if path == MAIN:
+        return dataclasses.replace(state, stream=items)
+    branches = tuple(dataclasses.replace(b, items=items) if b.id == path else b for b in state.branches)
+    return dataclasses.replace(state, branches=branches)
+
+
+def _replaced(state: MapState, replacements: Mapping[str, StreamItem]) -> MapState:
+    """``state`` with the steps or gaps of these ids replaced, on whichever paths they are."""
+    new = state
+    for path, items in state.by_path:
+        if any(item.id in replacements for item in items):
+            new = _with_path(new, path, tuple(replacements.get(item.id, item) for item in items))
+    return new
+
+
+def _nested(state: MapState, branch_id: str) -> set[str]:
+    """The branch and every branch that feeds, or splits off after, a step on one of them."""
+    found = {branch_id}
+    grew = True
+    while grew:
+        steps = {item.id for b in state.branches if b.id in found for item in b.items}
+        more = {b.id for b in state.branches if b.into in steps or b.after in steps} - found
+        found |= more
+        grew = bool(more)
+    return found
 
 
 def _settle_variants(gap: Gap, values: dict[str, Any]) -> dict[str, Any]:
@@ -1710,7 +2009,7 @@ def _check_calendar(customer: Customer, changed: set[str] | None = None) -> None
 
 def _check_step_name(state: MapState, step: Process) -> None:
     """A step's name is unique among steps and is not another element's id."""
-    for other in state.stream:
+    for other in state.all_items:
         if isinstance(other, Process) and other.name == step.name and other.id != step.id:
             raise ValidationError("name", step.name, "another step already has this name", step.id)
     if step.name != step.id and (step.name in state.ids() or step.name in _RESERVED_IDS):
@@ -1745,37 +2044,184 @@ def _check_burst_chain(state: MapState, burst: Burst, on: Mapping[str, str | Non
 
 
 def _check_stream(state: MapState, target: str | None = None) -> None:
-    """Stream rules: unique ids and step names, and never two gaps side by side."""
+    """Stream rules: unique ids and step names, never two gaps side by side on one path,
+    and branches and rework loops in a shape the figures can follow (see :func:`_check_shape`).
+    """
     seen: set[str] = set(_RESERVED_IDS)
-    for group in (state.shipments, state.flows, state.bursts):
+    for group in (state.shipments, state.flows, state.bursts, state.branches, state.reworks):
         for other in group:
             if other.id in seen:
                 raise ValidationError("id", other.id, "that id is used twice", other.id)
             seen.add(other.id)
     names: dict[str, str] = {}
-    previous_gap: Gap | None = None
-    for item in state.stream:
-        if item.id in seen:
-            raise ValidationError("id", item.id, "that id is used twice", item.id)
-        seen.add(item.id)
-        if isinstance(item, Process):
-            if item.name in names:
-                raise ValidationError("name", item.name, "another step already has this name", item.id)
-            names[item.name] = item.id
-            previous_gap = None
-        else:
-            if previous_gap is not None:
-                raise ValidationError(
-                    "stream",
-                    item.id,
-                    f"two gaps ({previous_gap.id}, {item.id}) would stand side by side; "
-                    "update the gap that is there instead",
-                    target or item.id,
-                )
-            previous_gap = item
+    for _, items in state.by_path:
+        previous_gap: Gap | None = None
+        for item in items:
+            if item.id in seen:
+                raise ValidationError("id", item.id, "that id is used twice", item.id)
+            seen.add(item.id)
+            if isinstance(item, Process):
+                if item.name in names:
+                    raise ValidationError("name", item.name, "another step already has this name", item.id)
+                names[item.name] = item.id
+                previous_gap = None
+            else:
+                if previous_gap is not None:
+                    raise ValidationError(
+                        "stream",
+                        item.id,
+                        f"two gaps ({previous_gap.id}, {item.id}) would stand side by side; "
+                        "update the gap that is there instead",
+                        target or item.id,
+                    )
+                previous_gap = item
     for name, owner in names.items():
         if name != owner and name in seen:
             raise ValidationError("name", name, "that is the id of another element; pick another name", owner)
+    _check_shape(state, target)
+
+
+#: One hop of the flow from a step to the next: ``(from, to, gap, path)``, where ``from``
+#: is None at a start, ``to`` is None at the end of the main line, ``gap`` is the gap
+#: between them (or None) and ``path`` the path the hop is on.
+Hop = tuple[str | None, str | None, Gap | None, str]
+
+
+def flow_edges(state: MapState) -> list[Hop]:
+    """Every hop of the flow between steps, path by path (see :data:`Hop`).
+
+    The main line runs from its start to the end; a feeder branch from a start of its
+    own into its step; a parallel branch from the step it splits off after into its
+    step. A path's gaps lie on the hops between its steps.
+    """
+    hops: list[Hop] = []
+    for path, items in state.by_path:
+        if path == MAIN:
+            previous, last = None, None
+        else:
+            branch = next(b for b in state.branches if b.id == path)
+            previous, last = branch.after, branch.into
+        pending: Gap | None = None
+        for item in items:
+            if isinstance(item, Gap):
+                pending = item
+                continue
+            hops.append((previous, item.id, pending, path))
+            previous, pending = item.id, None
+        hops.append((previous, last, pending, path))
+    return hops
+
+
+def _successors(hops: Iterable[Hop]) -> dict[str, list[str]]:
+    """Each step's next steps (the end and the starts left out)."""
+    following: dict[str, list[str]] = {}
+    for source, target, _, _ in hops:
+        if source is not None and target is not None:
+            following.setdefault(source, []).append(target)
+    return following
+
+
+def _downstream(following: Mapping[str, list[str]], start: str) -> set[str]:
+    """The steps reachable from ``start`` (itself included)."""
+    found = {start}
+    todo = [start]
+    while todo:
+        for nxt in following.get(todo.pop(), ()):
+            if nxt not in found:
+                found.add(nxt)
+                todo.append(nxt)
+    return found
+
+
+def step_order(hops: Iterable[Hop]) -> tuple[list[str], set[str]]:
+    """The steps in flow order (each after every step that feeds it), and the steps that
+    lie on a circle (none on a map the model accepts).
+    """
+    hops = list(hops)
+    following = _successors(hops)
+    feeding: dict[str, int] = {}
+    for source, target, _, _ in hops:
+        for step in (source, target):
+            if step is not None:
+                feeding.setdefault(step, 0)
+        if source is not None and target is not None:
+            feeding[target] += 1
+    ready = [step for step, count in feeding.items() if count == 0]
+    order: list[str] = []
+    while ready:
+        step = ready.pop()
+        order.append(step)
+        for nxt in following.get(step, ()):
+            feeding[nxt] -= 1
+            if feeding[nxt] == 0:
+                ready.append(nxt)
+    left = {step for step, count in feeding.items() if count > 0}
+    # What is left lies on a circle or after one: trim the steps that lead nowhere in it.
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for step in list(left):
+            if not any(nxt in left for nxt in following.get(step, ())):
+                left.discard(step)
+                trimmed = True
+    return order, left
+
+
+def _check_shape(state: MapState, target: str | None = None) -> None:
+    """Branches feed and split off after steps that exist, and never form a loop; a rework
+    loop runs from a step back to the same step or to one upstream of it, and sends
+    back less than all of its items.
+
+    ``target`` is the element being edited, named by the error where the error is its.
+    """
+    if not state.branches and not state.reworks:
+        return
+    steps = {step.id for step in state.all_steps}
+    for branch in state.branches:
+        if branch.into not in steps:
+            raise ValidationError(
+                "into", branch.into, "no step with this id on the map; a branch feeds a step", branch.id
+            )
+        if branch.after is not None and branch.after not in steps:
+            raise ValidationError(
+                "after",
+                branch.after,
+                "no step with this id on the map; a branch splits off after a step",
+                branch.id,
+            )
+    hops = flow_edges(state)
+    following = _successors(hops)
+    circle = step_order(hops)[1]
+    if circle:
+        # Blame the branch being edited if it is in the circle, else the first one that is.
+        suspects = sorted(state.branches, key=lambda b: b.id != target)
+        for branch in suspects:
+            own = {item.id for item in branch.items} | {branch.after, branch.into}
+            if own & circle:
+                field_name = "after" if branch.after in circle else "into"
+                raise ValidationError(
+                    field_name,
+                    getattr(branch, field_name),
+                    "the branches would flow in a circle; only a rework loop (add_rework) goes back upstream",
+                    branch.id,
+                )
+    for loop in state.reworks:
+        for end in ("source", "target"):
+            if getattr(loop, end) not in steps:
+                raise ValidationError(
+                    end,
+                    getattr(loop, end),
+                    "a rework loop runs between two steps: no step with this id",
+                    loop.id,
+                )
+        if loop.source not in _downstream(following, loop.target):
+            raise ValidationError(
+                "target",
+                loop.target,
+                f"a rework loop goes back to {loop.source} itself or to a step upstream of it; "
+                "this one is not",
+                loop.id,
+            )
 
 
 def validate_state(state: MapState) -> MapState:
@@ -1801,13 +2247,19 @@ def validate_state(state: MapState) -> MapState:
             if not isinstance(element, cls):
                 raise ValidationError(name, element, f"give a {cls.__name__} or None", name)
             _check_fields(state, name, element, name)
+    branches = state.branches
+    if not isinstance(branches, tuple) or not all(isinstance(b, Branch) for b in branches):
+        raise ValidationError("branches", branches, "give a tuple of Branch")
     for group, allowed in (
         ("stream", (Process, Gap)),
         ("shipments", (Shipment,)),
         ("flows", (InfoFlow,)),
         ("bursts", (Burst,)),
+        ("branches", (Branch,)),
+        ("reworks", (Rework,)),
+        *((f"branches[{b.id}].items", (Process, Gap)) for b in branches),
     ):
-        items = getattr(state, group)
+        items = _group(state, group)
         if not isinstance(items, tuple):
             raise ValidationError(group, items, "give a tuple of elements")
         for item in items:
@@ -1829,7 +2281,10 @@ def validate_state(state: MapState) -> MapState:
                     )
     _check_stream(state)
     known = state.ids()
-    ends = known - {"map"} - {item.id for group in (state.flows, state.bursts) for item in group}
+    ends = known - {"map"}
+    ends -= {
+        item.id for group in (state.flows, state.bursts, state.branches, state.reworks) for item in group
+    }
     for flow in state.flows:
         for end in ("source", "target"):
             if getattr(flow, end) not in ends:
@@ -1846,6 +2301,14 @@ def validate_state(state: MapState) -> MapState:
             _check_burst_chain(state, burst, on)
     _check_spreads(state)
     return state
+
+
+def _group(state: MapState, group: str) -> Any:
+    """One group of elements of ``state`` by name (``"branches[b1].items"`` for a branch's)."""
+    if group.startswith("branches["):
+        wanted = group[len("branches[") : group.index("]")]
+        return next(b.items for b in state.branches if b.id == wanted)
+    return getattr(state, group)
 
 
 def _check_spreads(state: MapState) -> None:
