@@ -313,3 +313,21 @@ def test_a_branch_step_name_must_be_unique_across_paths() -> None:
     refused(m, lambda: m.add_process("Bend"), "name")
     assert isinstance(m.get(bend.id), Process)
     assert isinstance(m.all_gaps[0], Gap)
+
+
+def test_removing_a_branch_removes_the_loops_that_ran_back_along_it() -> None:
+    m = line()
+    f = m.add_branch(into="Pack")
+    f.add_process("X", cycle_time="1 s")
+    # Cut is upstream of X only through this parallel path from Cut into X.
+    p = m.add_branch(into="X", after="Cut")
+    p.add_wait("1 h")
+    loop = m.add_rework(source="X", target="Cut", share="10%")
+    other = m.add_rework(source="Pack", target="Weld", share="10%")
+    before = m.state
+    m.remove(p.id)
+    assert m.reworks == (other,)
+    assert m.state.path_of(m.get("X").id) == f.id
+    m.undo()
+    assert m.state is before
+    assert loop in m.reworks

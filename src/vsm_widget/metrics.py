@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +32,6 @@ from .model import (
     Gap,
     MapState,
     Process,
-    _downstream,
-    _successors,
     flow_edges,
     step_order,
 )
@@ -752,18 +750,20 @@ def compute(state: MapState) -> Metrics:
 
     critical, critical_steps, count = MAIN, tuple(s.id for s in state.steps), 1
     if state.branches:
-        flow = _Flow(state, step_results, gap_results)
-        critical, route = flow.critical()
-        count = len(flow.paths)
-        figures = _route_figures(route, flow.step_figures, flow.gap_figures)
+        graph = _Graph(state)
+        critical, route = _Flow(graph, _times(step_results, gap_results)).critical()
+        count = len(graph.paths)
+        by_id = {f.id: f for f in step_results}
+        figures = _route_figures(route, by_id, {g.id: g for g in gap_results})
         wait_total, lead, process, inventory_days = figures
-        critical_steps = tuple(item for item in route if item in flow.step_figures)
+        critical_steps = tuple(item for item in route if item in by_id)
     else:
+        graph = None
         wait_total = _sum(waits)
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
         inventory_days = inventory_day_total if has_inventory and demand else None
-    with_rework, estimated = _with_rework(state, steps, lead, step_results, gap_results)
+    with_rework, estimated = _with_rework(state, graph, steps, lead, step_results, gap_results)
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -811,68 +811,86 @@ def compute(state: MapState) -> Metrics:
 Route = list[str]
 
 
-class _Flow:
-    """The stream as a graph of steps, with the longest way to and from every step.
-
-    ``best_to[s]`` is the longest time (waits and step times, each times its rework
-    factor in ``factors``) from any start to the end of step ``s``; ``best_from[s]``
-    from the start of ``s`` to the end. The longest path through the whole of one path
-    (the main line, or a branch) is the longest way to where that path starts, the path
-    itself, and the longest way on from where it ends. Every path from a start to the
-    end runs through the whole of at least one path (the last branch it enters, or the
-    main line), so the longest of these is the critical path.
+class _Graph:
+    """The stream as a graph of steps: the hops into and out of each step, and each
+    path's hops, with the steps in flow order.
     """
 
-    def __init__(
-        self,
-        state: MapState,
-        step_figures: Iterable[StepMetrics],
-        gap_figures: Iterable[GapMetrics],
-        factors: dict[str, float] | None = None,
-    ) -> None:
-        self.step_figures = {f.id: f for f in step_figures}
-        self.gap_figures = {g.id: g for g in gap_figures}
-        factors = factors or {}
-        # Every step's and gap's time on the ladder (unknown counts as zero), by id.
-        self.time = {i: (f.lead_time or 0.0) * factors.get(i, 1.0) for i, f in self.step_figures.items()}
-        self.time.update({i: (g.wait_time or 0.0) * factors.get(i, 1.0) for i, g in self.gap_figures.items()})
-        self.time[None] = 0.0
-        time = self.time
+    def __init__(self, state: MapState) -> None:
         hops = flow_edges(state)
-        order, _ = step_order(hops)
-        into: dict[str | None, list[_Hop]] = {}
-        out: dict[str | None, list[_Hop]] = {}
+        self.order, _ = step_order(hops)
+        self.place = {step: index for index, step in enumerate(self.order)}
+        self.into: dict[str | None, list[_Hop]] = {}
+        self.out: dict[str | None, list[_Hop]] = {}
         self.paths: dict[str, list[_Hop]] = {}
         for source, target, gap, path in hops:
             hop = (source, target, None if gap is None else gap.id)
-            into.setdefault(target, []).append(hop)
-            out.setdefault(source, []).append(hop)
+            self.into.setdefault(target, []).append(hop)
+            self.out.setdefault(source, []).append(hop)
             self.paths.setdefault(path, []).append(hop)
         self.heads: dict[str, str | None] = {b.id: b.after for b in state.branches}
         self.tails: dict[str, str | None] = {b.id: b.into for b in state.branches}
+
+    def between(self, first: str, last: str) -> set[str]:
+        """The steps on the way from step ``first`` to step ``last`` (both included)."""
+        place, top = self.place, self.place[last]
+        # Flow order bounds the search: no step after ``last`` leads back to it.
+        ahead = _reach(first, self.out, 1, lambda step: place[step] <= top)
+        return _reach(last, self.into, 0, ahead.__contains__) if last in ahead else set()
+
+
+def _reach(start: str, hops: dict[str | None, list[_Hop]], end: int, keep: Callable[[str], bool]) -> set[str]:
+    """The steps reached from ``start`` along ``hops`` (to their ``end`` side), those ``keep`` lets by."""
+    found = {start}
+    todo = [start]
+    while todo:
+        for hop in hops.get(todo.pop(), ()):
+            step = hop[end]
+            if step is not None and step not in found and keep(step):
+                found.add(step)
+                todo.append(step)
+    return found
+
+
+class _Flow:
+    """The longest way to and from every step of a :class:`_Graph`, by given times.
+
+    ``best_to[s]`` is the longest time (waits and step times, from ``time`` by id) from
+    any start to the end of step ``s``; ``best_from[s]`` from the start of ``s`` to the
+    end. The longest path through the whole of one path (the main line, or a branch) is
+    the longest way to where that path starts, the path itself, and the longest way on
+    from where it ends. Every path from a start to the end runs through the whole of at
+    least one path (the last branch it enters, or the main line), so the longest of
+    these is the critical path.
+    """
+
+    def __init__(self, graph: _Graph, time: dict[str | None, float]) -> None:
+        self.graph, self.time = graph, time
         best_to: dict[str | None, float] = {None: 0.0}
         self.back: dict[str, _Hop] = {}
-        for step in order:
-            hop = max(into[step], key=lambda h: best_to[h[0]] + time[h[2]])
+        for step in graph.order:
+            hops = graph.into[step]
+            hop = hops[0] if len(hops) == 1 else max(hops, key=lambda h: best_to[h[0]] + time[h[2]])
             best_to[step] = best_to[hop[0]] + time[hop[2]] + time[step]
             self.back[step] = hop
         best_from: dict[str | None, float] = {None: 0.0}
         self.on: dict[str, _Hop] = {}
-        for step in reversed(order):
-            hop = max(out[step], key=lambda h: time[h[2]] + best_from[h[1]])
+        for step in reversed(graph.order):
+            hops = graph.out[step]
+            hop = hops[0] if len(hops) == 1 else max(hops, key=lambda h: time[h[2]] + best_from[h[1]])
             best_from[step] = time[step] + time[hop[2]] + best_from[hop[1]]
             self.on[step] = hop
         self.best_to, self.best_from = best_to, best_from
 
     def totals(self) -> dict[str, float]:
         """The longest lead time through the whole of each path, by path id."""
-        time = self.time
+        time, graph = self.time, self.graph
         found = {}
-        for path, hops in self.paths.items():
+        for path, hops in graph.paths.items():
             # A path's own items: the gap on each hop, and each hop's step but the last
             # (the step the path feeds, counted in the way on from it).
             own = sum(time[hop[2]] + time[hop[1]] for hop in hops[:-1]) + time[hops[-1][2]]
-            found[path] = self.best_to[self.heads.get(path)] + own + self.best_from[self.tails.get(path)]
+            found[path] = self.best_to[graph.heads.get(path)] + own + self.best_from[graph.tails.get(path)]
         return found
 
     def critical(self) -> tuple[str, Route]:
@@ -883,17 +901,28 @@ class _Flow:
 
     def route(self, path: str) -> Route:
         """The longest route through the whole of ``path``: the ids of its steps and gaps."""
-        before = _walk(self.heads.get(path), self.back, upstream=True)
+        graph = self.graph
+        before = _walk(graph.heads.get(path), self.back, upstream=True)
         before.reverse()
-        hops = self.paths[path]
+        hops = graph.paths[path]
         own: Route = []
         for index, (_, target, gap) in enumerate(hops):
             if gap is not None:
                 own.append(gap)
             if index < len(hops) - 1:
                 own.append(target)  # type: ignore[arg-type]
-        after = _walk(self.tails.get(path), self.on, upstream=False)
+        after = _walk(graph.tails.get(path), self.on, upstream=False)
         return before + own + after
+
+
+def _times(steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> dict[str | None, float]:
+    """Every step's and gap's time on the ladder (s; unknown counts as zero), by id;
+    None (no gap, no step) takes no time.
+    """
+    time: dict[str | None, float] = {step.id: step.lead_time or 0.0 for step in steps}
+    time.update({gap.id: gap.wait_time or 0.0 for gap in gaps})
+    time[None] = 0.0
+    return time
 
 
 def _walk(step: str | None, links: dict[str, _Hop], *, upstream: bool) -> Route:
@@ -934,6 +963,7 @@ def _route_figures(
 
 def _with_rework(
     state: MapState,
+    graph: _Graph | None,
     steps: list[Process],
     lead: float,
     step_figures: list[StepMetrics],
@@ -950,27 +980,30 @@ def _with_rework(
     )
     if not state.reworks and not estimated:
         return lead, ()
+    graph = graph or _Graph(state)
     factors: dict[str, float] = {}
-    if state.reworks:
-        hops = flow_edges(state)
-        following = _successors(hops)
-        preceding = _successors((target, source, gap, path) for source, target, gap, path in hops)
-        for loop in state.reworks:
-            # The segment: the steps on the way from the loop's target to its source.
-            segment = _downstream(following, loop.target) & _downstream(preceding, loop.source)
-            passes = expected_passes(loop.share)
-            for step in segment:
-                factors[step] = factors.get(step, 1.0) * passes
-            for source, target, gap, _ in hops:
-                if gap is not None and source in segment and target in segment:
-                    factors[gap.id] = factors.get(gap.id, 1.0) * passes
+    for loop in state.reworks:
+        # The segment: the steps on the way from the loop's target to its source, and
+        # the gaps between two of them.
+        segment = graph.between(loop.target, loop.source)
+        passes = expected_passes(loop.share)
+        for step in segment:
+            factors[step] = factors.get(step, 1.0) * passes
+            for _, target, gap in graph.out[step]:
+                if gap is not None and target in segment:
+                    factors[gap] = factors.get(gap, 1.0) * passes
     shares = {s.id: s.complete_accurate for s in steps}
     for step in estimated:
         # Sent back once, redone once: 1 + (1 - %C&A) passes through the step.
         factors[step] = factors.get(step, 1.0) * (2 - shares[step])  # type: ignore[operator]
-    weighted = _Flow(state, step_figures, gap_figures, factors)
-    _, route = weighted.critical()
-    return _sum(weighted.time[item] for item in route), estimated
+    time = _times(step_figures, gap_figures)
+    for item, factor in factors.items():
+        time[item] *= factor
+    if not state.branches:
+        # One path: the whole stream, summed as the plain lead time is.
+        return _sum(time[item.id] for item in state.stream), estimated
+    _, route = _Flow(graph, time).critical()
+    return _sum(time[item] for item in route), estimated
 
 
 def paths(state: MapState) -> pd.DataFrame:
@@ -988,12 +1021,15 @@ def paths(state: MapState) -> pd.DataFrame:
     import pandas as pd
 
     metrics = compute(state)
-    flow = _Flow(state, metrics.steps, metrics.gaps)
+    graph = _Graph(state)
+    flow = _Flow(graph, _times(metrics.steps, metrics.gaps))
+    steps = {f.id: f for f in metrics.steps}
+    gaps = {g.id: g for g in metrics.gaps}
     rows = []
-    for path in flow.paths:
+    for path in graph.paths:
         route = flow.route(path)
-        _, lead, process, _ = _route_figures(route, flow.step_figures, flow.gap_figures)
-        names = tuple(flow.step_figures[i].name for i in route if i in flow.step_figures)
+        _, lead, process, _ = _route_figures(route, steps, gaps)
+        names = tuple(steps[i].name for i in route if i in steps)
         rows.append(
             {
                 "path": path,

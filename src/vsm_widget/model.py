@@ -1078,8 +1078,8 @@ class ValueStreamMap:
         Removing a step that stands between two gaps also removes the gap before it,
         since two gaps side by side would be one gap. A step that a branch feeds or splits
         off after is not removed (remove the branch, or change it, first). Removing a
-        branch removes its steps and gaps and every branch nested on them. Undo brings all
-        of it back.
+        branch removes its steps and gaps, every branch nested on them, and the rework
+        loops that ran back along it. Undo brings all of it back.
         """
         state = self._state
         kind, element = self._find(state, target)
@@ -1137,9 +1137,12 @@ class ValueStreamMap:
         gone = set(removed)
         flows = tuple(f for f in new.flows if f.source not in gone and f.target not in gone)
         dropped = [f.id for f in new.flows if f.source in gone or f.target in gone]
-        # A rework loop ends at steps: it goes with either of them.
+        # A rework loop goes with either of its steps, or with the branch it ran back along.
         loops = tuple(r for r in new.reworks if r.source not in gone and r.target not in gone)
-        dropped += [r.id for r in new.reworks if r.source in gone or r.target in gone]
+        if loops and kind == "branch":
+            following = _successors(flow_edges(new))
+            loops = tuple(r for r in loops if r.source in _downstream(following, r.target))
+        dropped += [r.id for r in new.reworks if r not in loops]
         new = dataclasses.replace(new, reworks=loops)
         removed.extend(dropped)
         # A burst on a flow that just went with its step must not point at nothing.
@@ -2137,15 +2140,15 @@ def step_order(hops: Iterable[Hop]) -> tuple[list[str], set[str]]:
     """The steps in flow order (each after every step that feeds it), and the steps that
     lie on a circle (none on a map the model accepts).
     """
-    hops = list(hops)
-    following = _successors(hops)
+    following: dict[str, list[str]] = {}
     feeding: dict[str, int] = {}
     for source, target, _, _ in hops:
-        for step in (source, target):
-            if step is not None:
-                feeding.setdefault(step, 0)
-        if source is not None and target is not None:
-            feeding[target] += 1
+        if target is not None:
+            feeding[target] = feeding.get(target, 0) + (source is not None)
+        if source is not None:
+            feeding.setdefault(source, 0)
+            if target is not None:
+                following.setdefault(source, []).append(target)
     ready = [step for step, count in feeding.items() if count == 0]
     order: list[str] = []
     while ready:
