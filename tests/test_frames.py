@@ -21,6 +21,7 @@ EXPECTED_COLUMNS = [
     "type", "id", "name",
     "cycle_time", "process_time", "lead_time", "changeover", "uptime", "operators", "shifts",
     "batch_size", "parallel", "complete_accurate", "value_class", "waste", "notes", "x", "y",
+    "path", "path_into", "path_after",
     "gap_id", "gap_quantity", "gap_variants", "gap_wait_time", "gap_flow", "gap_fifo_max",
     "gap_waste", "gap_notes", "gap_x", "gap_y",
     "effective_cycle_time", "step_lead_time", "capacity_per_day", "over_takt", "is_bottleneck",

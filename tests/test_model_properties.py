@@ -7,6 +7,7 @@ The invariants are checked here independently of the model's own checks.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -505,6 +506,19 @@ def check_branch_invariants(m: ValueStreamMap) -> None:
     assert frame["lead_time"].max() == pytest.approx(met.lead_time)
 
 
+def check_branch_round_trips(m: ValueStreamMap) -> None:
+    """The JSON document round trips exactly; a frame keeps every path with a step or gap."""
+    assert io.from_json(io.to_json(m)).state == m.state
+
+    def plain(items: Any) -> tuple[Any, ...]:
+        return tuple(dataclasses.replace(item, units=()) for item in items)
+
+    back = ValueStreamMap.from_frame(m.steps_frame(), title=m.title, demand=100, available_time="8 h")
+    assert plain(back.stream) == plain(m.stream)
+    kept = [(b.id, b.into, b.after, plain(b.items)) for b in m.branches if b.items]
+    assert [(b.id, b.into, b.after, plain(b.items)) for b in back.branches] == kept
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sequence=st.lists(st.sampled_from(BRANCH_OPS), min_size=1, max_size=14), data=st.data())
 def test_random_branching_edits_keep_the_map_valid_and_undo_restores_it(
@@ -527,6 +541,7 @@ def test_random_branching_edits_keep_the_map_valid_and_undo_restores_it(
             states.append(m.state)
         check_invariants(m)
         check_branch_invariants(m)
+    check_branch_round_trips(m)
     # Each applied edit is one undo step, and undo goes back through the very states.
     for expected in reversed(states[:-1]):
         m.undo()

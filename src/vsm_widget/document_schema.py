@@ -51,6 +51,8 @@ _LISTS = (
     ("shipments", "shipment", "a list of shipments"),
     ("flows", "flow", "a list of information flows"),
     ("bursts", "burst", "a list of kaizen bursts"),
+    ("branches", "branch", "a list of branches: feeder lines and parallel paths"),
+    ("reworks", "rework", "a list of rework loops"),
 )
 _DESCRIPTIONS = {
     "customer": "the customer and the working calendar",
@@ -61,6 +63,8 @@ _DESCRIPTIONS = {
     "shipment": "a delivery in or out",
     "flow": "an information flow between two elements",
     "burst": "a kaizen burst",
+    "branch": "a branch: steps and gaps that feed a step (after a step, for a parallel path)",
+    "rework": "a rework loop: a share of the items leaving one step go back to it or to an earlier step",
 }
 
 
@@ -229,6 +233,12 @@ def _element_schema(kind: str, shared: dict[tuple[Any, ...], str]) -> dict[str, 
         properties["id"] = {"$ref": f"{_DEF}id"}
     for spec in declared(kind):
         properties[spec.name] = _property(kind, spec, shared)
+    if kind == "branch":
+        properties["items"] = {
+            "type": "array",
+            "items": {"$ref": f"{_DEF}stream_item"},
+            "description": "the branch's steps and gaps in order",
+        }
     node: dict[str, Any] = {"type": "object"}
     if required:
         node["required"] = required
@@ -325,7 +335,7 @@ def generate(version: int) -> dict[str, Any]:
             for kind in ("process", "gap")
         ],
     }
-    for kind in ("process", "gap", "shipment", "flow", "burst"):
+    for kind in ("process", "gap", "shipment", "flow", "burst", "branch", "rework"):
         defs[kind] = _element_schema(kind, shared)
     defs["spread"] = _spread_schema()
     return {

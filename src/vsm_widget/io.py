@@ -1,7 +1,10 @@
 """The map as a versioned JSON document, atomic files, and pandas frames.
 
-A document is plain JSON: ``{"schema": 2, "title": ..., "customer": {...},
-"stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``.
+A document is plain JSON: ``{"schema": 3, "title": ..., "customer": {...},
+"stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``; a map
+that branches or loops also has ``"branches": [{"id": "b1", "into": "p3", "after": null,
+"name": ..., "items": [...steps and gaps...]}]`` and ``"reworks": [{"id": "r1",
+"source": "p4", "target": "p2", "share": 0.25}]``.
 Its structure is described by a JSON Schema (draft 2020-12) generated from the field
 declarations (:mod:`vsm_widget.document_schema`), which also ships as
 ``vsm_widget/schema/vsm-map.schema.json``; every value in it also goes through the same
@@ -36,8 +39,10 @@ from .files import write_text_atomic
 from .model import (
     _ID_PATTERN,
     _RESERVED_IDS,
+    MAIN,
     MAX_QUANTITY,
     SPREAD_FIELDS,
+    Branch,
     Burst,
     Control,
     Customer,
@@ -45,6 +50,7 @@ from .model import (
     InfoFlow,
     MapState,
     Process,
+    Rework,
     Shipment,
     Spread,
     Supplier,
@@ -63,6 +69,7 @@ __all__ = [
     "MIGRATIONS",
     "STEP_COLUMNS",
     "GAP_COLUMNS",
+    "PATH_COLUMNS",
     "DERIVED_COLUMNS",
     "FRAME_ALIASES",
     "schema",
@@ -77,7 +84,7 @@ __all__ = [
 ]
 
 #: The document version this package writes; older ones are migrated on load.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _from_schema_1(document: dict[str, Any]) -> dict[str, Any]:
@@ -89,13 +96,20 @@ def _from_schema_1(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _from_schema_2(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 adds the optional ``branches`` and ``reworks`` lists (none where absent):
+    a schema 2 document, a straight map, is a schema 3 document as it is.
+    """
+    return document
+
+
 #: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
 #: loader then stamps the new version.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_schema_1}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_schema_1, 2: _from_schema_2}
 # Migrations that only add optional fields: a document of the older version is already
 # one of the newer, so loading it needs no private copy.
-_ADDS_ONLY = frozenset({_from_schema_1})
+_ADDS_ONLY = frozenset({_from_schema_1, _from_schema_2})
 
 # --------------------------------------------------------------------------- the schema
 
@@ -702,6 +716,24 @@ def _stream_element(item: Any) -> dict[str, Any]:
     return {"type": item.kind, **_element(item)}
 
 
+def _branch_element(branch: Branch, cache: DocumentCache | None = None) -> dict[str, Any]:
+    """A branch's document: its fields, then its steps and gaps as the stream's."""
+    items = [_stream_element(i) if cache is None else cache.item(i, _stream_element) for i in branch.items]
+    return {**_element(branch), "items": items}
+
+
+def _shape_lists(state: MapState, cache: DocumentCache | None = None) -> dict[str, Any]:
+    """The branches and rework loops, where the map has any (a straight map's document
+    is as it was before schema 3).
+    """
+    lists: dict[str, Any] = {}
+    if state.branches:
+        lists["branches"] = [_branch_element(b, cache) for b in state.branches]
+    if state.reworks:
+        lists["reworks"] = [_element(r) if cache is None else cache.item(r, _element) for r in state.reworks]
+    return lists
+
+
 def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None = None) -> dict[str, Any]:
     """The state (or map) as a JSON-ready document of the current schema version.
 
@@ -721,6 +753,7 @@ def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None
             "shipments": [cache.item(s, _element) for s in state.shipments],
             "flows": [cache.item(f, _element) for f in state.flows],
             "bursts": [cache.item(b, _element) for b in state.bursts],
+            **_shape_lists(state, cache),
         }
         cache.finish()
         return document
@@ -733,6 +766,7 @@ def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
+        **_shape_lists(state),
         **({"measured": [dataclasses.asdict(s) for s in state.spreads()]} if state.spreads() else {}),
     }
 
@@ -845,15 +879,30 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
         seen[item_id] = path
         return item_id
 
-    stream: list[Process | Gap] = []
-    for index, raw in enumerate(document.get("stream", ())):
-        path = f"$.stream[{index}]"
-        if raw["type"] == "process":
-            values = _values("process", Process, raw, base, path)
-            stream.append(Process(id=claim(raw["id"], path), **values))
-        else:
-            values = _settled_gap(_values("gap", Gap, raw, base, path), path)
-            stream.append(Gap(id=claim(raw["id"], path), **values))
+    def items(raws: Iterable[Mapping[str, Any]], where: str) -> tuple[Process | Gap, ...]:
+        found: list[Process | Gap] = []
+        for index, raw in enumerate(raws):
+            path = f"{where}[{index}]"
+            if raw["type"] == "process":
+                values = _values("process", Process, raw, base, path)
+                found.append(Process(id=claim(raw["id"], path), **values))
+            else:
+                values = _settled_gap(_values("gap", Gap, raw, base, path), path)
+                found.append(Gap(id=claim(raw["id"], path), **values))
+        return tuple(found)
+
+    stream = items(document.get("stream", ()), "$.stream")
+    branches = []
+    for index, raw in enumerate(document.get("branches", ())):
+        path = f"$.branches[{index}]"
+        fields = {k: v for k, v in raw.items() if k != "items"}
+        values = _values("branch", Branch, fields, base, path)
+        branch_id = claim(raw["id"], path)
+        branches.append(Branch(id=branch_id, items=items(raw.get("items", ()), f"{path}.items"), **values))
+    reworks = []
+    for index, raw in enumerate(document.get("reworks", ())):
+        path = f"$.reworks[{index}]"
+        reworks.append(Rework(id=claim(raw["id"], path), **_values("rework", Rework, raw, base, path)))
     shipments = []
     for index, raw in enumerate(document.get("shipments", ())):
         path = f"$.shipments[{index}]"
@@ -880,7 +929,7 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
         if burst.target is not None:
             _check_target(burst.target, known, f"$.bursts[{index}].target")
     measured = []
-    kinds = {item.id: item.kind for item in stream}
+    kinds = {item.id: item.kind for item in (*stream, *(i for b in branches for i in b.items))}
     for index, raw in enumerate(document.get("measured", ())):
         path = f"$.measured[{index}]"
         _check_target(raw["target"], set(kinds), f"{path}.target")
@@ -894,11 +943,13 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
         base,
         supplier=supplier,
         control=control,
-        stream=tuple(stream),
+        stream=stream,
         shipments=tuple(shipments),
         flows=tuple(flows),
         bursts=tuple(bursts),
         measured=tuple(measured),
+        branches=tuple(branches),
+        reworks=tuple(reworks),
     )
 
 
@@ -930,10 +981,15 @@ def _state_path(state: MapState, error: ValidationError) -> str:
         for index, spread in enumerate(state.measured):
             if spread.target == target:
                 return f"$.measured[{index}]"
-    for group in ("stream", "shipments", "flows", "bursts"):
+    for group in ("stream", "shipments", "flows", "bursts", "branches", "reworks"):
         for index, item in enumerate(getattr(state, group)):
             if item.id == target:
                 return f"$.{group}[{index}]" + ("" if field == "stream" else f".{field}")
+    for index, branch in enumerate(state.branches):
+        for place, item in enumerate(branch.items):
+            if item.id == target:
+                path = f"$.branches[{index}].items[{place}]"
+                return path + ("" if field == "stream" else f".{field}")
     return f"$.{field}"
 
 
@@ -969,12 +1025,22 @@ def to_json(m: ValueStreamMap | MapState) -> str:
         comma = "," if position < last else ""
         name = json.dumps(key)
         if isinstance(value, list) and value:
-            inner = ",\n".join(f"    {_compact(item)}" for item in value)
+            inner = ",\n".join(f"    {_json_line(item)}" for item in value)
             lines.append(f"  {name}: [\n{inner}\n  ]{comma}")
         else:
             lines.append(f"  {name}: {_compact(value)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _json_line(item: Any) -> str:
+    """One element as compact JSON; a branch's steps and gaps each on a line of their own."""
+    steps = item.get("items") if isinstance(item, dict) else None
+    if not steps:
+        return _compact(item)
+    head = _compact({k: v for k, v in item.items() if k != "items"})[:-1]
+    inner = ",\n".join(f"      {_compact(step)}" for step in steps)
+    return f'{head}, "items": [\n{inner}\n    ]}}'
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -1087,6 +1153,10 @@ _STEP_FIELDS = tuple(n for n in columns("process") if n != "name")
 _GAP_FIELDS = columns("gap")
 #: A step's own columns in :func:`steps_frame`, named as the model's fields.
 STEP_COLUMNS = ("type", "id", "name", *_STEP_FIELDS)
+#: The path of each row: ``path`` is ``"main"`` or a branch's id; a branch's rows name
+#: the step it feeds (``path_into``) and, for a parallel path, the step it splits off
+#: after (``path_after``).
+PATH_COLUMNS = ("path", "path_into", "path_after")
 #: The columns of the gap before each step.
 GAP_COLUMNS = ("gap_id", *(f"gap_{n}" for n in _GAP_FIELDS))
 #: Figures from :meth:`ValueStreamMap.metrics`; :func:`from_frame` ignores them.
@@ -1209,26 +1279,37 @@ def steps_frame(m: ValueStreamMap) -> pd.DataFrame:
     lower rung of the timeline), ``capacity_per_day``, ``over_takt``, ``is_bottleneck``,
     ``gap_inventory_days`` and ``gap_wait`` (the gap's upper rung: its wait time, else its
     inventory days x the length of a day). The index is the row number.
+
+    The rows of the main line come first (``path`` ``"main"``), then each branch's, its
+    ``path`` its id, with ``path_into`` (the step it feeds) and ``path_after`` (the step
+    it splits off after, if it is a parallel path); each path may end with its own
+    ``"end"`` row. Branch names and rework loops are in the JSON document, not in frames.
     """
     import pandas as pd
 
     metrics = m.metrics()
     step_figures = {s.id: s for s in metrics.steps}
     gap_figures = {g.id: g for g in metrics.gaps}
-    rows: list[tuple[Process | None, Gap | None]] = []
-    pending: Gap | None = None
-    for item in m.state.stream:
-        if isinstance(item, Gap):
-            pending = item
-        else:
-            rows.append((item, pending))
-            pending = None
-    if pending is not None:
-        rows.append((None, pending))
+    rows: list[tuple[Process | None, Gap | None, tuple[str, str | None, str | None]]] = []
+    ends = {b.id: (b.id, b.into, b.after) for b in m.state.branches}
+    for path, items in m.state.by_path:
+        where = ends.get(path, (MAIN, None, None))
+        pending: Gap | None = None
+        for item in items:
+            if isinstance(item, Gap):
+                pending = item
+            else:
+                rows.append((item, pending, where))
+                pending = None
+        if pending is not None:
+            rows.append((None, pending, where))
 
-    columns: dict[str, list[Any]] = {name: [] for name in (*STEP_COLUMNS, *GAP_COLUMNS, *DERIVED_COLUMNS)}
-    for step, gap in rows:
+    names = (*STEP_COLUMNS, *PATH_COLUMNS, *GAP_COLUMNS, *DERIVED_COLUMNS)
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    for step, gap, where in rows:
         columns["type"].append("process" if step is not None else "end")
+        for name, value in zip(PATH_COLUMNS, where, strict=True):
+            columns[name].append(value)
         for name, value in _step_cells(step).items():
             columns[name].append(value)
         for name, value in _gap_cells(gap).items():
@@ -1316,7 +1397,7 @@ def _canonical_columns(
     A column that is no field, alias or derived figure is refused (naming the closest
     known column where one is close), unless ``ignore`` names it or is ``True``.
     """
-    known = (*STEP_COLUMNS, *GAP_COLUMNS)
+    known = (*STEP_COLUMNS, *PATH_COLUMNS, *GAP_COLUMNS)
     ignored = ignore if isinstance(ignore, bool) else {str(c) for c in ignore}
     found: dict[str, str] = {}
     header_units: dict[str, str] = {}
@@ -1392,6 +1473,7 @@ class _Row:
     kind: str
     step: dict[str, Any]
     gap: dict[str, Any]
+    path: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _rows(frame: pd.DataFrame, columns: Mapping[str, str]) -> Iterator[_Row]:
@@ -1405,9 +1487,10 @@ def _rows(frame: pd.DataFrame, columns: Mapping[str, str]) -> Iterator[_Row]:
             raise ValidationError(
                 f"row {label}: {columns['type']}", kind, f"{kind!r} is not 'process' or 'end'"
             )
+        path = {k: cells.pop(k) for k in PATH_COLUMNS if k in cells}
         step = {k: v for k, v in cells.items() if not k.startswith("gap_")}
         gap = {k.removeprefix("gap_"): v for k, v in cells.items() if k.startswith("gap_")}
-        yield _Row(label, kind.strip().lower(), step, gap)
+        yield _Row(label, kind.strip().lower(), step, gap, path)
 
 
 def from_frame(
@@ -1491,44 +1574,63 @@ def from_frame(
                 taken.add(candidate)
                 return candidate
 
-    stream: list[Process | Gap] = []
     origin: dict[str, tuple[_Row, str]] = {}
-    for position, row in enumerate(rows):
-        if row.kind == "end" and position != len(rows) - 1:
-            raise ValidationError(
-                where(row, "type"),
-                "end",
-                "an 'end' row holds the gap after the last step; it must be the last row",
-            )
-        if row.gap:
-            gap_id = row.gap.pop("id", None) or new_id("g")
-            values = _frame_values(
-                "gap", row.gap, base, functools.partial(where, row, prefix="gap_"), header_units, "gap_"
-            )
-            try:
-                values = _settled_gap(values, "")
-            except ValidationError as error:
-                raise ValidationError(where(row, "gap_quantity"), error.value, error.reason) from None
-            stream.append(Gap(id=gap_id, **values))
-            origin[gap_id] = (row, "gap_")
-        if row.kind == "end":
-            if row.step:
-                key = next(iter(row.step))
+    paths = _frame_paths(rows, where, taken)
+
+    def path_items(path_rows: list[_Row]) -> tuple[Process | Gap, ...]:
+        items: list[Process | Gap] = []
+        for position, row in enumerate(path_rows):
+            if row.kind == "end" and position != len(path_rows) - 1:
                 raise ValidationError(
-                    where(row, key), row.step[key], "an 'end' row holds only the gap after the last step"
+                    where(row, "type"),
+                    "end",
+                    "an 'end' row holds the gap after the last step of its path; "
+                    "it must be the path's last row",
                 )
+            if row.gap:
+                gap_id = row.gap.pop("id", None) or new_id("g")
+                values = _frame_values(
+                    "gap", row.gap, base, functools.partial(where, row, prefix="gap_"), header_units, "gap_"
+                )
+                try:
+                    values = _settled_gap(values, "")
+                except ValidationError as error:
+                    raise ValidationError(where(row, "gap_quantity"), error.value, error.reason) from None
+                items.append(Gap(id=gap_id, **values))
+                origin[gap_id] = (row, "gap_")
+            if row.kind == "end":
+                if row.step:
+                    key = next(iter(row.step))
+                    raise ValidationError(
+                        where(row, key), row.step[key], "an 'end' row holds only the gap after the last step"
+                    )
+                continue
+            if "name" not in row.step:
+                raise ValidationError(
+                    where(row, "name"),
+                    None,
+                    "a step needs a name (a last row of type 'end' holds the gap after the last step)",
+                )
+            step_id = row.step.pop("id", None) or new_id("p")
+            values = _frame_values("process", row.step, base, functools.partial(where, row), header_units)
+            items.append(Process(id=step_id, **values))
+            origin[step_id] = (row, "")
+        return tuple(items)
+
+    built = {path: path_items(path_rows) for path, path_rows in paths.items()}
+    steps = {item.name: item.id for items in built.values() for item in items if isinstance(item, Process)}
+    branches = []
+    for path, path_rows in paths.items():
+        if path == MAIN:
             continue
-        if "name" not in row.step:
+        into, after = (_path_end(path_rows, key, where, steps) for key in ("path_into", "path_after"))
+        if into is None:
             raise ValidationError(
-                where(row, "name"),
-                None,
-                "a step needs a name (a last row of type 'end' holds the gap after the last step)",
+                where(path_rows[0], "path_into"), None, f"the rows of branch {path} name the step it feeds"
             )
-        step_id = row.step.pop("id", None) or new_id("p")
-        values = _frame_values("process", row.step, base, functools.partial(where, row), header_units)
-        stream.append(Process(id=step_id, **values))
-        origin[step_id] = (row, "")
-    state = dataclasses.replace(base, stream=tuple(stream))
+        branches.append(Branch(id=path, into=into, after=after, items=built[path]))
+        origin[path] = (path_rows[0], "path_")
+    state = dataclasses.replace(base, stream=built.get(MAIN, ()), branches=tuple(branches))
     try:
         return ValueStreamMap.from_state(state)
     except ValidationError as error:
@@ -1539,6 +1641,49 @@ def from_frame(
             "name" if error.field == "name" else f"{prefix}{'id' if error.field == 'stream' else error.field}"
         )
         raise ValidationError(where(row, field), error.value, error.reason) from None
+
+
+def _frame_paths(rows: list[_Row], where: Callable[..., str], taken: set[str]) -> dict[str, list[_Row]]:
+    """The frame's rows by path (:data:`MAIN` where the ``path`` cell is empty or
+    ``"main"``), the paths in the order they first appear; a branch's path is its id.
+    """
+    paths: dict[str, list[_Row]] = {}
+    for row in rows:
+        given = row.path.get("path", MAIN)
+        path = given.strip() if isinstance(given, str) else given
+        if path != MAIN and path not in paths:
+            if not isinstance(path, str) or not _ID_PATTERN.match(path) or path in _RESERVED_IDS:
+                raise ValidationError(
+                    where(row, "path"),
+                    given,
+                    "a path is 'main' or a branch id: a letter, then letters or digits",
+                )
+            if path in taken:
+                raise ValidationError(where(row, "path"), given, "that id is used by a step or a gap too")
+            taken.add(path)
+        if path == MAIN and (row.path.get("path_into") is not None or row.path.get("path_after") is not None):
+            key = "path_into" if row.path.get("path_into") is not None else "path_after"
+            raise ValidationError(
+                where(row, key), row.path[key], "the main line feeds no step; give the row a path"
+            )
+        paths.setdefault(path, []).append(row)
+    return paths
+
+
+def _path_end(rows: list[_Row], key: str, where: Callable[..., str], steps: Mapping[str, str]) -> str | None:
+    """The step a branch's rows name in ``key`` (the same on every row that gives it), as an id."""
+    given = [(row, row.path[key]) for row in rows if key in row.path]
+    if not given:
+        return None
+    first_row, value = given[0]
+    for row, other in given[1:]:
+        if other != value:
+            raise ValidationError(
+                where(row, key), other, f"the rows of one branch name one step here ({_show(value)} above)"
+            )
+    if not isinstance(value, str):
+        raise ValidationError(where(first_row, key), value, "name a step by its id or name")
+    return steps.get(value.strip(), value.strip())
 
 
 def _check_headers(columns: Iterable[Any]) -> None:
