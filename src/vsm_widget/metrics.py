@@ -673,6 +673,9 @@ def compute(state: MapState) -> Metrics:
             gap_results.append(GapMetrics(gap.id, quantity, days, wait, path, downstream))
 
     parts = max(1, len(variant_names))
+    sources = {loop.source for loop in state.reworks}
+    estimated: dict[str, float] = {}
+    redo: list[float] = []
     step_lead: list[float] = []
     touches: list[float] = []
     work: list[float] = []
@@ -715,11 +718,17 @@ def compute(state: MapState) -> Metrics:
             late = takt is not None and time > takt
             if late:
                 over.append(step.id)
-        if step.complete_accurate is not None:
-            shares.append(step.complete_accurate)
+        share = step.complete_accurate
         if touch is not None:
             touches.append(touch)
         own = step.lead_time if step.lead_time is not None else touch
+        if share is not None:
+            shares.append(share)
+            if share < 1 and step.id not in sources:
+                # Rework estimated from %C&A: see compute's docstring.
+                estimated[step.id] = 2 - share
+                if own is not None:
+                    redo.append((1 - share) * own)
         step_results.append(
             StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
         )
@@ -748,7 +757,7 @@ def compute(state: MapState) -> Metrics:
         elif demand == 0:
             warnings.append(MetricWarning("customer", "customer demand is zero: there is no takt time"))
 
-    critical, critical_steps, count = MAIN, tuple(s.id for s in state.steps), 1
+    critical, count = MAIN, 1
     if state.branches:
         graph = _Graph(state)
         critical, route = _Flow(graph, _times(step_results, gap_results)).critical()
@@ -759,11 +768,12 @@ def compute(state: MapState) -> Metrics:
         critical_steps = tuple(item for item in route if item in by_id)
     else:
         graph = None
+        critical_steps = tuple(s.id for s in steps)
         wait_total = _sum(waits)
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
         inventory_days = inventory_day_total if has_inventory and demand else None
-    with_rework, estimated = _with_rework(state, graph, steps, lead, step_results, gap_results)
+    with_rework = _with_rework(state, graph, estimated, lead, redo, step_results, gap_results)
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -798,7 +808,7 @@ def compute(state: MapState) -> Metrics:
         lead_unit=state.lead_unit,
         process_unit=state.process_unit,
         lead_time_with_rework=with_rework,
-        rework_estimated=estimated,
+        rework_estimated=tuple(estimated),
         critical_path=critical,
         critical_steps=critical_steps,
         path_count=count,
@@ -964,46 +974,40 @@ def _route_figures(
 def _with_rework(
     state: MapState,
     graph: _Graph | None,
-    steps: list[Process],
+    estimated: dict[str, float],
     lead: float,
+    redo: list[float],
     step_figures: list[StepMetrics],
     gap_figures: list[GapMetrics],
-) -> tuple[float, tuple[str, ...]]:
-    """The expected lead time with rework (s), and the steps whose rework is estimated
-    from their %C&A (see :func:`compute` for the rule and the convention).
+) -> float:
+    """The expected lead time with rework (s; see :func:`compute` for the rule and the
+    convention). ``estimated`` holds the passes through each step whose rework is
+    estimated from its %C&A, and ``redo`` the time each of them adds once redone.
     """
-    sources = {loop.source for loop in state.reworks}
-    estimated = tuple(
-        s.id
-        for s in steps
-        if s.complete_accurate is not None and s.complete_accurate < 1 and s.id not in sources
-    )
-    if not state.reworks and not estimated:
-        return lead, ()
-    graph = graph or _Graph(state)
-    factors: dict[str, float] = {}
-    for loop in state.reworks:
-        # The segment: the steps on the way from the loop's target to its source, and
-        # the gaps between two of them.
-        segment = graph.between(loop.target, loop.source)
-        passes = expected_passes(loop.share)
-        for step in segment:
-            factors[step] = factors.get(step, 1.0) * passes
-            for _, target, gap in graph.out[step]:
-                if gap is not None and target in segment:
-                    factors[gap] = factors.get(gap, 1.0) * passes
-    shares = {s.id: s.complete_accurate for s in steps}
-    for step in estimated:
-        # Sent back once, redone once: 1 + (1 - %C&A) passes through the step.
-        factors[step] = factors.get(step, 1.0) * (2 - shares[step])  # type: ignore[operator]
+    if not state.reworks:
+        if not estimated:
+            return lead
+        if not state.branches:
+            # One path, the whole stream: each estimate adds its redone share once.
+            return lead + _sum(redo)
+    factors = dict(estimated)
+    if state.reworks:
+        graph = graph or _Graph(state)
+        for loop in state.reworks:
+            # The segment: the steps on the way from the loop's target to its source, and
+            # the gaps between two of them.
+            segment = graph.between(loop.target, loop.source)
+            passes = expected_passes(loop.share)
+            for step in segment:
+                factors[step] = factors.get(step, 1.0) * passes
+                for _, target, gap in graph.out[step]:
+                    if gap is not None and target in segment:
+                        factors[gap] = factors.get(gap, 1.0) * passes
     time = _times(step_figures, gap_figures)
     for item, factor in factors.items():
         time[item] *= factor
-    if not state.branches:
-        # One path: the whole stream, summed as the plain lead time is.
-        return _sum(time[item.id] for item in state.stream), estimated
-    _, route = _Flow(graph, time).critical()
-    return _sum(time[item] for item in route), estimated
+    _, route = _Flow(graph or _Graph(state), time).critical()
+    return _sum(time[item] for item in route)
 
 
 def paths(state: MapState) -> pd.DataFrame:
