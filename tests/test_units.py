@@ -273,16 +273,9 @@ def test_typed_unit(typed: object, unit: str | None) -> None:
     assert units.typed_unit(typed) == unit
 
 
-def test_formatting_has_moved_to_display() -> None:
-    from vsm_widget import display
-
-    # Old code still finds the names here; they are display's, by the one rule.
-    assert units.format_duration is display.format_duration
-    assert units.format_number is display.format_number
-    assert units.format_ratio is display.format_ratio
-    assert not {"format_duration", "format_number", "format_ratio"} & set(units.__all__)
-    with pytest.raises(AttributeError):
-        units.format_time  # noqa: B018
+def test_units_reads_and_display_writes() -> None:
+    # One display rule: formatting is display's alone, units only reads what was typed.
+    assert not {name for name in dir(units) if name.startswith("format")}
 
 
 def test_every_listed_unit_is_understood() -> None:

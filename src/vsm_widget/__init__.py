@@ -5,6 +5,7 @@ every edit, keeps undo history and computes every lean metric.
 """
 
 from .distributions import empirical, exponential, lognormal, triangular
+from .map import ValueStreamMap
 from .metrics import Metrics
 from .model import (
     FLOW_KINDS,
@@ -15,11 +16,11 @@ from .model import (
     Customer,
     Gap,
     InfoFlow,
+    Map,
     MapState,
     Process,
     Shipment,
     ValidationError,
-    ValueStreamMap,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "EventLog",
     "Gap",
     "InfoFlow",
+    "Map",
     "MapState",
     "MapWidget",
     "Metrics",

@@ -43,7 +43,7 @@ with warnings.catch_warnings():
 
 from .display import Display, auto_unit
 from .metrics import Metrics
-from .model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, MapState, Process, ValueStreamMap
+from .model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, Map, MapState, Process
 from .presentation.palette import PALETTES, ROLES
 
 __all__ = [
@@ -223,10 +223,10 @@ class MapView(ipywidgets.VBox):
     #: The last error raised while following the map, as text; ``""`` when all is well.
     last_error = traitlets.Unicode("")
 
-    def __init__(self, map: ValueStreamMap, **kwargs: Any) -> None:
+    def __init__(self, map: Map, **kwargs: Any) -> None:
         self._unobserve: Callable[[], None] | None = None
         self._built = False
-        if not isinstance(map, ValueStreamMap):
+        if not isinstance(map, Map):
             raise TypeError(f"{type(self).__name__}() takes a ValueStreamMap, not {type(map).__name__}")
         self._map = map
         self._syncing = False
@@ -244,7 +244,7 @@ class MapView(ipywidgets.VBox):
         self.observe(self._on_selection, names="selection")
 
     @property
-    def map(self) -> ValueStreamMap:
+    def map(self) -> Map:
         """The map this view follows."""
         return self._map
 

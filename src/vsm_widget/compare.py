@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import units
 from .display import Display, auto_unit
 from .metrics import Metrics, compute
-from .model import Gap, MapState, Process, ValueStreamMap
+from .model import Gap, Map, MapState, Process
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["duration_unit", "COMPARED", "Comparison", "MetricChange", "action_plan", "compare"]
 
 #: Something that has metrics: a map, one of its states, or metrics already computed.
-Source = ValueStreamMap | MapState | Metrics
+Source = Map | MapState | Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +213,7 @@ class Comparison:
 def _metrics(source: Source, role: str) -> Metrics:
     if isinstance(source, Metrics):
         return source
-    if isinstance(source, ValueStreamMap):
+    if isinstance(source, Map):
         return source.metrics()
     if isinstance(source, MapState):
         return compute(source)
@@ -256,7 +256,7 @@ def compare(current: Source, future: Source) -> Comparison:
     return Comparison(before, after, rows)
 
 
-def action_plan(future: ValueStreamMap | MapState) -> pd.DataFrame:
+def action_plan(future: Map | MapState) -> pd.DataFrame:
     """The kaizen bursts of a (future-state) map as an action plan.
 
     Columns: id, text, target (element id, empty for the whole map), step (the target
@@ -264,7 +264,7 @@ def action_plan(future: ValueStreamMap | MapState) -> pd.DataFrame:
     """
     import pandas as pd
 
-    if isinstance(future, ValueStreamMap):
+    if isinstance(future, Map):
         state = future.state
     elif isinstance(future, MapState):
         state = future

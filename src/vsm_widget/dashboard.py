@@ -44,8 +44,8 @@ from .compare import COMPARED, Comparison, MetricChange, compare
 from .fallback import fallback_html
 from .figures import CARDS, CardSpec, card_text, duration_text
 from .metrics import Metrics
-from .model import Gap, MapState, ValueStreamMap
-from .widget import display_with_fallback
+from .model import Gap, Map, MapState
+from .widget import display_with_fallback, editor_for
 
 __all__ = [
     "CARDS",
@@ -250,7 +250,7 @@ class MetricCards(MapView):
 
     def __init__(
         self,
-        map: ValueStreamMap,
+        map: Map,
         *,
         names: Sequence[str] | None = None,
         units: dict[str, str] | None = None,
@@ -318,15 +318,15 @@ class Dashboard(ipywidgets.VBox):
     alone too.
     """
 
-    def __init__(self, map: ValueStreamMap, *, editor: Any = None, **kwargs: Any) -> None:
+    def __init__(self, map: Map, *, editor: Any = None, **kwargs: Any) -> None:
         self._links: list[traitlets.link] = []
         self._parts: list[ipywidgets.Widget] = []
-        if not isinstance(map, ValueStreamMap):
+        if not isinstance(map, Map):
             raise TypeError(f"Dashboard() takes a ValueStreamMap, not {type(map).__name__}")
         if editor is not None and getattr(editor, "map", map) is not map:
             raise ValueError("editor: that canvas edits another map; pass m.editor() of this map, or nothing")
         self.map = map
-        self.editor = map.editor() if editor is None else editor
+        self.editor = editor_for(map) if editor is None else editor
         self.cards = MetricCards(map)
         self.timeline = TimelineChart(map)
         self.cycle = CycleTimeChart(map)
@@ -439,20 +439,20 @@ class ComparisonView(MapView):
     #: Height of the chart's plot in pixels.
     PLOT_HEIGHT = 240
 
-    def __init__(self, current: ValueStreamMap, future: ValueStreamMap, **kwargs: Any) -> None:
-        if not isinstance(current, ValueStreamMap):
+    def __init__(self, current: Map, future: Map, **kwargs: Any) -> None:
+        if not isinstance(current, Map):
             raise TypeError(f"ComparisonView() takes two ValueStreamMaps, not {type(current).__name__}")
         self._current = current
         super().__init__(future, **kwargs)
         self._unobserve_current: Callable[[], None] | None = current.observe(self._on_change)
 
     @property
-    def current(self) -> ValueStreamMap:
+    def current(self) -> Map:
         """The current-state map."""
         return self._current
 
     @property
-    def future(self) -> ValueStreamMap:
+    def future(self) -> Map:
         """The future-state map."""
         return self._map
 

@@ -38,7 +38,11 @@ from .fields import (
     declared,
 )
 
-__all__ = ["SCHEMA_FILE", "generate", "schema_text", "write"]
+__all__ = ["SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_text", "write"]
+
+#: The document version this package writes; older ones are migrated on load
+#: (:data:`vsm_widget.io.MIGRATIONS`).
+SCHEMA_VERSION = 2
 
 #: Where the package ships the schema.
 SCHEMA_FILE = Path(__file__).parent / "schema" / "vsm-map.schema.json"
@@ -360,8 +364,6 @@ def schema_text(version: int) -> str:
 
 def write(path: Path = SCHEMA_FILE) -> Path:
     """Write the current schema to ``path`` (the shipped file by default)."""
-    from .io import SCHEMA_VERSION
-
     path.write_text(schema_text(SCHEMA_VERSION), encoding="utf-8")
     return path
 

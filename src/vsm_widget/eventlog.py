@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from . import logshapes
-from .model import Gap, Spread, ValidationError, ValueStreamMap
+from .model import Gap, Map, Spread, ValidationError, map_from_state, new_map
 from .progress import Progress
 from .workcalendar import WorkCalendar
 
@@ -492,7 +492,7 @@ class EventLog:
         *,
         statistic: str = "median",
         **map_options: Any,
-    ) -> ValueStreamMap:
+    ) -> Map:
         """A value stream map of the stages in :attr:`order`.
 
         Each stage becomes a process box whose ``process_time`` is the ``statistic``
@@ -502,7 +502,7 @@ class EventLog:
         With one timestamp per event the boxes carry a ``lead_time`` (time from the
         previous event's end) and there are no wait gaps; a status history also has the
         wait before its first working status. ``map_options`` go to
-        :class:`~vsm_widget.model.ValueStreamMap` (``demand=``, ``available_time=``...).
+        :class:`~vsm_widget.ValueStreamMap` (``demand=``, ``available_time=``...).
 
         Durations are the log's: calendar time, so the map counts calendar days
         (``day_basis="calendar"``), unless the log has a :class:`WorkCalendar`, when they
@@ -519,7 +519,7 @@ class EventLog:
             options.setdefault("day_basis", "working")
             if not {"available_time", "shift_length", "shifts"} & set(options):
                 options["available_time"] = self.calendar.hours_per_day
-        m = ValueStreamMap(title, **options)
+        m = new_map(title, **options)
         basis = self.time_basis
         spreads: list[Spread] = []
         with m.batch("event log"):
@@ -546,11 +546,11 @@ class EventLog:
                 spreads += self._spread(
                     step.id, figure, row, "hands_on" if figure == "process_time" else "lead"
                 )
-        return ValueStreamMap.from_state(dataclasses.replace(m.state, measured=tuple(spreads)))
+        return map_from_state(dataclasses.replace(m.state, measured=tuple(spreads)))
 
     # ----------------------------------------------------------------- measured against drawn
 
-    def compare(self, m: ValueStreamMap, *, names: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def compare(self, m: Map, *, names: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """A map drawn in a workshop against this log of the same stream, per step.
 
         One row per step and figure: the step's own time (``process_time``, or with one
@@ -610,7 +610,7 @@ class EventLog:
                 add(None, stage, figure, None, label)
         return pd.DataFrame(rows)
 
-    def measure(self, m: ValueStreamMap, *, names: Mapping[str, Any] | None = None) -> ValueStreamMap:
+    def measure(self, m: Map, *, names: Mapping[str, Any] | None = None) -> Map:
         """A copy of the map ``m`` carrying this log's measured spreads.
 
         Each step matched to a stage (as :meth:`compare` matches them) gets the spread
@@ -638,7 +638,7 @@ class EventLog:
         kept = [
             s for s in m.state.measured if (s.target, s.field) not in {(n.target, n.field) for n in spreads}
         ]
-        return ValueStreamMap.from_state(dataclasses.replace(m.state, measured=(*kept, *spreads)))
+        return map_from_state(dataclasses.replace(m.state, measured=(*kept, *spreads)))
 
     def _step_figure(self) -> str:
         return "process_time" if self._reduced.start_end else "lead_time"
@@ -651,7 +651,7 @@ class EventLog:
         p15, median, p85 = (float(v) for v in values)
         return [Spread(target, figure, p15, median, p85, n, self.time_basis)]
 
-    def _match(self, m: ValueStreamMap, names: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _match(self, m: Map, names: Mapping[str, Any] | None) -> dict[str, Any]:
         """Step id -> the log's stage for each step of ``m`` that has one."""
         if names is not None and not isinstance(names, Mapping):
             raise ValidationError("names", names, "give a dict of step name -> stage name")
@@ -702,7 +702,7 @@ def from_event_log(
     title: str = "Value stream",
     statistic: str = "median",
     **map_options: Any,
-) -> ValueStreamMap:
+) -> Map:
     """A value stream map from an event log in one call.
 
     Same options as :class:`EventLog`, then :meth:`EventLog.to_map` (``title``,

@@ -26,7 +26,7 @@ from .fields import Field, summary_fields
 from .files import atomic_path
 from .io import _number_text
 from .metrics import Metrics, compute
-from .model import Gap, MapState, Process, ValidationError, ValueStreamMap
+from .model import Gap, Map, MapState, Process, ValidationError, map_from_state
 from .readiness import readiness
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,19 +41,19 @@ EXCEL_CELL_LIMIT = 32_767
 _CUT = " [cut: Excel holds 32,767 characters in a cell]"
 
 
-def _state(source: ValueStreamMap | MapState) -> MapState:
-    state = source.state if isinstance(source, ValueStreamMap) else source
+def _state(source: Map | MapState) -> MapState:
+    state = source.state if isinstance(source, Map) else source
     if not isinstance(state, MapState):
         raise TypeError(f"expected a ValueStreamMap or MapState, not {type(source).__name__}")
     return state
 
 
-def _as_map(source: ValueStreamMap | MapState) -> ValueStreamMap:
-    return source if isinstance(source, ValueStreamMap) else ValueStreamMap.from_state(_state(source))
+def _as_map(source: Map | MapState) -> Map:
+    return source if isinstance(source, Map) else map_from_state(_state(source))
 
 
-def _metrics(source: ValueStreamMap | MapState) -> Metrics:
-    return source.metrics() if isinstance(source, ValueStreamMap) else compute(_state(source))
+def _metrics(source: Map | MapState) -> Metrics:
+    return source.metrics() if isinstance(source, Map) else compute(_state(source))
 
 
 def _column(spec: Field) -> str:
@@ -79,7 +79,7 @@ def _cells(kind: str, element: Any) -> dict[str, Any]:
     }
 
 
-def map_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+def map_frame(source: Map | MapState) -> pd.DataFrame:
     """The map's own fields, the customer's calendar, the supplier and production control,
     as ``field`` / ``value`` rows (durations in seconds, ``_s``).
 
@@ -102,7 +102,7 @@ def map_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["field", "value"])
 
 
-def steps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+def steps_frame(source: Map | MapState) -> pd.DataFrame:
     """One row per step with the gap before it: :func:`vsm_widget.io.steps_frame`.
 
     The same columns that :meth:`ValueStreamMap.from_frame` reads back, so the sheet
@@ -113,7 +113,7 @@ def steps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
     return _finite(io_steps_frame(_as_map(source)))
 
 
-def gaps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+def gaps_frame(source: Map | MapState) -> pd.DataFrame:
     """One row per gap: where it is, what waits there, and its wait as time."""
     import pandas as pd
 
@@ -143,7 +143,7 @@ def gaps_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
     return _finite(pd.DataFrame(rows, columns=columns))
 
 
-def metrics_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+def metrics_frame(source: Map | MapState) -> pd.DataFrame:
     """Every map-level figure of :meth:`Metrics.to_frame` as ``metric`` / ``value`` / ``display``.
 
     ``display`` is the figure as a person reads it, with its unit.
@@ -166,7 +166,7 @@ def metrics_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
     return pd.DataFrame(shown, columns=["metric", "value", "display"])
 
 
-def kaizen_frame(source: ValueStreamMap | MapState) -> pd.DataFrame:
+def kaizen_frame(source: Map | MapState) -> pd.DataFrame:
     """The action plan: one row per kaizen burst with its target's name, owner, due, status."""
     import pandas as pd
 
@@ -218,7 +218,7 @@ def _as_text(sheet: Any) -> None:
                 cell.data_type = "s"
 
 
-def to_excel(source: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
+def to_excel(source: Map | MapState, path: str | os.PathLike[str]) -> Path:
     """Write the map's summary workbook to ``path`` (sheets: :data:`SHEETS`), atomically.
 
     Returns the path written. Needs openpyxl (the ``excel`` extra).

@@ -22,7 +22,7 @@ import html
 
 from .figures import CARDS, card_text, duration_text
 from .metrics import Metrics
-from .model import ValueStreamMap
+from .model import Map
 from .render import render_svg
 
 __all__ = ["CLASS", "fallback_html"]
@@ -33,7 +33,7 @@ CLASS = "vsm-fallback"
 _NOTE = "A static picture of the map: run the notebook to edit it on the canvas."
 
 
-def _steps_table(map: ValueStreamMap, metrics: Metrics) -> str:
+def _steps_table(map: Map, metrics: Metrics) -> str:
     """Each step's cycle time against takt: the dashboard's cycle-time chart as a table."""
     takt = "" if metrics.takt_time is None else f" ({duration_text(metrics.takt_time, metrics)})"
     rows = [
@@ -54,7 +54,7 @@ def _steps_table(map: ValueStreamMap, metrics: Metrics) -> str:
     return f'<table class="vsm-fallback-steps">{"".join(rows)}</table>'
 
 
-def fallback_html(map: ValueStreamMap, *, steps: bool = False) -> str:
+def fallback_html(map: Map, *, steps: bool = False) -> str:
     """The static view of ``map`` as HTML: its title, headline figures and the map as SVG.
 
     ``steps=True`` adds a table of the steps' cycle times against takt (the dashboard's

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import units
 from .display import format_number
+from .document_schema import SCHEMA_VERSION
 from .document_schema import generate as generate_schema
 from .fields import KINDS, columns, declared
 from .files import write_text_atomic
@@ -43,14 +44,16 @@ from .model import (
     Customer,
     Gap,
     InfoFlow,
+    Map,
     MapState,
     Process,
     Shipment,
     Spread,
     Supplier,
     ValidationError,
-    ValueStreamMap,
     _closest,
+    map_from_state,
+    new_map,
     parse_field,
 )
 from .units import _show, _unwritable
@@ -75,9 +78,6 @@ __all__ = [
     "steps_frame",
     "from_frame",
 ]
-
-#: The document version this package writes; older ones are migrated on load.
-SCHEMA_VERSION = 2
 
 
 def _from_schema_1(document: dict[str, Any]) -> dict[str, Any]:
@@ -699,13 +699,13 @@ def _stream_element(item: Any) -> dict[str, Any]:
     return {"type": item.kind, **_element(item)}
 
 
-def to_document(state: MapState | ValueStreamMap, *, cache: DocumentCache | None = None) -> dict[str, Any]:
+def to_document(state: MapState | Map, *, cache: DocumentCache | None = None) -> dict[str, Any]:
     """The state (or map) as a JSON-ready document of the current schema version.
 
     With a ``cache`` (kept between writes of one map), the dicts of unchanged elements
     are the same objects as in the document written before.
     """
-    if isinstance(state, ValueStreamMap):
+    if isinstance(state, Map):
         state = state.state
     top = {"schema": SCHEMA_VERSION, **{name: getattr(state, name) for name in _MAP_FIELDS}}
     if cache is not None:
@@ -792,7 +792,7 @@ def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
     return values
 
 
-def from_document(document: Mapping[str, Any]) -> ValueStreamMap:
+def from_document(document: Mapping[str, Any]) -> Map:
     """A map from a document, every value validated; raises :class:`ValidationError`.
 
     The error's ``field`` is the JSON path of the first problem (``$.stream[3].cycle_time``)
@@ -906,13 +906,13 @@ def _check_target(target: str, known: set[str], path: str) -> None:
         raise ValidationError(path, target, f"no element of this map has the id {_show(target, 70)}{hint}")
 
 
-def _checked_map(state: MapState) -> ValueStreamMap:
+def _checked_map(state: MapState) -> Map:
     """The map, once :meth:`ValueStreamMap.from_state` has checked the whole state (every
     field, unique names, no two gaps side by side, the calendar); its errors are given
     the JSON path of the element at fault.
     """
     try:
-        return ValueStreamMap.from_state(state)
+        return map_from_state(state)
     except ValidationError as error:
         raise ValidationError(_state_path(state, error), error.value, error.reason) from None
 
@@ -955,7 +955,7 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
-def to_json(m: ValueStreamMap | MapState) -> str:
+def to_json(m: Map | MapState) -> str:
     """The map as JSON text: one line per top-level field and per element, so that a
     change to one step is a one-line difference under version control.
     """
@@ -983,7 +983,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def from_json(text: str | bytes, *, source: str | None = None) -> ValueStreamMap:
+def from_json(text: str | bytes, *, source: str | None = None) -> Map:
     """A map from JSON text. Malformed JSON gives a :class:`ValidationError` naming the
     line and column; ``source`` (a file name) is named in errors.
     """
@@ -1054,7 +1054,7 @@ def _unclosed(text: str) -> bool:
     return in_string or depth > 0
 
 
-def save(m: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
+def save(m: Map | MapState, path: str | os.PathLike[str]) -> Path:
     """Write the map to ``path`` as UTF-8 JSON, atomically, and return the path.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
@@ -1064,7 +1064,7 @@ def save(m: ValueStreamMap | MapState, path: str | os.PathLike[str]) -> Path:
     return write_text_atomic(path, to_json(m))
 
 
-def load(path: str | os.PathLike[str]) -> ValueStreamMap:
+def load(path: str | os.PathLike[str]) -> Map:
     """Read a map written by :func:`save`; errors name the file and the JSON path at fault.
 
     A path that is not a regular file (a FIFO, a device) raises ``OSError`` rather than
@@ -1196,7 +1196,7 @@ def _variants_from_text(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def steps_frame(m: ValueStreamMap) -> pd.DataFrame:
+def steps_frame(m: Map) -> pd.DataFrame:
     """One row per step: its fields, the gap before it (``gap_*``) and derived figures.
 
     Durations are seconds; waste tags read ``"waiting, motion"``; variants read
@@ -1409,7 +1409,7 @@ def _rows(frame: pd.DataFrame, columns: Mapping[str, str]) -> Iterator[_Row]:
 
 def from_frame(
     frame: Any, title: str = "Value stream", *, ignore: Iterable[Any] | bool = (), **calendar: Any
-) -> ValueStreamMap:
+) -> Map:
     """A map from a frame shaped like :func:`steps_frame`, or a friendlier one.
 
     Only ``name`` is required. Other columns are the model's fields (``cycle_time``,
@@ -1449,7 +1449,7 @@ def from_frame(
             "the frame has no 'name' column (the step names); "
             f"its columns: {', '.join(map(str, frame.columns))}",
         )
-    base = ValueStreamMap(title, **calendar).state
+    base = new_map(title, **calendar).state
     rows = list(_rows(frame, columns))
     if (
         rows
@@ -1527,7 +1527,7 @@ def from_frame(
         origin[step_id] = (row, "")
     state = dataclasses.replace(base, stream=tuple(stream))
     try:
-        return ValueStreamMap.from_state(state)
+        return map_from_state(state)
     except ValidationError as error:
         if error.target not in origin:
             raise

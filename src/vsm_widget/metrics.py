@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import units
 from .display import Display
-from .model import VALUE_CLASSES, WASTE_TYPES, Gap, MapState, Process
+from .fields import VALUE_CLASSES, WASTE_TYPES, Gap, MapState, Process
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

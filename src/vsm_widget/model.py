@@ -55,8 +55,6 @@ from .fields import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from .metrics import Metrics
 
 __all__ = [
@@ -76,7 +74,10 @@ __all__ = [
     "Spread",
     "MapState",
     "Change",
-    "ValueStreamMap",
+    "Map",
+    "map_from_state",
+    "new_map",
+    "register_map_class",
     "validate_state",
     "parse_field",
     "editable_fields",
@@ -155,7 +156,7 @@ class Change:
     """What one committed edit did, as told to observers.
 
     ``op`` is ``add``, ``update``, ``remove``, ``reorder``, ``move``, ``replace``,
-    ``undo``, ``redo`` or ``revert`` (a failed :meth:`ValueStreamMap.all_or_nothing`);
+    ``undo``, ``redo`` or ``revert`` (a failed :meth:`Map.all_or_nothing`);
     ``ids`` the elements touched; ``fields`` the fields set.
     ``layout_only`` is true when only canvas positions changed, so metrics and
     charts need no recompute.
@@ -564,10 +565,13 @@ def _unknown_field_reason(name: str, allowed: tuple[str, ...]) -> str:
 # --------------------------------------------------------------------------- the map
 
 
-class ValueStreamMap:
+class Map:
     """A value stream map: customer, calendar, steps and gaps, flows and kaizen bursts.
 
-    >>> m = ValueStreamMap("Steering brackets", demand=18400, period="month",
+    The core of :class:`vsm_widget.ValueStreamMap`: the state, the edits, their history and
+    the figures, with nothing of files, pictures or Jupyter (the layers above add those).
+
+    >>> m = Map("Steering brackets", demand=18400, period="month",
     ...                    working_days=20, available_time="2 x 27600 s")
     >>> m.add_process("Stamping", cycle_time="1 s", changeover="1 h", uptime="85%").id
     'p1'
@@ -727,7 +731,7 @@ class ValueStreamMap:
         return iter(self._state.stream)
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ValueStreamMap):
+        if not isinstance(other, Map):
             return NotImplemented
         return self._state == other._state
 
@@ -737,7 +741,7 @@ class ValueStreamMap:
         steps = len(self.steps)
         gaps = len(self.gaps)
         plural = ("s" * (steps != 1), "s" * (gaps != 1))
-        return f"<ValueStreamMap {self.title!r}: {steps} step{plural[0]}, {gaps} gap{plural[1]}>"
+        return f"<{type(self).__name__} {self.title!r}: {steps} step{plural[0]}, {gaps} gap{plural[1]}>"
 
     def get(self, target: str) -> Element:
         """The element with this id, or the step with this name."""
@@ -1012,7 +1016,7 @@ class ValueStreamMap:
         self._commit(validate_state(state), Change("replace", label=label))
 
     @contextmanager
-    def batch(self, label: str = "batch") -> Iterator[ValueStreamMap]:
+    def batch(self, label: str = "batch") -> Iterator[Map]:
         """Group edits into one undo step and one change notice.
 
         If anything inside raises, every edit of the batch is rolled back (an inner
@@ -1047,7 +1051,7 @@ class ValueStreamMap:
         self._notify(change)
 
     @contextmanager
-    def all_or_nothing(self, label: str = "revert") -> Iterator[ValueStreamMap]:
+    def all_or_nothing(self, label: str = "revert") -> Iterator[Map]:
         """Run edits, undo and redo included, so that a failure leaves nothing behind.
 
         If anything inside raises, an observer's error on a committed edit included
@@ -1132,9 +1136,9 @@ class ValueStreamMap:
 
     # ----------------------------------------------------------------- copies, files and frames
 
-    def copy(self, *, title: str | None = None, state: str | None = None) -> ValueStreamMap:
+    def copy(self, *, title: str | None = None, state: str | None = None) -> Map:
         """An independent copy with the same elements and ids, and no history."""
-        other = ValueStreamMap.__new__(ValueStreamMap)
+        other = type(self).__new__(type(self))
         other.__init_empty()
         other._state = self._state
         other._counters = dict(self._counters)
@@ -1143,7 +1147,7 @@ class ValueStreamMap:
             other._state = other._apply_fields(other._state, "map", "map", changes)
         return other
 
-    def future(self, title: str | None = None) -> ValueStreamMap:
+    def future(self, title: str | None = None) -> Map:
         """A future-state copy to edit: same stream and ids, marked ``state="future"``.
 
         Its ladder units are fixed to the units this map reads in now (its ``"auto"``
@@ -1167,162 +1171,12 @@ class ValueStreamMap:
         self._index_cache = None
 
     @classmethod
-    def from_state(cls, state: MapState) -> ValueStreamMap:
+    def from_state(cls, state: MapState) -> Map:
         """A map holding ``state`` (checked by :func:`validate_state`), with no history."""
         m = cls.__new__(cls)
         m.__init_empty()
         m._state = validate_state(state)
         return m
-
-    def to_dict(self) -> dict[str, Any]:
-        """The map as a versioned JSON-ready document (see :mod:`vsm_widget.io`)."""
-        from .io import to_document
-
-        return to_document(self._state)
-
-    @classmethod
-    def from_dict(cls, document: Mapping[str, Any]) -> ValueStreamMap:
-        """A map from a document made by :meth:`to_dict` (validated, migrated)."""
-        from .io import from_document
-
-        return from_document(document)
-
-    def save(self, path: Any) -> None:
-        """Write the map as JSON atomically: a crash never leaves half a file."""
-        from .io import save
-
-        save(self, path)
-
-    @classmethod
-    def load(cls, path: Any) -> ValueStreamMap:
-        """Read a map saved with :meth:`save`; errors name the JSON path at fault."""
-        from .io import load
-
-        return load(path)
-
-    def steps_frame(self) -> pd.DataFrame:
-        """One row per step, with the gap before it and derived figures (pandas)."""
-        from .io import steps_frame
-
-        return steps_frame(self)
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame, title: str = "Value stream", **calendar: Any) -> ValueStreamMap:
-        """A map from a frame shaped like :meth:`steps_frame` (extra columns ignored)."""
-        from .io import from_frame
-
-        return from_frame(frame, title=title, **calendar)
-
-    @classmethod
-    def from_event_log(cls, frame: Any, **options: Any) -> ValueStreamMap:
-        """A map drawn from an event log (see :func:`vsm_widget.eventlog.from_event_log`)."""
-        from .eventlog import from_event_log
-
-        return from_event_log(frame, **options)
-
-    @classmethod
-    def template(cls, name: str) -> ValueStreamMap:
-        """A ready-made example map by name; :meth:`templates` lists them."""
-        from .templates import load_template
-
-        return load_template(name)
-
-    @staticmethod
-    def templates() -> pd.DataFrame:
-        """The ready-made maps: name, description and where their figures come from."""
-        from .templates import list_templates
-
-        return list_templates()
-
-    def readiness(self, future: ValueStreamMap | None = None) -> Any:
-        """What the map still lacks, per element, and which of the ten mapping steps are done."""
-        from .readiness import readiness
-
-        return readiness(self, future)
-
-    def to_svg(self, path: Any = None) -> str | None:
-        """The map as a static SVG picture (no browser needed); saved atomically to ``path`` if given."""
-        from .render import render_svg, save_svg
-
-        if path is None:
-            return render_svg(self)
-        save_svg(self, path)
-        return None
-
-    def to_excel(self, path: Any) -> None:
-        """Write a summary workbook: map, steps, gaps, metrics, kaizen actions, readiness."""
-        from .export import to_excel
-
-        to_excel(self, path)
-
-    def compare(self, future: ValueStreamMap) -> Any:
-        """Each metric of this map against ``future``: before, after and the change."""
-        from .compare import compare
-
-        return compare(self, future)
-
-    def dashboard(self, **options: Any) -> Any:
-        """The workshop view: canvas, metric cards and charts, linked (needs bqplot)."""
-        from .dashboard import Dashboard
-
-        return Dashboard(self, **options)
-
-    # ----------------------------------------------------------------- display
-
-    def editor(self, **options: Any) -> Any:
-        """The editable canvas of this map, as a Jupyter widget (needs anywidget).
-
-        A map has one editor: calling this again returns the same widget (with any
-        ``options`` applied, such as ``height=600``), so every cell showing the map
-        shows the same canvas, and no stale canvas keeps following the map.
-        """
-        from .widget import MapWidget
-
-        widget = getattr(self, "_editor_widget", None)
-        if widget is None or widget.comm is None:
-            # None or closed: make a fresh one.
-            widget = MapWidget(self, **options)
-            self._editor_widget = widget
-        elif options:
-            widget.configure(**options)
-        return widget
-
-    def _ipython_display_(self) -> None:
-        """Show the editor in a notebook, then a static picture of the map with its figures.
-
-        The picture is its own output, for readers without JavaScript (exported HTML,
-        GitHub, nbviewer); next to a live canvas, the canvas's stylesheet hides it.
-        """
-        from .fallback import fallback_html
-
-        try:
-            from .widget import display_with_fallback
-
-            widget = self.editor()
-        except ImportError:
-            from IPython.display import publish_display_data
-
-            publish_display_data({"text/html": fallback_html(self), "text/plain": repr(self)})
-            return
-        display_with_fallback(widget, fallback_html(self), text=repr(self))
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """The editor, with the static picture as HTML beside it, as one output.
-
-        For front ends that ask for one bundle; IPython and Jupyter use
-        :meth:`_ipython_display_`. Viewers without widgets show the picture; plain-text
-        viewers show the map's repr.
-        """
-        from .fallback import fallback_html
-
-        fallback = {"text/html": fallback_html(self), "text/plain": repr(self)}
-        try:
-            widget = self.editor()
-        except ImportError:
-            return fallback
-        bundle = widget._repr_mimebundle_(include=include, exclude=exclude)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        return {**data, **fallback}, metadata
 
     # ----------------------------------------------------------------- internals
 
@@ -1558,14 +1412,6 @@ class ValueStreamMap:
                 errors.append(error)
         if errors:
             raise errors[0]
-
-    def simulate(self, items: int | None = None, **options: Any) -> Any:
-        """Simulate orders through this map: lead times as a distribution (see
-        :func:`vsm_widget.simulation.simulate` for ``seed``, ``arrivals`` and the options).
-        """
-        from .simulation import simulate
-
-        return simulate(self, items, **options)
 
 
 _FLOW_END_KINDS = ("customer", "supplier", "control", "process", "gap", "shipment")
@@ -1915,3 +1761,29 @@ def _check_fields(state: MapState, kind: str, element: Any, target: str) -> None
 
 #: Literal type of element kinds, for type checkers.
 ElementKind = Literal["map", "customer", "supplier", "control", "process", "gap", "shipment", "flow", "burst"]
+
+
+# --------------------------------------------------------------------------- the map class in use
+
+# The class the lower layers make maps of: the core's Map until the package's top layer
+# registers ValueStreamMap (vsm_widget/__init__.py imports it), so a map read from a file,
+# a frame or an event log is the coach-facing class without those layers importing it.
+_map_class: type[Map] = Map
+
+
+def register_map_class(cls: type[Map]) -> None:
+    """Make ``cls`` (a subclass of :class:`Map`) the class :func:`new_map` builds."""
+    global _map_class
+    if not (isinstance(cls, type) and issubclass(cls, Map)):
+        raise TypeError(f"register_map_class() takes a subclass of Map, not {cls!r}")
+    _map_class = cls
+
+
+def new_map(title: str = "Value stream", **options: Any) -> Map:
+    """A new empty map of the registered class (see :class:`Map` for the options)."""
+    return _map_class(title, **options)
+
+
+def map_from_state(state: MapState) -> Map:
+    """A map of the registered class holding ``state`` (validated), with no history."""
+    return _map_class.from_state(state)

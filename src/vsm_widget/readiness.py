@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import units
 from .metrics import compute
-from .model import Gap, MapState, Process, ValueStreamMap
+from .model import Gap, Map, MapState, Process
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -235,17 +235,15 @@ def _gap_label(state: MapState, gap: Gap) -> str:
     return f"Gap {gap.id}"
 
 
-def readiness(
-    source: ValueStreamMap | MapState, future: ValueStreamMap | MapState | None = None
-) -> Readiness:
+def readiness(source: Map | MapState, future: Map | MapState | None = None) -> Readiness:
     """Judge a map's readiness: every missing figure, and which mapping steps are done.
 
     ``future`` is the map's future-state map, if one exists (it completes step 10).
     """
-    state = source.state if isinstance(source, ValueStreamMap) else source
+    state = source.state if isinstance(source, Map) else source
     if not isinstance(state, MapState):
         raise TypeError(f"readiness() needs a ValueStreamMap or MapState, not {type(source).__name__}")
-    future_state = future.state if isinstance(future, ValueStreamMap) else future
+    future_state = future.state if isinstance(future, Map) else future
     metrics = compute(state)
     steps = state.steps
     gaps = state.gaps

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .files import write_text_atomic
 from .metrics import compute
-from .model import MapState, ValueStreamMap
+from .model import Map, MapState
 from .presentation.scene import build_scene
 from .presentation.svg import scene_svg
 
@@ -25,7 +25,7 @@ __all__ = ["render_svg", "save_svg"]
 
 
 def render_svg(
-    source: ValueStreamMap | MapState,
+    source: Map | MapState,
     *,
     palette: str = "light",
     embed_font: bool = False,
@@ -36,15 +36,15 @@ def render_svg(
     ``palette`` is ``"light"``, ``"dark"`` or ``"print"``; ``embed_font`` carries the
     font inside the file; ``scalable`` lets the picture shrink to its container's width.
     """
-    state = source.state if isinstance(source, ValueStreamMap) else source
+    state = source.state if isinstance(source, Map) else source
     if not isinstance(state, MapState):
         raise TypeError(f"render_svg() needs a ValueStreamMap or MapState, not {type(source).__name__}")
-    metrics = source.metrics() if isinstance(source, ValueStreamMap) else compute(state)
+    metrics = source.metrics() if isinstance(source, Map) else compute(state)
     return scene_svg(build_scene(state, metrics), palette=palette, embed_font=embed_font, scalable=scalable)
 
 
 def save_svg(
-    source: ValueStreamMap | MapState,
+    source: Map | MapState,
     path: str | os.PathLike[str],
     *,
     palette: str = "light",

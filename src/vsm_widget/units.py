@@ -482,16 +482,3 @@ def typed_unit(value: object) -> str | None:
     if match is None or match.group(2) is None:
         return None
     return _UNIT_ALIASES.get(match.group(2).lower())
-
-
-# Formatting lives in vsm_widget.display (one display rule for every view); these names
-# stay here for code written against earlier releases.
-_MOVED = ("format_number", "format_duration", "format_ratio")
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED:
-        from . import display
-
-        return getattr(display, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """The map canvas as a Jupyter widget: traits and messages between the front end and the map.
 
-:class:`MapWidget` adapts a :class:`~vsm_widget.model.ValueStreamMap` to Jupyter. The map
+:class:`MapWidget` adapts a :class:`~vsm_widget.ValueStreamMap` to Jupyter. The map
 stays the single source of truth: the widget sends its document and metrics to the
 canvas as synced traits, and the canvas sends back small edit messages (see
 ``docs/sync-protocol.md``), which the widget applies through the map's own API. Every
@@ -33,7 +33,7 @@ import traitlets
 from . import io, units
 from .fallback import fallback_html
 from .fields import panel_fields
-from .model import Change, ValidationError, ValueStreamMap, _closest
+from .model import Change, Map, ValidationError, _closest, new_map
 
 __all__ = [
     "FLUSH_SECONDS",
@@ -487,15 +487,15 @@ class MapWidget(anywidget.AnyWidget):
     _flush_handle: Any = None
     _patching = False
 
-    def __init__(self, map: ValueStreamMap | Mapping[str, Any] | None = None, **options: Any) -> None:
+    def __init__(self, map: Map | Mapping[str, Any] | None = None, **options: Any) -> None:
         from .presentation.scene import SceneCache, build_scene
 
         _check_options(options, self.OPTIONS, self._DERIVED, "MapWidget()")
         if map is None:
-            map = ValueStreamMap()
+            map = new_map()
         elif isinstance(map, Mapping):
-            map = ValueStreamMap.from_dict(map)
-        elif not isinstance(map, ValueStreamMap):
+            map = io.from_document(map)
+        elif not isinstance(map, Map):
             raise TypeError(
                 f"MapWidget() takes a ValueStreamMap (or a map document), not {type(map).__name__}; "
                 "try ValueStreamMap('My stream') or m.editor()"
@@ -526,7 +526,7 @@ class MapWidget(anywidget.AnyWidget):
     # ----------------------------------------------------------------- public API
 
     @property
-    def map(self) -> ValueStreamMap:
+    def map(self) -> Map:
         """The map this canvas edits (the same object: edit it in Python and the canvas follows)."""
         return self._map
 
@@ -963,3 +963,18 @@ def _check_options(
         raise TypeError(
             f"{where} got an unexpected keyword argument {name!r}{hint} (allowed: {', '.join(allowed)})"
         )
+
+
+def editor_for(map: Map, **options: Any) -> MapWidget:
+    """The one editable canvas of ``map`` (made on first use), with ``options`` applied.
+
+    A map has one editor: every cell showing the map shows the same canvas, and no stale
+    canvas keeps following the map. A closed editor is replaced by a fresh one.
+    """
+    widget: MapWidget | None = getattr(map, "_editor_widget", None)
+    if widget is None or widget.comm is None:
+        widget = MapWidget(map, **options)
+        map._editor_widget = widget  # type: ignore[attr-defined]
+    elif options:
+        widget.configure(**options)
+    return widget

@@ -30,7 +30,7 @@ from .line import Line, _count, build_line
 from .results import SUMMARY_KEYS, Estimate, SimulationComparison, SimulationResult, Summary, measure
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ValueStreamMap
+    from ..model import Map
 
 __all__ = [
     "SUMMARY_KEYS",
@@ -72,7 +72,7 @@ def _at_means(state: MapState) -> MapState:
 
 
 def simulate(
-    m: ValueStreamMap | MapState,
+    m: Map | MapState,
     items: int | None = None,
     *,
     seed: int | None = None,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..model import ValidationError, ValueStreamMap, _closest
+from ..io import from_document
+from ..model import Map, ValidationError, _closest
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -114,9 +115,9 @@ def template_document(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def load_template(name: str) -> ValueStreamMap:
+def load_template(name: str) -> Map:
     """A new, independent map from template ``name`` (see :func:`list_templates`).
 
     An unknown name raises :class:`~vsm_widget.model.ValidationError` listing the names.
     """
-    return ValueStreamMap.from_dict(template_document(name))
+    return from_document(template_document(name))
