@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsm_widget import units
-from vsm_widget.units import (
+from vsm_widget.core import units
+from vsm_widget.core.units import (
     UnitError,
     parse_duration,
     parse_number,
@@ -349,7 +349,7 @@ def test_decimals_are_shares_and_numbers() -> None:
 
 
 def test_units_does_not_import_pandas() -> None:
-    code = "import sys, vsm_widget.units; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    code = "import sys, vsm_widget.core.units; print('pandas' in sys.modules, 'numpy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 

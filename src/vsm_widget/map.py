@@ -1,4 +1,4 @@
-"""The coach-facing map: :class:`ValueStreamMap`, the core's :class:`~vsm_widget.model.Map`
+"""The coach-facing map: :class:`ValueStreamMap`, the core's :class:`~vsm_widget.core.model.Map`
 with the house's other rooms at hand.
 
 The core map validates every edit, keeps its history and computes the figures; this top
@@ -7,7 +7,7 @@ layer adds what a coach reaches for on a map: files and frames (``save``, ``load
 fallback), the Excel summary, the comparison, the simulation and, in Jupyter, the editor
 and the dashboard. Each method hands the map to the layer that does the work; nothing
 below imports this module (the lower layers make maps through
-:func:`~vsm_widget.model.new_map`, which builds this class once it is registered here).
+:func:`~vsm_widget.core.model.new_map`, which builds this class once it is registered here).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .model import Map, register_map_class
+from .core.model import Map, register_map_class
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -33,83 +33,83 @@ class ValueStreamMap(Map):
     >>> m.metrics().format("takt_time")
     '60 s'
 
-    Every edit is validated (a :class:`~vsm_widget.model.ValidationError` names the field
+    Every edit is validated (a :class:`~vsm_widget.core.model.ValidationError` names the field
     and leaves the map unchanged), recorded for undo and redo, and told to observers; see
-    :class:`~vsm_widget.model.Map` for the edits. The methods here hand the map to the
+    :class:`~vsm_widget.core.model.Map` for the edits. The methods here hand the map to the
     other layers: files and frames, pictures, the comparison, the simulation, Jupyter.
     """
 
     # ----------------------------------------------------------------- files and frames
 
     def to_dict(self) -> dict[str, Any]:
-        """The map as a versioned JSON-ready document (see :mod:`vsm_widget.io`)."""
-        from .io import to_document
+        """The map as a versioned JSON-ready document (see :mod:`vsm_widget.data.io`)."""
+        from .data.io import to_document
 
         return to_document(self._state)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> ValueStreamMap:
         """A map from a document made by :meth:`to_dict` (validated, migrated)."""
-        from .io import from_document
+        from .data.io import from_document
 
         return from_document(document)
 
     def save(self, path: Any) -> None:
         """Write the map as JSON atomically: a crash never leaves half a file."""
-        from .io import save
+        from .data.io import save
 
         save(self, path)
 
     @classmethod
     def load(cls, path: Any) -> ValueStreamMap:
         """Read a map saved with :meth:`save`; errors name the JSON path at fault."""
-        from .io import load
+        from .data.io import load
 
         return load(path)
 
     def steps_frame(self) -> pd.DataFrame:
         """One row per step, with the gap before it and derived figures (pandas)."""
-        from .io import steps_frame
+        from .data.io import steps_frame
 
         return steps_frame(self)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, title: str = "Value stream", **calendar: Any) -> ValueStreamMap:
         """A map from a frame shaped like :meth:`steps_frame` (extra columns ignored)."""
-        from .io import from_frame
+        from .data.io import from_frame
 
         return from_frame(frame, title=title, **calendar)
 
     @classmethod
     def from_event_log(cls, frame: Any, **options: Any) -> ValueStreamMap:
-        """A map drawn from an event log (see :func:`vsm_widget.eventlog.from_event_log`)."""
-        from .eventlog import from_event_log
+        """A map drawn from an event log (see :func:`vsm_widget.data.eventlog.from_event_log`)."""
+        from .data.eventlog import from_event_log
 
         return from_event_log(frame, **options)
 
     @classmethod
     def template(cls, name: str) -> ValueStreamMap:
         """A ready-made example map by name; :meth:`templates` lists them."""
-        from .templates import load_template
+        from .data.templates import load_template
 
         return load_template(name)
 
     @staticmethod
     def templates() -> pd.DataFrame:
         """The ready-made maps: name, description and where their figures come from."""
-        from .templates import list_templates
+        from .data.templates import list_templates
 
         return list_templates()
 
     def readiness(self, future: ValueStreamMap | None = None) -> Any:
         """What the map still lacks, per element, and which of the ten mapping steps are done."""
-        from .readiness import readiness
+        from .core.readiness import readiness
 
         return readiness(self, future)
 
     def to_svg(self, path: Any = None) -> str | None:
         """The map as a static SVG picture (no browser needed); saved atomically to ``path`` if given."""
-        from .render import render_svg, save_svg
+        from .presentation.render import render_svg, save_svg
 
         if path is None:
             return render_svg(self)
@@ -118,19 +118,19 @@ class ValueStreamMap(Map):
 
     def to_excel(self, path: Any) -> None:
         """Write a summary workbook: map, steps, gaps, metrics, kaizen actions, readiness."""
-        from .export import to_excel
+        from .data.export import to_excel
 
         to_excel(self, path)
 
     def compare(self, future: ValueStreamMap) -> Any:
         """Each metric of this map against ``future``: before, after and the change."""
-        from .compare import compare
+        from .core.compare import compare
 
         return compare(self, future)
 
     def dashboard(self, **options: Any) -> Any:
         """The workshop view: canvas, metric cards and charts, linked (needs bqplot)."""
-        from .dashboard import Dashboard
+        from .jupyter.dashboard import Dashboard
 
         return Dashboard(self, **options)
 
@@ -143,7 +143,7 @@ class ValueStreamMap(Map):
         ``options`` applied, such as ``height=600``), so every cell showing the map
         shows the same canvas, and no stale canvas keeps following the map.
         """
-        from .widget import editor_for
+        from .jupyter.widget import editor_for
 
         return editor_for(self, **options)
 
@@ -153,10 +153,10 @@ class ValueStreamMap(Map):
         The picture is its own output, for readers without JavaScript (exported HTML,
         GitHub, nbviewer); next to a live canvas, the canvas's stylesheet hides it.
         """
-        from .fallback import fallback_html
+        from .presentation.fallback import fallback_html
 
         try:
-            from .widget import display_with_fallback
+            from .jupyter.widget import display_with_fallback
 
             widget = self.editor()
         except ImportError:
@@ -173,7 +173,7 @@ class ValueStreamMap(Map):
         :meth:`_ipython_display_`. Viewers without widgets show the picture; plain-text
         viewers show the map's repr.
         """
-        from .fallback import fallback_html
+        from .presentation.fallback import fallback_html
 
         fallback = {"text/html": fallback_html(self), "text/plain": repr(self)}
         try:

@@ -3,10 +3,10 @@
 A document is plain JSON: ``{"schema": 2, "title": ..., "customer": {...},
 "stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``.
 Its structure is described by a JSON Schema (draft 2020-12) generated from the field
-declarations (:mod:`vsm_widget.document_schema`), which also ships as
+declarations (:mod:`vsm_widget.data.document_schema`), which also ships as
 ``vsm_widget/schema/vsm-map.schema.json``; every value in it also goes through the same
 validation as an edit made in Python. A problem is reported as a
-:class:`~vsm_widget.model.ValidationError` whose ``field`` is the JSON path at fault, such
+:class:`~vsm_widget.core.model.ValidationError` whose ``field`` is the JSON path at fault, such
 as ``$.stream[3].cycle_time``.
 
 Documents of an older schema version are upgraded one version at a time through
@@ -28,13 +28,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import units
-from .display import format_number
-from .document_schema import SCHEMA_VERSION
-from .document_schema import generate as generate_schema
-from .fields import KINDS, columns, declared
-from .files import write_text_atomic
-from .model import (
+from ..core import units
+from ..core.display import format_number
+from ..core.fields import KINDS, columns, declared
+from ..core.model import (
     _ID_PATTERN,
     _RESERVED_IDS,
     MAX_QUANTITY,
@@ -56,7 +53,10 @@ from .model import (
     new_map,
     parse_field,
 )
-from .units import _show, _unwritable
+from ..core.units import _show, _unwritable
+from .document_schema import SCHEMA_VERSION
+from .document_schema import generate as generate_schema
+from .files import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -636,7 +636,7 @@ def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
 #: Each element class's kind (``"process"``...).
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 #: The fields of each element class in its document: its id (if it has one), then every
-#: declared field, as in :mod:`vsm_widget.fields`.
+#: declared field, as in :mod:`vsm_widget.core.fields`.
 _GROUP_FIELDS = {
     cls: (("id",) if "id" in cls.__dataclass_fields__ else ()) + tuple(f.name for f in declared(kind))  # type: ignore[attr-defined]
     for kind, cls in KINDS.items()

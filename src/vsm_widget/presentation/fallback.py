@@ -3,8 +3,8 @@
 A notebook exported to HTML (``jupyter nbconvert --to html``), or read on GitHub or
 nbviewer, cannot run the canvas: a widget output there is empty, or needs a CDN. So an
 editor or dashboard shown in a notebook is followed by a second output, this HTML: the
-map's title, its headline figures (:mod:`vsm_widget.figures`, as on the dashboard's
-cards) and the map itself as inline SVG (:func:`vsm_widget.render.render_svg`), never
+map's title, its headline figures (:mod:`vsm_widget.presentation.figures`, as on the dashboard's
+cards) and the map itself as inline SVG (:func:`vsm_widget.presentation.render.render_svg`), never
 wider than the page. In JupyterLab and Notebook 7 the canvas's stylesheet
 (``js/widget.css``) hides it once the live canvas is on the page.
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import html
 
+from ..core.metrics import Metrics
+from ..core.model import Map
 from .figures import CARDS, card_text, duration_text
-from .metrics import Metrics
-from .model import Map
 from .render import render_svg
 
 __all__ = ["CLASS", "fallback_html"]

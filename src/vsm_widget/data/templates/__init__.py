@@ -1,10 +1,10 @@
 """Ready-made value stream maps to start a workshop from.
 
-Each template is a JSON document (schema 1, the format of :func:`vsm_widget.io.to_document`)
+Each template is a JSON document (schema 1, the format of :func:`vsm_widget.data.io.to_document`)
 stored next to this module, so it ships in the wheel. A template's ``scope`` says where
 its numbers come from: a published case, cited, or figures marked as illustrative.
 
->>> from vsm_widget.templates import load_template
+>>> from vsm_widget.data.templates import load_template
 >>> m = load_template("stamping_plant")
 >>> m.metrics().format("takt_time")
 '60 s'
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ...core.model import Map, ValidationError, _closest
 from ..io import from_document
-from ..model import Map, ValidationError, _closest
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -118,6 +118,6 @@ def template_document(name: str) -> dict[str, Any]:
 def load_template(name: str) -> Map:
     """A new, independent map from template ``name`` (see :func:`list_templates`).
 
-    An unknown name raises :class:`~vsm_widget.model.ValidationError` listing the names.
+    An unknown name raises :class:`~vsm_widget.core.model.ValidationError` listing the names.
     """
     return from_document(template_document(name))

@@ -30,10 +30,11 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from . import io, units
-from .fallback import fallback_html
-from .fields import panel_fields
-from .model import Change, Map, ValidationError, _closest, new_map
+from ..core import units
+from ..core.fields import panel_fields
+from ..core.model import Change, Map, ValidationError, _closest, new_map
+from ..data import io
+from ..presentation.fallback import fallback_html
 
 __all__ = [
     "FLUSH_SECONDS",
@@ -50,7 +51,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_STATIC = Path(__file__).parent / "static"
+_STATIC = Path(__file__).parents[1] / "static"  # the built front end, at the package root
 # Shown when the package was installed without its built front end (a source checkout
 # where `npm run build` has not run yet), so the notebook says what to do instead of
 # failing to import.
@@ -388,7 +389,7 @@ _DOCUMENT_LISTS = frozenset({"stream", "shipments", "flows", "bursts"})
 
 def _css() -> str:
     """The canvas's stylesheet: the palette's drawn shapes (generated), then the widget's own."""
-    from .presentation.palette import canvas_css
+    from ..presentation.palette import canvas_css
 
     own = _STATIC / "widget.css"
     return canvas_css() + (own.read_text(encoding="utf-8") if own.is_file() else "")
@@ -451,10 +452,10 @@ class MapWidget(anywidget.AnyWidget):
     #: The laid-out map the canvas draws (:meth:`vsm_widget.presentation.scene.Scene.to_dict`).
     #: Owned by Python; sent whole on display and once edits pause, as patches in between.
     scene = traitlets.Dict().tag(sync=True)
-    #: The map as a versioned JSON document (:func:`vsm_widget.io.to_document`), for the
+    #: The map as a versioned JSON document (:func:`vsm_widget.data.io.to_document`), for the
     #: details panel. Owned by Python; synced so that "Save widget state" keeps the map.
     document = traitlets.Dict().tag(sync=True)
-    #: Every metric of the map (:meth:`vsm_widget.metrics.Metrics.to_dict`). Owned by Python.
+    #: Every metric of the map (:meth:`vsm_widget.core.metrics.Metrics.to_dict`). Owned by Python.
     metrics = traitlets.Dict().tag(sync=True)
     #: Ids of the selected elements; the canvas and Python may both set it. Unknown ids
     #: are dropped. Not echoed back to the front end that set it (it changes on every
@@ -466,7 +467,7 @@ class MapWidget(anywidget.AnyWidget):
     #: ``{"can_undo": bool, "can_redo": bool}``. Owned by Python.
     history = traitlets.Dict(_HISTORY_EMPTY).tag(sync=True)
     #: The fields of each element kind, as the details panel and the inline editors show
-    #: them (:func:`vsm_widget.fields.panel_fields`): derived from the field declarations,
+    #: them (:func:`vsm_widget.core.fields.panel_fields`): derived from the field declarations,
     #: so the canvas has no field list of its own. Owned by Python; set once.
     fields = traitlets.Dict().tag(sync=True)
     #: Height of the canvas in pixels.
@@ -488,7 +489,7 @@ class MapWidget(anywidget.AnyWidget):
     _patching = False
 
     def __init__(self, map: Map | Mapping[str, Any] | None = None, **options: Any) -> None:
-        from .presentation.scene import SceneCache, build_scene
+        from ..presentation.scene import SceneCache, build_scene
 
         _check_options(options, self.OPTIONS, self._DERIVED, "MapWidget()")
         if map is None:
@@ -559,7 +560,7 @@ class MapWidget(anywidget.AnyWidget):
         ``palette`` is ``"light"``, ``"dark"`` or ``"print"`` (see
         :func:`vsm_widget.presentation.svg.scene_svg`).
         """
-        from .presentation.svg import scene_svg
+        from ..presentation.svg import scene_svg
 
         return scene_svg(self._scene, palette=palette, embed_font=embed_font)
 
@@ -923,7 +924,7 @@ def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: 
     """Show ``widget`` (with ``text`` as its plain-text form, if given), then ``fallback``
     as an output of its own.
 
-    The fallback (:func:`vsm_widget.fallback.fallback_html`) is for readers without
+    The fallback (:func:`vsm_widget.presentation.fallback.fallback_html`) is for readers without
     JavaScript: exported HTML, GitHub, nbviewer. nbconvert keeps only the widget view of
     an output that has one, so the picture cannot share the widget's output; next to a
     live canvas, the canvas's stylesheet hides it.

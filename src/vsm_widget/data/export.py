@@ -22,12 +22,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .fields import Field, summary_fields
+from ..core.fields import Field, summary_fields
+from ..core.metrics import Metrics, compute
+from ..core.model import Gap, Map, MapState, Process, ValidationError, map_from_state
+from ..core.readiness import readiness
 from .files import atomic_path
 from .io import _number_text
-from .metrics import Metrics, compute
-from .model import Gap, Map, MapState, Process, ValidationError, map_from_state
-from .readiness import readiness
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -103,7 +103,7 @@ def map_frame(source: Map | MapState) -> pd.DataFrame:
 
 
 def steps_frame(source: Map | MapState) -> pd.DataFrame:
-    """One row per step with the gap before it: :func:`vsm_widget.io.steps_frame`.
+    """One row per step with the gap before it: :func:`vsm_widget.data.io.steps_frame`.
 
     The same columns that :meth:`ValueStreamMap.from_frame` reads back, so the sheet
     can be edited in Excel and loaded again. Infinite figures become empty cells.

@@ -473,7 +473,7 @@ def _typed_units(kind: str) -> Parser:
 
 
 def _parser(kind: str, spec: Field) -> Parser:
-    """The parser of one declared field (see :mod:`vsm_widget.fields`)."""
+    """The parser of one declared field (see :mod:`vsm_widget.core.fields`)."""
     value_kind = spec.kind
     parser: Parser
     if value_kind == "duration":
@@ -501,7 +501,7 @@ def _parser(kind: str, spec: Field) -> Parser:
     return _optional(parser) if spec.clears else parser
 
 
-#: Per kind: each field's parser, derived from its declaration in :mod:`vsm_widget.fields`.
+#: Per kind: each field's parser, derived from its declaration in :mod:`vsm_widget.core.fields`.
 _FIELDS: dict[str, dict[str, Parser]] = {
     kind: {spec.name: _parser(kind, spec) for spec in declared(kind)} for kind in KINDS
 }
@@ -760,7 +760,7 @@ class Map:
         return True
 
     def metrics(self) -> Metrics:
-        """Every metric of the map (see :mod:`vsm_widget.metrics`), cached per state."""
+        """Every metric of the map (see :mod:`vsm_widget.core.metrics`), cached per state."""
         from .metrics import compute
 
         cached = self._metrics_cache

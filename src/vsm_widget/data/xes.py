@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .model import ValidationError
+from ..core.model import ValidationError
 from .progress import Progress
 
 __all__ = ["read_xes"]
@@ -66,7 +66,7 @@ def read_xes(
     (``progress=False``: never; a callable ``progress(phase, seconds)`` gets each phase,
     such as ``"20,000 events read"``, every 10,000 events).
 
-    A file that is not XES raises :class:`~vsm_widget.model.ValidationError`.
+    A file that is not XES raises :class:`~vsm_widget.core.model.ValidationError`.
     """
     columns: dict[str, list[Any]] = {}
     kinds: dict[str, str] = {}

@@ -7,8 +7,8 @@ limits, its choices and their other spellings, whether it clears to none, its he
 its row in the element's data box and its column in a frame. Everything else follows
 from these declarations:
 
-- the model's parsers and checks (:mod:`vsm_widget.model`);
-- the JSON Schema of map documents (:mod:`vsm_widget.document_schema`);
+- the model's parsers and checks (:mod:`vsm_widget.core.model`);
+- the JSON Schema of map documents (:mod:`vsm_widget.data.document_schema`);
 - the details panel and the inline editors of the canvas (:func:`panel_fields`, sent to
   the browser as the widget's ``fields`` trait);
 - the rows of the data boxes on the map (:func:`rows`, drawn by the scene);
@@ -22,7 +22,7 @@ Durations are stored in seconds; a duration typed in one unit ("1 h", "90 s") is
 remembered in the element's ``units`` (see :func:`unit_of`), so every view shows it back
 in that unit where it reads cleanly there.
 
-This module is pure Python (standard library and :mod:`vsm_widget.units`).
+This module is pure Python (standard library and :mod:`vsm_widget.core.units`).
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.model import ValidationError
 from .eventlog import _check_columns, _timestamp_ns
-from .model import ValidationError
 
 __all__ = ["DEFINITIONS", "dora_metrics"]
 
@@ -104,7 +104,7 @@ def dora_metrics(
     only deployments and incidents that started in it count. Durations are
     seconds of calendar time; see :data:`DEFINITIONS`.
 
-    Bad tables raise :class:`~vsm_widget.model.ValidationError` naming the option: a
+    Bad tables raise :class:`~vsm_widget.core.model.ValidationError` naming the option: a
     missing column, a time that is not one, a deployment before its commit, an incident
     resolved before it started, no deployments.
     """

@@ -1,11 +1,11 @@
 """The JSON Schema of map documents, generated from the field declarations.
 
-Every property of every element follows from its declaration in :mod:`vsm_widget.fields`
+Every property of every element follows from its declaration in :mod:`vsm_widget.core.fields`
 (its kind of value, limits, choices, whether it clears to null), so the schema, the
 model's parsers and the details panel never disagree. :func:`generate` builds the schema
-(draft 2020-12) of the current document version; :mod:`vsm_widget.io` checks documents
+(draft 2020-12) of the current document version; :mod:`vsm_widget.data.io` checks documents
 against it. The package also ships it as ``schema/vsm-map.schema.json`` for other tools;
-a test keeps that file equal to :func:`generate`, and ``python -m vsm_widget.document_schema``
+a test keeps that file equal to :func:`generate`, and ``python -m vsm_widget.data.document_schema``
 writes it again after a field is added.
 
 Values whose rules many fields share (a duration, a share, a name...) are written once in
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .fields import (
+from ..core.fields import (
     ID_PATTERN,
     KINDS,
     MAX_DURATION,
@@ -41,7 +41,7 @@ from .fields import (
 __all__ = ["SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_text", "write"]
 
 #: The document version this package writes; older ones are migrated on load
-#: (:data:`vsm_widget.io.MIGRATIONS`).
+#: (:data:`vsm_widget.data.io.MIGRATIONS`).
 SCHEMA_VERSION = 2
 
 #: Where the package ships the schema.
@@ -241,7 +241,7 @@ def _element_schema(kind: str, shared: dict[tuple[Any, ...], str]) -> dict[str, 
 
 
 def _spread_schema() -> dict[str, Any]:
-    """A measured spread (:class:`vsm_widget.fields.Spread`): not typed by users, so not declared."""
+    """A measured spread (:class:`vsm_widget.core.fields.Spread`): not typed by users, so not declared."""
     seconds = {
         "type": "number",
         "minimum": 0,

@@ -1,9 +1,9 @@
 """The headline figures of a map as a person reads them: which ones, in which unit, as text.
 
 The cards of every view that shows the figures: the dashboard's metric cards
-(:mod:`vsm_widget.dashboard`) and the static picture a notebook keeps for readers
-without JavaScript (:mod:`vsm_widget.fallback`). Every text comes from the map's one
-display rule (:mod:`vsm_widget.display`). Pure Python: no widgets.
+(:mod:`vsm_widget.jupyter.dashboard`) and the static picture a notebook keeps for readers
+without JavaScript (:mod:`vsm_widget.presentation.fallback`). Every text comes from the map's one
+display rule (:mod:`vsm_widget.core.display`). Pure Python: no widgets.
 
 >>> from vsm_widget import ValueStreamMap
 >>> met = ValueStreamMap.template("stamping_plant").metrics()
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compare import duration_unit
-from .metrics import Metrics
+from ..core.compare import duration_unit
+from ..core.metrics import Metrics
 
 __all__ = ["CARDS", "CardSpec", "card_text", "duration_text"]
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .files import write_text_atomic
-from .metrics import compute
-from .model import Map, MapState
-from .presentation.scene import build_scene
-from .presentation.svg import scene_svg
+from ..core.metrics import compute
+from ..core.model import Map, MapState
+from ..data.files import write_text_atomic
+from .scene import build_scene
+from .svg import scene_svg
 
 __all__ = ["render_svg", "save_svg"]
 

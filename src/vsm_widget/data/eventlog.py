@@ -52,8 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.model import Gap, Map, Spread, ValidationError, map_from_state, new_map
 from . import logshapes
-from .model import Gap, Map, Spread, ValidationError, map_from_state, new_map
 from .progress import Progress
 from .workcalendar import WorkCalendar
 
@@ -150,7 +150,7 @@ class EventLog:
     - ``lifecycle=`` names a column of transitions (``start``, ``complete``,
       ``schedule``...; XES's ``lifecycle:transition``): starts and completes of a case
       and activity are paired first in, first out into visits, a complete with no open
-      start is an instant visit; the rest is reported (:mod:`vsm_widget.logshapes`).
+      start is an instant visit; the rest is reported (:mod:`vsm_widget.data.logshapes`).
     - ``timestamp_marks="start"`` reads a status history: each row's time is when the
       item entered its status, which lasts until the next change; the item's last status
       ends it. ``waiting=[...]`` names the queue statuses, whose time is the wait before
@@ -163,9 +163,9 @@ class EventLog:
 
     A log that takes longer than a second to read shows its progress in a notebook;
     ``progress=False`` turns that off, and a callable ``progress(phase, seconds)`` gets
-    every phase instead (:mod:`vsm_widget.progress`).
+    every phase instead (:mod:`vsm_widget.data.progress`).
 
-    Bad data raises :class:`~vsm_widget.model.ValidationError` naming the option and the
+    Bad data raises :class:`~vsm_widget.core.model.ValidationError` naming the option and the
     reason: a missing column, missing or unparseable timestamps, naive and time-zone-aware
     times mixed, an end before its start, an empty log. Aware times are converted to UTC.
     """
@@ -616,7 +616,7 @@ class EventLog:
         Each step matched to a stage (as :meth:`compare` matches them) gets the spread
         of its own time, and the wait gap right before it the spread of the wait; the
         map's figures stay as drawn. The spreads are in :meth:`MapState.spreads
-        <vsm_widget.model.MapState.spreads>`, where a data box's spread bar reads them.
+        <vsm_widget.core.model.MapState.spreads>`, where a data box's spread bar reads them.
         """
         stages = self._reduced.stages
         figure = self._step_figure()

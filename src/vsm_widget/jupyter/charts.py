@@ -6,13 +6,13 @@ displayable on its own. Every chart keeps its bqplot marks and changes only thei
 never rebuilds a figure. Layout-only changes (a box dragged on the canvas) are ignored.
 
 Selection: every view has a ``selection`` trait holding element ids, the same ids as
-:attr:`vsm_widget.widget.MapWidget.selection`. Clicking a bar selects its elements;
+:attr:`vsm_widget.jupyter.widget.MapWidget.selection`. Clicking a bar selects its elements;
 setting ``selection`` highlights the bars. :func:`link_selection` ties several views
-(and a canvas) together, which is what :class:`vsm_widget.dashboard.Dashboard` does.
+(and a canvas) together, which is what :class:`vsm_widget.jupyter.dashboard.Dashboard` does.
 
-All numbers come from :mod:`vsm_widget.metrics`, and every axis, tick, tooltip and label
+All numbers come from :mod:`vsm_widget.core.metrics`, and every axis, tick, tooltip and label
 reads through the map's display rule (:attr:`Metrics.display
-<vsm_widget.metrics.Metrics.display>`): the ladder chart in the map's two ladder units
+<vsm_widget.core.metrics.Metrics.display>`): the ladder chart in the map's two ladder units
 (waits and lead time in the lead unit, step times in the process unit), so a "23.6 d" on
 the canvas is 23.6 on the chart's axis in working days. Colours are the palette's roles
 (:mod:`vsm_widget.presentation.palette`), as on the canvas, light or dark with the page:
@@ -41,10 +41,10 @@ with warnings.catch_warnings():
     )
     import bqplot
 
-from .display import Display, auto_unit
-from .metrics import Metrics
-from .model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, Map, MapState, Process
-from .presentation.palette import PALETTES, ROLES
+from ..core.display import Display, auto_unit
+from ..core.metrics import Metrics
+from ..core.model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, Map, MapState, Process
+from ..presentation.palette import PALETTES, ROLES
 
 __all__ = [
     "BREAKDOWN_CLASSES",
@@ -782,7 +782,7 @@ class CycleTimeChart(_StreamChart):
 
 def _members(state: MapState) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Which elements put time into each value class and each waste type, following the
-    rules of :func:`vsm_widget.metrics.compute` (a gap is waiting; an untagged gap is
+    rules of :func:`vsm_widget.core.metrics.compute` (a gap is waiting; an untagged gap is
     inventory or waiting waste; a value-adding step has no waste).
     """
     by_class: dict[str, list[str]] = {key: [] for key in BREAKDOWN_CLASSES}

@@ -12,7 +12,7 @@ Two shapes need more than reading a start and an end column:
   wait before the next working status.
 
 Both work on integer codes and int64 nanoseconds and return arrays for the engine in
-:mod:`vsm_widget.eventlog`; no Python loop runs over events.
+:mod:`vsm_widget.data.eventlog`; no Python loop runs over events.
 """
 
 from __future__ import annotations

@@ -9,14 +9,14 @@ samples (:meth:`~Distribution.sample`), and how to travel in a document
 by value.
 
 Every duration is stored in seconds. Arguments are read by
-:func:`vsm_widget.units.parse_duration`: numbers are seconds, text carries its unit
+:func:`vsm_widget.core.units.parse_duration`: numbers are seconds, text carries its unit
 (``"90 s"``, ``"1.5 h"``), a ``timedelta`` is exact. Text in days or weeks is refused:
 outside a map a day has no length (a map's day is a *working* day), so give hours.
 
-A refused argument raises :class:`~vsm_widget.model.ValidationError` naming the
+A refused argument raises :class:`~vsm_widget.core.model.ValidationError` naming the
 parameter and the reason.
 
-This module is pure Python (standard library beside :mod:`vsm_widget.units`); numpy is
+This module is pure Python (standard library beside :mod:`vsm_widget.core.units`); numpy is
 used only through the generator handed to :meth:`~Distribution.sample`.
 """
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import ValidationError
+from ..core.model import ValidationError
 
 __all__ = ["WorkCalendar"]
 
@@ -128,7 +128,7 @@ class WorkCalendar:
     (an IANA name such as ``"Europe/Berlin"``). Time-zone-aware logs need ``tz``; naive
     times are read as wall-clock times in ``tz`` (or as they stand without one).
 
-    A refused value raises :class:`~vsm_widget.model.ValidationError` naming the field.
+    A refused value raises :class:`~vsm_widget.core.model.ValidationError` naming the field.
     """
 
     hours: str | Sequence[str] = "09:00-17:00"

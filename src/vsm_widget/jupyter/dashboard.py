@@ -23,6 +23,11 @@ import ipywidgets
 import numpy as np
 import traitlets
 
+from ..core.compare import COMPARED, Comparison, MetricChange, compare
+from ..core.metrics import Metrics
+from ..core.model import Gap, Map, MapState
+from ..presentation.fallback import fallback_html
+from ..presentation.figures import CARDS, CardSpec, card_text, duration_text
 from .charts import (  # bqplot through charts, which silences its import-time warning
     COLORS,
     VIEW_CSS,
@@ -40,11 +45,6 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     held,
     link_selection,
 )
-from .compare import COMPARED, Comparison, MetricChange, compare
-from .fallback import fallback_html
-from .figures import CARDS, CardSpec, card_text, duration_text
-from .metrics import Metrics
-from .model import Gap, Map, MapState
 from .widget import display_with_fallback, editor_for
 
 __all__ = [
@@ -345,7 +345,7 @@ class Dashboard(ipywidgets.VBox):
 
     def _ipython_display_(self) -> None:
         """Show the dashboard, then a static picture of the map, its figures and its steps
-        for readers without JavaScript (see :func:`vsm_widget.widget.display_with_fallback`).
+        for readers without JavaScript (see :func:`vsm_widget.jupyter.widget.display_with_fallback`).
         """
         display_with_fallback(self, fallback_html(self.map, steps=True))
 
@@ -379,7 +379,7 @@ class ComparisonCard(ipywidgets.VBox):
         self.changes = 0
 
     def show(self, row: MetricChange, current: Metrics, future: Metrics) -> None:
-        """Show one row of a :class:`~vsm_widget.compare.Comparison`."""
+        """Show one row of a :class:`~vsm_widget.core.compare.Comparison`."""
         before, after, change = row.texts(current, future)
         text = f"{before} → {after}"
         if self.values_label.value and text != self.values_label.value:
@@ -427,7 +427,7 @@ class ComparisonView(MapView):
     their cumulative lead times overlaid step by step. Follows edits to either map.
 
     ``ComparisonView(m, f)`` with ``f = m.future()``. :attr:`comparison` is the latest
-    :class:`~vsm_widget.compare.Comparison`; :attr:`cards` the card of each metric;
+    :class:`~vsm_widget.core.compare.Comparison`; :attr:`cards` the card of each metric;
     :attr:`current_line` and :attr:`future_line` the overlaid timelines: the lead time up
     to the end of each step, by step name (the steps both maps share by id in the current
     map's order, a step only one has after the one before it), ending at the customer

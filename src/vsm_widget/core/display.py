@@ -1,7 +1,7 @@
 """How every quantity of a map is shown: one rule for every view.
 
 The canvas, the static SVG, the metric cards, the charts, the details panel,
-:meth:`Metrics.format <vsm_widget.metrics.Metrics.format>`, the comparison and the Excel
+:meth:`Metrics.format <vsm_widget.core.metrics.Metrics.format>`, the comparison and the Excel
 summary all format through a :class:`Display`, so one figure reads the same everywhere.
 
 The rules:
@@ -27,7 +27,7 @@ The rules:
 - A missing value is an en dash ("–").
 
 Every text of the package is formatted here: the model's error messages too. This module
-is pure Python, standard library only (beside :mod:`vsm_widget.units`).
+is pure Python, standard library only (beside :mod:`vsm_widget.core.units`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Metrics of a value stream map, as pure functions of a :class:`~vsm_widget.model.MapState`.
+"""Metrics of a value stream map, as pure functions of a :class:`~vsm_widget.core.model.MapState`.
 
 Every duration is in seconds. A "day" is the map's lead-time day
 (:attr:`MapState.day_length`): a working day (the available time per day) unless the map
@@ -395,7 +395,7 @@ class Metrics:
 
     @property
     def display(self) -> Display:
-        """The map's display rule (:mod:`vsm_widget.display`): its day, and its ladder units
+        """The map's display rule (:mod:`vsm_widget.core.display`): its day, and its ladder units
         as the map sets them, ``"auto"`` ones chosen from these totals.
         """
         rule = Display(self.day_length, self.day_basis, self.lead_unit, self.process_unit)

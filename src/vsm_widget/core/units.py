@@ -18,7 +18,7 @@ or two digits follow it (``"1,5 h"`` is 1.5 hours). Any other comma (``"1,2345"`
 ``"1.200,5"``) is refused rather than guessed. An underscore may group digits
 (``"27_600"``), as in Python. Thin or plain spaces inside a number are not accepted.
 
-Showing a value is :mod:`vsm_widget.display`'s job (one rule for every view); this module
+Showing a value is :mod:`vsm_widget.core.display`'s job (one rule for every view); this module
 only reads. It uses the standard library only (numpy is read only from a value that is
 already one of its objects).
 """
