@@ -14,8 +14,8 @@ import sys
 
 from core import measure, report
 from vsm_widget import ValueStreamMap
-from vsm_widget.metrics import compute
-from vsm_widget.model import BranchBuilder
+from vsm_widget.core.metrics import compute
+from vsm_widget.core.model import BranchBuilder
 
 STEPS = 1000
 BRANCHES = 50

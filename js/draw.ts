@@ -3,7 +3,7 @@
  * that changed. User text goes into text nodes only, never markup.
  */
 
-import { type Box, type Layer, type Scene, type SceneNode, type SceneShape, toBox } from "./scene";
+import { type Box, LAYERS, type Layer, type Scene, type SceneNode, type SceneShape, toBox } from "./scene";
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
 /** Shape keys that are not SVG attributes. */
@@ -115,6 +115,7 @@ const ROLE_NAMES: Record<string, string> = {
   fifo: "FIFO lane",
   rung: "timeline rung",
   title: "map title",
+  slot: "insertion point",
 };
 
 /** One scene node as a group with the canvas's hooks and its accessible name. */
@@ -126,7 +127,11 @@ export function drawNode(node: SceneNode, ids: DefIds): SVGGElement {
     "data-vsm-id": node.id,
     "aria-label": node.label,
   });
-  if (node.id) {
+  if (node.kind === "slot") {
+    // An insertion handle: a button of the canvas, not an element of the map (no id).
+    g.setAttribute("data-vsm-slot", node.key);
+  }
+  if (node.id || node.kind === "slot") {
     g.setAttribute("role", "button");
     g.setAttribute("aria-roledescription", ROLE_NAMES[node.kind] ?? node.kind);
     g.tabIndex = -1;
@@ -169,7 +174,7 @@ export class Drawing {
     this.inView = inView;
     const seen = new Set<string>();
     const byId = new Map<string, string[]>();
-    const order: Record<Layer, Drawn[]> = { timeline: [], links: [], nodes: [], bursts: [] };
+    const order = emptyLayers();
     let reordered = false;
     for (const node of scene.nodes) {
       seen.add(node.key);
@@ -194,7 +199,7 @@ export class Drawing {
       }
     this.byId = byId;
     this.scene = scene;
-    for (const layer of Object.keys(order) as Layer[]) this.place(layer, order[layer], reordered);
+    for (const layer of LAYERS) this.place(layer, order[layer], reordered);
   }
 
   /** Put a layer's groups in the document in order; far-off ones stay out (culling). */
@@ -222,12 +227,12 @@ export class Drawing {
   cull(inView: ((x0: number, x1: number) => boolean) | null): void {
     if (!this.scene) return;
     this.inView = inView;
-    const order: Record<Layer, Drawn[]> = { timeline: [], links: [], nodes: [], bursts: [] };
+    const order = emptyLayers();
     for (const node of this.scene.nodes) {
       const entry = this.drawn.get(node.key);
       if (entry) order[node.layer]?.push(entry);
     }
-    for (const layer of Object.keys(order) as Layer[]) this.place(layer, order[layer], false);
+    for (const layer of LAYERS) this.place(layer, order[layer], false);
   }
 
   /** The drawn groups of an element (its own node first). */
@@ -274,11 +279,30 @@ export class Drawing {
     return found;
   }
 
-  /** Mark the groups of the selected elements. */
+  /**
+   * Mark the groups of the selected elements. The last one selected is the current one
+   * (`aria-current`) and the canvas's one tab stop among the elements (a roving tabindex).
+   */
   select(ids: string[]): void {
-    for (const layer of Object.values(this.layers))
+    for (const layer of Object.values(this.layers)) {
       for (const el of layer.querySelectorAll(".vsm-selected")) el.classList.remove("vsm-selected");
+      for (const el of layer.querySelectorAll<SVGGElement>('[aria-current="true"]')) {
+        el.removeAttribute("aria-current");
+        el.tabIndex = -1;
+      }
+    }
     for (const id of ids) for (const g of this.groupsOf(id)) g.classList.add("vsm-selected");
+    const current = this.currentGroup(ids);
+    if (current) {
+      current.setAttribute("aria-current", "true");
+      current.tabIndex = 0;
+    }
+  }
+
+  /** The drawn group of the current (last selected) element, if it is drawn. */
+  currentGroup(ids: string[]): SVGGElement | null {
+    const id = ids.at(-1);
+    return id ? (this.group(id) ?? this.groupsOf(id)[0] ?? null) : null;
   }
 
   /** How many groups are in the document now (for tests and benchmarks). */
@@ -287,6 +311,10 @@ export class Drawing {
     for (const entry of this.drawn.values()) if (entry.shown) count++;
     return count;
   }
+}
+
+function emptyLayers(): Record<Layer, Drawn[]> {
+  return { timeline: [], links: [], nodes: [], bursts: [], slots: [] };
 }
 
 const json = new WeakMap<SceneNode, string>();

@@ -19,6 +19,8 @@ export interface KeyHost {
   nudge(id: string, dx: number, dy: number): void;
   /** Add an element after the selection (or at the end): "process", "inventory", "wait", "burst". */
   add(what: string, before: boolean): void;
+  /** Open the menu of an insertion handle (Enter or Space on a focused "+"). */
+  slot(key: string): void;
   menuStep(step: number): void;
 }
 
@@ -38,6 +40,12 @@ export function onKey(e: KeyboardEvent, host: KeyHost): void {
   // Enter and Space on a button press it; the arrow keys on the toolbar move through the
   // Export menu. Neither may edit or move the selection.
   if (target.closest("button") && (e.key === "Enter" || e.key === " ")) return;
+  const slot = target.closest?.("[data-vsm-slot]")?.getAttribute("data-vsm-slot");
+  if (slot && (e.key === "Enter" || e.key === " ")) {
+    e.preventDefault();
+    host.slot(slot);
+    return;
+  }
   if (target.closest(".vsm-toolbar") && e.key.startsWith("Arrow")) {
     if (target.closest(".vsm-menu") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
       e.preventDefault();

@@ -5,6 +5,8 @@
  */
 
 const DRAG_THRESHOLD = 3;
+/** Longest time between the presses of a double-click (ms), as most systems set it. */
+const DOUBLE_CLICK_MS = 500;
 
 export interface Hit {
   id: string;
@@ -26,6 +28,8 @@ export interface PointerHost {
   doubleClick(hit: Hit): void;
   /** A press anywhere on the map (closes the inline editor, focuses the canvas). */
   press(): void;
+  /** A click on an insertion handle (a "+" in the stream), by its node key. */
+  slot(key: string): void;
   panning(on: boolean): void;
 }
 
@@ -51,8 +55,20 @@ export function hitOf(target: EventTarget | null, within: Element): Hit | null {
   return { id: el.getAttribute("data-vsm-id") ?? "", kind: el.getAttribute("data-vsm-kind") ?? "", field };
 }
 
+/** The node key of the insertion handle under a DOM event target, if any. */
+export function slotOf(target: EventTarget | null): string | null {
+  return (target as Element | null)?.closest?.("[data-vsm-slot]")?.getAttribute("data-vsm-slot") ?? null;
+}
+
 export class Pointer {
   private drag: Drag | null = null;
+  /**
+   * What the first press of a double-click hit. The first click may open the details
+   * panel, and the map then makes room for it: the second press can land beside the field
+   * the user aimed at, so a double-click edits what the first press hit.
+   */
+  private firstHit: Hit | null = null;
+  private lastPress = { time: -1e9, x: 0, y: 0 };
 
   constructor(
     private readonly svgEl: SVGSVGElement,
@@ -64,6 +80,10 @@ export class Pointer {
     listen(svgEl, "pointerup", (e) => this.up(e as PointerEvent));
     listen(svgEl, "pointercancel", (e) => this.up(e as PointerEvent, true));
     listen(svgEl, "dblclick", (e) => this.doubleClick(e as MouseEvent));
+    listen(svgEl, "click", (e) => {
+      const key = slotOf(e.target);
+      if (key) host.slot(key);
+    });
     listen(svgEl, "wheel", (e) => host.wheel(e as WheelEvent), { passive: false });
   }
 
@@ -75,7 +95,16 @@ export class Pointer {
   private down(e: PointerEvent): void {
     if (e.button !== 0) return;
     this.host.press();
-    const hit = hitOf(e.target, this.svgEl);
+    // An insertion handle is a button: it neither selects, drags nor pans (see "click").
+    if (slotOf(e.target)) return;
+    // The second press of a double-click comes soon after the first, near it (pointer
+    // events carry no click count): it acts on what the first press hit, even if the map
+    // moved under the pointer in between.
+    const last = this.lastPress;
+    const again = e.timeStamp - last.time < DOUBLE_CLICK_MS && Math.hypot(e.clientX - last.x, e.clientY - last.y) < 8;
+    const hit = again ? this.firstHit : hitOf(e.target, this.svgEl);
+    if (!again) this.firstHit = hit;
+    this.lastPress = { time: e.timeStamp, x: e.clientX, y: e.clientY };
     const { tx, ty } = this.host.zoom();
     this.drag = {
       pointerId: e.pointerId,
@@ -139,7 +168,8 @@ export class Pointer {
   }
 
   private doubleClick(e: MouseEvent): void {
-    const hit = hitOf(e.target, this.svgEl);
+    const hit = this.firstHit ?? hitOf(e.target, this.svgEl);
+    this.firstHit = null;
     if (!hit) return;
     e.preventDefault();
     this.host.doubleClick(hit);

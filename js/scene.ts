@@ -21,7 +21,9 @@ export interface SceneShape {
   [attr: string]: unknown;
 }
 
-export type Layer = "timeline" | "links" | "nodes" | "bursts";
+export type Layer = "timeline" | "links" | "nodes" | "bursts" | "slots";
+/** Drawing order of the layers, bottom to top. */
+export const LAYERS: Layer[] = ["timeline", "links", "nodes", "bursts", "slots"];
 export type BoxList = [number, number, number, number];
 
 export interface SceneNode {
@@ -41,6 +43,10 @@ export interface SceneNode {
   ends?: string[];
   /** Computed figures of the element, formatted by Python, for the details panel. */
   figures?: [string, string][];
+  /** An insertion handle (kind "slot"): the place in the stream where it adds. */
+  place?: { after?: string; before?: string };
+  /** Whether a gap may be added at this handle (two gaps never stand side by side). */
+  gaps?: boolean;
 }
 
 export interface Scene {

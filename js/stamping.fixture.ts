@@ -162,6 +162,24 @@ export function stampingScene(doc: MapDocument = stampingDocument()): Scene {
       shapes: [{ t: "line", x1: left, y1: 510, x2: left + 150, y2: 510, c: "vsm-ladder" }],
     });
   });
+  // Insertion handles, as Python places them: before the first item, after each one.
+  const stream = doc.stream;
+  for (let i = 0; stream.length && i <= stream.length; i++) {
+    const prev = stream[i - 1];
+    const next = stream[i];
+    nodes.push({
+      key: prev ? `${prev.id}/slot` : "start/slot",
+      id: null,
+      kind: "slot",
+      layer: "slots",
+      box: [x(i) - 9, 317, 18, 18],
+      label: prev ? `Add after ${prev.id}` : `Add before ${next.id}`,
+      role: "vsm-slot",
+      place: prev ? { after: prev.id } : { before: next.id },
+      gaps: prev?.type !== "gap" && next?.type !== "gap",
+      shapes: [{ t: "circle", cx: x(i), cy: 326, r: 9, c: "vsm-slot-ring" }],
+    });
+  }
   nodes.push({
     key: "customer",
     id: "customer",

@@ -15,7 +15,8 @@ import { loadFont } from "./fonts";
 import { KEY_HELP, type KeyHost, onKey } from "./keyboard";
 import { Pending } from "./pending";
 import { type Hit, Pointer, type PointerHost } from "./pointer";
-import { type Layer, toBox } from "./scene";
+import { LAYERS, type Layer, toBox } from "./scene";
+import { SlotMenu } from "./slots";
 import { type Edit, type EditResult, Sync } from "./sync";
 import { followTheme } from "./theme";
 import type { MapDocument, WidgetTraits } from "./types";
@@ -35,6 +36,7 @@ export class MapView {
   private readonly toolbar: HTMLDivElement;
   private readonly inspector: Inspector;
   private readonly editor: InlineEditor;
+  private readonly slots: SlotMenu;
   private readonly errors: ErrorChannel;
   private readonly drawing: Drawing;
   private readonly viewport: Viewport;
@@ -45,6 +47,8 @@ export class MapView {
   private deferred = false;
   /** How many elements the map had when last drawn: only added elements trigger a new fit. */
   private drawnCount = 0;
+  /** The selection is to take focus once drawn (an add selects what it created). */
+  private focusPending = false;
   /** The details panel: opened with the selection unless the user closed it. */
   private panel: "auto" | "pinned" | "closed" = "auto";
   private lastMoveSent = 0;
@@ -80,8 +84,7 @@ export class MapView {
     drawDefs(svg("defs", {}, this.svgEl), ids);
     const viewportEl = svg("g", { class: "vsm-viewport" }, this.svgEl);
     const layers = {} as Record<Layer, SVGGElement>;
-    for (const name of ["timeline", "links", "nodes", "bursts"] as Layer[])
-      layers[name] = svg("g", { class: `vsm-layer-${name}` }, viewportEl);
+    for (const name of LAYERS) layers[name] = svg("g", { class: `vsm-layer-${name}` }, viewportEl);
     this.drawing = new Drawing(layers, ids);
     this.viewport = new Viewport(
       this.stage,
@@ -92,9 +95,16 @@ export class MapView {
     );
     this.editor = new InlineEditor(
       (id, field, value) => this.update(id, field, value),
-      () => this.root.focus({ preventScroll: true }),
+      () => this.focusMap(),
     );
-    this.stage.append(this.svgEl, this.editor.el);
+    this.slots = new SlotMenu(
+      (what, key) => this.addAtSlot(what, key),
+      (key, refocus) => {
+        this.drawing.group(key)?.classList.remove("vsm-slot-open");
+        if (refocus) this.root.focus({ preventScroll: true });
+      },
+    );
+    this.stage.append(this.svgEl, this.editor.el, this.slots.el);
     this.inspector = new Inspector(
       (id, field, value) => this.update(id, field, value),
       {
@@ -156,7 +166,12 @@ export class MapView {
     this.cleanups.push(this.sync.onResult((r) => this.onResult(r)));
     this.cleanups.push(() => this.sync.dispose());
 
-    this.on(this.root, "keydown", (e) => onKey(e, this.keyHost()));
+    this.on(this.root, "keydown", (e) => {
+      // Keyboard use shows the insertion handles and focus rings until the pointer is back.
+      this.root.classList.add("vsm-keys");
+      onKey(e, this.keyHost());
+    });
+    this.on(this.root, "pointerdown", () => this.root.classList.remove("vsm-keys"));
     // Keys typed in the widget belong to it, not to the notebook's shortcuts.
     this.on(this.root, "keyup", (e) => e.stopPropagation());
     this.on(this.root, "keypress", (e) => e.stopPropagation());
@@ -169,8 +184,11 @@ export class MapView {
     // A click anywhere else closes the export menu. composedPath, not target: inside a
     // shadow root (marimo) the target is the shadow host.
     const outside = (e: Event) => {
+      const path = e.composedPath();
       const wrap = this.toolbar.querySelector(".vsm-menu-wrap");
-      if (!wrap || !e.composedPath().includes(wrap)) this.showMenu(false);
+      if (!wrap || !path.includes(wrap)) this.showMenu(false);
+      // A press on another handle opens that one's menu instead (on its click).
+      if (!path.includes(this.slots.el)) this.slots.close(false);
     };
     document.addEventListener("pointerdown", outside, true);
     this.cleanups.push(() => document.removeEventListener("pointerdown", outside, true));
@@ -233,6 +251,7 @@ export class MapView {
   private onViewChange(): void {
     this.cull();
     if (this.editor.open) this.editor.finish(true);
+    this.slots.close(false);
     this.errors.place();
   }
 
@@ -273,10 +292,17 @@ export class MapView {
     if (!this.viewport.fitted) this.viewport.initial(bounds);
     else if (this.viewport.autoFit && count > this.drawnCount) this.viewport.followGrowth(bounds);
     this.drawnCount = count;
+    // A redraw replaces the groups of changed nodes: focus on one of them stays on the map.
+    const refocus = this.focusOnMap() || this.focusPending;
     this.drawing.show(scene, this.cullWindow());
+    // A handle's menu belongs to its place: it closes when the place is gone or redrawn.
+    const open = this.slots.openKey;
+    if (open && !this.drawing.group(open)?.classList.contains("vsm-slot-open")) this.slots.close(false);
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
     this.applySelection(false);
+    if (refocus && (this.focusPending || !this.root.contains(document.activeElement))) this.focusMap();
+    this.focusPending = false;
     this.applyHistory();
     this.errors.fromPython(this.sync.error);
   }
@@ -304,11 +330,16 @@ export class MapView {
   private applySelection(changed: boolean): void {
     const selected = this.sync.selection;
     this.drawing.select(selected);
-    for (const id of selected.slice(-1)) this.drawing.group(id)?.setAttribute("aria-current", "true");
+    // Focus follows the selection while the keyboard is on the map (never from a notebook cell).
+    if (changed && this.focusOnMap()) this.focusMap();
     this.inspector.render(this.sync.document, selected, this.day(), (id) => this.drawing.node(id)?.figures ?? []);
     const open = this.panel === "pinned" || (this.panel === "auto" && selected.length > 0);
-    if (open !== this.root.classList.contains("vsm-insp-open")) this.panelMoved = true;
+    const moved = open !== this.root.classList.contains("vsm-insp-open");
+    if (moved) this.panelMoved = true;
     this.root.classList.toggle("vsm-insp-open", open);
+    // The panel never covers the map: the stage makes room for it (at once, so that the
+    // element stays in view before the resize is observed).
+    if (moved) this.revealSelection();
     this.toolbar.querySelector('[data-vsm-action="inspector"]')?.setAttribute("aria-pressed", String(open));
     this.setButton("delete", selected.length > 0);
     this.errors.place();
@@ -324,7 +355,24 @@ export class MapView {
   private closePanel(): void {
     this.panel = "closed";
     this.applySelection(false);
-    this.root.focus({ preventScroll: true });
+    this.focusMap();
+  }
+
+  /** Whether keyboard focus is on the map itself: the canvas or one of its drawn elements. */
+  private focusOnMap(): boolean {
+    const active = document.activeElement;
+    return active === this.root || (active instanceof Element && this.svgEl.contains(active));
+  }
+
+  /**
+   * Give focus to the map: to the current element, so that a screen reader says what is
+   * selected and keys act on it, or to the canvas when nothing is selected (or the element
+   * is not drawn yet: it takes focus once drawn).
+   */
+  private focusMap(): void {
+    const group = this.drawing.currentGroup(this.sync.selection);
+    this.focusPending = !group && this.sync.selection.length > 0;
+    (group ?? this.root).focus({ preventScroll: true });
   }
 
   private applyHistory(): void {
@@ -340,12 +388,15 @@ export class MapView {
 
   private status(message: string): void {
     const el = this.toolbar.querySelector(".vsm-status");
-    if (el) el.textContent = message;
+    if (el && el.textContent !== message) el.textContent = message;
   }
 
   // ------------------------------------------------------------------ edits
 
   private send(edit: Edit): number {
+    // The status line tells of the last action only: an edit (an undo and a redo too)
+    // clears what the one before said.
+    this.status("");
     return this.sync.send(edit);
   }
 
@@ -372,7 +423,7 @@ export class MapView {
       if (add && result.created?.length) {
         // Select what this view added (never what someone else added meanwhile).
         this.sync.select(result.created);
-        this.root.focus({ preventScroll: true });
+        this.focusMap();
       }
     } else if (result.error) this.errors.refused({ seq: result.seq, ...result.error });
     this.scheduleRender();
@@ -478,6 +529,28 @@ export class MapView {
     }
     // The status line reports the last action only; an edit clears what the one before said.
     this.status("");
+  }
+
+  // ------------------------------------------------------------------ insertion handles
+
+  /** Open the menu of an insertion handle, under its "+". */
+  private openSlot(key: string): void {
+    const node = this.drawing.node(key);
+    const group = this.drawing.group(key);
+    if (!node?.place || !group) return;
+    if (this.editor.open) this.editor.finish(true);
+    const r = group.getBoundingClientRect();
+    const stage = this.stage.getBoundingClientRect();
+    // Inside the stage, even for a handle at its right edge.
+    const left = Math.min(r.left - stage.left + r.width / 2 - 12, stage.width - 140);
+    group.classList.add("vsm-slot-open");
+    this.slots.open(key, node.label, Boolean(node.gaps), { left: Math.max(4, left), top: r.bottom - stage.top + 6 });
+  }
+
+  /** Add at a handle's place: after the item before it, or before the first. */
+  private addAtSlot(what: string, key: string): void {
+    const place = this.drawing.node(key)?.place;
+    if (place) this.add(what, place);
   }
 
   // ------------------------------------------------------------------ files
@@ -670,6 +743,7 @@ export class MapView {
         else this.sync.select([id]);
       },
       doubleClick: (hit: Hit) => this.openEditor(hit.id, hit.field),
+      slot: (key) => this.openSlot(key),
     };
   }
 
@@ -712,6 +786,7 @@ export class MapView {
         if (this.drawing.draggable(id)) this.commitMove(id, dx, dy);
       },
       add: (what, before) => this.add(what, this.placeFromSelection(before)),
+      slot: (key) => this.openSlot(key),
       menuStep: (step) => this.moveMenuFocus(step),
     };
   }

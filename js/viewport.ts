@@ -42,10 +42,10 @@ export class Viewport {
 
   apply(): void {
     const { k, tx, ty } = this.zoom;
-    this.viewport.setAttribute(
-      "transform",
-      `translate(${Math.round(tx * 10) / 10},${Math.round(ty * 10) / 10}) scale(${Math.round(k * 1000) / 1000})`,
-    );
+    const transform = `translate(${Math.round(tx * 10) / 10},${Math.round(ty * 10) / 10}) scale(${Math.round(k * 1000) / 1000})`;
+    // The same view again (a fit repeated on a resize) moves nothing: an open editor stays.
+    if (transform === this.viewport.getAttribute("transform")) return;
+    this.viewport.setAttribute("transform", transform);
     this.onChange();
   }
 

@@ -257,13 +257,14 @@ describe("editing", () => {
     const p2 = el.querySelector('[data-vsm-node="p2"] .vsm-head') as Element;
     const g3 = el.querySelector('[data-vsm-node="g3"] path') as Element;
     const svg = el.querySelector("svg") as SVGSVGElement;
-    const click = (target: Element, shiftKey = false) => {
-      target.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, pointerId: 1, clientX: 10, clientY: 10, shiftKey }));
-      svg.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0, pointerId: 1, clientX: 10, clientY: 10, shiftKey }));
+    // Two elements are two places on the screen (a second press at the same place is a double-click).
+    const click = (target: Element, x: number, shiftKey = false) => {
+      target.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, pointerId: 1, clientX: x, clientY: 10, shiftKey }));
+      svg.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0, pointerId: 1, clientX: x, clientY: 10, shiftKey }));
     };
-    click(p2);
+    click(p2, 10);
     expect(model.traits.selection).toEqual(["p2"]);
-    click(g3, true);
+    click(g3, 200, true);
     expect(model.traits.selection).toEqual(["p2", "g3"]);
     expect(model.saves).toBe(2);
     button("add-process")?.click();
@@ -335,6 +336,55 @@ describe("editing", () => {
     expect(model.sent).toEqual([]);
   });
 
+  it("keeps keyboard focus on the selected element: one tab stop, aria-current, and it follows ] and [", async () => {
+    root().focus();
+    key(root(), { key: "]" });
+    const g1 = el.querySelector('[data-vsm-node="g1"]') as SVGGElement;
+    expect(document.activeElement).toBe(g1);
+    expect(g1.getAttribute("aria-current")).toBe("true");
+    expect(g1.tabIndex).toBe(0);
+    // Keys typed on the element act on the map, as on the canvas.
+    key(g1, { key: "]" });
+    const p1 = el.querySelector('[data-vsm-node="p1"]') as SVGGElement;
+    expect(document.activeElement).toBe(p1);
+    expect([g1.tabIndex, g1.getAttribute("aria-current")]).toEqual([-1, null]);
+    expect([...el.querySelectorAll('[aria-current="true"]')]).toEqual([p1]);
+    expect([...el.querySelectorAll('.vsm-svg [tabindex="0"]')]).toEqual([p1]);
+    // A redraw that replaces the focused group keeps focus on the element.
+    const doc = stampingDocument();
+    (doc.stream[1] as { name: string }).name = "Press";
+    model.set("scene", stampingScene(doc));
+    await frame();
+    const redrawn = el.querySelector('[data-vsm-node="p1"]') as SVGGElement;
+    expect(redrawn).not.toBe(p1);
+    expect(document.activeElement).toBe(redrawn);
+    // Clearing the selection gives focus back to the canvas.
+    key(redrawn, { key: "Escape" });
+    expect(document.activeElement).toBe(root());
+  });
+
+  it("never takes focus from the notebook when Python selects", () => {
+    const outside = document.createElement("input");
+    document.body.appendChild(outside);
+    outside.focus();
+    model.set("selection", ["p2"]);
+    expect(document.activeElement).toBe(outside);
+    outside.remove();
+  });
+
+  it("clears the status line with the next edit, an undo or a redo by key too", () => {
+    const status = el.querySelector(".vsm-status") as HTMLElement;
+    key(root(), { key: "End" });
+    expect(status.textContent).toBe("11 of 11");
+    key(root(), { key: "z", ctrlKey: true });
+    expect(model.sent.at(-1)).toMatchObject({ op: "undo" });
+    expect(status.textContent).toBe("");
+    key(root(), { key: "Home" });
+    expect(status.textContent).toBe("1 of 11");
+    key(root(), { key: "y", ctrlKey: true });
+    expect(status.textContent).toBe("");
+  });
+
   it("deletes the selection with Delete", () => {
     model.set("selection", ["p3", "g2"]);
     key(root(), { key: "Delete" });
@@ -361,6 +411,35 @@ describe("editing", () => {
     key(input, { key: "Escape" });
     expect(input.hidden).toBe(true);
     expect(model.sent.length).toBe(1);
+  });
+
+  it("edits what the first press of a double-click hit, even when the map moved in between", () => {
+    const field = el.querySelector('[data-vsm-node="p2"] [data-vsm-field="cycle_time"]') as Element;
+    const frame = el.querySelector('[data-vsm-node="p2"] .vsm-head') as Element;
+    const svg = el.querySelector("svg") as SVGSVGElement;
+    const at = { bubbles: true, button: 0, pointerId: 1, clientX: 300, clientY: 200 };
+    // The first click opens the details panel and the map makes room: the second press
+    // lands on the step's head, beside the field aimed at.
+    field.dispatchEvent(new PointerEvent("pointerdown", at));
+    svg.dispatchEvent(new PointerEvent("pointerup", at));
+    expect(model.traits.selection).toEqual(["p2"]);
+    frame.dispatchEvent(new PointerEvent("pointerdown", { ...at, clientX: 302 }));
+    svg.dispatchEvent(new PointerEvent("pointerup", { ...at, clientX: 302 }));
+    frame.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    const input = el.querySelector<HTMLInputElement>("input.vsm-inline");
+    expect(input?.hidden).toBe(false);
+    expect(input?.dataset.vsmField).toBe("cycle_time");
+    expect(input?.value).toBe("39 s");
+  });
+
+  it("opens a wait's time, not its quantity, with Enter", () => {
+    const doc = stampingDocument();
+    const gap = doc.stream[0] as { quantity: number | null };
+    gap.quantity = null;
+    model.set("document", doc);
+    model.set("selection", ["g1"]);
+    key(root(), { key: "Enter" });
+    expect(el.querySelector<HTMLInputElement>("input.vsm-inline")?.dataset.vsmField).toBe("wait_time");
   });
 
   it("opens the main field with Enter on a selected element", () => {
@@ -523,6 +602,73 @@ describe("editing", () => {
     expect(group.getAttribute("transform")).toMatch(/^translate\(/);
     model.reply({ kind: "result", seq: move.seq, ok: false, error: { target: "p1", field: "x", reason: "off the canvas", message: "" } });
     expect(el.querySelector('[data-vsm-node="p1"]')?.getAttribute("transform")).toBeNull();
+  });
+});
+
+describe("insertion handles", () => {
+  const handle = (key: string) => el.querySelector(`[data-vsm-slot="${key}"]`) as SVGGElement;
+  const menu = () => el.querySelector(".vsm-slot-menu") as HTMLElement;
+  const choice = (what: string) => menu().querySelector(`[data-vsm-slot-add="${what}"]`) as HTMLButtonElement;
+
+  it("draws a handle at every place of the stream, as a button named by Python", () => {
+    const keys = [...el.querySelectorAll("[data-vsm-slot]")].map((g) => g.getAttribute("data-vsm-slot"));
+    expect(keys).toEqual([
+      "start/slot",
+      "g1/slot",
+      "p1/slot",
+      "g2/slot",
+      "p2/slot",
+      "g3/slot",
+      "p3/slot",
+      "g4/slot",
+      "p4/slot",
+      "g5/slot",
+      "p5/slot",
+      "g6/slot",
+    ]);
+    const first = handle("start/slot");
+    expect(first.getAttribute("role")).toBe("button");
+    expect(first.getAttribute("aria-label")).toBe("Add before g1");
+    // A canvas button, not an element of the map.
+    expect(first.hasAttribute("data-vsm-id")).toBe(false);
+  });
+
+  it("adds at its place in one choice, without selecting or panning on the way", async () => {
+    // Two steps with nothing between them: a gap may go there.
+    const doc = stampingDocument();
+    doc.stream.splice(4, 1); // g3, between S.Weld 1 and S.Weld 2
+    model.set("document", doc);
+    model.set("scene", stampingScene(doc));
+    await frame();
+    const slot = handle("p2/slot");
+    const view = el.querySelector(".vsm-viewport")?.getAttribute("transform");
+    slot.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, pointerId: 1 }));
+    slot.dispatchEvent(new PointerEvent("pointermove", { bubbles: true, button: 0, pointerId: 1, clientX: 40, clientY: 30 }));
+    slot.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0, pointerId: 1, clientX: 40, clientY: 30 }));
+    slot.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(model.traits.selection).toEqual([]);
+    expect(el.querySelector(".vsm-viewport")?.getAttribute("transform")).toBe(view);
+    expect(menu().hidden).toBe(false);
+    expect(slot.classList.contains("vsm-slot-open")).toBe(true);
+    expect(choice("wait").disabled).toBe(false);
+    expect(document.activeElement).toBe(choice("process"));
+    choice("wait").click();
+    expect(model.sent).toEqual([{ kind: "edit", seq: 1, op: "add_wait", after: "p2", before: null, wait_time: null }]);
+    expect(menu().hidden).toBe(true);
+    // Before the first item.
+    handle("start/slot").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    choice("process").click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "add_process", after: null, before: "g1" });
+  });
+
+  it("offers no second gap beside a gap, and closes with Escape", () => {
+    handle("g2/slot").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect([choice("process").disabled, choice("inventory").disabled, choice("wait").disabled]).toEqual([false, true, true]);
+    key(choice("process"), { key: "Escape" });
+    expect(menu().hidden).toBe(true);
+    expect(handle("g2/slot").classList.contains("vsm-slot-open")).toBe(false);
+    expect(document.activeElement).toBe(el.querySelector(".vsm-canvas"));
+    expect(model.sent).toEqual([]);
   });
 });
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from vsm_widget import ValidationError, ValueStreamMap, model
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core import model
 
 # kind -> field -> category (written by hand, not read from the code under test).
 CATEGORIES: dict[str, dict[str, str]] = {

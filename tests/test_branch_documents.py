@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from jsonschema import Draft202012Validator
 
-from vsm_widget import ValidationError, ValueStreamMap, io
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.data import io
 
 CALENDAR: dict[str, Any] = {"demand": 480, "available_time": "8 h"}
 

@@ -12,7 +12,7 @@ import math
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.metrics import expected_passes
+from vsm_widget.core.metrics import expected_passes
 
 DAY = 8 * 3600.0
 DEMAND = 480

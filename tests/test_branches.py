@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.model import MAIN, Branch, BranchBuilder, Gap, Process, Rework, validate_state
+from vsm_widget.core.model import MAIN, Branch, BranchBuilder, Gap, Process, Rework, validate_state
 
 
 def line() -> ValueStreamMap:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
-from vsm_widget.widget import MapWidget
+from vsm_widget.jupyter.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
+from vsm_widget.jupyter.widget import MapWidget
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -88,6 +88,68 @@ def test_a_step_edit_changes_cards_flashes_them_and_shows_the_delta() -> None:
     assert set(c["process_time"]._dom_classes) != first
     assert c["process_time"].text == "135 s"
     assert c["process_time"].delta == "▲ +15 s"
+
+
+def _flashing(cards: MetricCards) -> set[str]:
+    return {
+        name for name, card in cards.cards.items() if {"vsm-flash-a", "vsm-flash-b"} & set(card._dom_classes)
+    }
+
+
+def test_an_edit_and_its_undo_leave_no_change_on_the_cards() -> None:
+    # The quickstart shows the dashboard, then one cell sets Assembly #1 to 55 s and undoes
+    # it: after Run All the cards must look as they did before that cell.
+    m = ValueStreamMap.template("stamping_plant")
+    cards = MetricCards(m)
+    before = cards.texts()
+    m.update("Assembly #1", cycle_time="55 s")
+    assert cards.cards["process_time"].text == "181 s"  # 188 - 62 + 55
+    assert cards.cards["process_time"].delta == "▼ −7 s"
+    m.undo()
+    assert cards.texts() == before
+    assert {name: card.delta for name, card in cards.cards.items() if card.delta} == {}
+    assert _flashing(cards) == set()
+    assert all(
+        not {"vsm-card-better", "vsm-card-worse"} & set(c.delta_label._dom_classes)
+        for c in cards.cards.values()
+    )
+    # Redo is a change again.
+    m.redo()
+    assert cards.cards["process_time"].delta == "▼ −7 s"
+    assert "process_time" in _flashing(cards)
+
+
+def test_undoing_the_second_of_two_edits_shows_the_first_change_again() -> None:
+    m = small_map()
+    cards = MetricCards(m)
+    process = cards.cards["process_time"]
+    m.update("B", cycle_time="45 s")  # 165 → 120 s
+    assert process.delta == "▼ −45 s"
+    m.update("B", cycle_time="60 s")  # 120 → 135 s
+    assert process.delta == "▲ +15 s"
+    m.undo()  # back to 120 s: the card shows what it showed at 120 s
+    assert process.text == "120 s"
+    assert process.delta == "▼ −45 s"
+    assert "vsm-card-better" in process.delta_label._dom_classes
+    m.undo()
+    assert process.text == "165 s"
+    assert process.delta == ""
+    assert "process_time" not in _flashing(cards)
+
+
+def test_a_card_change_sends_each_part_once() -> None:
+    m = small_map()
+    cards = MetricCards(m)
+    card = cards.cards["process_time"]
+    m.update("B", cycle_time="60 s")  # a first change: flashing, lower is better
+    changes: list[str] = []
+    for widget, name in ((card, "card"), (card.delta_label, "delta"), (card.value_label, "value")):
+        widget.observe(
+            lambda change, n=name: changes.append(f"{n}.{change['name']}"), names=["_dom_classes", "value"]
+        )
+    m.update("A", cycle_time="60 s")  # the next: worse, and the flash restarts
+    # One new value, one new delta with its colour, one flash: each trait set once.
+    assert sorted(changes) == ["card._dom_classes", "delta._dom_classes", "delta.value", "value.value"]
 
 
 def test_a_change_of_hundredths_of_a_point_says_where_the_share_came_from() -> None:
@@ -171,10 +233,10 @@ def test_dashboard_lays_out_canvas_cards_and_charts_with_one_selection() -> None
     b, c = m.get("B").id, m.get("C").id
     dash.editor.selection = [b]  # a click on the canvas
     assert list(dash.cycle.bars.selected) == [1]
-    assert list(dash.timeline.bars.selected) == [2]
+    assert list(dash.timeline.step_bars.selected) == [1]
     dash.cycle.bars.selected = np.array([2])  # a click on C's bar
     assert dash.editor.selection == [c]
-    assert list(dash.timeline.bars.selected) == [4]
+    assert list(dash.timeline.step_bars.selected) == [2]
     m.remove("C")  # the canvas drops the removed id; the charts follow
     assert dash.editor.selection == []
     assert dash.cycle.bars.selected is None
@@ -221,15 +283,41 @@ def test_comparison_view_follows_both_maps() -> None:
     assert view.cards["lead_time"].change_label.value == "▼ −6.13 h (−57.3%)"
     assert "vsm-card-better" in view.cards["lead_time"].change_label._dom_classes
     assert view.cards["total_inventory"].values_label.value == "460 → 92"
-    np.testing.assert_allclose(view.current_line.y, np.array([0, 30, 27630, 27720, 34920, 38520]) / 3600)
-    np.testing.assert_allclose(view.future_line.y, np.array([0, 30, 5550, 5640, 12840, 16440]) / 3600)
+    # The lead time up to the end of each step, by step name, then at the customer; in
+    # the current map's lead unit (hours: 38,520 s is 10.7 h).
+    assert view.unit == "h"
+    assert view.labels == ["A", "B", "C", "Customer"]
+    assert list(view.current_line.x) == list(view.future_line.x) == view.labels
+    np.testing.assert_allclose(view.current_line.y, np.array([30, 27720, 38520, 38520]) / 3600)
+    np.testing.assert_allclose(view.future_line.y, np.array([30, 5640, 16440, 16440]) / 3600)
+    assert view.y_axis.label == "cumulative lead time (h)"
     m.update("A", cycle_time="60 s")  # an edit to the current map shows as well
     np.testing.assert_allclose(view.current_line.y[-1], 38550 / 3600)
     assert view.cards["process_time"].values_label.value == "195 s → 165 s"
     assert "vsm-chart-compare" in view.figure._dom_classes
     f.remove("C")  # the future stream gets shorter than the current one
-    np.testing.assert_allclose(view.future_line.x, [0, 1, 2, 3, 4])
-    np.testing.assert_allclose(view.future_line.y, np.array([0, 30, 5550, 5640, 12840]) / 3600)
+    assert list(view.future_line.x) == ["A", "B", "Customer"]
+    np.testing.assert_allclose(view.future_line.y, np.array([30, 5640, 12840]) / 3600)
     assert view.cards["step_count"].values_label.value == "3 → 2"
     assert view.cards["step_count"].change_label.value == "▼ −1 (−33.3%)"
     view.close()
+
+
+def test_comparison_chart_places_new_steps_by_name_after_their_neighbour() -> None:
+    m = small_map()
+    f = m.future()
+    f.add_process("Pack", cycle_time="20 s", at=f.gaps[1].id)  # a new step after B
+    f.update("A", name="Cut")
+    view = ComparisonView(m, f)
+    # The current map's names where both have the step; the new one after B.
+    assert view.labels == ["A", "B", "Pack", "C", "Customer"]
+    assert list(view.current_line.x) == ["A", "B", "C", "Customer"]
+    assert list(view.future_line.x) == ["A", "B", "Pack", "C", "Customer"]
+    # Long streams read as on the other charts: rotated, thinned labels.
+    long = ValueStreamMap("Long", demand=920, available_time="2 x 27600 s")
+    with long.batch():
+        for i in range(60):
+            long.add_process(f"Step {i + 1:02d}", cycle_time="30 s")
+    wide = ComparisonView(long, long.future())
+    assert wide.x_axis.tick_rotate != 0
+    assert 0 < len(wide.x_axis.tick_values) <= 40

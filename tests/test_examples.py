@@ -263,3 +263,44 @@ def test_software_delivery(examples_copy: Path) -> None:
     # Drawn against measured: Build estimated at 4 h, measured 8 h (p15 4 h, p85 12 h).
     assert re.search(r"Build\s+process_time\s+4\.0\s+4\.00\s+8\.0\s+12\.00\s+20\s+-4\.0", text)
     assert re.search(r"ana\s+cara\s+10\s+16\.0", text)
+
+
+@pytest.mark.notebook
+def test_future_state_will_it_hold(examples_copy: Path) -> None:
+    notebook = _run("future-state-will-it-hold.ipynb", examples_copy)
+    cells = _code_cells(notebook)
+    text = _text(notebook)
+    # Takt 25,200 s / 420 = 60 s; lead time 40 + 48 + 35 + 25 = 148 s plus 260 units waiting,
+    # 260 / 420 days of 25,200 s = 15,600 s: 15,748 s = 4.37 h; Weld 48 s / 90% = 53.3 s.
+    assert "current state: takt 60 s, lead time 4.37 h, bottleneck Weld (53.3 s)" in text
+    assert WIDGET in _mimes(cells[0])
+    # Future: 148 s + 9 units / 420 a day x 25,200 s = 688 s, read in the current map's
+    # lead unit (m.future() keeps it, so both maps read alike): 688 / 3,600 = 0.191 h.
+    assert "future state: lead time 0.191 h (was 4.37 h)" in text
+    assert WIDGET in _mimes(cells[1])
+    # One order a takt, fixed times. Order k of a batch of 10 waits (9 - k) takts for the
+    # batch; the batch takes 10 x 40 + 120 = 520 s at Cut, goes through Weld one by one at
+    # 53.3 s (all 10 by 533.3 s), 10 x 35 + 60 = 410 s at Paint, then Pack one by one at
+    # 25 s: lead time 1,463.3 + 25 (k + 1) + 60 (9 - k) s, mean 1,870.8 s = 31.2 min,
+    # from 1,713.3 s (k = 9) = 28.6 min to 2,028.3 s (k = 0) = 33.8 min.
+    assert "without variability: 31.2 min on average, from 28.6 min to 33.8 min" in text
+    # The answer is a distribution: the picture and the figures with intervals.
+    answer = next(cell for cell in cells if cell.source.strip().endswith("future_run"))
+    html = "".join(o.get("data", {}).get("text/html", "") for o in answer.outputs)
+    assert "<svg" in html
+    assert "static lead time 11.5 min" in html
+    # What the notebook says of it: the promise of an hour does not hold for 85% of orders.
+    share = float(re.search(r"orders through within 1 h: ([\d.]+)%", text).group(1))
+    assert share < 85
+    p85 = re.search(r"85% of orders are through within ([\d.]+) min", text)
+    assert p85 is not None
+    assert float(p85.group(1)) > 60
+    # Better than today on every lead-time figure.
+    for label in ("median", "85th percentile", "95th percentile", "mean"):
+        assert re.search(rf"Lead time, {label} .*  -[\d.]+ h \(", text), label
+    # The what-ifs each do better than the future state as drawn.
+    shares = dict(re.findall(r"^(.+?)\s+p85 .* within 1 h: ([\d.]+)%", text, flags=re.MULTILINE))
+    assert set(shares) == {"as drawn", "Weld repairs in 5 min", "a second Weld station"}
+    assert float(shares["Weld repairs in 5 min"]) > float(shares["as drawn"])
+    assert float(shares["a second Weld station"]) > float(shares["as drawn"])
+    assert "uptime is breakdowns in busy time" in text

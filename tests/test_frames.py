@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.model import Gap, Process
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import Gap, Process
+from vsm_widget.data import io
 
 # The rich map's calendar: 18,400 a month over 20 days is 920 a day; 2 x 27,600 s a day.
 DAILY = 18400 / 20

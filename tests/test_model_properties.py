@@ -21,8 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsm_widget import Gap, Process, ValidationError, ValueStreamMap, io, model
-from vsm_widget.model import MAIN, validate_state
+from vsm_widget import Gap, Process, ValidationError, ValueStreamMap
+from vsm_widget.core import model
+from vsm_widget.core.model import MAIN, validate_state
+from vsm_widget.data import io
 
 BAD_TARGETS = ["nowhere", "map", "", "Cutt"]
 NAMES = ["Cut", "Weld", "Paint", "Pack", "Ship", "Test", "Sort", "Kit", "p1", "g2", "customer", ""]

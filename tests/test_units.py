@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsm_widget import units
-from vsm_widget.units import (
+from vsm_widget.core import units
+from vsm_widget.core.units import (
     UnitError,
     parse_duration,
     parse_number,
@@ -45,7 +45,11 @@ WORKING_DAY = 55_200.0  # two shifts of 27,600 s
         ("1 hr", 3600.0),
         ("2 hours", 7200.0),
         ("1 h 30 min", 5400.0),
-        ("1h30m", 5400.0),
+        ("1h 30m", 5400.0),
+        ("1 h  30 min", 5400.0),
+        ("1 d 2 h 30 min 15 s", 86_400.0 + 9015.0),
+        ("1 h 7.5 min", 3600.0 + 450.0),  # a fraction in the last part
+        ("1 s 500 ms", 1.5),
         ("  3 H  ", 10_800.0),
         ("1 d", 86_400.0),  # a calendar day unless the caller gives its working day
         ("1 wk", 5 * 86_400.0),  # a week is five days
@@ -104,6 +108,48 @@ def test_minus_zero_is_stored_as_plain_zero() -> None:
 def test_parse_duration_refuses(value: object, message: str) -> None:
     with pytest.raises(UnitError, match=message):
         parse_duration(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # Typed over an old value that was not selected: "3.75 h" + "1 d" is no duration.
+        ("3.75 h1 d", "put a space between '3.75 h' and what follows"),
+        ("1h30m", "put a space between '1h' and what follows"),
+        ("2 d4 h", "put a space between '2 d' and what follows"),
+        ("30 min 1 h", "has '1 h' after '30 min'; give the larger unit first"),
+        ("5 s 2 min", "has '2 min' after '5 s'"),
+        ("1 h 2 d", "has '2 d' after '1 h'"),
+        ("1 h 1 h", "gives h twice"),
+        ("1 h 2 hours", "gives h twice"),  # two spellings of one unit
+        ("10 m 5 min", "gives min twice"),
+        ("1.5 h 30 min", "a fraction in '1.5 h', which is not its last part"),
+        ("0.5 d 2 h", "a fraction in '0.5 d'"),
+        ("1,5 h 10 min", "a fraction in '1,5 h'"),  # a decimal comma is a fraction too
+    ],
+)
+def test_compound_durations_are_read_only_as_written(text: str, reason: str) -> None:
+    with pytest.raises(UnitError) as caught:
+        parse_duration(text, day=7.5 * 3600)
+    message = str(caught.value)
+    assert reason in message
+    # The message quotes what was typed, so the user sees what was refused.
+    assert repr(text) in message
+
+
+def test_a_refused_compound_duration_leaves_the_step_as_it_was() -> None:
+    from vsm_widget import ValidationError, ValueStreamMap
+
+    m = ValueStreamMap("Line", demand=100, available_time="7.5 h")
+    step = m.add_process("Weld", cycle_time="3.75 h")
+    with pytest.raises(ValidationError) as caught:
+        m.update(step.id, cycle_time="3.75 h1 d")
+    assert caught.value.field == "cycle_time"
+    assert "put a space" in caught.value.reason
+    assert m.get(step.id).cycle_time == 3.75 * 3600
+    # Written as intended, the same parts are read: 1 d of 7.5 h plus 3.75 h.
+    m.update(step.id, cycle_time="1 d 3.75 h")
+    assert m.get(step.id).cycle_time == (7.5 + 3.75) * 3600
 
 
 def test_error_messages_cut_long_values_short() -> None:
@@ -227,16 +273,9 @@ def test_typed_unit(typed: object, unit: str | None) -> None:
     assert units.typed_unit(typed) == unit
 
 
-def test_formatting_has_moved_to_display() -> None:
-    from vsm_widget import display
-
-    # Old code still finds the names here; they are display's, by the one rule.
-    assert units.format_duration is display.format_duration
-    assert units.format_number is display.format_number
-    assert units.format_ratio is display.format_ratio
-    assert not {"format_duration", "format_number", "format_ratio"} & set(units.__all__)
-    with pytest.raises(AttributeError):
-        units.format_time  # noqa: B018
+def test_units_reads_and_display_writes() -> None:
+    # One display rule: formatting is display's alone, units only reads what was typed.
+    assert not {name for name in dir(units) if name.startswith("format")}
 
 
 def test_every_listed_unit_is_understood() -> None:
@@ -310,7 +349,7 @@ def test_decimals_are_shares_and_numbers() -> None:
 
 
 def test_units_does_not_import_pandas() -> None:
-    code = "import sys, vsm_widget.units; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    code = "import sys, vsm_widget.core.units; print('pandas' in sys.modules, 'numpy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 

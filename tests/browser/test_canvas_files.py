@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.io import to_json
+from vsm_widget.data.io import to_json
 
 from .harness import NotebookPage
 
@@ -79,8 +79,10 @@ def test_svg_export_holds_the_whole_map_with_its_colours(
     canvas = lab.canvas("svg", f"m_svg = {PLANT}\nm_svg.editor(height=480)")
     canvas.locator('[data-vsm-kind="process"]').first.wait_for()
     # The menu opens over the canvas and is keyboard-reachable; Escape closes it.
-    canvas.locator('[data-vsm-action="export"]').click()
-    menu = canvas.locator(".vsm-menu")
+    export = canvas.locator('[data-vsm-action="export"]')
+    export.click()
+    # The menu the button controls (not the "+" handles' menu of places to add at).
+    menu = canvas.locator(f"#{export.get_attribute('aria-controls')}")
     menu.wait_for(state="visible")
     assert canvas.locator('[data-vsm-action="export"]').get_attribute("aria-expanded") == "true"
     canvas.screenshot(path=str(artifacts / "export-menu.png"))
@@ -113,7 +115,11 @@ def test_svg_export_holds_the_whole_map_with_its_colours(
     head = next(el for el in root.iter() if el.get("class", "").split()[:1] == ["vsm-head"])
     assert re.fullmatch(r"#[0-9a-f]{6}", head.get("fill", "")), "the process head has no colour of its own"
     # It is the canvas's own drawing: the same nodes as the scene the canvas drew.
-    drawn = set(canvas.locator("[data-vsm-node]").evaluate_all("els => els.map(e => e.dataset.vsmNode)"))
+    drawn = set(
+        canvas.locator("[data-vsm-node]:not([data-vsm-slot])").evaluate_all(
+            "els => els.map(e => e.dataset.vsmNode)"
+        )
+    )
     assert {el.get("data-vsm-node") for el in root.iter() if el.get("data-vsm-node")} == drawn
     # Look at it as a coach would: the file alone, in a new page.
     page = lab.page.context.new_page()

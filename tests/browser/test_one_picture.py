@@ -15,15 +15,16 @@ from typing import Any
 
 import pytest
 
+from vsm_widget.data.templates import template_names
 from vsm_widget.presentation.text import text_style, text_width
-from vsm_widget.templates import template_names
 
 from .harness import NotebookPage
 
 pytestmark = pytest.mark.browser
 
-#: Every drawn group of a drawing: key, id, kind, bounding box (map units), text.
-READ_NODES = """(root) => [...root.querySelectorAll('[data-vsm-node]')].map((g) => {
+#: Every drawn group of a drawing: key, id, kind, bounding box (map units), text. The
+#: canvas's insertion handles (kind "slot") are its own buttons, in no picture.
+READ_NODES = """(root) => [...root.querySelectorAll('[data-vsm-node]:not([data-vsm-slot])')].map((g) => {
   const b = g.getBBox();
   const text = [...g.querySelectorAll('text')].map((t) => [...t.childNodes]
     .filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('|')).join(' / ');

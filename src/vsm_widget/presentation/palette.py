@@ -172,6 +172,7 @@ STYLES: dict[str, dict[str, str]] = {
     },
     "vsm-burst-done": {"fill": "$burst-done", "stroke": "$ok"},
     "vsm-burst-text": {"fill": "$burst-text"},
+    "vsm-burst-status": {"fill": "$burst-text"},
     "vsm-empty-box": {"fill": "none", "stroke": "$line", "stroke-width": "1.2", "stroke-dasharray": "6 4"},
     # flows
     "vsm-marker": {"fill": "$fg1"},
@@ -195,6 +196,9 @@ STYLES: dict[str, dict[str, str]] = {
     "vsm-hit": {"fill": "#000000", "fill-opacity": "0", "stroke": "none"},
     "vsm-hit-line": {"fill": "none", "stroke": "#000000", "stroke-opacity": "0", "stroke-width": "12"},
     "vsm-halo-sel": {"fill": "none", "stroke": "none"},
+    # the canvas's insertion handles (never in a picture)
+    "vsm-slot-ring": {"fill": "$panel", "stroke": "$accent", "stroke-width": "1.5"},
+    "vsm-slot-plus": {"fill": "none", "stroke": "$accent", "stroke-width": "2", "stroke-linecap": "round"},
     # timeline
     "vsm-ladder": {"stroke": "$fg1", "stroke-width": "1.6"},
     "vsm-rung-text": _TEXT,

@@ -2,7 +2,7 @@
 
 :func:`build_scene` turns a map state and its metrics into a :class:`Scene`: every drawn
 element as a :class:`Node` with its box, its accessible name and its shapes, each shape
-with its geometry, its text already formatted (by :mod:`vsm_widget.display`), wrapped and
+with its geometry, its text already formatted (by :mod:`vsm_widget.core.display`), wrapped and
 cut (by :mod:`vsm_widget.presentation.text`), and its *role* classes, which
 :mod:`vsm_widget.presentation.palette` maps to colours, sizes and weights. The canvas
 draws a scene as it is; :mod:`vsm_widget.presentation.svg` writes the same scene as a
@@ -34,11 +34,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import fields
-from ..display import Display
-from ..fields import Field, given, unit_of
-from ..metrics import GapMetrics, Metrics, StepMetrics, compute
-from ..model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
+from ..core import fields
+from ..core.display import Display
+from ..core.fields import Field, given, unit_of
+from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute
+from ..core.model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
 from .text import Font, text_style, text_width, truncate, wrap
 
 __all__ = ["SCENE_VERSION", "Box", "Node", "Scene", "SceneCache", "build_scene", "display_for"]
@@ -65,6 +65,8 @@ GAP_ICON_TOP = 64.0
 BURST_W = 150.0
 BURST_H = 88.0
 BURST_MAX_W = 260.0
+#: Room kept on each side of a burst in the lane, so that two stars never touch.
+BURST_GAP = 4.0
 TOTALS_W = 172.0
 TIMELINE_H = 112.0
 STREAM_LEFT = MARGIN + 24
@@ -124,6 +126,15 @@ class Box:
         """Bottom edge."""
         return self.y + self.h
 
+    def overlaps(self, other: Box, pad: float = 0.0) -> bool:
+        """Whether the two boxes share more than an edge (each grown by ``pad``)."""
+        return (
+            self.x - pad < other.right + pad
+            and other.x - pad < self.right + pad
+            and self.y - pad < other.bottom + pad
+            and other.y - pad < self.bottom + pad
+        )
+
     def to_list(self) -> list[float]:
         """``[x, y, w, h]``, rounded."""
         return [_r(self.x), _r(self.y), _r(self.w), _r(self.h)]
@@ -136,10 +147,14 @@ class Node:
     ``key`` is unique in the scene (an element may draw several nodes: a gap draws its
     triangle, the arrow through it and its rung); ``id`` is the map element it belongs
     to (``data-vsm-id``; ``None`` for what is not an element); ``kind`` its kind
-    (``data-vsm-kind``); ``layer`` one of ``timeline``, ``links``, ``nodes``, ``bursts``
+    (``data-vsm-kind``); ``layer`` one of ``timeline``, ``links``, ``nodes``, ``bursts``, ``slots``
     (drawing order); ``box`` its main shape; ``role`` role classes of the whole node;
     ``label`` its accessible name; ``drag`` whether it can be dragged; ``follows`` the
     element it moves with while that is dragged; ``ends`` the elements a connector joins.
+
+    A node of kind ``slot`` is an insertion handle of the canvas, not part of the map:
+    a "+" at a place of the stream (``place``) where a step, and a gap if ``gaps``, can
+    be added in one action. Pictures leave slots out.
     """
 
     key: str
@@ -156,6 +171,10 @@ class Node:
     ends: tuple[str, ...] = ()
     #: Computed figures of the element as (label, text), for the details panel.
     figures: tuple[tuple[str, str], ...] = ()
+    #: An insertion handle's place in the stream: ``("after", id)`` or ``("before", id)``.
+    place: tuple[str, str] | None = None
+    #: Whether a gap may go at this handle's place (two gaps never stand side by side).
+    gaps: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The node as JSON-ready data (the canvas's input)."""
@@ -180,6 +199,9 @@ class Node:
             data["ends"] = list(self.ends)
         if self.figures:
             data["figures"] = [list(pair) for pair in self.figures]
+        if self.place is not None:
+            data["place"] = {self.place[0]: self.place[1]}
+            data["gaps"] = self.gaps
         return data
 
 
@@ -552,7 +574,7 @@ def row_count(kind: str, element: Any) -> int:
 
 def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
     """``(label, field, text)`` of each row of an element's data box, from the fields'
-    declarations (:func:`vsm_widget.fields.rows`): only what is given, unless a row says
+    declarations (:func:`vsm_widget.core.fields.rows`): only what is given, unless a row says
     what it reads when not given.
     """
     rows: list[Row] = []
@@ -643,6 +665,16 @@ def _badge_width(label: str) -> float:
     return measure(label, "vsm-badge-text") + 12
 
 
+def badge_top(box: Box, over: bool, bottleneck: bool) -> float | None:
+    """The top of a step's badges over its box (None without badges): one row, or the
+    bottleneck's above the over-takt one when both do not fit side by side.
+    """
+    if not (over or bottleneck):
+        return None
+    both = bottleneck and over and _badge_width("Bottleneck") + _badge_width("Over takt") + 4 > box.w
+    return box.y - (40 if both else 21)
+
+
 def badge(x: float, y: float, label: str, c: str, *, right: bool = False) -> list[Shape]:
     """A small labelled mark over a box (bottleneck, over takt)."""
     w = _badge_width(label)
@@ -723,9 +755,9 @@ def process_node(
     shapes.append(
         rect(box.x, box.y, box.w, box.h, "vsm-frame vsm-frame-bottleneck" if bottleneck else "vsm-frame")
     )
-    both = bottleneck and over and _badge_width("Bottleneck") + _badge_width("Over takt") + 4 > box.w
     if bottleneck:
-        shapes.extend(badge(box.x, box.y - (40 if both else 21), "Bottleneck", "vsm-badge-bottleneck"))
+        top = badge_top(box, over, bottleneck)
+        shapes.extend(badge(box.x, box.y - 21 if top is None else top, "Bottleneck", "vsm-badge-bottleneck"))
     if over:
         shapes.extend(badge(box.right, box.y - 21, "Over takt", "vsm-badge-over", right=True))
     if step.waste:
@@ -752,8 +784,11 @@ def process_node(
     )
 
 
-def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -> Node:
-    """An inventory triangle (quantity, days of demand, variants) or a wait clock."""
+def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None, called: str = "") -> Node:
+    """An inventory triangle (quantity, days of demand, variants) or a wait clock.
+
+    ``called`` is how the gap is named in a sentence ("inventory before Assembly #1").
+    """
     kind = "inventory" if gap.quantity is not None else "wait"
     shapes: list[Shape] = [rect(box.x - 16, box.y - 4, box.w + 32, box.h + 58, "vsm-halo-sel", rx=4)]
     lines: list[tuple[str, str | None, str]] = []
@@ -786,10 +821,12 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None) -
         shapes.extend(
             pills(box.cx - (GAP_COL - 10) / 2, box.bottom + 9 + len(lines) * 15, GAP_COL - 10, gap.waste)
         )
+    called = called or kind
+    name = f"{called[:1].upper()}{called[1:]}"
     if kind == "inventory":
-        label = f"Inventory {lines[0][0]} units, {lines[1][0]}" + (f", {lines[2][0]}" if gap.variants else "")
+        label = f"{name}, {lines[0][0]} units, {lines[1][0]}" + (f", {lines[2][0]}" if gap.variants else "")
     else:
-        label = f"Wait {lines[0][0]}"
+        label = f"{name}, {lines[0][0]}"
     if gap.waste:
         label += f", waste: {', '.join(gap.waste)}"
     return Node(
@@ -842,10 +879,21 @@ def control_node(control: Control, box: Box) -> Node:
 
 def burst_node(burst: Burst, box: Box, follows: str | None, target_name: str | None) -> Node:
     """A kaizen burst with its idea."""
+    # A status other than a plain idea is written in the star, not told by its colour alone.
+    marked = burst.status != "idea"
     shapes = [
         path(burst_path(box.x, box.y, box.w, box.h), f"vsm-burst-shape vsm-burst-{burst.status}"),
-        wrapped(box.cx, box.cy + 4, burst.text, box.w * 0.6, "vsm-burst-text", 4, 12, field="text"),
-    ]
+        wrapped(
+            box.cx, box.cy - (3 if marked else -4), burst.text, box.w * 0.6, "vsm-burst-text",
+            3 if marked else 4, 12, field="text",
+        ),
+    ]  # fmt: skip
+    if marked:
+        shapes.append(
+            text(
+                box.cx, box.cy + 23, burst.status.upper(), "vsm-burst-status", anchor="middle", field="status"
+            ),
+        )
     details = (burst.text, burst.owner and f"Owner: {burst.owner}", burst.due and f"Due: {burst.due}")
     tip = "\n".join((*(d for d in details if d), f"Status: {burst.status}"))
     on = f" on {target_name}" if target_name else ""
@@ -932,13 +980,27 @@ def direct_node(step: Process, box: Box, nxt: Process, next_box: Box) -> Node:
 
 
 def shipment_place(
-    inbound: bool, index: int, party: tuple[str, Box] | None, end: tuple[str, bool, Box] | None, customer: Box
+    inbound: bool,
+    index: int,
+    party: tuple[str, Box] | None,
+    end: tuple[str, bool, Box] | None,
+    customer: Box,
+    badges: float | None = None,
 ) -> tuple[Point, Point, Box]:
-    """Where a shipment's broad arrow runs (from, to) and where its truck sits."""
+    """Where a shipment's broad arrow runs (from, to) and where its truck sits.
+
+    ``badges`` is the top of the end step's badges, if it has any: the arrow ends above
+    them, and the truck and its caption stay above the step and its badges.
+    """
+    clear: float | None = None
     if end is not None:
         top = _ports(end[1], end[2])["top"]
         shift = end[2].w / 2 - 26 if end[1] else 14
-        stream_point = (top[0] + (-shift if inbound else shift), top[1] - (26 if end[1] else 6))
+        y = top[1] - (26 if end[1] else 6)
+        if end[1]:
+            clear = (end[2].y if badges is None else badges) - 4
+            y = min(y, clear - 9)  # the arrow's tail is 7 wide either side of its line
+        stream_point = (top[0] + (-shift if inbound else shift), y)
     else:
         stream_point = (customer.x - 80, customer.bottom + 80)
     party_point = (party[1].cx, party[1].bottom + 6) if party else (stream_point[0], stream_point[1] - 140)
@@ -946,6 +1008,12 @@ def shipment_place(
     mid = ((a[0] + z[0]) / 2, (a[1] + z[1]) / 2 + index * 44)
     tx = mid[0] + (16 if inbound else -16 - 62)
     ty = mid[1] - 18
+    if clear is not None and ty + 50 > clear:
+        # The party is too close for the truck to sit by the middle of the arrow without
+        # covering the step or its badges (the caption ends 50 below the truck's top): it
+        # goes beside the arrow's end instead, above the step, its caption over the tail.
+        tx = stream_point[0] + (10 if inbound else -10 - 62)
+        ty = clear - 66 - index * 44
     return a, z, Box(tx - 4, ty - 4, 70, 38)
 
 
@@ -979,8 +1047,42 @@ def _clip(box: Box, toward: Point, pad: float) -> Point:
     return (cx + dx * t, cy + dy * t)
 
 
-def info_node(flow: InfoFlow, source: Box, target: Box, shift: float, names: tuple[str, str]) -> Node:
-    """An information arrow: straight (manual) or with a lightning zigzag (electronic)."""
+#: Where along its arrow an information flow's label may sit, in order of preference.
+_LABEL_PLACES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
+
+
+def _flow_label_at(a: Point, z: Point, content: str, avoid: Sequence[Box]) -> tuple[float, float, str]:
+    """Where an information flow's label goes: by the middle of its arrow, or the nearest
+    place along it that no burst or badge in ``avoid`` covers.
+    """
+    horizontal = abs(z[0] - a[0]) > abs(z[1] - a[1])
+    width = min(150.0, measure(content, "vsm-small"))
+    first: tuple[float, float, str] | None = None
+    for t in _LABEL_PLACES:
+        px, py = a[0] + (z[0] - a[0]) * t, a[1] + (z[1] - a[1]) * t
+        if horizontal:
+            x, y, anchor, box = px, py - 12, "middle", Box(px - width / 2, py - 22, width, 14)
+        else:
+            x, y, anchor, box = px + 10, py + 4, "start", Box(px + 10, py - 6, width, 14)
+        first = first or (x, y, anchor)
+        if not any(box.overlaps(other, 2) for other in avoid):
+            return x, y, anchor
+    assert first is not None
+    return first
+
+
+def info_node(
+    flow: InfoFlow,
+    source: Box,
+    target: Box,
+    shift: float,
+    names: tuple[str, str],
+    avoid: Sequence[Box] = (),
+) -> Node:
+    """An information arrow: straight (manual) or with a lightning zigzag (electronic).
+
+    Its label stays clear of the bursts and badges in ``avoid``.
+    """
     # Schedules come down onto a step's roof, as drawn on paper maps.
     from_above = source.bottom < target.y
     onto = (target.cx, target.y - 6) if from_above else _clip(target, (source.cx, source.cy), 6)
@@ -993,10 +1095,7 @@ def info_node(flow: InfoFlow, source: Box, target: Box, shift: float, names: tup
     d = lightning_path(*a, *z) if flow.medium == "electronic" else f"M{_pt(*a)} L{_pt(*z)}"
     shapes: list[Shape] = [path(d, "vsm-hit-line"), path(d, "vsm-info-line", marker="@arrow")]
     if flow.label:
-        horizontal = abs(z[0] - a[0]) > abs(z[1] - a[1])
-        mid = ((a[0] + z[0]) / 2, (a[1] + z[1]) / 2)
-        x, y = (mid[0], mid[1] - 12) if horizontal else (mid[0] + 10, mid[1] + 4)
-        anchor = "middle" if horizontal else "start"
+        x, y, anchor = _flow_label_at(a, z, flow.label, avoid)
         shapes.append(
             fit_text(x, y, flow.label, 150, "vsm-small vsm-halo-text", anchor=anchor, field="label")
         )
@@ -1021,8 +1120,13 @@ def rung_node(
     y: float,
     previous: float | None,
     texts: tuple[str, str | None],
+    called: str = "wait",
 ) -> Node:
-    """One rung of the timeline ladder: a wait on the upper level, a step's time below."""
+    """One rung of the timeline ladder: a wait on the upper level, a step's time below.
+
+    ``called`` names a gap's rung for screen readers and its tooltip ("inventory before
+    Assembly #1").
+    """
     upper = name is None
     shapes: list[Shape] = [rect(left, y - 10, right - left, 20, "vsm-hit")]
     if previous is not None and previous != y:
@@ -1032,7 +1136,7 @@ def rung_node(
     shown, touch = texts
     if upper:
         shapes.append(fit_text(cx, y - 7, shown, width, "vsm-rung-text vsm-rung-wait", anchor="middle"))
-        label, tip = f"Timeline, wait: {shown}", f"Wait: {shown}"
+        label, tip = f"Timeline, {called}: {shown}", f"{called[:1].upper()}{called[1:]}: {shown}"
     else:
         shapes.append(fit_text(cx, y + 16, shown, width, "vsm-rung-text", anchor="middle"))
         if touch is not None:
@@ -1140,6 +1244,44 @@ def empty_node() -> Node:
     return Node("empty", None, "empty", "nodes", Box(x, y, 420, 64), "No steps yet", shapes)
 
 
+SLOT_R = 9.0
+
+
+def slot_node(key: str, point: Point, place: tuple[str, str], gaps: bool, where: str) -> Node:
+    """An insertion handle: a "+" in the stream where the canvas adds a step or a gap."""
+    cx, cy = point
+    plus = f"M{_pt(cx - 4.5, cy)} L{_pt(cx + 4.5, cy)} M{_pt(cx, cy - 4.5)} L{_pt(cx, cy + 4.5)}"
+    shapes = (circle(cx, cy, SLOT_R, "vsm-slot-ring"), path(plus, "vsm-slot-plus"))
+    what = "a step or a gap" if gaps else "a step"
+    box = Box(cx - SLOT_R, cy - SLOT_R, 2 * SLOT_R, 2 * SLOT_R)
+    return Node(
+        key, None, "slot", "slots", box, f"Add {what} {where}", shapes,
+        role="vsm-slot", place=place, gaps=gaps,
+    )  # fmt: skip
+
+
+def _slot_where(prev: Process | Gap | None, nxt: Process | Gap | None) -> str:
+    """Where a handle adds, in words: by the steps around it ("after Cut, before its wait")."""
+
+    def kind(gap: Gap) -> str:
+        return "inventory" if gap.quantity is not None else "wait"
+
+    if isinstance(prev, Process) and isinstance(nxt, Process):
+        return f"between {prev.name} and {nxt.name}"
+    if isinstance(prev, Process):
+        return f"after {prev.name}" + (f", before the {kind(nxt)}" if isinstance(nxt, Gap) else "")
+    if isinstance(nxt, Process):
+        return f"before {nxt.name}" + (f", after the {kind(prev)}" if isinstance(prev, Gap) else "")
+    if isinstance(nxt, Gap):
+        return f"at the start, before the {kind(nxt)}"
+    return f"at the end, after the {kind(prev)}" if isinstance(prev, Gap) else "at the end"
+
+
+def _lane(item: Process | Gap, box: Box) -> float:
+    """The height of the material flow through a stream item."""
+    return _ports(isinstance(item, Process), box)["lane"][1]
+
+
 # --------------------------------------------------------------------------- the scene
 
 
@@ -1154,19 +1296,42 @@ def display_for(state: MapState, metrics: Metrics) -> Display:
     return metrics.display
 
 
+def _free_row(rows: list[list[tuple[float, float]]], left: float, right: float) -> int:
+    """The first row whose spans leave ``left``..``right`` free; the span is taken there."""
+    for index, spans in enumerate(rows):
+        if all(right <= a or left >= b for a, b in spans):
+            spans.append((left, right))
+            return index
+    rows.append([(left, right)])
+    return len(rows) - 1
+
+
 def _placed(x: float | None, y: float | None, auto: Point) -> Point:
     return (auto[0] if x is None else x, auto[1] if y is None else y)
 
 
 def _names(state: MapState) -> dict[str, str]:
-    """How each element is called in a sentence: a step by its name, others by their kind."""
+    """How each element is called in a sentence: a step by its name, a gap by the step it
+    feeds ("inventory before Assembly #1"), others by their kind.
+    """
     names = {"customer": state.customer.name, "control": "production control"}
     if state.supplier is not None:
         names["supplier"] = state.supplier.name
-    for item in state.stream:
-        names[item.id] = (
-            item.name if isinstance(item, Process) else ("inventory" if item.quantity is not None else "wait")
-        )
+    stream = state.stream
+    for i, item in enumerate(stream):
+        if isinstance(item, Process):
+            names[item.id] = item.name
+            continue
+        # A gap by the step it feeds (or follows, at the end): never by its id.
+        kind = "inventory" if item.quantity is not None else "wait"
+        after = stream[i + 1] if i + 1 < len(stream) else None
+        before = stream[i - 1] if i else None
+        if isinstance(after, Process):
+            names[item.id] = f"{kind} before {after.name}"
+        elif isinstance(before, Process):
+            names[item.id] = f"{kind} after {before.name}"
+        else:
+            names[item.id] = kind
     for shipment in state.shipments:
         names[shipment.id] = f"shipment {shipment.direction}"
     return names
@@ -1227,23 +1392,24 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         at = _placed(state.control.x, state.control.y, (mid - CONTROL_W / 2, TOP_ROW))
         boxes["control"] = Box(at[0], at[1], CONTROL_W, CONTROL_H)
 
-    # Bursts on an element sit in a lane of their own under the stream's data boxes (above
-    # the stream they would cover the information arrows); bursts on the map line up
-    # leftwards from the customer.
-    per_target: dict[str, int] = {}
-    map_right = content_right - FACTORY_W - 16
+    # Kaizen bursts sit in a lane of their own under the stream's data boxes: above the
+    # stream they would cover information arrows, their labels and the trucks. A burst on
+    # an element is centred on it; a burst on the whole map stands at the right end, over
+    # the ladder's totals. Each takes the first row where it covers no other burst; rows
+    # are chosen from the automatic columns, so that dragging a step moves only its own
+    # bursts.
+    column_cx = {item.id: (left + right) / 2 for item, left, right in columns}
+    lane_rows: list[list[tuple[float, float]]] = []
     follows: dict[str, str | None] = {}
     for burst in state.bursts:
-        key = burst.target or ""
-        index = per_target.get(key, 0)
-        per_target[key] = index + 1
         w = burst_width(burst.text)
         target = boxes.get(burst.target) if burst.target else None
-        if target is not None:
-            auto = (target.cx - w / 2, bottom + 8 + index * (BURST_H + 4))
-        else:
-            map_right -= w + 8
-            auto = (map_right, TOP_ROW + CONTROL_H + 40)
+        auto_cx = content_right - w / 2 if target is None else column_cx.get(burst.target or "", target.cx)
+        row = 0
+        if burst.x is None or burst.y is None:
+            row = _free_row(lane_rows, auto_cx - w / 2 - BURST_GAP, auto_cx + w / 2 + BURST_GAP)
+        cx = auto_cx if target is None else target.cx
+        auto = (cx - w / 2, bottom + 8 + row * (BURST_H + 4))
         at = _placed(burst.x, burst.y, auto)
         boxes[burst.id] = Box(at[0], at[1], w, BURST_H)
         by_hand = burst.x is not None and burst.y is not None
@@ -1279,6 +1445,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             figures = gap_figures_of.get(item.id)
             texts: tuple[str, str | None] = (display.lead(figures.wait_time if figures else None), None)
             rung_name = None
+            called = names[item.id]
         else:
             y = timeline_top + LADDER_LOWER
             step = step_figures_of.get(item.id)
@@ -1288,13 +1455,14 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
                 touch = f"PT {display.process(step.touch_time)}"
             texts = (display.process(own), touch)
             rung_name = item.name
-        signature = (left, right, y, previous, texts, rung_name)
+            called = item.name
+        signature = (left, right, y, previous, texts, rung_name, called)
         add(
             cache.node(
                 f"{item.id}/rung",
                 signature,
-                lambda i=item.id, n=rung_name, lr=(left, right), yy=y, p=previous, t=texts: rung_node(
-                    i, n, lr[0], lr[1], yy, p, t
+                lambda i=item.id, n=rung_name, lr=(left, right), yy=y, p=previous, t=texts, c=called: (
+                    rung_node(i, n, lr[0], lr[1], yy, p, t, c)
                 ),
             )
         )
@@ -1337,7 +1505,12 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         party_id = ("supplier" if state.supplier else None) if inbound else "customer"
         party = (party_id, boxes[party_id]) if party_id else None
         end = (end_item.id, isinstance(end_item, Process), boxes[end_item.id]) if end_item else None
-        a, z, truck_box = shipment_place(inbound, index, party, end, boxes["customer"])
+        badges = (
+            badge_top(boxes[end_item.id], end_item.id in over, metrics.bottleneck == end_item.id)
+            if isinstance(end_item, Process)
+            else None
+        )
+        a, z, truck_box = shipment_place(inbound, index, party, end, boxes["customer"], badges)
         # Information flows may start or end at a truck.
         boxes[shipment.id] = truck_box
         ends = tuple(e for e in (party_id, end_item.id if end_item else None) if e)
@@ -1352,6 +1525,13 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         key = tuple(sorted((flow.source, flow.target)))
         pair_total[key] = pair_total.get(key, 0) + 1
     pair_seen: dict[tuple[str, ...], int] = {}
+    # What a flow's label must not hide under: every burst, and the badges over steps.
+    covers = [boxes[burst.id] for burst in state.bursts]
+    for item in stream:
+        if isinstance(item, Process):
+            top = badge_top(boxes[item.id], item.id in over, metrics.bottleneck == item.id)
+            if top is not None:
+                covers.append(Box(boxes[item.id].x, top, PROCESS_W, boxes[item.id].y - top))
     for flow in state.flows:
         key = tuple(sorted((flow.source, flow.target)))
         index = pair_seen.get(key, 0)
@@ -1361,12 +1541,17 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             continue
         shift = (index - (pair_total[key] - 1) / 2) * 18
         ends = (names.get(flow.source, flow.source), names.get(flow.target, flow.target))
-        signature = (flow, source, target, shift, ends)
+        # The arrow runs between the two boxes: only covers near them matter.
+        left, top = min(source.x, target.x), min(source.y, target.y)
+        right, low = max(source.right, target.right), max(source.bottom, target.bottom)
+        reach = Box(left, top, right - left, low - top)
+        near = tuple(c for c in covers if c.overlaps(reach, 160)) if flow.label else ()
+        signature = (flow, source, target, shift, ends, near)
         add(
             cache.node(
                 flow.id,
                 signature,
-                lambda f=flow, s=source, t=target, sh=shift, e=ends: info_node(f, s, t, sh, e),
+                lambda f=flow, s=source, t=target, sh=shift, e=ends, n=near: info_node(f, s, t, sh, e, n),
             )
         )
 
@@ -1397,6 +1582,30 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     )
     if not stream:
         add(empty_node())
+    # Insertion handles: before the first item, between every two, after the last (an
+    # empty map says to use the toolbar instead).
+    for i in range(len(stream) + 1 if stream else 0):
+        prev = stream[i - 1] if i else None
+        nxt = stream[i] if i < len(stream) else None
+        if prev is not None and nxt is not None:
+            left, right = boxes[prev.id].right, boxes[nxt.id].x
+            point = ((left + right) / 2, (_lane(prev, boxes[prev.id]) + _lane(nxt, boxes[nxt.id])) / 2)
+        elif nxt is not None:
+            point = (boxes[nxt.id].x - 18, _lane(nxt, boxes[nxt.id]))
+        else:
+            assert prev is not None
+            point = (boxes[prev.id].right + 18, _lane(prev, boxes[prev.id]))
+        place = ("after", prev.id) if prev is not None else ("before", nxt.id)  # type: ignore[union-attr]
+        gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
+        where = _slot_where(prev, nxt)
+        key = f"{prev.id}/slot" if prev is not None else "start/slot"
+        add(
+            cache.node(
+                key,
+                (point, place, gaps, where),
+                lambda k=key, pt=point, pl=place, g=gaps, w=where: slot_node(k, pt, pl, g, w),
+            )
+        )
     for item in stream:
         box = boxes[item.id]
         if isinstance(item, Process):
@@ -1414,8 +1623,8 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             add(
                 cache.node(
                     item.id,
-                    (item, box, day, figures, display.lead_unit),
-                    lambda g=item, b=box, f=figures: gap_node(g, b, display, f),
+                    (item, box, day, figures, display.lead_unit, names[item.id]),
+                    lambda g=item, b=box, f=figures, c=names[item.id]: gap_node(g, b, display, f, c),
                 )
             )
     for burst in state.bursts:

@@ -198,6 +198,8 @@ def scene_svg(
     )
     layers = {name: ET.SubElement(root, "g", {"class": f"vsm-layer-{name}"}) for name in _LAYERS}
     for node in scene.nodes:
+        if node.kind == "slot":
+            continue  # the canvas's insertion handles are no part of a picture
         classes = f"vsm-el vsm-{node.kind}" + (f" {node.role}" if node.role else "")
         attrs = {
             "class": classes,

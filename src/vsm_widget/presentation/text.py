@@ -52,6 +52,7 @@ TEXT_STYLES: dict[str, Font] = {
     "vsm-badge-text": Font(10.5, 600),
     "vsm-strip-text": Font(8.5, 600, 0.09),
     "vsm-burst-text": Font(10.0, 600),
+    "vsm-burst-status": Font(8.5, 600, 0.08),
     "vsm-fifo-text": Font(10.0, 600, 0.05),
     "vsm-rung-text": Font(11.5, 600),
     "vsm-total": Font(11.5, 600),
