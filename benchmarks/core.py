@@ -15,9 +15,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.metrics import compute
-from vsm_widget.model import validate_state
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.metrics import compute
+from vsm_widget.core.model import validate_state
+from vsm_widget.data import io
 
 STEPS = 1000
 

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.charts import CycleTimeChart, TimeBreakdownChart, TimelineChart
-from vsm_widget.dashboard import Dashboard, MetricCards
+from vsm_widget.jupyter.charts import CycleTimeChart, TimeBreakdownChart, TimelineChart
+from vsm_widget.jupyter.dashboard import Dashboard, MetricCards
 
 
 def build(steps: int) -> ValueStreamMap:

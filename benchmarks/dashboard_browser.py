@@ -38,8 +38,8 @@ import numpy as np
 import traitlets
 from ipywidgets import VBox
 from vsm_widget import ValueStreamMap
-from vsm_widget.charts import CycleTimeChart, TimelineChart
-from vsm_widget.dashboard import MetricCards
+from vsm_widget.jupyter.charts import CycleTimeChart, TimelineChart
+from vsm_widget.jupyter.dashboard import MetricCards
 
 
 def build(steps):

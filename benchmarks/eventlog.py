@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vsm_widget.eventlog import EventLog
+from vsm_widget.data.eventlog import EventLog
 
 HERE = Path(__file__).resolve().parent
 RIVAL_VENV = HERE / ".venv-rival"

@@ -1,25 +1,7 @@
 /** Editing UI: the toolbar, the inspector panel and the in-place field editor. */
 
 import { durationEditText, percentEditText, plain } from "./edittext";
-import type { MapDocument, StreamItem } from "./types";
-
-type FieldType = "text" | "longtext" | "duration" | "percent" | "number" | "choice" | "waste" | "readonly";
-
-/** One field as Python declares it (vsm_widget.fields.panel_fields), sent as the `fields` trait. */
-export interface FieldSpec {
-  name: string;
-  label: string;
-  type: FieldType;
-  /** The field's long title and what it means, for the label's tooltip. */
-  title?: string;
-  help?: string;
-  options?: string[];
-  /** A choice that may be cleared (sent as null). */
-  optional?: boolean;
-}
-
-/** Every field of every kind, in the order the inspector lists them: from Python, never written here. */
-export type FieldCatalog = Record<string, FieldSpec[]>;
+import type { FieldCatalog, FieldSpec, MapDocument, StreamItem } from "./types";
 
 /** The field an Enter or double-click on a whole element opens. */
 export function primaryField(kind: string, element: Record<string, unknown>): string {

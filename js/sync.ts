@@ -6,9 +6,8 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import type { FieldCatalog } from "./editing";
 import { applyPatch, readScene, type Scene, type ScenePatch } from "./scene";
-import { type EditError, emptyDocument, type History, type MapDocument, type WidgetTraits } from "./types";
+import { type EditError, emptyDocument, type FieldCatalog, type History, type MapDocument, type WidgetTraits } from "./types";
 
 /** An edit message without its envelope (kind and seq are added by `Sync.send`). */
 export type Edit =

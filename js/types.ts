@@ -1,7 +1,5 @@
 /** The synced document and metrics, as sent by Python (see the sync protocol). */
 
-import type { FieldCatalog } from "./editing";
-
 /** The units an element's durations were typed in, by field (`{"changeover": "h"}`); absent when none. */
 export type TypedUnits = Record<string, string>;
 
@@ -216,3 +214,21 @@ export function emptyDocument(): MapDocument {
     bursts: [],
   };
 }
+
+export type FieldType = "text" | "longtext" | "duration" | "percent" | "number" | "choice" | "waste" | "readonly";
+
+/** One field as Python declares it (vsm_widget.core.fields.panel_fields), sent as the `fields` trait. */
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type: FieldType;
+  /** The field's long title and what it means, for the label's tooltip. */
+  title?: string;
+  help?: string;
+  options?: string[];
+  /** A choice that may be cleared (sent as null). */
+  optional?: boolean;
+}
+
+/** Every field of every kind, in the order the inspector lists them: from Python, never written here. */
+export type FieldCatalog = Record<string, FieldSpec[]>;

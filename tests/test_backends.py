@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from test_eventlog import COLUMNS, generated
-from vsm_widget import eventlog as el
-from vsm_widget.eventlog import EventLog
+from vsm_widget.data import eventlog as el
+from vsm_widget.data.eventlog import EventLog
 
 dd = pytest.importorskip("dask.dataframe")
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from vsm_widget import ValidationError, ValueStreamMap, model
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core import model
 
 # kind -> field -> category (written by hand, not read from the code under test).
 CATEGORIES: dict[str, dict[str, str]] = {
@@ -89,6 +90,8 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "x": "coordinate?",
         "y": "coordinate?",
     },
+    "branch": {"into": "step", "after": "step?", "name": "label"},
+    "rework": {"source": "step", "target": "step", "share": "loop_share"},
 }
 
 WRONG_TYPES: list[Any] = [True, [1], {"a": 1}, object()]
@@ -179,6 +182,11 @@ BAD: dict[str, list[Any]] = {
         True,
     ],
     "reference?": ["nowhere", "map", "x" * 65, 5, ["weld"], "\udfff"],
+    # A branch's and a loop's ends are steps: not a gap, a shipment, a flow or a burst.
+    "step": ["", None, "nowhere", "map", "wip", "truck", "order", "idea", "x" * 65, 5, ["weld"]],
+    "step?": ["nowhere", "map", "wip", "customer", "x" * 65, 5, "\udfff"],
+    # A loop sends back less than all of its items: 100% would never end.
+    "loop_share": ["100%", 1, 1.0, "", None, *SHARE_BAD],
 }
 
 TARGETS = {
@@ -191,6 +199,8 @@ TARGETS = {
     "shipment": "truck",
     "flow": "order",
     "burst": "idea",
+    "branch": "feeder",
+    "rework": "loop",
 }
 
 
@@ -214,6 +224,8 @@ def sample() -> ValueStreamMap:
     m.add_shipment("out", id="truck", frequency="daily")
     m.add_flow("customer", "control", id="order")
     m.add_burst("Quick changeover", target="Weld", id="idea")
+    m.add_branch(into="Weld", id="feeder").add_process("Bend", cycle_time="20 s", id="bend")
+    m.add_rework(source="Weld", target="Cut", share="5%", id="loop")
     m.clear_history()
     m.update("Cut", cycle_time="31 s")
     return m
@@ -267,6 +279,10 @@ ADD = {
     "burst": lambda m, fields: m.add_burst(fields.pop("text", "Idea"), **fields),
     "supplier": lambda m, fields: m.set_supplier(**fields),
     "control": lambda m, fields: m.set_control(**fields),
+    "branch": lambda m, fields: m.add_branch(fields.pop("into", "Weld"), **fields),
+    "rework": lambda m, fields: m.add_rework(
+        fields.pop("source", "Weld"), fields.pop("target", "Cut"), fields.pop("share", "10%")
+    ),
 }
 
 

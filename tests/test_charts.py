@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.charts import (
+from vsm_widget.jupyter.charts import (
     BREAKDOWN_CLASSES,
     COLORS,
     VIEW_CSS,

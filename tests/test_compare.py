@@ -26,7 +26,7 @@ import math
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.compare import Comparison, action_plan, compare
+from vsm_widget.core.compare import Comparison, action_plan, compare
 
 
 def current_state() -> ValueStreamMap:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
-from vsm_widget.widget import MapWidget
+from vsm_widget.jupyter.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
+from vsm_widget.jupyter.widget import MapWidget
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -13,8 +13,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vsm_widget import ValueStreamMap, units
-from vsm_widget.display import DASH, Display, auto_unit, format_duration, format_number, format_ratio
+from vsm_widget import ValueStreamMap
+from vsm_widget.core import units
+from vsm_widget.core.display import DASH, Display, auto_unit, format_duration, format_number, format_ratio
 from vsm_widget.presentation.scene import build_scene
 
 WORKING_DAY = 8 * 3600.0
@@ -240,7 +241,7 @@ def test_every_view_reads_the_lead_time_alike() -> None:
     # Metrics.format, and a card (which spells out the day).
     assert metrics.format("lead_time") == expected
     pytest.importorskip("bqplot")
-    from vsm_widget.dashboard import MetricCards
+    from vsm_widget.jupyter.dashboard import MetricCards
 
     cards = MetricCards(m)
     assert cards.texts()["lead_time"] == "1.04 working days"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import vsm_widget
 from vsm_widget import ValidationError, empirical, exponential, lognormal, triangular
-from vsm_widget.distributions import Empirical, Exponential, Lognormal, Triangular, from_dict
+from vsm_widget.core.distributions import Empirical, Exponential, Lognormal, Triangular, from_dict
 
 
 def test_they_are_exported_from_the_package() -> None:
@@ -183,7 +183,7 @@ def test_refusals_name_the_parameter_and_the_reason(make, target, field, reason)
 
 
 def test_too_many_readings_are_refused() -> None:
-    from vsm_widget.distributions import MAX_VALUES
+    from vsm_widget.core.distributions import MAX_VALUES
 
     with pytest.raises(ValidationError, match="too many"):
         empirical(range(MAX_VALUES + 1))

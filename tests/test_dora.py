@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from vsm_widget import ValidationError
-from vsm_widget.dora import DEFINITIONS, dora_metrics
+from vsm_widget.data.dora import DEFINITIONS, dora_metrics
 
 T0 = pd.Timestamp("2025-01-06 10:00")  # a Monday
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.eventlog import EventLog, from_event_log
+from vsm_widget.data.eventlog import EventLog, from_event_log
 
 STAGES = ["Intake", "Build", "Review", "Ship"]
 BASE = pd.Timestamp("2025-03-03 08:00:00")

@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from vsm_widget import eventlog as el
-from vsm_widget.eventlog import EventLog
+from vsm_widget.data import eventlog as el
+from vsm_widget.data.eventlog import EventLog
 
 STAGES = ["Intake", "Build", "Review", "Ship"]
 COLUMNS = {"case": "ticket", "activity": "stage", "start": "started", "end": "finished"}
@@ -231,7 +231,7 @@ def test_rework_counts_when_few_or_most_items_come_back(share: float) -> None:
 
 def test_large_logs_sorted_without_the_radix_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     # Logs above the size limit take a plain sort; a low limit sends a small log there.
-    import vsm_widget.eventlog as eventlog
+    import vsm_widget.data.eventlog as eventlog
 
     monkeypatch.setattr(eventlog, "_RADIX_EVENTS", 10)
     ids = [f"CASE-{i}" for i in range(300)]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.export import EXCEL_CELL_LIMIT, SHEETS, to_excel
-from vsm_widget.templates import load_template
+from vsm_widget.data.export import EXCEL_CELL_LIMIT, SHEETS, to_excel
+from vsm_widget.data.templates import load_template
 
 pytest.importorskip("openpyxl")
 
@@ -200,8 +200,8 @@ def test_a_derived_text_longer_than_a_cell_is_cut_and_says_so(tmp_path: Path) ->
 
 
 def test_formulas_that_came_by_a_document_a_frame_or_the_canvas_stay_text(tmp_path: Path) -> None:
-    from vsm_widget import io
-    from vsm_widget.widget import MapWidget
+    from vsm_widget.data import io
+    from vsm_widget.jupyter.widget import MapWidget
 
     by_document = io.from_json(io.to_json(typed_everywhere(FORMULAS)))
     by_frame = ValueStreamMap.from_frame(pd.DataFrame({"name": FORMULAS, "notes": FORMULAS}))

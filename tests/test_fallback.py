@@ -1,4 +1,4 @@
-"""The static picture a notebook keeps for readers without JavaScript (vsm_widget.fallback).
+"""The static picture a notebook keeps for readers without JavaScript (vsm_widget.presentation.fallback).
 
 Figures are those of *Learning to See* (Rother and Shook), the ``stamping_plant``
 template: 920 parts a day in 2 x 27,600 s, so takt = 60 s; 21,730 parts waiting in six
@@ -21,8 +21,8 @@ from IPython.core.formatters import DisplayFormatter
 
 from pages import read_page
 from vsm_widget import ValueStreamMap
-from vsm_widget.fallback import fallback_html
-from vsm_widget.render import render_svg
+from vsm_widget.presentation.fallback import fallback_html
+from vsm_widget.presentation.render import render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -153,7 +153,7 @@ def test_the_picture_needs_no_widget_library() -> None:
     code = (
         "import sys\n"
         "from vsm_widget import ValueStreamMap\n"
-        "from vsm_widget.fallback import fallback_html\n"
+        "from vsm_widget.presentation.fallback import fallback_html\n"
         "fallback_html(ValueStreamMap.template('stamping_plant'), steps=True)\n"
         "print(sorted(m for m in ('anywidget', 'ipywidgets', 'bqplot', 'IPython') if m in sys.modules))\n"
     )

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 import vsm_widget
-from vsm_widget import ValidationError, ValueStreamMap, fields, io, model
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core import fields, model
+from vsm_widget.data import io
 from vsm_widget.presentation.scene import build_scene
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +34,18 @@ def test_every_field_of_every_element_is_declared() -> None:
     # Structure (ids, the stream, the customer object) and measured data (spreads from an
     # event log, never typed) is all a dataclass holds beside its fields.
     structure = {
-        "map": {"customer", "supplier", "control", "stream", "shipments", "flows", "bursts", "measured"},
+        "map": {
+            "customer",
+            "supplier",
+            "control",
+            "stream",
+            "shipments",
+            "flows",
+            "bursts",
+            "measured",
+            "branches",
+            "reworks",
+        },
         "customer": set(),
         "supplier": set(),
         "control": set(),
@@ -41,6 +54,8 @@ def test_every_field_of_every_element_is_declared() -> None:
         "shipment": {"id"},
         "flow": {"id"},
         "burst": {"id"},
+        "branch": {"id", "items"},
+        "rework": {"id"},
     }
     for kind, cls in fields.KINDS.items():
         names = {f.name for f in dataclasses.fields(cls)}
@@ -59,7 +74,7 @@ def test_the_model_parses_exactly_the_declared_fields() -> None:
 
 
 def test_the_shipped_schema_is_the_generated_one() -> None:
-    from vsm_widget.document_schema import SCHEMA_FILE, schema_text
+    from vsm_widget.data.document_schema import SCHEMA_FILE, schema_text
 
     assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == io.schema()
     # Written as the generator writes it, so regenerating it changes nothing.
@@ -126,7 +141,7 @@ def test_the_front_end_test_fixture_is_the_declared_fields() -> None:
 
 def test_the_widget_sends_the_field_list_once() -> None:
     pytest.importorskip("anywidget")
-    from vsm_widget.widget import MapWidget
+    from vsm_widget.jupyter.widget import MapWidget
 
     widget = MapWidget(ValueStreamMap.template("stamping_plant"))
     assert widget.fields == fields.panel_fields()
@@ -349,8 +364,10 @@ _FOLLOW = textwrap.dedent(
     """
     import json, sys
     import pandas as pd
-    from vsm_widget import ValidationError, ValueStreamMap, fields, io
-    from vsm_widget.document_schema import SCHEMA_FILE, write
+    from vsm_widget import ValidationError, ValueStreamMap
+    from vsm_widget.core import fields
+    from vsm_widget.data import io
+    from vsm_widget.data.document_schema import SCHEMA_FILE, write
     from vsm_widget.presentation.scene import build_scene
 
     m = ValueStreamMap("Scrap", demand=10, available_time="8 h")
@@ -371,7 +388,7 @@ _FOLLOW = textwrap.dedent(
         m.update("Press", scrap="150%")
     except ValidationError as error:
         found["refused"] = [error.field, m.get("Press").scrap]
-    from vsm_widget.widget import MapWidget
+    from vsm_widget.jupyter.widget import MapWidget
     found["trait"] = [e["name"] for e in MapWidget(m).fields["process"]].count("scrap")
     # The shipped file is stale until the maintainer writes it again (a test says so).
     found["stale"] = json.loads(SCHEMA_FILE.read_text()) != io.schema()
@@ -386,10 +403,10 @@ def test_adding_a_process_field_is_one_declaration(tmp_path: Path) -> None:
     pytest.importorskip("openpyxl")
     package = tmp_path / "src" / "vsm_widget"
     shutil.copytree(Path(vsm_widget.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (package / "fields.py").read_text(encoding="utf-8")
+    source = (package / "core" / "fields.py").read_text(encoding="utf-8")
     anchor = "    value_class: str | None = choice(\n"
     assert source.count(anchor) == 1
-    (package / "fields.py").write_text(source.replace(anchor, _NEW_FIELD + anchor), encoding="utf-8")
+    (package / "core" / "fields.py").write_text(source.replace(anchor, _NEW_FIELD + anchor), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-c", _FOLLOW, str(tmp_path / "scrap.xlsx")],
         cwd=tmp_path,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from vsm_widget import ValueStreamMap, files
-from vsm_widget.files import atomic_path, write_text_atomic
+from vsm_widget import ValueStreamMap
+from vsm_widget.data import files
+from vsm_widget.data.files import atomic_path, write_text_atomic
 
 
 def test_write_replaces_the_file_and_keeps_its_mode(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.model import Gap, Process
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import Gap, Process
+from vsm_widget.data import io
 
 # The rich map's calendar: 18,400 a month over 20 days is 920 a day; 2 x 27,600 s a day.
 DAILY = 18400 / 20
@@ -21,6 +22,7 @@ EXPECTED_COLUMNS = [
     "type", "id", "name",
     "cycle_time", "process_time", "lead_time", "changeover", "uptime", "operators", "shifts",
     "batch_size", "parallel", "complete_accurate", "value_class", "waste", "notes", "x", "y",
+    "path", "path_into", "path_after",
     "gap_id", "gap_quantity", "gap_variants", "gap_wait_time", "gap_flow", "gap_fifo_max",
     "gap_waste", "gap_notes", "gap_x", "gap_y",
     "effective_cycle_time", "step_lead_time", "capacity_per_day", "over_takt", "is_bottleneck",

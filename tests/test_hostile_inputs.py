@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 from jupyter_client.session import json_packer
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.model import MAX_QUANTITY, MAX_VARIANTS
-from vsm_widget.widget import MapWidget
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import MAX_QUANTITY, MAX_VARIANTS
+from vsm_widget.data import io
+from vsm_widget.jupyter.widget import MapWidget
 
 # Text no file can hold: lone surrogate halves (json.loads makes them from "\ud800"
 # escapes, a browser from broken input) and the two non-characters XML refuses.

@@ -93,9 +93,9 @@ def test_the_wheel_installs_and_shows_a_map_without_node(tmp_path: Path) -> None
     assert len(list(dist.glob("*.tar.gz"))) == 1
     with zipfile.ZipFile(wheels[0]) as wheel:
         names = set(wheel.namelist())
-    for name in ("static/widget.js", "static/widget.css", "schema/vsm-map.schema.json"):
+    for name in ("static/widget.js", "static/widget.css", "data/schema/vsm-map.schema.json"):
         assert f"vsm_widget/{name}" in names, name
-    assert "vsm_widget/templates/stamping_plant.json" in names
+    assert "vsm_widget/data/templates/stamping_plant.json" in names
 
     # Install where there is no Node: PATH holds the venv and nothing else.
     venv = tmp_path / "venv"

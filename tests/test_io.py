@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.model import _ID_PATTERN, MAX_DURATION, Gap, Process
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import _ID_PATTERN, MAX_DURATION, Gap, Process
+from vsm_widget.data import io
 
 
 def _round_trip(m: ValueStreamMap) -> ValueStreamMap:
@@ -93,7 +94,7 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
 
 def test_document_fields_match_the_model(rich_map: ValueStreamMap) -> None:
     document = io.to_document(rich_map.state)
-    assert document["schema"] == io.SCHEMA_VERSION == 2
+    assert document["schema"] == io.SCHEMA_VERSION == 3
     process = document["stream"][1]
     assert process["type"] == "process"
     assert process["cycle_time"] == 1.0
@@ -117,7 +118,7 @@ def test_schema_file_is_valid_draft_2020_12() -> None:
 def test_schema_ships_inside_the_package() -> None:
     import vsm_widget
 
-    path = Path(vsm_widget.__file__).parent / "schema" / "vsm-map.schema.json"
+    path = Path(vsm_widget.__file__).parent / "data" / "schema" / "vsm-map.schema.json"
     assert json.loads(path.read_text(encoding="utf-8")) == io.schema()
 
 
@@ -542,7 +543,7 @@ def test_loading_a_bad_document_does_not_import_jsonschema() -> None:
     # must be answered without it.
     code = (
         "import sys\n"
-        "from vsm_widget import io, ValidationError\n"
+        "from vsm_widget import ValidationError\nfrom vsm_widget.data import io\n"
         "try:\n"
         '    io.from_json(\'{"schema": 1, "stream": [{"type": "process", "id": "p1", "name": 5}]}\')\n'
         "except ValidationError as error:\n"

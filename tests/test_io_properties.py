@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.model import FLOW_KINDS, VALUE_CLASSES, WASTE_TYPES
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import FLOW_KINDS, VALUE_CLASSES, WASTE_TYPES
+from vsm_widget.data import io
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

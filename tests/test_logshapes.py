@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vsm_widget import ValidationError
-from vsm_widget.eventlog import EventLog, WorkCalendar, from_event_log
+from vsm_widget.data.eventlog import EventLog, WorkCalendar, from_event_log
 
 BASE = pd.Timestamp("2024-03-04 08:00:00")  # a Monday
 

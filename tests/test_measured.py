@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsm_widget import ValidationError, ValueStreamMap, io
-from vsm_widget.eventlog import EventLog
-from vsm_widget.model import Spread
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.core.model import Spread
+from vsm_widget.data import io
+from vsm_widget.data.eventlog import EventLog
 
 STAGES = ["Intake", "Build", "Review"]
 BASE = pd.Timestamp("2025-03-03 08:00:00")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from vsm_widget import Metrics, ValueStreamMap
-from vsm_widget import metrics as mx
+from vsm_widget.core import metrics as mx
 
 # --------------------------------------------------------------------------- Learning to See
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from vsm_widget import Change, Gap, MapState, Process, ValidationError, ValueStreamMap
-from vsm_widget.model import validate_state
+from vsm_widget.core.model import validate_state
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ The invariants are checked here independently of the model's own checks.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsm_widget import Gap, Process, ValidationError, ValueStreamMap, io, model
-from vsm_widget.model import validate_state
+from vsm_widget import Gap, Process, ValidationError, ValueStreamMap
+from vsm_widget.core import model
+from vsm_widget.core.model import MAIN, validate_state
+from vsm_widget.data import io
 
 BAD_TARGETS = ["nowhere", "map", "", "Cutt"]
 NAMES = ["Cut", "Weld", "Paint", "Pack", "Ship", "Test", "Sort", "Kit", "p1", "g2", "customer", ""]
@@ -373,3 +377,178 @@ def test_random_hostile_edits_leave_a_map_that_saves_loads_syncs_and_renders(
         check_invariants(m)
     with tempfile.TemporaryDirectory() as folder:
         check_the_map_can_go_everywhere(m, Path(folder))
+
+
+# --------------------------------------------------------------------------- branches and loops
+
+BRANCH_OPS = [
+    "add_branch",
+    "add_branch",
+    "branch_process",
+    "branch_process",
+    "branch_gap",
+    "add_rework",
+    "update_branch",
+    "remove_branch",
+    "add_process",
+    "add_wait",
+    "update",
+    "remove",
+    "reorder",
+    "swap",
+]
+SHARES_OF_LOOPS: list[Any] = ["25%", 0.5, 0, "100%", 1, -0.1, "99.9%"]
+
+
+def draw_step(m: ValueStreamMap, data: st.DataObject) -> Any:
+    """Mostly a step on any path (by id or name), sometimes a gap or nothing."""
+    steps = [s.id for s in m.all_steps] + [s.name for s in m.all_steps]
+    others = [g.id for g in m.all_gaps] + ["nowhere", "customer"]
+    return data.draw(st.sampled_from(steps * 3 + others) if steps else st.sampled_from(others))
+
+
+def apply_branching(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
+    """Apply one branching edit (or an edit of :func:`apply`); refused ones raise."""
+    branches = [b.id for b in m.branches]
+    if op == "add_branch":
+        after = data.draw(st.one_of(st.none(), st.just(draw_step(m, data))))
+        m.add_branch(into=draw_step(m, data), after=after)
+    elif op in ("branch_process", "branch_gap"):
+        if not branches:
+            return
+        b = m.branch(data.draw(st.sampled_from(branches)))
+        size = len(b.branch.items)
+        at = data.draw(st.one_of(st.none(), st.integers(-size - 1, size + 1)))
+        # Mostly fresh names and good times, so that branches grow; sometimes bad ones.
+        time = data.draw(st.sampled_from(["30 s", 45, "2 h", "1 d", None, -5, "5 parsecs"]))
+        if op == "branch_process":
+            name = data.draw(st.one_of(st.integers(1, 40).map(lambda n: f"Sub {n}"), st.sampled_from(NAMES)))
+            b.add_process(name, at=at, cycle_time=time)
+        else:
+            b.add_wait(time, at=at)
+    elif op == "add_rework":
+        m.add_rework(draw_step(m, data), draw_step(m, data), data.draw(st.sampled_from(SHARES_OF_LOOPS)))
+    elif op == "update_branch":
+        if not branches:
+            return
+        field = data.draw(st.sampled_from(["into", "after", "name"]))
+        value = "Sub line" if field == "name" else draw_step(m, data)
+        m.update(data.draw(st.sampled_from(branches)), **{field: value})
+    elif op == "remove_branch":
+        if branches or m.reworks:
+            m.remove(data.draw(st.sampled_from(branches + [r.id for r in m.reworks])))
+    elif op in ("update", "remove", "reorder", "swap"):
+        # Aim at branch elements as often as at the main line's.
+        targets = [item.id for item in m.state.all_items]
+        if op == "update" and targets:
+            target = data.draw(st.sampled_from(targets))
+            m.update(target, **draw_fields(m.get(target).kind, data))
+        elif op == "remove" and targets:
+            m.remove(data.draw(st.sampled_from(targets)))
+        elif op == "reorder" and targets:
+            m.reorder(data.draw(st.sampled_from(targets)), data.draw(st.integers(-3, 3)))
+        elif op == "swap" and len(m.all_steps) >= 2:
+            first, second = data.draw(
+                st.lists(st.sampled_from([s.id for s in m.all_steps]), min_size=2, max_size=2, unique=True)
+            )
+            m.swap(first, second)
+    else:
+        apply(m, op, data)
+
+
+def check_branch_invariants(m: ValueStreamMap) -> None:
+    """The whole-map rules over every path, checked here without the model's own checks."""
+    state = m.state
+    paths = [state.stream, *(b.items for b in state.branches)]
+    items = [item for path in paths for item in path]
+    ids = [item.id for item in items] + [x.id for x in (*state.branches, *state.reworks)]
+    ids += [x.id for x in (*state.shipments, *state.flows, *state.bursts)]
+    assert len(ids) == len(set(ids)), "ids are unique across every path"
+    names = [item.name for item in items if isinstance(item, Process)]
+    assert len(names) == len(set(names)), "step names are unique across every path"
+    for path in paths:
+        for before, after in itertools.pairwise(path):
+            assert not (isinstance(before, Gap) and isinstance(after, Gap)), "no two gaps side by side"
+    steps = {item.id for item in items if isinstance(item, Process)}
+    following: dict[str, set[str]] = {s: set() for s in steps}
+    for path, head, tail in [
+        (state.stream, None, None),
+        *((b.items, b.after, b.into) for b in state.branches),
+    ]:
+        assert head is None or head in steps, "a branch splits off after a step"
+        assert tail is None or tail in steps, "a branch feeds a step"
+        chain = [head, *(i.id for i in path if isinstance(i, Process)), tail]
+        for a, b in itertools.pairwise(chain):
+            if a is not None and b is not None:
+                following[a].add(b)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in following[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    for step in steps:
+        assert step not in reach(step), "branches never flow in a circle"
+    for loop in state.reworks:
+        assert loop.source in steps, "a loop runs between steps"
+        assert loop.target in steps, "a loop runs between steps"
+        assert loop.source == loop.target or loop.source in reach(loop.target), "a loop goes back upstream"
+        assert 0 <= loop.share < 1
+    met = m.metrics()
+    assert met.lead_time_with_rework >= met.lead_time - 1e-6 * max(1.0, met.lead_time)
+    assert met.critical_path in {MAIN, *(b.id for b in state.branches)}
+    frame = m.paths()
+    assert len(frame) == 1 + len(state.branches)
+    assert frame["critical"].sum() == 1
+    assert frame.loc[met.critical_path, "lead_time"] == pytest.approx(met.lead_time)
+    assert frame["lead_time"].max() == pytest.approx(met.lead_time)
+
+
+def check_branch_round_trips(m: ValueStreamMap) -> None:
+    """The JSON document round trips exactly; a frame keeps every path with a step or gap."""
+    assert io.from_json(io.to_json(m)).state == m.state
+
+    def plain(items: Any) -> tuple[Any, ...]:
+        return tuple(dataclasses.replace(item, units=()) for item in items)
+
+    back = ValueStreamMap.from_frame(m.steps_frame(), title=m.title, demand=100, available_time="8 h")
+    assert plain(back.stream) == plain(m.stream)
+    kept = [(b.id, b.into, b.after, plain(b.items)) for b in m.branches if b.items]
+    assert [(b.id, b.into, b.after, plain(b.items)) for b in back.branches] == kept
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sequence=st.lists(st.sampled_from(BRANCH_OPS), min_size=1, max_size=14), data=st.data())
+def test_random_branching_edits_keep_the_map_valid_and_undo_restores_it(
+    sequence: list[str], data: st.DataObject
+) -> None:
+    m = start()
+    # A feeder into Weld and a parallel path from Cut to Pack to begin with.
+    m.add_branch(into="Weld").add_process("Bend", cycle_time="20 s")
+    m.add_branch(into="Pack", after="Cut").add_wait("3 h")
+    m.clear_history()
+    original = m.state
+    states = [original]
+    for edit in sequence:
+        before = m.state
+        try:
+            apply_branching(m, edit, data)
+        except (ValidationError, KeyError):
+            assert m.state is before
+        if m.state is not before:
+            states.append(m.state)
+        check_invariants(m)
+        check_branch_invariants(m)
+    check_branch_round_trips(m)
+    # Each applied edit is one undo step, and undo goes back through the very states.
+    for expected in reversed(states[:-1]):
+        m.undo()
+        assert m.state is expected
+    assert not m.can_undo
+    for expected in states[1:]:
+        m.redo()
+        assert m.state is expected

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.readiness import MAPPING_STEPS, Readiness, readiness
-from vsm_widget.templates import load_template
+from vsm_widget.core.readiness import MAPPING_STEPS, Readiness, readiness
+from vsm_widget.data.templates import load_template
 
 ALL_BUT_FUTURE = tuple(range(1, 10))
 

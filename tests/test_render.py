@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.model import MapState
-from vsm_widget.render import render_svg, save_svg
-from vsm_widget.templates import load_template, template_names
+from vsm_widget.core.model import MapState
+from vsm_widget.data.templates import load_template, template_names
+from vsm_widget.presentation.render import render_svg, save_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from vsm_widget import ValidationError
-from vsm_widget.eventlog import NO_RESOURCE, EventLog
+from vsm_widget.data.eventlog import NO_RESOURCE, EventLog
 
 BASE = pd.Timestamp("2025-03-03 08:00:00")
 

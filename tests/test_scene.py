@@ -12,8 +12,8 @@ import itertools
 import pytest
 
 from vsm_widget import ValueStreamMap
+from vsm_widget.data.templates import load_template, template_names
 from vsm_widget.presentation.scene import Box, Node, Scene, build_scene, measure
-from vsm_widget.templates import load_template, template_names
 
 LONG_IDEA = "Cut the changeover to ten minutes with a second die cart and a checklist at the press"
 

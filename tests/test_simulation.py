@@ -574,7 +574,7 @@ def test_the_simulation_imports_no_widget_library() -> None:
     import sys
 
     code = (
-        "import sys, vsm_widget.simulation, vsm_widget.distributions; "
+        "import sys, vsm_widget.simulation, vsm_widget.core.distributions; "
         "print(sorted(m for m in ('ipywidgets', 'anywidget', 'bqplot', 'traitlets') if m in sys.modules))"
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from test_eventlog import COLUMNS, generated
-from vsm_widget.eventlog import EventLog
+from vsm_widget.data.eventlog import EventLog
 
 if not os.environ.get("CI"):
     pytest.importorskip("pyspark")

@@ -17,8 +17,14 @@ import pandas as pd
 import pytest
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.readiness import readiness
-from vsm_widget.templates import TEMPLATES, list_templates, load_template, template_document, template_names
+from vsm_widget.core.readiness import readiness
+from vsm_widget.data.templates import (
+    TEMPLATES,
+    list_templates,
+    load_template,
+    template_document,
+    template_names,
+)
 
 HOUR = 3600.0
 MINUTE = 60.0
@@ -31,7 +37,7 @@ INVENTORIES = [4600, 4600 + 2400, 1100 + 600, 1600 + 850, 1200 + 640, 2700 + 144
 def test_every_json_file_is_in_the_catalogue_and_back() -> None:
     files = {
         p.name[: -len(".json")]
-        for p in resources.files("vsm_widget.templates").iterdir()
+        for p in resources.files("vsm_widget.data.templates").iterdir()
         if p.name.endswith(".json")
     }
     assert files == set(template_names())

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.io import SCHEMA_VERSION, to_json
-from vsm_widget.widget import MAX_OPEN_CHARS, PROTOCOL_OPS, MapWidget
+from vsm_widget.data.io import SCHEMA_VERSION, to_json
+from vsm_widget.jupyter.widget import MAX_OPEN_CHARS, PROTOCOL_OPS, MapWidget
 
 TAKT = 27_600 * 2 / 920  # 60 s: also the lead time one waiting part adds
 CYCLE_TIMES = {"Stamping": 1, "S. Weld #1": 39, "S. Weld #2": 46, "Assembly #1": 62, "Assembly #2": 40}

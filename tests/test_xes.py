@@ -10,7 +10,7 @@ import pytest
 
 import vsm_widget
 from vsm_widget import ValidationError
-from vsm_widget.eventlog import EventLog
+from vsm_widget.data.eventlog import EventLog
 
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">

@@ -4,9 +4,9 @@ A :class:`ValueStreamMap` is a plain Python model (no Jupyter needed) that valid
 every edit, keeps undo history and computes every lean metric.
 """
 
-from .distributions import empirical, exponential, lognormal, triangular
-from .metrics import Metrics
-from .model import (
+from .core.distributions import empirical, exponential, lognormal, triangular
+from .core.metrics import Metrics
+from .core.model import (
     FLOW_KINDS,
     VALUE_CLASSES,
     WASTE_TYPES,
@@ -15,12 +15,13 @@ from .model import (
     Customer,
     Gap,
     InfoFlow,
+    Map,
     MapState,
     Process,
     Shipment,
     ValidationError,
-    ValueStreamMap,
 )
+from .map import ValueStreamMap
 
 __all__ = [
     "FLOW_KINDS",
@@ -32,6 +33,7 @@ __all__ = [
     "EventLog",
     "Gap",
     "InfoFlow",
+    "Map",
     "MapState",
     "MapWidget",
     "Metrics",
@@ -55,23 +57,23 @@ def __getattr__(name: str) -> object:
     # The widget needs anywidget and ipywidgets; load them only when it is asked for, so
     # that the domain works in plain Python without Jupyter.
     if name == "MapWidget":
-        from .widget import MapWidget
+        from .jupyter.widget import MapWidget
 
         return MapWidget
     if name == "EventLog":
-        from .eventlog import EventLog
+        from .data.eventlog import EventLog
 
         return EventLog
     if name == "WorkCalendar":
-        from .workcalendar import WorkCalendar
+        from .data.workcalendar import WorkCalendar
 
         return WorkCalendar
     if name == "dora_metrics":
-        from .dora import dora_metrics
+        from .data.dora import dora_metrics
 
         return dora_metrics
     if name == "read_xes":
-        from .xes import read_xes
+        from .data.xes import read_xes
 
         return read_xes
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

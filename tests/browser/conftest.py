@@ -21,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SETUP = """\
 import json
 from vsm_widget import ValueStreamMap
-from vsm_widget.templates import load_template
+from vsm_widget.data.templates import load_template
 """
 
 

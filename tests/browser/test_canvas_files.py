@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
-from vsm_widget.io import to_json
+from vsm_widget.data.io import to_json
 
 from .harness import NotebookPage
 

@@ -504,7 +504,7 @@ def test_no_label_hides_under_a_burst_a_badge_or_another_label(lab: NotebookPage
     lab.py(
         EVERYTHING
         + CROWDED
-        + "from vsm_widget.templates import template_names\n"
+        + "from vsm_widget.data.templates import template_names\n"
         + "m_tpl = {name: load_template(name) for name in template_names()}"
     )
     pictures = {"everything": "m_all", "crowded": "m_crowd"}

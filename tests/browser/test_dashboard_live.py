@@ -207,7 +207,7 @@ def test_cycle_chart_names_takt_and_tells_over_takt_from_the_bottleneck(
     figure = shown(
         dash,
         'm.update("S. Weld #2", cycle_time="56 s")\n'
-        "from vsm_widget.charts import CycleTimeChart\nCycleTimeChart(m)",
+        "from vsm_widget.jupyter.charts import CycleTimeChart\nCycleTimeChart(m)",
         ".vsm-chart-cycle",
     )
     page.wait_for_function(
@@ -254,7 +254,7 @@ def test_comparison_chart_reads_step_names_in_the_maps_units(dash: NotebookPage,
     figure = shown(
         dash,
         'f = m.future()\nf.update("g_weld1", quantity=200, variants=None)\n'
-        "from vsm_widget.dashboard import ComparisonView\nComparisonView(m, f)",
+        "from vsm_widget.jupyter.dashboard import ComparisonView\nComparisonView(m, f)",
         ".vsm-chart-compare",
     )
     page.wait_for_function(

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from vsm_widget.data.templates import template_names
 from vsm_widget.presentation.text import text_style, text_width
-from vsm_widget.templates import template_names
 
 from .harness import NotebookPage
 

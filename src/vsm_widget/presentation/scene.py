@@ -2,7 +2,7 @@
 
 :func:`build_scene` turns a map state and its metrics into a :class:`Scene`: every drawn
 element as a :class:`Node` with its box, its accessible name and its shapes, each shape
-with its geometry, its text already formatted (by :mod:`vsm_widget.display`), wrapped and
+with its geometry, its text already formatted (by :mod:`vsm_widget.core.display`), wrapped and
 cut (by :mod:`vsm_widget.presentation.text`), and its *role* classes, which
 :mod:`vsm_widget.presentation.palette` maps to colours, sizes and weights. The canvas
 draws a scene as it is; :mod:`vsm_widget.presentation.svg` writes the same scene as a
@@ -34,11 +34,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import fields
-from ..display import Display
-from ..fields import Field, given, unit_of
-from ..metrics import GapMetrics, Metrics, StepMetrics, compute
-from ..model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
+from ..core import fields
+from ..core.display import Display
+from ..core.fields import Field, given, unit_of
+from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute
+from ..core.model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
 from .text import Font, text_style, text_width, truncate, wrap
 
 __all__ = ["SCENE_VERSION", "Box", "Node", "Scene", "SceneCache", "build_scene", "display_for"]
@@ -574,7 +574,7 @@ def row_count(kind: str, element: Any) -> int:
 
 def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
     """``(label, field, text)`` of each row of an element's data box, from the fields'
-    declarations (:func:`vsm_widget.fields.rows`): only what is given, unless a row says
+    declarations (:func:`vsm_widget.core.fields.rows`): only what is given, unless a row says
     what it reads when not given.
     """
     rows: list[Row] = []

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..distributions import Distribution
-from ..model import MapState, ValidationError
+from ..core.distributions import Distribution
+from ..core.model import MapState, ValidationError
 from .arrivals import Arrivals, read_arrivals
 from .engine import rng_for, run
 from .line import Line, _count, build_line
 from .results import SUMMARY_KEYS, Estimate, SimulationComparison, SimulationResult, Summary, measure
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ValueStreamMap
+    from ..core.model import Map
 
 __all__ = [
     "SUMMARY_KEYS",
@@ -72,7 +72,7 @@ def _at_means(state: MapState) -> MapState:
 
 
 def simulate(
-    m: ValueStreamMap | MapState,
+    m: Map | MapState,
     items: int | None = None,
     *,
     seed: int | None = None,
@@ -102,7 +102,7 @@ def simulate(
       supermarket, or a FIFO lane's maximum): what-ifs without editing the map.
 
     Steps and gaps are named by id or (steps) by name. Every option is checked first: a
-    refused one raises :class:`~vsm_widget.model.ValidationError` and nothing runs.
+    refused one raises :class:`~vsm_widget.core.model.ValidationError` and nothing runs.
     """
     state = m if isinstance(m, MapState) else m.state
     line: Line = build_line(
@@ -120,7 +120,7 @@ def simulate(
         if first_run is None:
             first_run = outcome
         results.append(measure(outcome, line, first))
-    from ..metrics import compute
+    from ..core.metrics import compute
 
     options = {
         "arrivals": arrivals if isinstance(arrivals, str) else plan.label,

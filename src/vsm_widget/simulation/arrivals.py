@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import units
-from ..distributions import Distribution
-from ..model import ValidationError
+from ..core import units
+from ..core.distributions import Distribution
+from ..core.model import ValidationError
 
 __all__ = ["ARRIVAL_KINDS", "Arrivals", "read_arrivals"]
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import Distribution
+from ..core.distributions import Distribution
 from .line import Line, Source, Station
 
 __all__ = ["Run", "StationRun", "rng_for", "run"]

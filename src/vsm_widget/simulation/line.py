@@ -2,13 +2,13 @@
 
 Everything a user gives :func:`~vsm_widget.simulation.simulate` besides the map is checked
 here, before anything runs: a refused option raises
-:class:`~vsm_widget.model.ValidationError` naming the option (``durations``,
+:class:`~vsm_widget.core.model.ValidationError` naming the option (``durations``,
 ``servers``...) and the reason, with the step or gap as its target.
 
 How each field of the map is read (also in docs/simulation.md):
 
 - a step's service time is its C/T, else its process time, per item; a number is a
-  fixed time, a :class:`~vsm_widget.distributions.Distribution` (from ``durations=``, or
+  fixed time, a :class:`~vsm_widget.core.distributions.Distribution` (from ``durations=``, or
   from the field itself once fields hold them) is drawn per item;
 - ``parallel`` stations are parallel servers, fed first come, first served;
 - ``uptime`` is a rate loss (each item takes C/T / uptime) or, with
@@ -31,10 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .. import units
-from ..display import Display
-from ..distributions import Distribution
-from ..model import Gap, MapState, Process, ValidationError
+from ..core import units
+from ..core.display import Display
+from ..core.distributions import Distribution
+from ..core.model import Gap, MapState, Process, ValidationError
 
 __all__ = ["Line", "Link", "Source", "Station", "build_line"]
 

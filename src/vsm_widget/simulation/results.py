@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..display import Display
+from ..core.display import Display
 from .engine import Run, clock_of
 from .line import Line
 from .stats import interval
@@ -38,7 +38,7 @@ from .stats import interval
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..model import MapState
+    from ..core.model import MapState
 
 __all__ = ["SUMMARY_KEYS", "Estimate", "SimulationComparison", "SimulationResult", "Summary", "histogram_svg"]
 
@@ -343,7 +343,7 @@ class SimulationResult:
     def summary(self, confidence: float = 0.95) -> Summary:
         """The headline figures with ``confidence`` intervals over the replications."""
         if isinstance(confidence, bool) or not isinstance(confidence, float) or not 0.5 <= confidence < 1:
-            from ..model import ValidationError
+            from ..core.model import ValidationError
 
             raise ValidationError("confidence", confidence, "give a share from 0.5 to 0.999, e.g. 0.95")
         kinds = {"throughput_per_day": "rate", "wip_mean": "count"}
@@ -358,8 +358,8 @@ class SimulationResult:
         """The share of items whose lead time is at most ``promise`` (a duration: ``"2 d"``
         is two working days), over the replications.
         """
-        from .. import units
-        from ..model import ValidationError
+        from ..core import units
+        from ..core.model import ValidationError
 
         try:
             seconds = units.parse_duration(promise, day=self.day)
@@ -495,7 +495,7 @@ class SimulationResult:
     def compare(self, other: SimulationResult, confidence: float = 0.95) -> SimulationComparison:
         """Compare this result (the current state, say) with ``other`` (the future state)."""
         if not isinstance(other, SimulationResult):
-            from ..model import ValidationError
+            from ..core.model import ValidationError
 
             raise ValidationError("other", other, "compare with another simulation result")
         return SimulationComparison(self, other, confidence)

@@ -1,0 +1,196 @@
+"""The coach-facing map: :class:`ValueStreamMap`, the core's :class:`~vsm_widget.core.model.Map`
+with the house's other rooms at hand.
+
+The core map validates every edit, keeps its history and computes the figures; this top
+layer adds what a coach reaches for on a map: files and frames (``save``, ``load``,
+``from_frame``, ``from_event_log``, templates), pictures (``to_svg``, the static
+fallback), the Excel summary, the comparison, the simulation and, in Jupyter, the editor
+and the dashboard. Each method hands the map to the layer that does the work; nothing
+below imports this module (the lower layers make maps through
+:func:`~vsm_widget.core.model.new_map`, which builds this class once it is registered here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .core.model import Map, register_map_class
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["ValueStreamMap"]
+
+
+class ValueStreamMap(Map):
+    """A value stream map: customer, calendar, steps and gaps, flows and kaizen bursts.
+
+    >>> m = ValueStreamMap("Steering brackets", demand=18400, period="month",
+    ...                    working_days=20, available_time="2 x 27600 s")
+    >>> m.add_process("Stamping", cycle_time="1 s", changeover="1 h", uptime="85%").id
+    'p1'
+    >>> m.metrics().format("takt_time")
+    '60 s'
+
+    Every edit is validated (a :class:`~vsm_widget.core.model.ValidationError` names the field
+    and leaves the map unchanged), recorded for undo and redo, and told to observers; see
+    :class:`~vsm_widget.core.model.Map` for the edits. The methods here hand the map to the
+    other layers: files and frames, pictures, the comparison, the simulation, Jupyter.
+    """
+
+    # ----------------------------------------------------------------- files and frames
+
+    def to_dict(self) -> dict[str, Any]:
+        """The map as a versioned JSON-ready document (see :mod:`vsm_widget.data.io`)."""
+        from .data.io import to_document
+
+        return to_document(self._state)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> ValueStreamMap:
+        """A map from a document made by :meth:`to_dict` (validated, migrated)."""
+        from .data.io import from_document
+
+        return from_document(document)
+
+    def save(self, path: Any) -> None:
+        """Write the map as JSON atomically: a crash never leaves half a file."""
+        from .data.io import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> ValueStreamMap:
+        """Read a map saved with :meth:`save`; errors name the JSON path at fault."""
+        from .data.io import load
+
+        return load(path)
+
+    def steps_frame(self) -> pd.DataFrame:
+        """One row per step, with the gap before it and derived figures (pandas)."""
+        from .data.io import steps_frame
+
+        return steps_frame(self)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, title: str = "Value stream", **calendar: Any) -> ValueStreamMap:
+        """A map from a frame shaped like :meth:`steps_frame` (extra columns ignored)."""
+        from .data.io import from_frame
+
+        return from_frame(frame, title=title, **calendar)
+
+    @classmethod
+    def from_event_log(cls, frame: Any, **options: Any) -> ValueStreamMap:
+        """A map drawn from an event log (see :func:`vsm_widget.data.eventlog.from_event_log`)."""
+        from .data.eventlog import from_event_log
+
+        return from_event_log(frame, **options)
+
+    @classmethod
+    def template(cls, name: str) -> ValueStreamMap:
+        """A ready-made example map by name; :meth:`templates` lists them."""
+        from .data.templates import load_template
+
+        return load_template(name)
+
+    @staticmethod
+    def templates() -> pd.DataFrame:
+        """The ready-made maps: name, description and where their figures come from."""
+        from .data.templates import list_templates
+
+        return list_templates()
+
+    def readiness(self, future: ValueStreamMap | None = None) -> Any:
+        """What the map still lacks, per element, and which of the ten mapping steps are done."""
+        from .core.readiness import readiness
+
+        return readiness(self, future)
+
+    def to_svg(self, path: Any = None) -> str | None:
+        """The map as a static SVG picture (no browser needed); saved atomically to ``path`` if given."""
+        from .presentation.render import render_svg, save_svg
+
+        if path is None:
+            return render_svg(self)
+        save_svg(self, path)
+        return None
+
+    def to_excel(self, path: Any) -> None:
+        """Write a summary workbook: map, steps, gaps, metrics, kaizen actions, readiness."""
+        from .data.export import to_excel
+
+        to_excel(self, path)
+
+    def compare(self, future: ValueStreamMap) -> Any:
+        """Each metric of this map against ``future``: before, after and the change."""
+        from .core.compare import compare
+
+        return compare(self, future)
+
+    def dashboard(self, **options: Any) -> Any:
+        """The workshop view: canvas, metric cards and charts, linked (needs bqplot)."""
+        from .jupyter.dashboard import Dashboard
+
+        return Dashboard(self, **options)
+
+    # ----------------------------------------------------------------- display
+
+    def editor(self, **options: Any) -> Any:
+        """The editable canvas of this map, as a Jupyter widget (needs anywidget).
+
+        A map has one editor: calling this again returns the same widget (with any
+        ``options`` applied, such as ``height=600``), so every cell showing the map
+        shows the same canvas, and no stale canvas keeps following the map.
+        """
+        from .jupyter.widget import editor_for
+
+        return editor_for(self, **options)
+
+    def _ipython_display_(self) -> None:
+        """Show the editor in a notebook, then a static picture of the map with its figures.
+
+        The picture is its own output, for readers without JavaScript (exported HTML,
+        GitHub, nbviewer); next to a live canvas, the canvas's stylesheet hides it.
+        """
+        from .presentation.fallback import fallback_html
+
+        try:
+            from .jupyter.widget import display_with_fallback
+
+            widget = self.editor()
+        except ImportError:
+            from IPython.display import publish_display_data
+
+            publish_display_data({"text/html": fallback_html(self), "text/plain": repr(self)})
+            return
+        display_with_fallback(widget, fallback_html(self), text=repr(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """The editor, with the static picture as HTML beside it, as one output.
+
+        For front ends that ask for one bundle; IPython and Jupyter use
+        :meth:`_ipython_display_`. Viewers without widgets show the picture; plain-text
+        viewers show the map's repr.
+        """
+        from .presentation.fallback import fallback_html
+
+        fallback = {"text/html": fallback_html(self), "text/plain": repr(self)}
+        try:
+            widget = self.editor()
+        except ImportError:
+            return fallback
+        bundle = widget._repr_mimebundle_(include=include, exclude=exclude)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        return {**data, **fallback}, metadata
+
+    def simulate(self, items: int | None = None, **options: Any) -> Any:
+        """Simulate orders through this map: lead times as a distribution (see
+        :func:`vsm_widget.simulation.simulate` for ``seed``, ``arrivals`` and the options).
+        """
+        from .simulation import simulate
+
+        return simulate(self, items, **options)
+
+
+register_map_class(ValueStreamMap)
