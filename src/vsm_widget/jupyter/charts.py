@@ -50,7 +50,7 @@ __all__ = [
     "BREAKDOWN_CLASSES",
     "COLORS",
     "CycleTimeChart",
-    "MapView",
+    "LiveView",
     "TimeBreakdownChart",
     "TimelineChart",
     "VIEW_CSS",
@@ -207,7 +207,7 @@ def link_selection(first: Any, *others: Any) -> list[traitlets.link]:
     return [traitlets.link((first, "selection"), (other, "selection")) for other in others]
 
 
-class MapView(ipywidgets.VBox):
+class LiveView(ipywidgets.VBox):
     """Base of the cards and charts: bound to one map, redrawn in place after each edit.
 
     Subclasses build their widgets once in :meth:`_build` and write the new figures into
@@ -318,7 +318,7 @@ class MapView(ipywidgets.VBox):
             self._error_label.layout.display = "none"
 
 
-class _BarView(MapView):
+class _BarView(LiveView):
     """A view whose bars stand for groups of map elements (for selection)."""
 
     def _watch(self, bars: bqplot.Bars, groups: Callable[[], list[tuple[str, ...]]]) -> None:

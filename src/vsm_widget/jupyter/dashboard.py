@@ -32,7 +32,7 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     COLORS,
     VIEW_CSS,
     CycleTimeChart,
-    MapView,
+    LiveView,
     TimeBreakdownChart,
     TimelineChart,
     _assign,
@@ -238,7 +238,7 @@ class MetricCard(ipywidgets.VBox):
         return _delta_text(old, new, unit, metrics), verdict
 
 
-class MetricCards(MapView):
+class MetricCards(LiveView):
     """Cards for a map's headline metrics, updated after every edit.
 
     ``MetricCards(m)`` shows all of :data:`CARDS`; ``names=[...]`` picks some;
@@ -339,7 +339,7 @@ class Dashboard(ipywidgets.VBox):
         self.add_class("vsm-dashboard")
 
     @property
-    def views(self) -> tuple[MapView, ...]:
+    def views(self) -> tuple[LiveView, ...]:
         """The cards and charts (not the canvas)."""
         return (self.cards, self.timeline, self.cycle, self.breakdown)
 
@@ -422,7 +422,7 @@ def _merged(first: list[str], second: list[str]) -> list[str]:
     return order
 
 
-class ComparisonView(MapView):
+class ComparisonView(LiveView):
     """Current state against future state: both maps' figures with the change, and
     their cumulative lead times overlaid step by step. Follows edits to either map.
 
