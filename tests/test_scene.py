@@ -308,3 +308,69 @@ def test_colour_is_never_the_only_carrier_of_meaning() -> None:
     assert {"Bottleneck", "Over takt"} <= set(bend)
     assert "Bottleneck" not in cut
     assert "Over takt" not in cut
+
+
+# --------------------------------------------------------------------------- measured spreads
+
+
+def _measured_build() -> ValueStreamMap:
+    import dataclasses
+
+    from vsm_widget.core.fields import Spread
+
+    m = ValueStreamMap("Delivery", demand=10, available_time="8 h")
+    m.add_process("Build", process_time="4 h")
+    m.add_wait("2 h")
+    m.add_process("Review", process_time="2 h")
+    measured = (Spread("p1", "process_time", 4 * 3600.0, 8 * 3600.0, 12 * 3600.0, 20),)
+    return ValueStreamMap.from_state(dataclasses.replace(m.state, measured=measured))
+
+
+def _texts(node: Node) -> list[str]:
+    found = []
+    for shape in node.shapes:
+        if shape["t"] == "text":
+            spans = shape.get("spans") or [[0, 0, shape.get("text", "")]]
+            found += [str(content) for _, _, content in spans]  # type: ignore[union-attr]
+    return found
+
+
+def _lines(node: Node, role: str) -> list[dict[str, object]]:
+    found = []
+    for shape in node.shapes:
+        for kid in shape.get("kids", ()) if shape["t"] == "g" else ():  # type: ignore[union-attr]
+            if kid["t"] == "line" and role in str(kid.get("c", "")).split():
+                found.append(kid)
+    return found
+
+
+def test_a_measured_figure_shows_its_median_and_spread_bar_on_the_data_box() -> None:
+    m = _measured_build()
+    scene = build_scene(m.state, m.metrics())
+    build, review = _nodes(scene, "process")
+    # Typed in hours, so read in hours: median 8 h, p15 4 h to p85 12 h.
+    assert "PT meas." in _texts(build)
+    assert "8 h (4–12 h)" in _texts(build)
+    assert "PT meas." not in _texts(review)
+    # Two rows more than its neighbour (the median, and the bar).
+    assert build.box.h - review.box.h == 2 * 16.0
+    # The bar spans the data box less 7 units each side (140 - 14 = 126) over 0 to 1.05 x
+    # the largest value (12 h): p15 at 126 x 4 / 12.6 = 40, p85 at 120, the median at 80.
+    left = build.box.x + 7
+    (bar,) = _lines(build, "vsm-spread-range")
+    assert float(bar["x1"]) == pytest.approx(left + 40, abs=0.05)  # type: ignore[arg-type]
+    assert float(bar["x2"]) == pytest.approx(left + 120, abs=0.05)  # type: ignore[arg-type]
+    (median,) = _lines(build, "vsm-spread-median")
+    assert float(median["x1"]) == pytest.approx(left + 80, abs=0.05)  # type: ignore[arg-type]
+    # Said in words for screen readers and in the tooltip, not only drawn.
+    assert "measured process time median 8 h" in build.label
+    assert "4 h to 12 h over 20" in build.tip
+    # The SVG draws the same bar.
+    assert m.to_svg().count("vsm-spread-range") == 1
+
+
+def test_a_spread_of_a_removed_step_draws_nothing() -> None:
+    m = _measured_build()
+    m.remove("p1")
+    scene = build_scene(m.state, m.metrics())
+    assert all("PT meas." not in _texts(node) for node in _nodes(scene, "process"))

@@ -199,6 +199,11 @@ STYLES: dict[str, dict[str, str]] = {
     # the canvas's insertion handles (never in a picture)
     "vsm-slot-ring": {"fill": "$panel", "stroke": "$accent", "stroke-width": "1.5"},
     "vsm-slot-plus": {"fill": "none", "stroke": "$accent", "stroke-width": "2", "stroke-linecap": "round"},
+    # measured spread on a data box: p15 to p85, the median, the drawn estimate
+    "vsm-spread-track": {"stroke": "$line-soft", "stroke-width": "1"},
+    "vsm-spread-range": {"stroke": "$accent", "stroke-width": "4", "stroke-linecap": "round"},
+    "vsm-spread-median": {"stroke": "$fg", "stroke-width": "2"},
+    "vsm-spread-estimate": {"fill": "$fg1", "stroke": "none"},
     # timeline
     "vsm-ladder": {"stroke": "$fg1", "stroke-width": "1.6"},
     "vsm-rung-text": _TEXT,

@@ -30,13 +30,13 @@ milliseconds and the views learn exactly which nodes changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..core import fields
-from ..core.display import Display
-from ..core.fields import Field, given, unit_of
+from ..core.display import Display, auto_unit
+from ..core.fields import SPREAD_FIELDS, Field, Spread, given, unit_of
 from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute
 from ..core.model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
 from .text import Font, text_style, text_width, truncate, wrap
@@ -593,15 +593,67 @@ def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
     return rows
 
 
-def process_rows(step: Process, display: Display) -> list[Row]:
+def process_rows(step: Process, display: Display, spreads: Sequence[Spread] = ()) -> list[Row]:
     """``(label, field, text)`` of each row of a step's data box: only what is given (a
-    box with nothing given shows its first row with a dash).
+    box with nothing given shows its first row with a dash), then two rows per measured
+    spread: the measured median, and its spread bar (field ``"spread:<figure>"``, no text).
     """
     rows = element_rows("process", step, display)
     if not rows:
         first = fields.rows("process")[0]
         rows.append((first.row.label, first.name, DASH))  # type: ignore[union-attr]
+    labels = {spec.name: spec.row.label for spec in fields.rows("process") if spec.row is not None}
+    for spread in spreads:
+        shown = spread_text(spread, display, spread_unit(step, spread, display))
+        rows.append((f"{labels.get(spread.field, '')} meas.", f"measured:{spread.field}", shown))
+        rows.append(("", f"spread:{spread.field}", ""))
     return rows
+
+
+def spread_unit(step: Process, spread: Spread, display: Display) -> str:
+    """The unit a measured spread reads in: the one its drawn figure was typed in, where
+    it was, else the one that suits the median.
+    """
+    return unit_of(step, spread.field) or auto_unit(spread.median, display.day_length)
+
+
+def spread_text(spread: Spread, display: Display, unit: str) -> str:
+    """``"8 h (4-12 h)"``: the median, then p15 to p85, in ``unit``."""
+    low = display.number(display.in_unit(spread.p15, unit))
+    return f"{display.duration(spread.median, unit)} ({low}\u2013{display.duration(spread.p85, unit)})"
+
+
+def step_spreads(state: MapState, step: Process) -> tuple[Spread, ...]:
+    """The measured spreads of a step's figures, in the data box's order."""
+    found = {s.field: s for s in state.spreads(step.id)}
+    return tuple(found[name] for name in SPREAD_FIELDS["process"] if name in found)
+
+
+def spread_bar(x: float, y: float, width: float, spread: Spread, estimate: float | None) -> list[Shape]:
+    """The spread bar of one measured figure, in a data-box row at baseline ``y``: a track
+    from 0 to the largest value shown, p15 to p85 as a thick bar, the median as a tick and
+    the drawn estimate (where the step has one) as a small triangle under the track.
+    """
+    top = max(spread.p85, estimate or 0.0) * 1.05 or 1.0
+    mid = y - 4.0
+
+    def at(seconds: float) -> float:
+        return _r(x + width * min(seconds, top) / top)
+
+    shapes = [
+        line(x, mid, x + width, mid, "vsm-spread-track"),
+        line(at(spread.p15), mid, max(at(spread.p85), at(spread.p15) + 1), mid, "vsm-spread-range"),
+        line(at(spread.median), mid - 5, at(spread.median), mid + 5, "vsm-spread-median"),
+    ]
+    if estimate is not None:
+        e = at(estimate)
+        shapes.append(
+            path(
+                f"M{e},{_r(mid + 3)} L{_r(e - 3.5)},{_r(mid + 8)} L{_r(e + 3.5)},{_r(mid + 8)} Z",
+                "vsm-spread-estimate",
+            )
+        )
+    return shapes
 
 
 def customer_rows(customer: Customer, metrics: Metrics, display: Display) -> list[Row]:
@@ -624,11 +676,22 @@ def _rows_height(rows: int) -> float:
     return rows * ROW_H + 10
 
 
-def data_box(box: Box, rows: Sequence[Row], label_width: float) -> list[Shape]:
-    """A data box: a frame and one row per line, labels on the left, values after them."""
+def data_box(
+    box: Box,
+    rows: Sequence[Row],
+    label_width: float,
+    bars: Mapping[str, Callable[[float, float, float], list[Shape]]] | None = None,
+) -> list[Shape]:
+    """A data box: a frame and one row per line, labels on the left, values after them.
+    A row whose field is in ``bars`` holds a drawing instead of text: ``bars[field](x, y,
+    width)`` across the row, ``y`` its baseline.
+    """
     shapes = [rect(box.x, box.y, box.w, box.h, "vsm-databox")]
     for i, (label, name, shown) in enumerate(rows):
         y = box.y + 5 + ROW_H * i + 11.5
+        if bars is not None and name in bars:
+            shapes.append(group(bars[name](box.x + 7, y, box.w - 14), "vsm-spread"))
+            continue
         value_x = box.x + label_width if label else box.x + 7
         if name == "operators":
             # An operator icon in place of a label; the text says "2 operators".
@@ -719,8 +782,11 @@ def process_node(
     over: bool,
     bottleneck: bool,
     panel: tuple[tuple[str, str], ...] = (),
+    spreads: tuple[Spread, ...] = (),
 ) -> Node:
-    """A process box with its data box, value class, marks and waste tags."""
+    """A process box with its data box, value class, marks, waste tags and the spreads
+    measured of its figures (from an event log).
+    """
     role = " ".join(
         r
         for r in (
@@ -745,8 +811,12 @@ def process_node(
     name_top = box.y + CLASS_STRIP_H if step.value_class else box.y
     name_mid = (name_top + box.y + PROCESS_HEAD_H) / 2 + 4.5
     shapes.append(wrapped(box.cx, name_mid, step.name, box.w - 12, "vsm-name", 2, 14, field="name"))
-    rows = process_rows(step, display)
-    data = data_box(Box(box.x, box.y + PROCESS_HEAD_H, box.w, _rows_height(len(rows))), rows, 62)
+    rows = process_rows(step, display, spreads)
+    bars = {
+        f"spread:{m.field}": lambda x, y, w, m=m: spread_bar(x, y, w, m, getattr(step, m.field))
+        for m in spreads
+    }
+    data = data_box(Box(box.x, box.y + PROCESS_HEAD_H, box.w, _rows_height(len(rows))), rows, 62, bars)
     if over:
         for shape in data:
             if shape.get("f") == "cycle_time":
@@ -762,13 +832,22 @@ def process_node(
         shapes.extend(badge(box.right, box.y - 21, "Over takt", "vsm-badge-over", right=True))
     if step.waste:
         shapes.extend(pills(box.x, box.bottom + 5, box.w, step.waste))
-    figures = ", ".join(f"{label} {shown}".strip() for label, _, shown in rows if shown != DASH)
+    figures = ", ".join(f"{label} {shown}".strip() for label, _, shown in rows if shown not in (DASH, ""))
+    measured = []
+    for m in spreads:
+        unit = spread_unit(step, m, display)
+        measured.append(
+            f"measured {m.field.replace('_', ' ')} median {display.duration(m.median, unit)}, 15th to 85th "
+            f"percentile {display.duration(m.p15, unit)} to {display.duration(m.p85, unit)} over {m.n}"
+        )
     marks = [VALUE_NAMES[step.value_class]] if step.value_class else []
     marks += [m for m, on in (("bottleneck", bottleneck), ("over takt", over)) if on]
     if step.waste:
         marks.append(f"waste: {', '.join(step.waste)}")
-    label = ", ".join(part for part in (f"Process {step.name}", figures, *marks) if part)
-    tip = f"{step.name}\n{step.notes}" if step.notes else ""
+    label = ", ".join(part for part in (f"Process {step.name}", figures, *marks, *measured) if part)
+    tip = "\n".join(
+        part for part in (step.name if step.notes or measured else "", step.notes, *measured) if part
+    )
     return Node(
         step.id,
         step.id,
@@ -1358,7 +1437,9 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
     for item in state.stream:
         if isinstance(item, Process):
-            h = PROCESS_HEAD_H + _rows_height(max(1, row_count("process", item)))
+            h = PROCESS_HEAD_H + _rows_height(
+                max(1, row_count("process", item)) + 2 * len(step_spreads(state, item))
+            )
             at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
             boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
             columns.append((item, x, x + PROCESS_COL))
@@ -1611,11 +1692,14 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         if isinstance(item, Process):
             late, top = item.id in over, metrics.bottleneck == item.id
             shown = step_figures(step_figures_of.get(item.id), display)
+            measured = step_spreads(state, item)
             add(
                 cache.node(
                     item.id,
-                    (item, box, day, late, top, shown),
-                    lambda s=item, b=box, o=late, t=top, f=shown: process_node(s, b, display, o, t, f),
+                    (item, box, day, late, top, shown, measured),
+                    lambda s=item, b=box, o=late, t=top, f=shown, m=measured: process_node(
+                        s, b, display, o, t, f, m
+                    ),
                 )
             )
         else:
