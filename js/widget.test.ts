@@ -746,7 +746,7 @@ describe("fields from Python", () => {
 
   it("lists the fields the trait declares, the map's ladder units included", () => {
     el.querySelector<HTMLButtonElement>('[data-vsm-action="inspector"]')?.click();
-    expect(rowsOf("map")).toEqual(["title", "scope", "state", "day_basis", "lead_unit", "process_unit"]);
+    expect(rowsOf("map")).toEqual(["title", "scope", "timeframe", "day_basis", "lead_unit", "process_unit"]);
     const unit = el.querySelector<HTMLSelectElement>('[data-vsm-row="map:lead_unit"] select');
     expect([...(unit?.options ?? [])].map((o) => o.value)).toEqual(["auto", "s", "min", "h", "d"]);
     if (!unit) return;

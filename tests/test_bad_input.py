@@ -23,7 +23,7 @@ CATEGORIES: dict[str, dict[str, str]] = {
     "map": {
         "title": "name",
         "scope": "notes",
-        "state": "choice",
+        "timeframe": "choice",
         "day_basis": "choice",
         "lead_unit": "choice",
         "process_unit": "choice",
@@ -327,7 +327,7 @@ CONSTRUCTOR_BAD = [
     ("name", ""),  # the customer's name
     ("scope", 5),
     ("day_basis", "lunar"),
-    ("state", "past"),
+    ("timeframe", "past"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Branches and rework loops in JSON documents (schema 3) and pandas frames."""
+"""Branches and rework loops in JSON documents (schema 3 and later) and pandas frames."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def untyped(state: Any) -> Any:
 def test_a_branched_map_round_trips_through_its_document_and_json(tmp_path: Path) -> None:
     m = branched()
     document = m.to_dict()
-    assert document["schema"] == 3
+    assert document["schema"] == io.SCHEMA_VERSION
     assert [b["id"] for b in document["branches"]] == ["brackets", "tubes", "check"]
     assert document["branches"][0]["into"] == m.get("Assemble").id
     assert document["branches"][2]["after"] == m.get("Cut").id
@@ -97,7 +97,7 @@ def test_a_straight_map_writes_no_branch_lists_and_a_schema_2_document_loads_as_
     loaded = io.from_document(old)
     assert loaded.state == m.state
     assert old == frozen
-    assert io.to_document(loaded)["schema"] == 3
+    assert io.to_document(loaded)["schema"] == io.SCHEMA_VERSION
 
 
 def _bend(d: dict[str, Any]) -> dict[str, Any]:

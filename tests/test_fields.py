@@ -121,7 +121,7 @@ def test_the_panel_fields_are_the_declared_ones() -> None:
     assert [e["name"] for e in panel["map"]] == [
         "title",
         "scope",
-        "state",
+        "timeframe",
         "day_basis",
         "lead_unit",
         "process_unit",

@@ -94,7 +94,7 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
 
 def test_document_fields_match_the_model(rich_map: ValueStreamMap) -> None:
     document = io.to_document(rich_map.state)
-    assert document["schema"] == io.SCHEMA_VERSION == 3
+    assert document["schema"] == io.SCHEMA_VERSION == 4
     process = document["stream"][1]
     assert process["type"] == "process"
     assert process["cycle_time"] == 1.0
@@ -551,3 +551,16 @@ def test_loading_a_bad_document_does_not_import_jsonschema() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["$.stream[0].name", "False"]
+
+
+def test_a_schema_3_document_names_its_picture_timeframe_once_loaded(document: dict[str, Any]) -> None:
+    # Schema 3 called which picture a map is "state"; schema 4 calls it "timeframe".
+    old = {key: value for key, value in document.items() if key != "timeframe"}
+    old.update(schema=3, state="future")
+    frozen = json.dumps(old, sort_keys=True)
+    loaded = io.from_document(old)
+    assert loaded.state.timeframe == "future"
+    assert json.dumps(old, sort_keys=True) == frozen  # the caller's document is left alone
+    again = io.to_document(loaded)
+    assert again["timeframe"] == "future"
+    assert "state" not in again

@@ -407,7 +407,7 @@ def test_a_failing_observer_neither_blocks_the_edit_nor_the_other_observers(line
 
 def test_copy_and_future_are_independent(line: ValueStreamMap) -> None:
     future = line.future()
-    assert future.state.state == "future"
+    assert future.state.timeframe == "future"
     assert future.title == "Line (future state)"
     future.update("Weld", cycle_time=10)
     assert line.get("Weld").cycle_time == 40

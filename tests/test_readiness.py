@@ -32,7 +32,7 @@ def test_complete_template_has_steps_one_to_nine_done() -> None:
     check = readiness(load_template("stamping_plant"))
     assert check.done == ALL_BUT_FUTURE
     assert not check.ready
-    assert _items(check, 10) == {("map", "state")}
+    assert _items(check, 10) == {("map", "timeframe")}
 
 
 def test_future_state_completes_step_ten() -> None:
@@ -56,7 +56,7 @@ def test_empty_map_reports_every_step_but_leaves_nothing_out() -> None:
     assert _items(check, 7) == {("map", "stream")}
     assert _items(check, 8) == {("map", "lead_time")}
     assert _items(check, 9) == {("map", "bottleneck"), ("map", "waste")}
-    assert _items(check, 10) == {("map", "state")}
+    assert _items(check, 10) == {("map", "timeframe")}
 
 
 def _drop_times(m: ValueStreamMap) -> None:

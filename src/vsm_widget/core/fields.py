@@ -43,7 +43,7 @@ __all__ = [
     "INFO_KINDS",
     "BURST_STATUSES",
     "DAY_BASES",
-    "MAP_STATES",
+    "TIMEFRAMES",
     "LADDER_UNITS",
     "TYPED_UNITS",
     "VALUE_KINDS",
@@ -112,7 +112,7 @@ BURST_STATUSES = ("idea", "planned", "doing", "done")
 #: What a lead-time "day" means: a working day of the map's calendar, or 24 hours.
 DAY_BASES = ("working", "calendar")
 #: Which picture a map is: the stream as it is, or as it should become.
-MAP_STATES = ("current", "future")
+TIMEFRAMES = ("current", "future")
 #: The units a duration is remembered in when typed in one of them (and shown in).
 TYPED_UNITS = ("s", "min", "h", "d")
 #: The units a map's timeline ladder may read in: chosen from its totals, or fixed.
@@ -811,10 +811,11 @@ class Spread:
 class MapState:
     """One immutable version of a whole map. Edits make new states; history keeps old.
 
-    The map's own fields: its title and scope, which picture it is (``state``), what a
-    day is (``day_basis``), and the units of its timeline ladder (``lead_unit`` for waits
-    and the lead time, ``process_unit`` for step times and the process time: ``"auto"``
-    chooses from the totals, or one of ``"s"``, ``"min"``, ``"h"``, ``"d"``).
+    The map's own fields: its title and scope, which picture it is (``timeframe``: the
+    current or the future state), what a day is (``day_basis``), and the units of its
+    timeline ladder (``lead_unit`` for waits and the lead time, ``process_unit`` for step
+    times and the process time: ``"auto"`` chooses from the totals, or one of ``"s"``,
+    ``"min"``, ``"h"``, ``"d"``).
     """
 
     title: str = line(
@@ -827,9 +828,10 @@ class MapState:
     scope: str = long_text(
         "Scope", help="What part of the stream the map covers, and the problems it addresses."
     )
-    state: str = choice(
+    timeframe: str = choice(
         "State",
-        MAP_STATES,
+        TIMEFRAMES,
+        title="Current or future state",
         help="The stream as it is (current) or as it should become (future).",
         default="current",
     )

@@ -616,7 +616,7 @@ class Map:
         customer: str = "Customer",
         scope: str = "",
         day_basis: str = "working",
-        state: str = "current",
+        timeframe: str = "current",
     ) -> None:
         self._state = MapState()
         self._undo: list[tuple[MapState, Change]] = []
@@ -630,7 +630,7 @@ class Map:
             self._state,
             "map",
             "map",
-            {"title": title, "scope": scope, "day_basis": day_basis, "state": state},
+            {"title": title, "scope": scope, "day_basis": day_basis, "timeframe": timeframe},
         )
         customer_fields: dict[str, Any] = {"name": customer, "period": period}
         for key, value in (
@@ -1284,25 +1284,25 @@ class Map:
 
     # ----------------------------------------------------------------- copies, files and frames
 
-    def copy(self, *, title: str | None = None, state: str | None = None) -> Map:
+    def copy(self, *, title: str | None = None, timeframe: str | None = None) -> Map:
         """An independent copy with the same elements and ids, and no history."""
         other = type(self).__new__(type(self))
         other.__init_empty()
         other._state = self._state
         other._counters = dict(self._counters)
-        changes = {k: v for k, v in (("title", title), ("state", state)) if v is not None}
+        changes = {k: v for k, v in (("title", title), ("timeframe", timeframe)) if v is not None}
         if changes:
             other._state = other._apply_fields(other._state, "map", "map", changes)
         return other
 
     def future(self, title: str | None = None) -> Map:
-        """A future-state copy to edit: same stream and ids, marked ``state="future"``.
+        """A future-state copy to edit: same stream and ids, marked ``timeframe="future"``.
 
         Its ladder units are fixed to the units this map reads in now (its ``"auto"``
         ones resolved), so both canvases and the comparison read in one unit however the
         future map's totals shrink.
         """
-        other = self.copy(title=title or f"{self.title} (future state)", state="future")
+        other = self.copy(title=title or f"{self.title} (future state)", timeframe="future")
         shown = self.metrics().display
         units_now = {"lead_unit": shown.lead_unit, "process_unit": shown.process_unit}
         other._state = other._apply_fields(other._state, "map", "map", units_now)

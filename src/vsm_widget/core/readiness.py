@@ -407,9 +407,11 @@ def readiness(source: Map | MapState, future: Map | MapState | None = None) -> R
             )
 
     # 10. the future state
-    has_future = state.state == "future" or (future_state is not None and future_state.state == "future")
+    has_future = state.timeframe == "future" or (
+        future_state is not None and future_state.timeframe == "future"
+    )
     if not has_future:
-        add(10, "map", "Map", "state", "no future state yet: make one with map.future() and compare")
+        add(10, "map", "Map", "timeframe", "no future state yet: make one with map.future() and compare")
     for burst in state.bursts:
         if not burst.owner:
             label = burst.text if len(burst.text) <= 40 else burst.text[:39] + "…"

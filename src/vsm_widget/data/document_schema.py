@@ -42,7 +42,7 @@ __all__ = ["SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_text", "write"]
 
 #: The document version this package writes; older ones are migrated on load
 #: (:data:`vsm_widget.data.io.MIGRATIONS`).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Where the package ships the schema.
 SCHEMA_FILE = Path(__file__).parent / "schema" / "vsm-map.schema.json"

@@ -1,6 +1,6 @@
 """The map as a versioned JSON document, atomic files, and pandas frames.
 
-A document is plain JSON: ``{"schema": 3, "title": ..., "customer": {...},
+A document is plain JSON: ``{"schema": 4, "title": ..., "customer": {...},
 "stream": [{"type": "process", "id": "p1", ...}, {"type": "gap", ...}], ...}``; a map
 that branches or loops also has ``"branches": [{"id": "b1", "into": "p3", "after": null,
 "name": ..., "items": [...steps and gaps...]}]`` and ``"reworks": [{"id": "r1",
@@ -106,10 +106,25 @@ def _from_schema_2(document: dict[str, Any]) -> dict[str, Any]:
 #: Upgrades of older documents: ``MIGRATIONS[n]`` takes a document of schema ``n`` (a
 #: private copy it may change) and returns it in the shape of schema ``n + 1``; the
 #: loader then stamps the new version.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_schema_1, 2: _from_schema_2}
+def _from_schema_3(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 4 names which picture a map is ``timeframe`` (``"current"`` or
+    ``"future"``), which schema 3 called ``state``.
+    """
+    if "state" in document:
+        document["timeframe"] = document.pop("state")
+    return document
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _from_schema_1,
+    2: _from_schema_2,
+    3: _from_schema_3,
+}
 # Migrations that only add optional fields: a document of the older version is already
 # one of the newer, so loading it needs no private copy.
 _ADDS_ONLY = frozenset({_from_schema_1, _from_schema_2})
+# Migrations that change only the document's own top-level keys: a shallow copy will do.
+_TOP_LEVEL_ONLY = frozenset({_from_schema_3})
 
 # --------------------------------------------------------------------------- the schema
 
@@ -640,7 +655,10 @@ def _migrate(document: Mapping[str, Any], version: int) -> Mapping[str, Any]:
     if all(step in _ADDS_ONLY for step in steps):
         # Nothing to change but the version: no copy of a document that may be huge.
         return {**document, "schema": SCHEMA_VERSION}
-    upgraded: dict[str, Any] = copy.deepcopy(dict(document))
+    if all(step in _ADDS_ONLY | _TOP_LEVEL_ONLY for step in steps):
+        upgraded: dict[str, Any] = dict(document)
+    else:
+        upgraded = copy.deepcopy(dict(document))
     for step in steps:
         upgraded = step(upgraded)
         version += 1

@@ -1275,7 +1275,7 @@ def header_node(state: MapState, metrics: Metrics, width: float) -> Node:
     """The title, which picture this is (current or future state), scope and warnings."""
     room = max(360.0, width - 320)
     shown = truncate(one_line(state.title), room, *_font("vsm-title"))
-    future = state.state == "future"
+    future = state.timeframe == "future"
     tag = "FUTURE STATE" if future else "CURRENT STATE"
     title_width = measure(shown, "vsm-title")
     shapes: list[Shape] = [
