@@ -29,6 +29,7 @@ milliseconds and the views learn exactly which nodes changed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -567,6 +568,7 @@ def _row_template(spec: Field, element: Any) -> str | None:
     return row.text if given(spec, getattr(element, spec.name)) else row.empty
 
 
+@functools.lru_cache(maxsize=8192)
 def row_count(kind: str, element: Any) -> int:
     """How many rows an element's data box has (as :func:`element_rows`, without formatting)."""
     return sum(_row_template(spec, element) is not None for spec in fields.rows(kind))
@@ -623,10 +625,15 @@ def spread_text(spread: Spread, display: Display, unit: str) -> str:
     return f"{display.duration(spread.median, unit)} ({low}\u2013{display.duration(spread.p85, unit)})"
 
 
-def step_spreads(state: MapState, step: Process) -> tuple[Spread, ...]:
-    """The measured spreads of a step's figures, in the data box's order."""
-    found = {s.field: s for s in state.spreads(step.id)}
-    return tuple(found[name] for name in SPREAD_FIELDS["process"] if name in found)
+def measured_spreads(state: MapState) -> dict[str, tuple[Spread, ...]]:
+    """The measured spreads of each step's figures, by step id, in the data box's order."""
+    if not state.measured:
+        return {}
+    by_step: dict[str, dict[str, Spread]] = {}
+    for spread in state.spreads():
+        by_step.setdefault(spread.target, {})[spread.field] = spread
+    order = SPREAD_FIELDS["process"]
+    return {step: tuple(found[n] for n in order if n in found) for step, found in by_step.items()}
 
 
 def spread_bar(x: float, y: float, width: float, spread: Spread, estimate: float | None) -> list[Shape]:
@@ -751,8 +758,11 @@ def badge(x: float, y: float, label: str, c: str, *, right: bool = False) -> lis
 # --------------------------------------------------------------------------- elements
 
 
+@functools.lru_cache(maxsize=8192)
 def step_figures(figures: StepMetrics | None, display: Display) -> tuple[tuple[str, str], ...]:
-    """What the details panel shows of a step's computed figures."""
+    """What the details panel shows of a step's computed figures (remembered: an edit
+    changes the figures of a few steps, and every step's are needed to know which).
+    """
     if figures is None:
         return ()
     rows = [
@@ -764,6 +774,7 @@ def step_figures(figures: StepMetrics | None, display: Display) -> tuple[tuple[s
     return tuple((label, text) for label, text in rows if text != DASH)
 
 
+@functools.lru_cache(maxsize=8192)
 def gap_figures(figures: GapMetrics | None, display: Display) -> tuple[tuple[str, str], ...]:
     """What the details panel shows of a gap's computed figures."""
     if figures is None:
@@ -1428,6 +1439,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     day = display.day_length
     step_figures_of: dict[str, StepMetrics] = {s.id: s for s in metrics.steps}
     gap_figures_of: dict[str, GapMetrics] = {g.id: g for g in metrics.gaps}
+    spreads = measured_spreads(state)
     over = set(metrics.steps_over_takt)
     boxes: dict[str, Box] = {}
 
@@ -1438,7 +1450,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     for item in state.stream:
         if isinstance(item, Process):
             h = PROCESS_HEAD_H + _rows_height(
-                max(1, row_count("process", item)) + 2 * len(step_spreads(state, item))
+                max(1, row_count("process", item)) + 2 * len(spreads.get(item.id, ()))
             )
             at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
             boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
@@ -1692,7 +1704,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         if isinstance(item, Process):
             late, top = item.id in over, metrics.bottleneck == item.id
             shown = step_figures(step_figures_of.get(item.id), display)
-            measured = step_spreads(state, item)
+            measured = spreads.get(item.id, ())
             add(
                 cache.node(
                     item.id,
