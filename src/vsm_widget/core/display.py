@@ -167,6 +167,13 @@ class Display:
         chosen = unit or auto_unit(seconds, self.day_length)  # type: ignore[arg-type]
         return f"{self.number(self.in_unit(seconds, chosen))} {chosen}"  # type: ignore[arg-type]
 
+    def spread(self, median: float, low: float, high: float, unit: str) -> str:
+        """A measured figure with its spread, all in ``unit``: ``"8 h (4–12 h)"`` (the
+        median, then the low to the high percentile).
+        """
+        low_text = self.number(self.in_unit(low, unit))
+        return f"{self.duration(median, unit)} ({low_text}{DASH}{self.duration(high, unit)})"
+
     def reads_cleanly(self, seconds: float, unit: str) -> bool:
         """Whether ``seconds`` shown in ``unit`` is exact: the text reads back as the value
         (7,200 s in h is "2 h"; 4,442.4 s in h would be a rounded "1.23 h").

@@ -606,7 +606,8 @@ def process_rows(step: Process, display: Display, spreads: Sequence[Spread] = ()
         rows.append((first.row.label, first.name, DASH))  # type: ignore[union-attr]
     labels = {spec.name: spec.row.label for spec in fields.rows("process") if spec.row is not None}
     for spread in spreads:
-        shown = spread_text(spread, display, spread_unit(step, spread, display))
+        unit = spread_unit(step, spread, display)
+        shown = display.spread(spread.median, spread.p15, spread.p85, unit)
         rows.append((f"{labels.get(spread.field, '')} meas.", f"measured:{spread.field}", shown))
         rows.append(("", f"spread:{spread.field}", ""))
     return rows
@@ -617,12 +618,6 @@ def spread_unit(step: Process, spread: Spread, display: Display) -> str:
     it was, else the one that suits the median.
     """
     return unit_of(step, spread.field) or auto_unit(spread.median, display.day_length)
-
-
-def spread_text(spread: Spread, display: Display, unit: str) -> str:
-    """``"8 h (4-12 h)"``: the median, then p15 to p85, in ``unit``."""
-    low = display.number(display.in_unit(spread.p15, unit))
-    return f"{display.duration(spread.median, unit)} ({low}\u2013{display.duration(spread.p85, unit)})"
 
 
 def measured_spreads(state: MapState) -> dict[str, tuple[Spread, ...]]:
