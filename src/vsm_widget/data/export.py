@@ -171,7 +171,7 @@ def kaizen_frame(source: Map | MapState) -> pd.DataFrame:
     import pandas as pd
 
     state = _state(source)
-    names: dict[str, str] = {s.id: s.name for s in state.steps}
+    names: dict[str, str] = {s.id: s.name for s in state.all_steps}  # a burst may be on a branch step
     rows = []
     for burst in state.bursts:
         target = burst.target

@@ -875,7 +875,7 @@ class MapWidget(anywidget.AnyWidget):
         self._map.replace_state(opened.state, label=f"open {source}")
 
     def _free_name(self) -> str:
-        names = {s.name for s in self._map.steps}
+        names = {s.name for s in self._map.state.all_steps}  # names are unique over every path
         n = len(names) + 1
         while f"Process {n}" in names:
             n += 1
