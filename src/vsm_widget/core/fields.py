@@ -874,6 +874,8 @@ class MapState:
         What a data box's spread bar draws: see :class:`Spread`. Spreads of elements
         removed since they were measured are left out.
         """
+        if not self.measured:
+            return ()  # most maps: no set of ids to build on every document and scene
         live = {item.id for item in self.all_items}
         return tuple(s for s in self.measured if s.target in live and (target is None or s.target == target))
 

@@ -785,7 +785,7 @@ def to_document(state: MapState | Map, *, cache: DocumentCache | None = None) ->
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
         **_shape_lists(state),
-        **({"measured": [dataclasses.asdict(s) for s in state.spreads()]} if state.spreads() else {}),
+        **({"measured": [dataclasses.asdict(s) for s in spreads]} if (spreads := state.spreads()) else {}),
     }
 
 
