@@ -116,6 +116,11 @@ const ROLE_NAMES: Record<string, string> = {
   rung: "timeline rung",
   title: "map title",
   slot: "insertion point",
+  lane: "branch",
+  merge: "branch joining",
+  split: "branch splitting off",
+  rework: "rework loop",
+  paths: "path totals",
 };
 
 /** One scene node as a group with the canvas's hooks and its accessible name. */

@@ -33,8 +33,13 @@ export function findElement(doc: MapDocument, id: string): Found | null {
   if (id === "customer") return { kind: "customer", element: doc.customer as unknown as Record<string, unknown> };
   if (id === "supplier") return doc.supplier ? { kind: "supplier", element: doc.supplier as unknown as Record<string, unknown> } : null;
   if (id === "control") return doc.control ? { kind: "control", element: doc.control as unknown as Record<string, unknown> } : null;
-  const item = doc.stream.find((s: StreamItem) => s.id === id);
+  const item =
+    doc.stream.find((s: StreamItem) => s.id === id) ?? doc.branches?.flatMap((b) => b.items).find((s: StreamItem) => s.id === id);
   if (item) return { kind: item.type, element: item as unknown as Record<string, unknown> };
+  const branch = doc.branches?.find((b) => b.id === id);
+  if (branch) return { kind: "branch", element: branch as unknown as Record<string, unknown> };
+  const rework = doc.reworks?.find((r) => r.id === id);
+  if (rework) return { kind: "rework", element: rework as unknown as Record<string, unknown> };
   const shipment = doc.shipments.find((s) => s.id === id);
   if (shipment) return { kind: "shipment", element: shipment as unknown as Record<string, unknown> };
   const flow = doc.flows.find((s) => s.id === id);
@@ -222,6 +227,8 @@ const KIND_TITLE: Record<string, string> = {
 export interface Place {
   after?: string;
   before?: string;
+  /** An empty branch: the add is its first item. */
+  branch?: string;
 }
 
 /** What the details panel asks of the view beside field edits. */

@@ -44,7 +44,7 @@ export interface SceneNode {
   /** Computed figures of the element, formatted by Python, for the details panel. */
   figures?: [string, string][];
   /** An insertion handle (kind "slot"): the place in the stream where it adds. */
-  place?: { after?: string; before?: string };
+  place?: { after?: string; before?: string; branch?: string };
   /** Whether a gap may be added at this handle (two gaps never stand side by side). */
   gaps?: boolean;
 }

@@ -116,6 +116,26 @@ export interface MapDocument {
   shipments: Shipment[];
   flows: InfoFlow[];
   bursts: Burst[];
+  /** Paths beside the main line (absent on a straight map's older documents). */
+  branches?: Branch[];
+  reworks?: Rework[];
+}
+
+/** A branch: steps and gaps that feed step `into` (splitting off after `after`, if set). */
+export interface Branch {
+  id: string;
+  name: string;
+  into: string;
+  after: string | null;
+  items: StreamItem[];
+}
+
+/** A rework loop: `share` of the items leaving `source` go back to `target`. */
+export interface Rework {
+  id: string;
+  source: string;
+  target: string;
+  share: number;
 }
 
 export interface StepMetrics {

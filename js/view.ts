@@ -449,7 +449,11 @@ export class MapView {
     } else {
       const op = ADD_OPS[what as keyof typeof ADD_OPS];
       if (!op) return;
-      const base = { after, before } as { after: string | null; before: string | null };
+      const base = { after, before, ...(place.branch ? { branch: place.branch } : {}) } as {
+        after: string | null;
+        before: string | null;
+        branch?: string;
+      };
       // A counted triangle from the start (null would draw a wait icon): the user types the count.
       if (op === "add_process") seq = this.send({ op, ...base, name: null });
       else if (op === "add_inventory") seq = this.send({ op, ...base, quantity: 0 });

@@ -285,6 +285,24 @@ def test_adds_name_their_place_by_id(widget: MapWidget, plant: ValueStreamMap) -
     assert plant.state is before
 
 
+def test_the_first_item_of_an_empty_branch_is_added_by_the_branch_id(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    branch = plant.add_branch(into=plant.steps[-1].id, name="Brackets")
+    main = [item.id for item in plant.stream]
+    added = widget.handle_edit(edit(1, "add_inventory", branch=branch.id, quantity=300))
+    assert added["ok"]
+    assert [item.id for item in plant.branches[0].items] == added["created"]
+    assert plant.branches[0].items[0].quantity == 300
+    assert [item.id for item in plant.stream] == main
+    # A branch id that is not on the map, or not a branch, is refused; nothing changes.
+    before = plant.state
+    for wrong in ("b99", plant.steps[0].id):
+        result = widget.handle_edit(edit(2, "add_process", branch=wrong, name="Lost"))
+        assert (result["ok"], result["error"]["field"]) == (False, "branch")
+        assert plant.state is before
+
+
 def test_inventory_added_between_steps_counts_in_lead_time(widget: MapWidget, plant: ValueStreamMap) -> None:
     widget.handle_edit(edit(1, "add_process", name="Pack"))
     assert widget.handle_edit(edit(2, "add_inventory", quantity=92))["ok"]

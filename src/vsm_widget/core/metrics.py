@@ -37,6 +37,8 @@ __all__ = [
     "GapMetrics",
     "MetricWarning",
     "compute",
+    "PathTotals",
+    "path_totals",
     "available_time_per_day",
     "daily_demand",
     "takt_time",
@@ -1002,6 +1004,37 @@ def _with_rework(
     return _sum(time[item] for item in route)
 
 
+@dataclass(frozen=True, slots=True)
+class PathTotals:
+    """One path's figures (see :func:`paths`): its id, the step names along its longest
+    route, that route's lead time and process time (s), and whether it is critical.
+    """
+
+    path: str
+    steps: tuple[str, ...]
+    lead_time: float
+    process_time: float
+    critical: bool
+
+
+def path_totals(state: MapState, metrics: Metrics | None = None) -> tuple[PathTotals, ...]:
+    """Each path's figures, main line first: what :func:`paths` tabulates, without pandas
+    (the scene prints them under the ladder). ``metrics`` are the state's, if known.
+    """
+    metrics = metrics if metrics is not None else compute(state)
+    graph = _Graph(state)
+    flow = _Flow(graph, _times(metrics.steps, metrics.gaps))
+    steps = {f.id: f for f in metrics.steps}
+    gaps = {g.id: g for g in metrics.gaps}
+    found = []
+    for path in graph.paths:
+        route = flow.route(path)
+        _, lead, process, _ = _route_figures(route, steps, gaps)
+        names = tuple(steps[i].name for i in route if i in steps)
+        found.append(PathTotals(path, names, lead, process, path == metrics.critical_path))
+    return tuple(found)
+
+
 def paths(state: MapState) -> pd.DataFrame:
     """One row per path of the stream, indexed by path id (``"main"``, then each branch).
 
@@ -1016,25 +1049,16 @@ def paths(state: MapState) -> pd.DataFrame:
     """
     import pandas as pd
 
-    metrics = compute(state)
-    graph = _Graph(state)
-    flow = _Flow(graph, _times(metrics.steps, metrics.gaps))
-    steps = {f.id: f for f in metrics.steps}
-    gaps = {g.id: g for g in metrics.gaps}
-    rows = []
-    for path in graph.paths:
-        route = flow.route(path)
-        _, lead, process, _ = _route_figures(route, steps, gaps)
-        names = tuple(steps[i].name for i in route if i in steps)
-        rows.append(
-            {
-                "path": path,
-                "steps": names,
-                "lead_time": lead,
-                "process_time": process,
-                "efficiency": efficiency(process, lead),
-                "critical": path == metrics.critical_path,
-            }
-        )
+    rows = [
+        {
+            "path": row.path,
+            "steps": row.steps,
+            "lead_time": row.lead_time,
+            "process_time": row.process_time,
+            "efficiency": efficiency(row.process_time, row.lead_time),
+            "critical": row.critical,
+        }
+        for row in path_totals(state)
+    ]
     columns = ["path", "steps", "lead_time", "process_time", "efficiency", "critical"]
     return pd.DataFrame(rows, columns=columns).set_index("path")

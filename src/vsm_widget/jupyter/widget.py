@@ -32,7 +32,7 @@ import traitlets
 
 from ..core import units
 from ..core.fields import panel_fields
-from ..core.model import Change, Map, ValidationError, _closest, new_map
+from ..core.model import BranchBuilder, Change, Map, ValidationError, _closest, new_map
 from ..data import io
 from ..presentation.fallback import fallback_html
 
@@ -101,6 +101,8 @@ class AddProcessMessage(_Edit):
     after: str | None
     before: str | None
     name: str | None
+    #: An empty branch to add the first item to (its "+" handle), instead of a place.
+    branch: str | None
 
 
 class AddInventoryMessage(_Edit):
@@ -110,6 +112,8 @@ class AddInventoryMessage(_Edit):
     after: str | None
     before: str | None
     quantity: float | str | None
+    #: An empty branch to add the first item to (its "+" handle), instead of a place.
+    branch: str | None
 
 
 class AddWaitMessage(_Edit):
@@ -119,6 +123,8 @@ class AddWaitMessage(_Edit):
     after: str | None
     before: str | None
     wait_time: str | float | None
+    #: An empty branch to add the first item to (its "+" handle), instead of a place.
+    branch: str | None
 
 
 class AddBurstMessage(_Edit):
@@ -798,12 +804,22 @@ class MapWidget(anywidget.AnyWidget):
                 m.update(target, **{field: message["value"]})
             except KeyError as error:
                 raise ValidationError("id", target, str(error.args[0]), target) from None
-        elif op == "add_process":
-            self._created = [m.add_process(message["name"] or self._free_name(), at=self._place(message)).id]
-        elif op == "add_inventory":
-            self._created = [m.add_gap(quantity=message["quantity"], at=self._place(message)).id]
-        elif op == "add_wait":
-            self._created = [m.add_gap(wait_time=message["wait_time"], at=self._place(message)).id]
+        elif op in ("add_process", "add_inventory", "add_wait"):
+            target: Map | BranchBuilder = m
+            at = None
+            if message["branch"] is not None:
+                if message["branch"] not in m:
+                    raise ValidationError("branch", message["branch"], "no branch with this id on the map")
+                target = m.branch(message["branch"])
+            else:
+                at = self._place(message)
+            if op == "add_process":
+                created = target.add_process(message["name"] or self._free_name(), at=at)
+            elif op == "add_inventory":
+                created = target.add_gap(quantity=message["quantity"], at=at)
+            else:
+                created = target.add_gap(wait_time=message["wait_time"], at=at)
+            self._created = [created.id]
         elif op == "add_burst":
             self._created = [m.add_burst(message["text"] or "Improvement idea", target=message["target"]).id]
         elif op == "add_flow":

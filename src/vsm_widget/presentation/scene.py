@@ -37,9 +37,11 @@ from typing import Any
 
 from ..core import fields
 from ..core.display import Display, auto_unit
-from ..core.fields import SPREAD_FIELDS, Field, Spread, given, unit_of
-from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute
+from ..core.fields import MAIN, SPREAD_FIELDS, Branch, Field, Rework, Spread, given, unit_of
+from ..core.flow import flow_edges
+from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute, path_totals
 from ..core.model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
+from .lanes import CONNECTOR_STEP, lay_out_lanes
 from .text import Font, text_style, text_width, truncate, wrap
 
 __all__ = ["SCENE_VERSION", "Box", "Node", "Scene", "SceneCache", "build_scene", "display_for"]
@@ -69,7 +71,13 @@ BURST_MAX_W = 260.0
 #: Room kept on each side of a burst in the lane, so that two stars never touch.
 BURST_GAP = 4.0
 TOTALS_W = 172.0
+TOTALS_H = 96.0
 TIMELINE_H = 112.0
+#: Room between two lanes of the stream (a branch's name stands in it).
+LANE_GAP = 40.0
+#: Height of one row of rework loops under a lane.
+REWORK_ROW = 20.0
+PATHS_W = 360.0
 STREAM_LEFT = MARGIN + 24
 LADDER_UPPER = 24.0
 LADDER_LOWER = 66.0
@@ -84,8 +92,8 @@ Shape = dict[str, Any]
 
 def _r(value: float) -> float:
     """A coordinate rounded to a tenth of a unit (small, stable JSON and SVG)."""
-    rounded = round(value, 1)
-    return 0.0 if rounded == 0 else rounded
+    # Adding 0.0 turns a rounded -0.0 into 0.0.
+    return round(value, 1) + 0.0
 
 
 def _font(classes: str) -> Font:
@@ -1241,8 +1249,12 @@ def rung_node(
     )
 
 
-def totals_node(left: float, top: float, metrics: Metrics, display: Display) -> Node:
-    """The box at the right end of the ladder: lead time, process time, efficiency."""
+def totals_node(
+    left: float, top: float, metrics: Metrics, display: Display, critical: str | None = None
+) -> Node:
+    """The box at the right end of the ladder: lead time, process time, efficiency (of
+    the critical path, named by ``critical`` where the stream branches).
+    """
     complete = metrics.lead_time_complete
     rows = (
         ("Lead time", ("" if complete else "≥ ") + display.lead(metrics.lead_time), "lead_time"),
@@ -1269,9 +1281,83 @@ def totals_node(left: float, top: float, metrics: Metrics, display: Display) -> 
                 tip=tip,
             )
         )
-    shapes.append(fit_text(left + 10, top + 86, display.day_note(), TOTALS_W - 20, "vsm-tag vsm-small"))
+    note = display.day_note() if critical is None else f"Critical path: {critical}"
+    shapes.append(fit_text(left + 10, top + 86, note, TOTALS_W - 20, "vsm-tag vsm-small"))
     label = ", ".join(f"{name} {value}" for name, value, _ in rows)
-    return Node("totals", None, "totals", "timeline", Box(left, top, TOTALS_W, 96), label, tuple(shapes))
+    if critical is not None:
+        label += f", along the critical path, {critical}"
+    return Node(
+        "totals", None, "totals", "timeline", Box(left, top, TOTALS_W, TOTALS_H), label, tuple(shapes)
+    )
+
+
+#: One path's line under the totals: its name, lead time, process time, and whether it
+#: is the critical path.
+PathRow = tuple[str, str, str, bool]
+
+
+def _paths_height(count: int) -> float:
+    return 30.0 + count * 17.0
+
+
+def paths_node(left: float, top: float, rows: Sequence[PathRow]) -> Node:
+    """Every path's totals, the critical path first (as mapping suites print one summary
+    per path): a branched stream's other routes are not lost behind the critical one.
+    """
+    height = _paths_height(len(rows))
+    shapes: list[Shape] = [rect(left, top, PATHS_W, height, "vsm-totals-box", rx=3)]
+    shapes.append(text(left + 10, top + 18, "Path", "vsm-label"))
+    shapes.append(text(left + 270, top + 18, "Lead time", "vsm-label", anchor="end"))
+    shapes.append(text(left + PATHS_W - 10, top + 18, "Process", "vsm-label", anchor="end"))
+    said = []
+    for i, (name, lead, process, critical) in enumerate(rows):
+        y = top + 36 + i * 17
+        shown = f"{name} (critical)" if critical else name
+        weight = "vsm-value vsm-strong" if critical else "vsm-value"
+        shapes.append(fit_text(left + 10, y, shown, 190, weight))
+        shapes.append(text(left + 270, y, lead, weight, anchor="end"))
+        shapes.append(text(left + PATHS_W - 10, y, process, weight, anchor="end"))
+        said.append(f"{shown}: lead time {lead}, process time {process}")
+    label = "Paths: " + "; ".join(said)
+    return Node("paths", None, "paths", "timeline", Box(left, top, PATHS_W, height), label, tuple(shapes))
+
+
+def _path_rows(
+    state: MapState, metrics: Metrics, display: Display, names: Mapping[str, str]
+) -> tuple[PathRow, ...]:
+    """Each path's line for :func:`paths_node`, the critical path first."""
+    rows = []
+    for row in path_totals(state, metrics):
+        name = _path_name(state, row.path, names)
+        rows.append((name, display.lead(row.lead_time), display.process(row.process_time), row.critical))
+    rows.sort(key=lambda r: not r[3])
+    return tuple(rows)
+
+
+def _critical_route(state: MapState, metrics: Metrics) -> list[str]:
+    """The ids of the steps and gaps along the critical path, in flow order (a straight
+    map's whole stream).
+    """
+    if not state.branches or not metrics.critical_steps:
+        return [item.id for item in state.stream]
+    waits = {g.id: g.wait_time or 0.0 for g in metrics.gaps}
+    gap_on: dict[tuple[str | None, str | None], Gap] = {}
+    for source, target, gap, _ in flow_edges(state):
+        if gap is not None:
+            known = gap_on.get((source, target))
+            if known is None or waits.get(gap.id, 0.0) > waits.get(known.id, 0.0):
+                gap_on[(source, target)] = gap
+    steps = metrics.critical_steps
+    route: list[str] = []
+    for i, step in enumerate(steps):
+        gap = gap_on.get((steps[i - 1] if i else None, step))
+        if gap is not None:
+            route.append(gap.id)
+        route.append(step)
+    gap = gap_on.get((steps[-1], None))
+    if gap is not None:
+        route.append(gap.id)
+    return route
 
 
 # --------------------------------------------------------------------------- header
@@ -1362,6 +1448,136 @@ def _slot_where(prev: Process | Gap | None, nxt: Process | Gap | None) -> str:
     return f"at the end, after the {kind(prev)}" if isinstance(prev, Gap) else "at the end"
 
 
+def _end_point(item: Process | Gap, boxes: Mapping[str, Box], *, left: bool) -> Point:
+    """Where a connector meets a branch's first item (``left``) or leaves its last."""
+    box = boxes[item.id]
+    y = _lane(item, box)
+    if isinstance(item, Process):
+        return (box.x - 2, y) if left else (box.right, y)
+    # A gap's own flow arrow ends at its middle (or starts just after it, at a path's
+    # start): the connector carries on from there.
+    return (box.cx + 10, y) if left else (box.cx + 1, y)
+
+
+def split_node(
+    branch: Branch,
+    after: Box,
+    split: tuple[int, int],
+    start: Point | None,
+    lane_y: float,
+    after_name: str,
+    first_is_step: bool,
+) -> Node:
+    """The arrow down from the step a parallel path splits off after, to its first item.
+
+    Of several paths leaving one step, the one in the farthest lane leaves farthest from
+    the main flow and turns nearest the box, so that no two cross.
+    """
+    index, count = split
+    # Into a lane above, out of the upper half of the box; below, out of the lower half.
+    up = lane_y < after.y + PROCESS_HEAD_H / 2
+    y = after.y + PROCESS_HEAD_H / 2 + (14 + 10 * index) * (-1 if up else 1)
+    x = after.right + CONNECTOR_STEP * (count - index)
+    points = [(after.right, y), (x, y), (x, lane_y)]
+    if start is not None:
+        points += [(x, start[1]), start]
+    d = "M" + " L".join(_pt(*p) for p in _dedupe(points))
+    # Into a step, an arrow; into a gap, the gap's own flow arrow carries on.
+    head = start is not None and first_is_step
+    arrow = path(d, "vsm-link", marker="@arrow") if head else path(d, "vsm-link")
+    shapes = (path(d, "vsm-hit-line"), arrow)
+    label = f"Material splits from {after_name} onto the parallel path"
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    box = Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    return Node(
+        f"{branch.id}/split", branch.id, "split", "links", box, label, shapes,
+        role="vsm-flow vsm-split", ends=tuple(e for e in (branch.after,) if e),
+    )  # fmt: skip
+
+
+def merge_node(
+    branch: Branch, into: Box, merge: tuple[int, int], end: Point, into_name: str, _name: str
+) -> Node:
+    """The arrow from a branch's last item up into the step it joins.
+
+    Of several branches joining one step, the one in the farthest lane turns nearest the
+    box and enters it farthest from the main flow, so that no two cross.
+    """
+    index, count = merge
+    up = end[1] < into.y + PROCESS_HEAD_H / 2
+    y = into.y + PROCESS_HEAD_H / 2 + (14 + 10 * index) * (-1 if up else 1)
+    x = into.x - CONNECTOR_STEP * (count - index)
+    points = [end, (x, end[1]), (x, y), (into.x - 2, y)]
+    d = "M" + " L".join(_pt(*p) for p in _dedupe(points))
+    shapes = (path(d, "vsm-hit-line"), path(d, "vsm-link", marker="@arrow"))
+    kind = "parallel path" if branch.after else "feeder"
+    label = f"Material from the {kind} joins {into_name}"
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    box = Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    return Node(
+        f"{branch.id}/merge", branch.id, "merge", "links", box, label, shapes,
+        role="vsm-flow vsm-merge", ends=(branch.into,),
+    )  # fmt: skip
+
+
+def _dedupe(points: list[Point]) -> list[Point]:
+    """The points without repeats in a row (a zero-length leg draws nothing)."""
+    kept: list[Point] = []
+    for p in points:
+        if not kept or (abs(kept[-1][0] - p[0]) > 0.01 or abs(kept[-1][1] - p[1]) > 0.01):
+            kept.append(p)
+    return kept
+
+
+def lane_node(branch: Branch, x: float, top: float, called: str) -> Node:
+    """A branch's name over its lane, so the coach reads what each line is."""
+    shown = called[:1].upper() + called[1:]
+    width = min(measure(shown, "vsm-lane-label"), 300.0)
+    shapes = (fit_text(x, top - 12, shown, 300, "vsm-lane-label", field="name"),)
+    return Node(
+        f"{branch.id}/lane", branch.id, "lane", "links", Box(x, top - 24, width, 16),
+        f"Branch {shown}", shapes, role="vsm-lane",
+    )  # fmt: skip
+
+
+def rework_node(
+    loop: Rework,
+    source: Box,
+    target: Box,
+    row: int,
+    y: float,
+    ends: tuple[str, str],
+    share: str,
+) -> Node:
+    """A rework loop: an arrow back under the boxes, from the step whose output is sent
+    back to the step it goes back to, with the share written on it.
+
+    Its legs attach at the right of each box (waste tags fill from the left); a loop in a
+    lower row attaches further out on both sides, so nested loops never cross.
+    """
+    sx = min(source.right - 4, source.right - 18 + 5 * row)
+    tx = max(target.x + 4, target.right - 36 - 5 * row)
+    if tx >= sx - 8:
+        tx = sx - 18
+    points = [(sx, source.bottom), (sx, y), (tx, y), (tx, target.bottom + 2)]
+    d = "M" + " L".join(_pt(*p) for p in points)
+    content = f"{share} rework"
+    classes = "vsm-small vsm-halo-text vsm-rework-text"
+    if sx - tx >= measure(content, classes) + 12:
+        said = text((sx + tx) / 2, y - 4, content, classes, anchor="middle", field="share")
+    else:
+        # A short loop (a step sending work back to itself): the share beside it.
+        said = text(tx - 5, y + 4, content, classes, anchor="end", field="share")
+    shapes = (path(d, "vsm-hit-line"), path(d, "vsm-rework-line", marker="@arrow"), said)
+    label = f"Rework loop: {share} of the items leaving {ends[0]} go back to {ends[1]}"
+    left, right = min(tx, sx), max(tx, sx)
+    top = min(source.bottom, target.bottom)
+    return Node(
+        loop.id, loop.id, "rework", "links", Box(left, top, right - left, y - top + 2), label, shapes,
+        role="vsm-rework", tip=label, ends=(loop.source, loop.target),
+    )  # fmt: skip
+
+
 def _lane(item: Process | Gap, box: Box) -> float:
     """The height of the material flow through a stream item."""
     return _ports(isinstance(item, Process), box)["lane"][1]
@@ -1402,24 +1618,45 @@ def _names(state: MapState) -> dict[str, str]:
     names = {"customer": state.customer.name, "control": "production control"}
     if state.supplier is not None:
         names["supplier"] = state.supplier.name
-    stream = state.stream
-    for i, item in enumerate(stream):
-        if isinstance(item, Process):
-            names[item.id] = item.name
-            continue
-        # A gap by the step it feeds (or follows, at the end): never by its id.
-        kind = "inventory" if item.quantity is not None else "wait"
-        after = stream[i + 1] if i + 1 < len(stream) else None
-        before = stream[i - 1] if i else None
-        if isinstance(after, Process):
-            names[item.id] = f"{kind} before {after.name}"
-        elif isinstance(before, Process):
-            names[item.id] = f"{kind} after {before.name}"
-        else:
-            names[item.id] = kind
+    steps = {step.id: step for step in state.all_steps}
+    into = {branch.id: steps.get(branch.into) for branch in state.branches}
+    for path, stream in state.by_path:
+        for i, item in enumerate(stream):
+            if isinstance(item, Process):
+                names[item.id] = item.name
+                continue
+            # A gap by the step it feeds (or follows, at the end): never by its id. The
+            # last gap of a branch feeds the step the branch joins.
+            kind = "inventory" if item.quantity is not None else "wait"
+            after = stream[i + 1] if i + 1 < len(stream) else into.get(path)
+            before = stream[i - 1] if i else None
+            if isinstance(after, Process):
+                names[item.id] = f"{kind} before {after.name}"
+            elif isinstance(before, Process):
+                names[item.id] = f"{kind} after {before.name}"
+            else:
+                names[item.id] = kind
     for shipment in state.shipments:
         names[shipment.id] = f"shipment {shipment.direction}"
+    for branch in state.branches:
+        names[branch.id] = _branch_name(branch, names)
     return names
+
+
+def _branch_name(branch: Branch, names: Mapping[str, str]) -> str:
+    """A branch's name, or what it is ("feeder into Assembly") when it has none."""
+    if branch.name:
+        return branch.name
+    into = names.get(branch.into, branch.into)
+    if branch.after:
+        return f"parallel path from {names.get(branch.after, branch.after)} to {into}"
+    return f"feeder into {into}"
+
+
+def _path_name(state: MapState, path: str, names: Mapping[str, str]) -> str:
+    """A path's name in a sentence: "main line", or its branch's name."""
+    found = "main line" if path == MAIN else names.get(path, path)
+    return found[:1].upper() + found[1:]
 
 
 def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCache | None = None) -> Scene:
@@ -1437,28 +1674,63 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     spreads = measured_spreads(state)
     over = set(metrics.steps_over_takt)
     boxes: dict[str, Box] = {}
+    paths = state.by_path
+    branches = {branch.id: branch for branch in state.branches}
 
-    # The stream, left to right: each item's automatic column, its stored place winning.
-    columns: list[tuple[Process | Gap, float, float]] = []
-    x = STREAM_LEFT
-    bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
-    for item in state.stream:
+    # The stream: each path's items in their automatic columns and lanes (see lanes.py),
+    # a stored place winning over the automatic one.
+    lanes = lay_out_lanes(
+        state, lambda item: PROCESS_COL if isinstance(item, Process) else GAP_COL, STREAM_LEFT
+    )
+    heights: dict[str, float] = {}
+    for item in state.all_items:
         if isinstance(item, Process):
-            h = PROCESS_HEAD_H + _rows_height(
-                max(1, row_count("process", item)) + 2 * len(spreads.get(item.id, ()))
-            )
-            at = _placed(item.x, item.y, (x + (PROCESS_COL - PROCESS_W) / 2, STREAM_TOP))
-            boxes[item.id] = Box(at[0], at[1], PROCESS_W, h)
-            columns.append((item, x, x + PROCESS_COL))
-            bottom = max(bottom, at[1] + h + (24 if item.waste else 0))
-            x += PROCESS_COL
-        else:
-            at = _placed(item.x, item.y, (x + (GAP_COL - GAP_ICON_W) / 2, STREAM_TOP + GAP_ICON_TOP))
-            boxes[item.id] = Box(at[0], at[1], GAP_ICON_W, GAP_ICON_H)
-            columns.append((item, x, x + GAP_COL))
-            bottom = max(bottom, at[1] + GAP_ICON_H + 14 + 3 * 15 + (20 if item.waste else 0))
-            x += GAP_COL
-    stream_right = max(x, STREAM_LEFT + PROCESS_COL)
+            rows = max(1, row_count("process", item)) + 2 * len(spreads.get(item.id, ()))
+            heights[item.id] = PROCESS_HEAD_H + _rows_height(rows)
+    tops: dict[int, float] = {}
+    bands: dict[int, float] = {}
+    lane_items: dict[int, list[Process | Gap]] = {}
+    for path, items in paths:
+        lane_items.setdefault(lanes.lane.get(path, 0), []).extend(items)
+
+    def lane_height(depth: int) -> tuple[float, float]:
+        """A lane's content height and the height of its band of rework loops."""
+        low = PROCESS_HEAD_H + _rows_height(3 if depth == 0 else 2)
+        for item in lane_items.get(depth, ()):
+            if isinstance(item, Process):
+                low = max(low, heights[item.id] + (24 if item.waste else 0))
+            else:
+                low = max(low, GAP_ICON_TOP + GAP_ICON_H + 14 + 3 * 15 + (20 if item.waste else 0))
+        rows = lanes.rows.get(depth, 0)
+        return low, rows * REWORK_ROW + (10 if rows else 0)
+
+    y = STREAM_TOP
+    for depth in lanes.depths:
+        content, band = lane_height(depth)
+        tops[depth] = y
+        bands[depth] = y + content + 6
+        y += content + band + LANE_GAP
+    bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
+    for depth in lanes.depths:
+        content, band = lane_height(depth)
+        bottom = max(bottom, tops[depth] + content + band)
+    lane_of_item: dict[str, int] = {}
+    for path, items in paths:
+        depth = lanes.lane.get(path, 0)
+        for item in items:
+            lane_of_item[item.id] = depth
+            left, _ = lanes.columns[item.id]
+            top = tops[depth]
+            if isinstance(item, Process):
+                at = _placed(item.x, item.y, (left + (PROCESS_COL - PROCESS_W) / 2, top))
+                boxes[item.id] = Box(at[0], at[1], PROCESS_W, heights[item.id])
+                bottom = max(bottom, at[1] + heights[item.id] + (24 if item.waste else 0))
+            else:
+                at = _placed(item.x, item.y, (left + (GAP_COL - GAP_ICON_W) / 2, top + GAP_ICON_TOP))
+                boxes[item.id] = Box(at[0], at[1], GAP_ICON_W, GAP_ICON_H)
+                bottom = max(bottom, at[1] + GAP_ICON_H + 14 + 3 * 15 + (20 if item.waste else 0))
+    stream_right = max((right for _, right in lanes.columns.values()), default=STREAM_LEFT)
+    stream_right = max(stream_right, STREAM_LEFT + PROCESS_COL)
     totals_left = stream_right + 16
     content_right = max(totals_left + TOTALS_W, MARGIN + 2 * FACTORY_W + CONTROL_W + 160)
 
@@ -1486,7 +1758,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     # the ladder's totals. Each takes the first row where it covers no other burst; rows
     # are chosen from the automatic columns, so that dragging a step moves only its own
     # bursts.
-    column_cx = {item.id: (left + right) / 2 for item, left, right in columns}
+    column_cx = {key: (left + right) / 2 for key, (left, right) in lanes.columns.items()}
     lane_rows: list[list[tuple[float, float]]] = []
     follows: dict[str, str | None] = {}
     for burst in state.bursts:
@@ -1512,13 +1784,18 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             max(max_y, box.bottom),
         )
     timeline_top = max(bottom, max_y) + 34
-    bounds = Box(min_x, min_y, max_x + MARGIN - min_x, timeline_top + TIMELINE_H - min_y)
     names = _names(state)
+    path_rows = _path_rows(state, metrics, display, names) if branches else ()
+    timeline_h = TIMELINE_H + (_paths_height(len(path_rows)) + 10 if path_rows else 0)
+    bounds = Box(min_x, min_y, max_x + MARGIN - min_x, timeline_top + timeline_h - min_y)
     nodes: list[Node] = []
     add = nodes.append
 
-    # The ladder: segments under the drawn boxes while they run left to right, else
-    # under the automatic columns.
+    # The ladder, along the critical path (the whole stream of a straight map): segments
+    # under the drawn boxes while they run left to right, else under the automatic columns.
+    items_by_id = {item.id: item for item in state.all_items}
+    route = [items_by_id[i] for i in _critical_route(state, metrics) if i in items_by_id]
+    columns = [(item, *lanes.columns[item.id]) for item in route]
     centres = [boxes[item.id].cx for item, _, _ in columns]
     in_order = all(i == 0 or c > centres[i - 1] + 20 for i, c in enumerate(centres))
     previous: float | None = None
@@ -1555,34 +1832,104 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             )
         )
         previous, previous_right = y, right
-    add(totals_node(max(previous_right + 18, totals_left), timeline_top, metrics, display))
+    totals_at = max(previous_right + 18, totals_left)
+    add(
+        totals_node(
+            totals_at,
+            timeline_top,
+            metrics,
+            display,
+            _path_name(state, metrics.critical_path, names) if branches else None,
+        )
+    )
+    if path_rows:
+        add(paths_node(totals_at + TOTALS_W - PATHS_W, timeline_top + TOTALS_H + 10, path_rows))
 
-    # Connectors: material flow along the stream, shipments, information flows.
-    stream = state.stream
-    for i, item in enumerate(stream):
-        prev = stream[i - 1] if i else None
-        nxt = stream[i + 1] if i + 1 < len(stream) else None
-        if isinstance(item, Gap):
-            before = (prev.id, isinstance(prev, Process), boxes[prev.id], names[prev.id]) if prev else None
-            after = (nxt.id, isinstance(nxt, Process), boxes[nxt.id], names[nxt.id]) if nxt else None
-            own = boxes[item.id]
-            signature = (item.flow, item.fifo_max, own, before, after)
+    # Connectors: material flow along each path, where branches leave and join, rework
+    # loops, shipments, information flows.
+    for _, items in paths:
+        for i, item in enumerate(items):
+            prev = items[i - 1] if i else None
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            if isinstance(item, Gap):
+                before = (
+                    (prev.id, isinstance(prev, Process), boxes[prev.id], names[prev.id]) if prev else None
+                )
+                after = (nxt.id, isinstance(nxt, Process), boxes[nxt.id], names[nxt.id]) if nxt else None
+                own = boxes[item.id]
+                signature = (item.flow, item.fifo_max, own, before, after)
+                add(
+                    cache.node(
+                        f"{item.id}/flow",
+                        signature,
+                        lambda g=item, o=own, bf=before, af=after: flow_node(g, o, display, bf, af),
+                    )
+                )
+            elif isinstance(nxt, Process):
+                pair = (item, boxes[item.id], nxt, boxes[nxt.id])
+                add(
+                    cache.node(
+                        f"{item.id}/next",
+                        (item.name, pair[1], nxt.id, nxt.name, pair[3]),
+                        lambda p=pair: direct_node(*p),
+                    )
+                )
+    for branch in state.branches:
+        depth = lanes.lane.get(branch.id, 1)
+        lane_y = tops[depth] + PROCESS_HEAD_H / 2
+        first = branch.items[0] if branch.items else None
+        last = branch.items[-1] if branch.items else None
+        split = lanes.splits.get(branch.id)
+        merge = lanes.merges.get(branch.id)
+        after_box = boxes.get(branch.after) if branch.after else None
+        into_box = boxes.get(branch.into)
+        start = _end_point(first, boxes, left=True) if first is not None else None
+        end = _end_point(last, boxes, left=False) if last is not None else None
+        if after_box is not None and split is not None:
+            signature = (
+                after_box, split, start, lane_y, names.get(branch.after or "", ""), isinstance(first, Process)
+            )  # fmt: skip
             add(
                 cache.node(
-                    f"{item.id}/flow",
+                    f"{branch.id}/split",
                     signature,
-                    lambda g=item, o=own, bf=before, af=after: flow_node(g, o, display, bf, af),
+                    lambda b=branch, sig=signature: split_node(b, *sig),
                 )
             )
-        elif isinstance(nxt, Process):
-            pair = (item, boxes[item.id], nxt, boxes[nxt.id])
+            if end is None:
+                end = (after_box.right + CONNECTOR_STEP * (split[1] - split[0]) + 1, lane_y)
+        if into_box is not None and merge is not None and end is not None:
+            signature = (into_box, merge, end, names.get(branch.into, ""), branch.name)
             add(
                 cache.node(
-                    f"{item.id}/next",
-                    (item.name, pair[1], nxt.id, nxt.name, pair[3]),
-                    lambda p=pair: direct_node(*p),
+                    f"{branch.id}/merge", signature, lambda b=branch, sig=signature: merge_node(b, *sig)
                 )
             )
+        if first is not None:
+            label_x = boxes[first.id].x
+        elif after_box is not None:
+            label_x = after_box.right + 24
+        else:
+            label_x = lanes.columns.get(branch.into, (STREAM_LEFT, 0.0))[0] - 120
+        called = _branch_name(branch, names)
+        add(
+            cache.node(
+                f"{branch.id}/lane",
+                (label_x, tops[depth], called),
+                lambda b=branch, x=label_x, t=tops[depth], c=called: lane_node(b, x, t, c),
+            )
+        )
+    for loop in state.reworks:
+        source, target = boxes.get(loop.source), boxes.get(loop.target)
+        row = lanes.rework_rows.get(loop.id)
+        if source is None or target is None or row is None:
+            continue
+        depth = lane_of_item.get(loop.source, 0)
+        row_y = max(bands[depth] + 10 + row * REWORK_ROW, source.bottom + 10, target.bottom + 10)
+        ends = (names.get(loop.source, loop.source), names.get(loop.target, loop.target))
+        signature = (loop, source, target, row, row_y, ends, display.share(loop.share))
+        add(cache.node(loop.id, signature, lambda sig=signature: rework_node(*sig)))
+    stream = state.stream
     first, last = (stream[0], stream[-1]) if stream else (None, None)
     counts = {"in": 0, "out": 0}
     for shipment in state.shipments:
@@ -1615,7 +1962,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     pair_seen: dict[tuple[str, ...], int] = {}
     # What a flow's label must not hide under: every burst, and the badges over steps.
     covers = [boxes[burst.id] for burst in state.bursts]
-    for item in stream:
+    for item in state.all_items:
         if isinstance(item, Process):
             top = badge_top(boxes[item.id], item.id in over, metrics.bottleneck == item.id)
             if top is not None:
@@ -1668,33 +2015,54 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             lambda: factory_node("customer", boxes["customer"], customer.name, crows),
         )
     )
-    if not stream:
+    if not stream and not branches:
         add(empty_node())
-    # Insertion handles: before the first item, between every two, after the last (an
-    # empty map says to use the toolbar instead).
-    for i in range(len(stream) + 1 if stream else 0):
-        prev = stream[i - 1] if i else None
-        nxt = stream[i] if i < len(stream) else None
-        if prev is not None and nxt is not None:
-            left, right = boxes[prev.id].right, boxes[nxt.id].x
-            point = ((left + right) / 2, (_lane(prev, boxes[prev.id]) + _lane(nxt, boxes[nxt.id])) / 2)
-        elif nxt is not None:
-            point = (boxes[nxt.id].x - 18, _lane(nxt, boxes[nxt.id]))
-        else:
-            assert prev is not None
-            point = (boxes[prev.id].right + 18, _lane(prev, boxes[prev.id]))
-        place = ("after", prev.id) if prev is not None else ("before", nxt.id)  # type: ignore[union-attr]
-        gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
-        where = _slot_where(prev, nxt)
-        key = f"{prev.id}/slot" if prev is not None else "start/slot"
-        add(
-            cache.node(
-                key,
-                (point, place, gaps, where),
-                lambda k=key, pt=point, pl=place, g=gaps, w=where: slot_node(k, pt, pl, g, w),
+    # Insertion handles on each path: before the first item, between every two, after the
+    # last (an empty map says to use the toolbar instead; an empty branch has one handle).
+    for path, items in paths:
+        if not items:
+            if path in branches:
+                depth = lanes.lane.get(path, 1)
+                branch = branches[path]
+                # The model keeps a branch's ends on steps of the map.
+                x = boxes[branch.after].right + 40 if branch.after else boxes[branch.into].x - 60
+                point = (x, tops[depth] + PROCESS_HEAD_H / 2)
+                key = f"{path}/start/slot"
+                where = f"on {_branch_name(branch, names)}"
+                add(
+                    cache.node(
+                        key,
+                        (point, path, where),
+                        lambda k=key, pt=point, b=path, w=where: slot_node(k, pt, ("branch", b), True, w),
+                    )
+                )
+            continue
+        for i in range(len(items) + 1):
+            prev = items[i - 1] if i else None
+            nxt = items[i] if i < len(items) else None
+            if prev is not None and nxt is not None:
+                left, right = boxes[prev.id].right, boxes[nxt.id].x
+                point = ((left + right) / 2, (_lane(prev, boxes[prev.id]) + _lane(nxt, boxes[nxt.id])) / 2)
+            elif nxt is not None:
+                point = (boxes[nxt.id].x - 18, _lane(nxt, boxes[nxt.id]))
+            else:
+                assert prev is not None
+                point = (boxes[prev.id].right + 18, _lane(prev, boxes[prev.id]))
+            place = ("after", prev.id) if prev is not None else ("before", nxt.id)  # type: ignore[union-attr]
+            gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
+            where = _slot_where(prev, nxt)
+            if path in branches:
+                where = f"{where} on {_branch_name(branches[path], names)}"
+            start_key = "start/slot" if path == MAIN else f"{path}/start/slot"
+            key = f"{prev.id}/slot" if prev is not None else start_key
+            add(
+                cache.node(
+                    key,
+                    (point, place, gaps, where),
+                    lambda k=key, pt=point, pl=place, g=gaps, w=where: slot_node(k, pt, pl, g, w),
+                )
             )
-        )
-    for item in stream:
+    for item in state.all_items:
         box = boxes[item.id]
         if isinstance(item, Process):
             late, top = item.id in over, metrics.bottleneck == item.id

@@ -54,6 +54,7 @@ TEXT_STYLES: dict[str, Font] = {
     "vsm-burst-text": Font(10.0, 600),
     "vsm-burst-status": Font(8.5, 600, 0.08),
     "vsm-fifo-text": Font(10.0, 600, 0.05),
+    "vsm-lane-label": Font(10.5, 600, 0.04),
     "vsm-rung-text": Font(11.5, 600),
     "vsm-total": Font(11.5, 600),
 }
