@@ -769,6 +769,7 @@ def test_add_branch_splits_after_a_step_and_a_bad_end_is_refused_by_name(
     ):
         refused = widget.handle_edit(edit(2, "add_branch", **fields))
         assert (refused["ok"], refused["error"]["field"]) == (False, field), fields
+        assert refused["error"]["target"] == fields.get("after") or fields["into"]
         assert plant.state is before
 
 
@@ -822,6 +823,8 @@ def test_a_bad_rework_is_refused_naming_the_field(
     before = plant.state
     result = widget.handle_edit(edit(1, "add_rework", **fields))
     assert (result["ok"], result["error"]["field"]) == (False, field)
+    # On the step the loop was to leave from: the canvas shows it in that step's panel.
+    assert result["error"]["target"] == fields["source"]
     assert widget.error["field"] == field
     assert plant.state is before
     assert not plant.can_undo

@@ -859,7 +859,11 @@ class MapWidget(anywidget.AnyWidget):
         elif op == "add_branch":
             self._add_branch(message)
         elif op == "add_rework":
-            self._created = [m.add_rework(message["source"], message["target"], message["share"]).id]
+            try:
+                self._created = [m.add_rework(message["source"], message["target"], message["share"]).id]
+            except ValidationError as error:
+                # Shown on the panel of the step the loop leaves from.
+                raise _on_step(error, message["source"]) from None
         elif op == "move_to_path":
             target = message["id"]
             if target not in m or m.get(target).kind != "process":
@@ -897,11 +901,15 @@ class MapWidget(anywidget.AnyWidget):
     def _add_branch(self, message: Mapping[str, Any]) -> None:
         """A branch, and its first step when the message names one, as one undo step."""
         m = self._map
-        with m.batch("add branch"):
-            branch = m.add_branch(message["into"], after=message["after"], name=message["name"] or "")
-            self._created = [branch.id]
-            if message["step"] is not None:
-                self._created.append(branch.add_process(message["step"] or self._free_name()).id)
+        try:
+            with m.batch("add branch"):
+                branch = m.add_branch(message["into"], after=message["after"], name=message["name"] or "")
+                self._created = [branch.id]
+                if message["step"] is not None:
+                    self._created.append(branch.add_process(message["step"] or self._free_name()).id)
+        except ValidationError as error:
+            # Shown on the panel of the step it was asked from: the split's, else the one fed.
+            raise _on_step(error, message["after"] or message["into"]) from None
 
     def _move(self, target: str, x: float, y: float) -> None:
         """Move an element; the canvas sends a drag as several moves, kept as one undo step."""
@@ -966,6 +974,13 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+def _on_step(error: ValidationError, step: str) -> ValidationError:
+    """``error`` placed on ``step``, so that the canvas shows it on that step's panel
+    (the branch or loop the error was about was never added).
+    """
+    return ValidationError(error.field, error.value, error.reason, step)
 
 
 _AFTER_CELL: set[int] = set()
