@@ -1,6 +1,7 @@
 /** Editing UI: the toolbar, the inspector panel and the in-place field editor. */
 
 import { durationEditText, percentEditText, plain } from "./edittext";
+import { type PathActions, type PathChoices, pathSection } from "./paths";
 import type { FieldCatalog, FieldSpec, MapDocument, StreamItem } from "./types";
 
 /** The field an Enter or double-click on a whole element opens. */
@@ -33,8 +34,7 @@ export function findElement(doc: MapDocument, id: string): Found | null {
   if (id === "customer") return { kind: "customer", element: doc.customer as unknown as Record<string, unknown> };
   if (id === "supplier") return doc.supplier ? { kind: "supplier", element: doc.supplier as unknown as Record<string, unknown> } : null;
   if (id === "control") return doc.control ? { kind: "control", element: doc.control as unknown as Record<string, unknown> } : null;
-  const item =
-    doc.stream.find((s: StreamItem) => s.id === id) ?? doc.branches?.flatMap((b) => b.items).find((s: StreamItem) => s.id === id);
+  const item = doc.stream.find((s: StreamItem) => s.id === id) ?? (doc.branches ?? []).flatMap((b) => b.items).find((s) => s.id === id);
   if (item) return { kind: item.type, element: item as unknown as Record<string, unknown> };
   const branch = doc.branches?.find((b) => b.id === id);
   if (branch) return { kind: "branch", element: branch as unknown as Record<string, unknown> };
@@ -97,6 +97,11 @@ export const TOOLBAR: (ToolbarButton | "|")[] = [
   { action: "add-wait", label: "Wait", title: "Add a wait (queue) after the selected step" },
   { action: "add-burst", label: "Kaizen", title: "Add a kaizen burst to the selected element" },
   { action: "add-flow", label: "Info flow", title: "Connect two selected elements with an information arrow (shift-click to select two)" },
+  {
+    action: "add-branch",
+    label: "Branch",
+    title: "Add a feeder branch into the selected step (its details offer a parallel path and rework too)",
+  },
   "|",
   { action: "delete", label: "Delete", title: "Delete the selection (Delete)" },
   { action: "undo", label: "Undo", title: "Undo (Ctrl+Z)" },
@@ -240,6 +245,8 @@ export interface Shifter {
   insert(what: string, place: Place): void;
   /** Close the panel until the user opens it again. */
   close(): void;
+  /** Branches, rework loops and moves between paths (the "Branches and rework" part). */
+  paths?: PathActions;
 }
 
 /** The side panel: every field of the selected element (the map and customer when nothing is). */
@@ -247,6 +254,8 @@ export class Inspector {
   el: HTMLElement;
   private shown: string[] = [];
   private redrawing = false;
+  private doc: MapDocument | null = null;
+  private readonly pathChoices: PathChoices = new Map();
 
   constructor(
     private readonly commit: Commit,
@@ -308,6 +317,7 @@ export class Inspector {
   }
 
   private build(doc: MapDocument, selection: string[], day: number, figures: (id: string) => [string, string][]): void {
+    this.doc = doc;
     const ids = selection.length === 0 ? ["map", "customer"] : selection.length === 1 ? [selection[0]] : [];
     if (selection.length > 1) {
       const p = document.createElement("p");
@@ -371,6 +381,8 @@ export class Inspector {
     }
     for (const spec of this.fields()[found.kind] ?? [])
       section.appendChild(this.row(id, spec, found.element[spec.name], day, typedUnit(found.element, spec.name)));
+    if (this.shifter?.paths && this.doc && found.kind === "process")
+      section.appendChild(pathSection(this.doc, id, this.shifter.paths, this.pathChoices));
     this.el.appendChild(section);
   }
 

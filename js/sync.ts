@@ -17,6 +17,9 @@ export type Edit =
   | { op: "add_wait"; after: string | null; wait_time: string | null }
   | { op: "add_burst"; target: string | null; text: string | null }
   | { op: "add_flow"; source: string; target: string; medium: "manual" | "electronic" }
+  | { op: "add_branch"; into: string; after: string | null; name: string | null; step: string | null }
+  | { op: "add_rework"; source: string; target: string; share: string }
+  | { op: "move_to_path"; id: string; path: string; after: string | null }
   | { op: "remove"; id: string }
   | { op: "move"; id: string; x: number; y: number }
   | { op: "reorder"; id: string; index: number }

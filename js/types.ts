@@ -73,6 +73,23 @@ export interface GapItem {
 
 export type StreamItem = ProcessItem | GapItem;
 
+/** A path beside the main line that feeds step `into` (a feeder, or with `after` a parallel path). */
+export interface Branch {
+  id: string;
+  into: string;
+  after: string | null;
+  name: string;
+  items: StreamItem[];
+}
+
+/** A rework loop: `share` of the items leaving `source` go back to `target`. */
+export interface Rework {
+  id: string;
+  source: string;
+  target: string;
+  share: number;
+}
+
 export interface Shipment {
   id: string;
   direction: "in" | "out";
@@ -116,26 +133,9 @@ export interface MapDocument {
   shipments: Shipment[];
   flows: InfoFlow[];
   bursts: Burst[];
-  /** Paths beside the main line (absent on a straight map's older documents). */
+  /** Left out of a document without branches (and sent as [] once the last one goes). */
   branches?: Branch[];
   reworks?: Rework[];
-}
-
-/** A branch: steps and gaps that feed step `into` (splitting off after `after`, if set). */
-export interface Branch {
-  id: string;
-  name: string;
-  into: string;
-  after: string | null;
-  items: StreamItem[];
-}
-
-/** A rework loop: `share` of the items leaving `source` go back to `target`. */
-export interface Rework {
-  id: string;
-  source: string;
-  target: string;
-  share: number;
 }
 
 export interface StepMetrics {

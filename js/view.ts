@@ -112,6 +112,13 @@ export class MapView {
         go: (id, step) => this.shift(id, step),
         insert: (what, place) => this.add(what, place),
         close: () => this.closePanel(),
+        paths: {
+          feeder: (into) => this.pending.add(this.send({ op: "add_branch", into, after: null, name: null, step: "" })),
+          split: (after, into) => this.pending.add(this.send({ op: "add_branch", into, after, name: null, step: "" })),
+          // The step stays selected: its panel shows the refusal, or the loop it now has.
+          rework: (source, target, share) => void this.send({ op: "add_rework", source, target, share }),
+          move: (id, path, after) => void this.send({ op: "move_to_path", id, path, after }),
+        },
       },
       () => this.sync.fields,
     );
@@ -420,9 +427,13 @@ export class MapView {
     }
     if (result.ok) {
       this.errors.clear();
-      if (add && result.created?.length) {
-        // Select what this view added (never what someone else added meanwhile).
-        this.sync.select(result.created);
+      // Select what this view added (never what someone else added meanwhile): the steps
+      // and gaps, not a new branch (which is not drawn as an element of its own).
+      const doc = this.sync.document;
+      const unseen = new Set([...(doc.branches ?? []), ...(doc.reworks ?? [])].map((x) => x.id));
+      const created = (result.created ?? []).filter((id) => !unseen.has(id));
+      if (add && created.length) {
+        this.sync.select(created);
         this.focusMap();
       }
     } else if (result.error) this.errors.refused({ seq: result.seq, ...result.error });
@@ -480,6 +491,16 @@ export class MapView {
           return;
         }
         this.send({ op: "add_flow", source: selection[0], target: selection[1], medium: "manual" });
+        break;
+      }
+      case "add-branch": {
+        const doc = this.sync.document;
+        const steps = this.sync.selection.filter((id) => findElement(doc, id)?.kind === "process");
+        if (steps.length !== 1) {
+          this.status("Select one step to add a feeder branch into it.");
+          return;
+        }
+        this.pending.add(this.send({ op: "add_branch", into: steps[0], after: null, name: null, step: "" }));
         break;
       }
       case "delete":

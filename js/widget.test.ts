@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fields from "./fields.fixture.json";
 import type { SceneNode } from "./scene";
 import { stampingDocument, stampingScene } from "./stamping.fixture";
-import type { MapDocument, WidgetTraits } from "./types";
+import type { MapDocument, ProcessItem, WidgetTraits } from "./types";
 import widget from "./widget";
 
 type Handler = (...args: unknown[]) => void;
@@ -726,6 +726,82 @@ describe("long maps", () => {
   });
 });
 
+describe("branches and rework from the details panel", () => {
+  const panel = (selector: string) => el.querySelector<HTMLElement>(`.vsm-inspector ${selector}`);
+  const withFeeder = (): MapDocument => {
+    const doc = stampingDocument();
+    const bend = { ...(doc.stream[1] as ProcessItem), id: "p9", name: "Bend" };
+    doc.branches = [{ id: "b1", into: "p4", after: null, name: "Brackets", items: [bend] }];
+    return doc;
+  };
+
+  it("adds a feeder, a parallel path and a rework loop for the selected step", () => {
+    model.set("selection", ["p2"]);
+    panel('[data-vsm-path-action="feeder"]')?.click();
+    const rejoin = panel('[data-vsm-input="p2:rejoins at"]') as HTMLSelectElement;
+    rejoin.value = "p4";
+    panel('[data-vsm-path-action="split"]')?.click();
+    const back = panel('[data-vsm-input="p2:rework target"]') as HTMLSelectElement;
+    back.value = "p1";
+    const share = panel('[data-vsm-input="p2:rework share"]') as HTMLInputElement;
+    share.value = " 15% ";
+    panel('[data-vsm-path-action="rework"]')?.click();
+    expect(model.sent).toEqual([
+      { kind: "edit", seq: 1, op: "add_branch", into: "p2", after: null, name: null, step: "" },
+      { kind: "edit", seq: 2, op: "add_branch", into: "p4", after: "p2", name: null, step: "" },
+      { kind: "edit", seq: 3, op: "add_rework", source: "p2", target: "p1", share: "15%" },
+    ]);
+  });
+
+  it("selects the new branch's step, not the branch, when the feeder is added", () => {
+    model.set("selection", ["p2"]);
+    panel('[data-vsm-path-action="feeder"]')?.click();
+    const doc = withFeeder();
+    model.set("document", doc);
+    model.reply({ kind: "result", seq: 1, ok: true, created: ["b1", "p9"] });
+    expect(model.traits.selection).toEqual(["p9"]);
+  });
+
+  it("moves a step to the end of another path, and shows a branch step's details", async () => {
+    cleanup?.();
+    el.remove();
+    await mount(withFeeder());
+    model.set("selection", ["p3"]);
+    const path = panel('[data-vsm-input="p3:path"]') as HTMLSelectElement;
+    expect([...path.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["main", "Main line"],
+      ["b1", "Brackets (b1)"],
+    ]);
+    expect(path.value).toBe("main");
+    path.value = "b1";
+    path.dispatchEvent(new Event("change"));
+    expect(model.sent.at(-1)).toEqual({ kind: "edit", seq: 1, op: "move_to_path", id: "p3", path: "b1", after: "p9" });
+    // A step of a branch has its own panel, with its path chosen.
+    model.set("selection", ["p9"]);
+    expect((panel('[data-vsm-input="p9:path"]') as HTMLSelectElement).value).toBe("b1");
+    expect(panel('[data-vsm-row="p9:name"] input')).not.toBeNull();
+  });
+
+  it("shows a refused share on the share row, keeping what the user picked and typed", async () => {
+    model.set("selection", ["p2"]);
+    const back = panel('[data-vsm-input="p2:rework target"]') as HTMLSelectElement;
+    back.value = "p1";
+    back.dispatchEvent(new Event("change"));
+    const share = panel('[data-vsm-input="p2:rework share"]') as HTMLInputElement;
+    share.value = "120%";
+    share.dispatchEvent(new Event("input"));
+    panel('[data-vsm-path-action="rework"]')?.click();
+    const error = { target: "p2", field: "share", reason: "'120%' is more than 100%", message: "p2: share: ..." };
+    model.reply({ kind: "result", seq: 1, ok: false, error });
+    // The panel is drawn again (a new document arrives too): the choices stay.
+    model.set("document", { ...stampingDocument(), title: "Redrawn" });
+    await frame();
+    expect(panel('[data-vsm-row="p2:share"] .vsm-error')?.textContent).toBe("'120%' is more than 100%");
+    expect((panel('[data-vsm-input="p2:rework target"]') as HTMLSelectElement).value).toBe("p1");
+    expect((panel('[data-vsm-input="p2:rework share"]') as HTMLInputElement).value).toBe("120%");
+  });
+});
+
 describe("cleanup", () => {
   it("removes its DOM and every listener", () => {
     const root = el.querySelector(".vsm-canvas") as HTMLElement;
@@ -741,8 +817,11 @@ describe("cleanup", () => {
 });
 
 describe("fields from Python", () => {
+  // The field rows (a step's branch and rework controls are a group of their own).
   const rowsOf = (id: string) =>
-    [...el.querySelectorAll(`.vsm-inspector [data-vsm-row^="${id}:"]`)].map((r) => r.getAttribute("data-vsm-row")?.slice(id.length + 1));
+    [...el.querySelectorAll(`.vsm-inspector .vsm-insp-section > [data-vsm-row^="${id}:"]`)].map((r) =>
+      r.getAttribute("data-vsm-row")?.slice(id.length + 1),
+    );
 
   it("lists the fields the trait declares, the map's ladder units included", () => {
     el.querySelector<HTMLButtonElement>('[data-vsm-action="inspector"]')?.click();

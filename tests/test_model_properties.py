@@ -396,6 +396,8 @@ BRANCH_OPS = [
     "remove",
     "reorder",
     "swap",
+    "move_to_path",
+    "move_to_path",
 ]
 SHARES_OF_LOOPS: list[Any] = ["25%", 0.5, 0, "100%", 1, -0.1, "99.9%"]
 
@@ -437,6 +439,14 @@ def apply_branching(m: ValueStreamMap, op: str, data: st.DataObject) -> None:
     elif op == "remove_branch":
         if branches or m.reworks:
             m.remove(data.draw(st.sampled_from(branches + [r.id for r in m.reworks])))
+    elif op == "move_to_path":
+        # Any step onto any path (or a path that is not there), after any of its items,
+        # first on it, or after an element of another path.
+        path = data.draw(st.sampled_from([MAIN, *branches, "b99"]))
+        anchors = [item.id for p, items in m.state.by_path if p == path for item in items]
+        others = [item.id for item in m.state.all_items]
+        after = data.draw(st.one_of(st.none(), st.sampled_from(anchors * 3 + others + ["nowhere"])))
+        m.move_to_path(draw_step(m, data), path, after=after)
     elif op in ("update", "remove", "reorder", "swap"):
         # Aim at branch elements as often as at the main line's.
         targets = [item.id for item in m.state.all_items]

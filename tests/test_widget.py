@@ -328,6 +328,15 @@ def test_inventory_added_between_steps_counts_in_lead_time(widget: MapWidget, pl
             {"kind": "edit", "seq": 1, "op": "add_flow", "source": "p1", "target": "p2", "medium": "pigeon"},
             "medium",
         ),
+        ({"kind": "edit", "seq": 1, "op": "add_branch", "into": None}, "into"),
+        ({"kind": "edit", "seq": 1, "op": "add_branch", "into": "p2", "step": 3}, "step"),
+        ({"kind": "edit", "seq": 1, "op": "add_rework", "source": "p3", "target": "p2"}, "share"),
+        (
+            {"kind": "edit", "seq": 1, "op": "add_rework", "source": "p3", "target": "p2", "share": True},
+            "share",
+        ),
+        ({"kind": "edit", "seq": 1, "op": "move_to_path", "id": "p3"}, "path"),
+        ({"kind": "edit", "seq": 1, "op": "move_to_path", "id": "p3", "path": "main", "index": 0}, "index"),
     ],
 )
 def test_malformed_messages_are_refused_not_raised(
@@ -352,6 +361,9 @@ def test_every_protocol_op_is_accepted(widget: MapWidget) -> None:
         "add_wait": {"after": "p1", "wait_time": None},
         "add_burst": {"target": None, "text": "Pull from stamping"},
         "add_flow": {"source": "control", "target": "p1", "medium": "manual"},
+        "add_branch": {"into": "p4", "name": "Brackets", "step": "Bend"},
+        "add_rework": {"source": "p4", "target": "p1", "share": "10%"},
+        "move_to_path": {"id": "Bend", "path": "main", "after": "p1"},
         "remove": {"id": "g5"},
         "move": {"id": "p1", "x": 0, "y": 0},
         "reorder": {"id": "p5", "index": 0},
@@ -737,3 +749,147 @@ def test_marimo_sees_each_canvas_edit_in_the_editors_value(plant: ValueStreamMap
     editor.widget.handle_edit(edit(3, "undo"))
     assert editor.value["revision"] == 2
     assert math.isclose(editor.value["metrics"]["lead_time"], LEAD_TIME)
+
+
+# --------------------------------------------------------------------------- branches and loops
+
+
+def test_add_branch_puts_a_feeder_and_its_first_step_on_the_map_in_one_undo_step(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    before = plant.state
+    result = widget.handle_edit(edit(1, "add_branch", into="p4", name="Brackets", step=""))
+    assert result["ok"]
+    branch_id, step_id = result["created"]
+    (branch,) = plant.branches
+    assert (branch.id, branch.into, branch.after, branch.name) == (branch_id, "p4", None, "Brackets")
+    # An empty step name takes the next free "Process N": five steps are on the map.
+    assert [item.id for item in branch.items] == [step_id]
+    assert plant.get(step_id).name == "Process 6"
+    assert [b["id"] for b in widget.document["branches"]] == [branch_id]
+    assert widget.handle_edit(edit(2, "undo"))["ok"]
+    assert plant.state is before
+
+
+def test_add_branch_splits_after_a_step_and_a_bad_end_is_refused_by_name(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    result = widget.handle_edit(edit(1, "add_branch", into="p5", after="p2", step=None))
+    assert result["ok"]
+    assert (plant.branches[0].after, plant.branches[0].into, plant.branches[0].items) == ("p2", "p5", ())
+    before = plant.state
+    for fields, field in (
+        ({"into": "p99"}, "into"),
+        ({"into": "g2"}, "into"),
+        ({"into": "p2", "after": "p4"}, "after"),  # rejoins upstream of its split: a circle
+        ({"into": "p4", "after": "nowhere"}, "after"),
+        ({"into": "p4", "name": "x" * 500}, "name"),
+    ):
+        refused = widget.handle_edit(edit(2, "add_branch", **fields))
+        assert (refused["ok"], refused["error"]["field"]) == (False, field), fields
+        assert refused["error"]["target"] == fields.get("after") or fields["into"]
+        assert plant.state is before
+
+
+def test_adds_after_a_branch_element_land_on_its_branch(widget: MapWidget, plant: ValueStreamMap) -> None:
+    branch_id, bend = widget.handle_edit(edit(1, "add_branch", into="p4", step="Bend"))["created"]
+    main = plant.state.stream
+    stock = widget.handle_edit(edit(2, "add_inventory", before=bend, quantity=300))["created"][0]
+    trim = widget.handle_edit(edit(3, "add_process", after=bend, name="Trim"))["created"][0]
+    wait = widget.handle_edit(edit(4, "add_wait", after=trim, wait_time="2 h"))["created"][0]
+    mid = widget.handle_edit(edit(5, "add_process", after=stock, name="Cut blanks"))["created"][0]
+    assert [item.id for item in plant.get(branch_id).items] == [stock, mid, bend, trim, wait]
+    assert plant.get(wait).wait_time == 7200
+    assert plant.state.stream == main
+    # Two gaps side by side on the branch are refused there too, naming the stream.
+    before = plant.state
+    refused = widget.handle_edit(edit(6, "add_wait", after=trim, wait_time="1 h"))
+    assert (refused["ok"], refused["error"]["field"]) == (False, "stream")
+    assert plant.state is before
+
+
+def test_add_rework_adds_a_loop_whose_expected_passes_raise_the_lead_time(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    result = widget.handle_edit(edit(1, "add_rework", source="p3", target="p2", share="25%"))
+    assert result["ok"]
+    (loop,) = plant.reworks
+    assert result["created"] == [loop.id]
+    assert (loop.source, loop.target, loop.share) == ("p3", "p2", 0.25)
+    # 1 / (1 - 0.25) = 4/3 passes through S. Weld #1 (39 s), the 1,700 parts between the
+    # welders (1,700 x 60 s) and S. Weld #2 (46 s): a third of a pass more of those.
+    extra = (39 + 1700 * TAKT + 46) / 3
+    assert math.isclose(widget.metrics["lead_time"], LEAD_TIME)
+    assert math.isclose(widget.metrics["lead_time_with_rework"], LEAD_TIME + extra)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"source": "p3", "target": "p2", "share": "120%"}, "share"),
+        ({"source": "p3", "target": "p2", "share": "100%"}, "share"),
+        ({"source": "p3", "target": "p2", "share": -0.1}, "share"),
+        ({"source": "p3", "target": "p2", "share": "lots"}, "share"),
+        ({"source": "p2", "target": "p3", "share": "10%"}, "target"),
+        ({"source": "g2", "target": "p2", "share": "10%"}, "source"),
+        ({"source": "p3", "target": "nowhere", "share": "10%"}, "target"),
+    ],
+)
+def test_a_bad_rework_is_refused_naming_the_field(
+    widget: MapWidget, plant: ValueStreamMap, fields: dict[str, Any], field: str
+) -> None:
+    before = plant.state
+    result = widget.handle_edit(edit(1, "add_rework", **fields))
+    assert (result["ok"], result["error"]["field"]) == (False, field)
+    # On the step the loop was to leave from: the canvas shows it in that step's panel.
+    assert result["error"]["target"] == fields["source"]
+    assert widget.error["field"] == field
+    assert plant.state is before
+    assert not plant.can_undo
+
+
+def test_move_to_path_moves_a_step_between_paths_and_refuses_bad_shapes(
+    widget: MapWidget, plant: ValueStreamMap
+) -> None:
+    branch_id, bend = widget.handle_edit(edit(1, "add_branch", into="p4", step="Bend"))["created"]
+    # S. Weld #2 stands between two inventories: taking it off the main line is refused.
+    before = plant.state
+    for fields, field in (
+        ({"id": "p3", "path": branch_id, "after": bend}, "path"),
+        ({"id": "p4", "path": branch_id, "after": bend}, "path"),  # the feeder into itself
+        ({"id": "g2", "path": branch_id, "after": bend}, "id"),
+        ({"id": "p99", "path": branch_id, "after": None}, "id"),
+        ({"id": bend, "path": "b99", "after": None}, "path"),
+        ({"id": bend, "path": "main", "after": bend}, "after"),
+    ):
+        refused = widget.handle_edit(edit(2, "move_to_path", **fields))
+        assert (refused["ok"], refused["error"]["field"]) == (False, field), fields
+        assert plant.state is before
+    # A step added after Bend, then moved to the main line after Stamping.
+    trim = widget.handle_edit(edit(3, "add_process", after=bend, name="Trim"))["created"][0]
+    assert widget.handle_edit(edit(4, "move_to_path", id=trim, path="main", after="g1"))["ok"]
+    ids = [item.id for item in plant.stream]
+    assert ids[ids.index("g1") + 1] == trim
+    assert [item.id for item in plant.get(branch_id).items] == [bend]
+    # The last step off the feeder takes the emptied feeder with it; undo brings it back.
+    moved = plant.state
+    assert widget.handle_edit(edit(5, "move_to_path", id=bend, path="main", after=None))["ok"]
+    assert plant.branches == ()
+    assert plant.stream[0].id == bend
+    assert widget.document.get("branches", []) == []
+    assert widget.handle_edit(edit(6, "undo"))["ok"]
+    assert plant.state is moved
+
+
+def test_a_patch_says_when_the_last_branch_or_the_supplier_leaves_the_document(
+    widget: MapWidget, plant: ValueStreamMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plant.set_supplier("Michigan Steel")
+    branch_id = widget.handle_edit(edit(1, "add_branch", into="p4", step="Bend"))["created"][0]
+    sent: list[Any] = []
+    monkeypatch.setattr(widget, "send", sent.append)
+    widget.handle_edit(edit(2, "remove", id=branch_id))
+    widget.handle_edit(edit(3, "remove", id="supplier"))
+    tops = [m["document"]["top"] for m in sent if m["kind"] == "patch"]
+    # The documents leave both out now; the canvas is told to forget them.
+    assert tops == [{"branches": []}, {"supplier": None}]

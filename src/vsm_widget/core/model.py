@@ -1076,6 +1076,95 @@ class Map:
         _check_stream(new, a.id)
         self._commit(new, Change("reorder", (a.id, b.id), label="swap"))
 
+    def move_to_path(self, target: str, path: str, *, after: str | None = None) -> None:
+        """Move step ``target`` (id or name) onto ``path``: :data:`MAIN` (``"main"``) or a
+        branch's id, right after the step or gap ``after`` of that path (id or name), or
+        first on it when ``after`` is None.
+
+        ``m.move_to_path("Deburr", "b1", after="Bend")`` takes Deburr off its path and puts
+        it after Bend on branch b1. Only the step moves: its id, fields and position stay,
+        the gaps around it stay on their path, and branches and rework loops that name it
+        follow it. A move along its own path is a reorder. One edit, one undo step.
+
+        A branch left with no step or gap at all is no path any more and is removed with
+        the move (undo brings it back), unless a kaizen burst sits on it: then the move is
+        refused. Refused too, naming ``path`` (or ``after``) and leaving the map as it was:
+        a gap, not a step; two gaps that would stand side by side where the step was; a
+        branch that would flow into itself or the branches in a circle; a rework loop that
+        would no longer go back upstream.
+        """
+        state = self._state
+        try:
+            kind, step = self._find(state, target)
+        except KeyError as error:
+            raise ValidationError("target", target, str(error.args[0])) from None
+        if kind != "process":
+            owner = step.id if kind in ("gap", "shipment", "flow", "burst", "branch", "rework") else kind
+            raise ValidationError("target", target, f"only a step moves between paths, not the {kind}", owner)
+        paths = [name for name, _ in state.by_path]
+        if not isinstance(path, str) or path not in paths:
+            raise ValidationError(
+                "path", path, f"no path with this id; give one of {', '.join(paths)}", step.id
+            )
+        source, line = _path_items(state, step.id)
+        index = next(i for i, item in enumerate(line) if item.id == step.id)
+        left = line[:index] + line[index + 1 :]
+        if 0 < index < len(left) and isinstance(left[index - 1], Gap) and isinstance(left[index], Gap):
+            raise ValidationError(
+                "path",
+                path,
+                f"moving {step.name} off {source} would leave the gaps {left[index - 1].id} and "
+                f"{left[index].id} side by side; remove one of them first",
+                step.id,
+            )
+        new = _with_path(state, source, left)
+        moved = [step.id]
+        if source != MAIN and source != path and not left:
+            on_it = [burst.id for burst in state.bursts if burst.target == source]
+            if on_it:
+                raise ValidationError(
+                    "path",
+                    path,
+                    f"branch {source} would be left empty and go, but the kaizen burst {on_it[0]} "
+                    "sits on it; move the burst first",
+                    step.id,
+                )
+            new = dataclasses.replace(new, branches=tuple(b for b in new.branches if b.id != source))
+            moved.append(source)
+        items = list(new.stream if path == MAIN else next(b.items for b in new.branches if b.id == path))
+        position = 0
+        if after is not None:
+            try:
+                after_kind, anchor = self._find(state, after)
+            except KeyError as error:
+                raise ValidationError("after", after, str(error.args[0]), step.id) from None
+            if after_kind not in ("process", "gap"):
+                raise ValidationError(
+                    "after", after, f"name a step or gap to land after, not the {after_kind}", step.id
+                )
+            if anchor.id == step.id:
+                raise ValidationError(
+                    "after", after, "a step cannot land after itself; name another", step.id
+                )
+            found = state.path_of(anchor.id)
+            if found != path:
+                raise ValidationError(
+                    "after", after, f"this element is on the path {found}, not on {path}", step.id
+                )
+            position = 1 + next(i for i, item in enumerate(items) if item.id == anchor.id)
+        items.insert(position, step)
+        new = _with_path(new, path, tuple(items))
+        try:
+            _check_stream(new, step.id)
+        except ValidationError as error:
+            raise ValidationError(
+                "path",
+                path,
+                f"moving {step.name} there would break {error.target}: {error.reason}",
+                step.id,
+            ) from None
+        self._commit(new, Change("move", tuple(moved), label="move to path"))
+
     def remove(self, target: str) -> None:
         """Remove an element. Flows and rework loops to or from it go too; bursts on it
         move to the map.

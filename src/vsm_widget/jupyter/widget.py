@@ -32,7 +32,7 @@ import traitlets
 
 from ..core import units
 from ..core.fields import panel_fields
-from ..core.model import BranchBuilder, Change, Map, ValidationError, _closest, new_map
+from ..core.model import MAIN, BranchBuilder, Change, Map, ValidationError, _closest, new_map
 from ..data import io
 from ..presentation.fallback import fallback_html
 
@@ -127,6 +127,39 @@ class AddWaitMessage(_Edit):
     branch: str | None
 
 
+class AddBranchMessage(_Edit):
+    """Add a branch feeding step ``into``: a feeder line, or with ``after`` a parallel path
+    that splits off after that step; ``step`` names a first process box put on it in the
+    same edit (``""``: "Process N"; ``None``: the branch starts empty).
+    """
+
+    op: Literal["add_branch"]
+    into: str
+    after: str | None
+    name: str | None
+    step: str | None
+
+
+class AddReworkMessage(_Edit):
+    """Add a rework loop: ``share`` of the items leaving step ``source`` go back to ``target``."""
+
+    op: Literal["add_rework"]
+    source: str
+    target: str
+    share: str | float
+
+
+class MoveToPathMessage(_Edit):
+    """Move step ``id`` onto ``path`` (``"main"`` or a branch id), after the step or gap
+    ``after`` of that path, or first on it when ``after`` is ``None``.
+    """
+
+    op: Literal["move_to_path"]
+    id: str
+    path: str
+    after: str | None
+
+
 class AddBurstMessage(_Edit):
     """Add a kaizen burst on an element (``None``: on the whole map)."""
 
@@ -210,6 +243,9 @@ EditMessage = (
     | AddWaitMessage
     | AddBurstMessage
     | AddFlowMessage
+    | AddBranchMessage
+    | AddReworkMessage
+    | MoveToPathMessage
     | RemoveMessage
     | MoveMessage
     | ReorderMessage
@@ -256,6 +292,9 @@ _MESSAGES: dict[str, type] = {
     "add_wait": AddWaitMessage,
     "add_burst": AddBurstMessage,
     "add_flow": AddFlowMessage,
+    "add_branch": AddBranchMessage,
+    "add_rework": AddReworkMessage,
+    "move_to_path": MoveToPathMessage,
     "remove": RemoveMessage,
     "move": MoveMessage,
     "reorder": ReorderMessage,
@@ -436,6 +475,11 @@ def _diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
                 }
         elif before is not value and before != value:
             top[key] = value
+    for key, value in old.items():
+        # A document leaves out what is empty or absent (the last branch removed, the
+        # supplier taken off): say so, or the canvas would keep the old value.
+        if key not in new:
+            top[key] = [] if isinstance(value, list) else None
     return {"top": top, "lists": lists}
 
 
@@ -775,23 +819,34 @@ class MapWidget(anywidget.AnyWidget):
         self.error = {"seq": seq, **info}
         return {"kind": "result", "seq": seq, "ok": False, "error": info}
 
-    def _place(self, message: Mapping[str, Any]) -> int | str | None:
-        """The ``at`` of a model add from a message's ``before`` / ``after`` ids."""
+    def _place(self, message: Mapping[str, Any]) -> tuple[Map | BranchBuilder, int | str | None]:
+        """Where a model add goes from a message's ``before`` / ``after`` ids: the map or the
+        builder of the branch the element named is on, and the ``at`` there.
+        """
         before, after = message.get("before"), message.get("after")
         m = self._map
+        branch = message.get("branch")
+        if branch is not None:
+            # An empty branch's "+" handle: the add is the branch's first item.
+            if branch not in m:
+                raise ValidationError("branch", branch, "no branch with this id on the map")
+            return m.branch(branch), None
         if before is not None:
             if before not in m:
                 raise ValidationError("before", before, "no step or gap with this id on the map")
-            return before
+            # The model puts an add before an element on that element's path.
+            return m, before
         if after is None:
-            return None
+            return m, None
         if after not in m:
             raise ValidationError("after", after, "no step or gap with this id on the map")
         element = m.get(after)
-        index = next((i for i, item in enumerate(m.stream) if item.id == element.id), None)
-        if index is None:
+        path = m.state.path_of(element.id)
+        if path is None:
             raise ValidationError("after", after, "name a step or gap to add after")
-        return index + 1
+        adder: Map | BranchBuilder = m if path == MAIN else m.branch(path)
+        items = dict(m.state.by_path)[path]
+        return adder, 1 + next(i for i, item in enumerate(items) if item.id == element.id)
 
     def _apply(self, message: dict[str, Any]) -> None:
         m = self._map
@@ -804,22 +859,30 @@ class MapWidget(anywidget.AnyWidget):
                 m.update(target, **{field: message["value"]})
             except KeyError as error:
                 raise ValidationError("id", target, str(error.args[0]), target) from None
-        elif op in ("add_process", "add_inventory", "add_wait"):
-            target: Map | BranchBuilder = m
-            at = None
-            if message["branch"] is not None:
-                if message["branch"] not in m:
-                    raise ValidationError("branch", message["branch"], "no branch with this id on the map")
-                target = m.branch(message["branch"])
-            else:
-                at = self._place(message)
-            if op == "add_process":
-                created = target.add_process(message["name"] or self._free_name(), at=at)
-            elif op == "add_inventory":
-                created = target.add_gap(quantity=message["quantity"], at=at)
-            else:
-                created = target.add_gap(wait_time=message["wait_time"], at=at)
-            self._created = [created.id]
+        elif op == "add_process":
+            adder, at = self._place(message)
+            self._created = [adder.add_process(message["name"] or self._free_name(), at=at).id]
+        elif op == "add_inventory":
+            adder, at = self._place(message)
+            self._created = [adder.add_gap(quantity=message["quantity"], at=at).id]
+        elif op == "add_wait":
+            adder, at = self._place(message)
+            self._created = [adder.add_gap(wait_time=message["wait_time"], at=at).id]
+        elif op == "add_branch":
+            self._add_branch(message)
+        elif op == "add_rework":
+            try:
+                self._created = [m.add_rework(message["source"], message["target"], message["share"]).id]
+            except ValidationError as error:
+                # Shown on the panel of the step the loop leaves from.
+                raise _on_step(error, message["source"]) from None
+        elif op == "move_to_path":
+            target = message["id"]
+            if target not in m or m.get(target).kind != "process":
+                raise ValidationError(
+                    "id", target, "name a step on this map: only steps move between paths", target
+                )
+            m.move_to_path(target, message["path"], after=message["after"])
         elif op == "add_burst":
             self._created = [m.add_burst(message["text"] or "Improvement idea", target=message["target"]).id]
         elif op == "add_flow":
@@ -846,6 +909,19 @@ class MapWidget(anywidget.AnyWidget):
             self._open(message["text"], message["name"])
         else:
             self._forget_layout()
+
+    def _add_branch(self, message: Mapping[str, Any]) -> None:
+        """A branch, and its first step when the message names one, as one undo step."""
+        m = self._map
+        try:
+            with m.batch("add branch"):
+                branch = m.add_branch(message["into"], after=message["after"], name=message["name"] or "")
+                self._created = [branch.id]
+                if message["step"] is not None:
+                    self._created.append(branch.add_process(message["step"] or self._free_name()).id)
+        except ValidationError as error:
+            # Shown on the panel of the step it was asked from: the split's, else the one fed.
+            raise _on_step(error, message["after"] or message["into"]) from None
 
     def _move(self, target: str, x: float, y: float) -> None:
         """Move an element; the canvas sends a drag as several moves, kept as one undo step."""
@@ -910,6 +986,13 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+def _on_step(error: ValidationError, step: str) -> ValidationError:
+    """``error`` placed on ``step``, so that the canvas shows it on that step's panel
+    (the branch or loop the error was about was never added).
+    """
+    return ValidationError(error.field, error.value, error.reason, step)
 
 
 _AFTER_CELL: set[int] = set()
