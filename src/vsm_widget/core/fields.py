@@ -913,6 +913,24 @@ class MapState:
         """The gaps of every path (the main line's first)."""
         return tuple(item for item in self.all_items if isinstance(item, Gap))
 
+    def path_name(self, path: str) -> str:
+        """How a path is called in a sentence: "main line", a branch's name, or what the
+        branch is when it has none ("feeder into Assembly", "parallel path from Order to
+        Pack").
+        """
+        if path == MAIN:
+            return "main line"
+        branch = next((b for b in self.branches if b.id == path), None)
+        if branch is None:
+            return path
+        if branch.name:
+            return branch.name
+        steps = {step.id: step.name for step in self.all_steps}
+        into = steps.get(branch.into, branch.into)
+        if branch.after:
+            return f"parallel path from {steps.get(branch.after, branch.after)} to {into}"
+        return f"feeder into {into}"
+
     def path_of(self, target: str) -> str | None:
         """The id of the path a step or gap is on (:data:`MAIN` or a branch id), or None."""
         for path, items in self.by_path:

@@ -1322,13 +1322,11 @@ def paths_node(left: float, top: float, rows: Sequence[PathRow]) -> Node:
     return Node("paths", None, "paths", "timeline", Box(left, top, PATHS_W, height), label, tuple(shapes))
 
 
-def _path_rows(
-    state: MapState, metrics: Metrics, display: Display, names: Mapping[str, str]
-) -> tuple[PathRow, ...]:
+def _path_rows(state: MapState, metrics: Metrics, display: Display) -> tuple[PathRow, ...]:
     """Each path's line for :func:`paths_node`, the critical path first."""
     rows = []
     for row in path_totals(state, metrics):
-        name = _path_name(state, row.path, names)
+        name = _path_name(state, row.path)
         rows.append((name, display.lead(row.lead_time), display.process(row.process_time), row.critical))
     rows.sort(key=lambda r: not r[3])
     return tuple(rows)
@@ -1639,23 +1637,15 @@ def _names(state: MapState) -> dict[str, str]:
     for shipment in state.shipments:
         names[shipment.id] = f"shipment {shipment.direction}"
     for branch in state.branches:
-        names[branch.id] = _branch_name(branch, names)
+        names[branch.id] = state.path_name(branch.id)
     return names
 
 
-def _branch_name(branch: Branch, names: Mapping[str, str]) -> str:
-    """A branch's name, or what it is ("feeder into Assembly") when it has none."""
-    if branch.name:
-        return branch.name
-    into = names.get(branch.into, branch.into)
-    if branch.after:
-        return f"parallel path from {names.get(branch.after, branch.after)} to {into}"
-    return f"feeder into {into}"
-
-
-def _path_name(state: MapState, path: str, names: Mapping[str, str]) -> str:
-    """A path's name in a sentence: "main line", or its branch's name."""
-    found = "main line" if path == MAIN else names.get(path, path)
+def _path_name(state: MapState, path: str) -> str:
+    """A path's name as a title: "Main line", or its branch's name (see
+    :meth:`~vsm_widget.core.fields.MapState.path_name`).
+    """
+    found = state.path_name(path)
     return found[:1].upper() + found[1:]
 
 
@@ -1785,7 +1775,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         )
     timeline_top = max(bottom, max_y) + 34
     names = _names(state)
-    path_rows = _path_rows(state, metrics, display, names) if branches else ()
+    path_rows = _path_rows(state, metrics, display) if branches else ()
     timeline_h = TIMELINE_H + (_paths_height(len(path_rows)) + 10 if path_rows else 0)
     bounds = Box(min_x, min_y, max_x + MARGIN - min_x, timeline_top + timeline_h - min_y)
     nodes: list[Node] = []
@@ -1839,7 +1829,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             timeline_top,
             metrics,
             display,
-            _path_name(state, metrics.critical_path, names) if branches else None,
+            _path_name(state, metrics.critical_path) if branches else None,
         )
     )
     if path_rows:
@@ -1911,7 +1901,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             label_x = after_box.right + 24
         else:
             label_x = lanes.columns.get(branch.into, (STREAM_LEFT, 0.0))[0] - 120
-        called = _branch_name(branch, names)
+        called = state.path_name(branch.id)
         add(
             cache.node(
                 f"{branch.id}/lane",
@@ -2028,7 +2018,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
                 x = boxes[branch.after].right + 40 if branch.after else boxes[branch.into].x - 60
                 point = (x, tops[depth] + PROCESS_HEAD_H / 2)
                 key = f"{path}/start/slot"
-                where = f"on {_branch_name(branch, names)}"
+                where = f"on {state.path_name(branch.id)}"
                 add(
                     cache.node(
                         key,
@@ -2052,7 +2042,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
             where = _slot_where(prev, nxt)
             if path in branches:
-                where = f"{where} on {_branch_name(branches[path], names)}"
+                where = f"{where} on {state.path_name(path)}"
             start_key = "start/slot" if path == MAIN else f"{path}/start/slot"
             key = f"{prev.id}/slot" if prev is not None else start_key
             add(
