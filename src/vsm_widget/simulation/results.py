@@ -221,19 +221,16 @@ def measure(run: Run, line: Line, warmup: int) -> _Replication:
     }
     utilisation = []
     waits = []
-    queue: dict[str, float] = {}
     for station, result in zip(line.stations, run.stations, strict=True):
         clock = clock_of(station, line)
         low, high = (float(v) for v in clock.own(np.array([t0, t1])))
         busy = _overlap(result.busy_start, result.busy_end, low, high)
         utilisation.append(busy / (station.servers * (high - low)) if high > low else math.nan)
         waits.append(float((result.start[warmup:] - result.enter[warmup:]).mean()))
-        if station.before.gap is not None:
-            queue[station.before.gap] = (
-                _overlap(result.enter, result.start, t0, t1) / length if length else 0.0
-            )
-    if line.after.gap is not None:
-        queue[line.after.gap] = _overlap(run.last_leave, departure, t0, t1) / length if length else 0.0
+    queue = {
+        gap: _overlap(enter, leave, t0, t1) / length if length else 0.0
+        for gap, (enter, leave) in run.lanes.items()
+    }
     return _Replication(lead, figures, np.asarray(utilisation), np.asarray(waits), queue)
 
 
@@ -241,15 +238,8 @@ def _queue_series(run: Run, line: Line) -> dict[str, pd.Series]:
     """Per gap, the items in it after every change (first replication): a step function."""
     import pandas as pd
 
-    pairs: list[tuple[str, np.ndarray, np.ndarray]] = [
-        (s.before.gap, r.enter, r.start)
-        for s, r in zip(line.stations, run.stations, strict=True)
-        if s.before.gap is not None
-    ]
-    if line.after.gap is not None:
-        pairs.append((line.after.gap, run.last_leave, run.departure))
     series = {}
-    for gap, enter, start in pairs:
+    for gap, (enter, start) in run.lanes.items():
         times = np.concatenate([enter, start])
         steps = np.concatenate([np.ones(len(enter)), -np.ones(len(start))])
         # At one instant, leaving before entering: the count after all of its changes.
@@ -327,7 +317,9 @@ class SimulationResult:
         arrival_rate = self._arrival_rate()
         for index, station in enumerate(self.line.stations):
             load = np.nanmean([r.utilisation[index] for r in self._replications])
-            offered = arrival_rate * station.mean_work / station.servers / station.working_share
+            offered = (
+                arrival_rate * station.passes * station.mean_work / station.servers / station.working_share
+            )
             if offered >= 1 or load > 0.995:
                 found.append(
                     f"{station.name} is loaded at {max(offered, load):.0%}: its queue grows all run "
@@ -469,7 +461,12 @@ class SimulationResult:
         """Per gap: its lane limit and its mean content (items, mean of replications)."""
         import pandas as pd
 
-        limits = {s.before.gap: s.before.limit for s in self.line.stations if s.before.gap is not None}
+        limits = {
+            way.link.gap: way.link.limit
+            for ways in self.line.inputs
+            for way in ways
+            if way.link.gap is not None
+        }
         if self.line.after.gap is not None:
             limits[self.line.after.gap] = None
         rows = [
