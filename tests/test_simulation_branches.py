@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsm_widget import ValueStreamMap, exponential, triangular
+from vsm_widget import ValidationError, ValueStreamMap, exponential, triangular
 from vsm_widget.simulation import simulate
 
 CONFIDENCE = 0.99
@@ -161,3 +161,101 @@ def test_a_bounded_lane_into_a_merge_is_said_to_be_unbounded() -> None:
     r = simulate(m, items=200, seed=1, arrivals="takt", replications=1)
     assert any("a split or merge does not block" in w and "before C" in w for w in r.warnings)
     assert r.gaps.loc["g_bc", "limit"] is None or np.isnan(r.gaps.loc["g_bc", "limit"])
+
+
+# --------------------------------------------------------------------------- rework loops
+
+
+def looped(share: str = "25%") -> ValueStreamMap:
+    """Takt 600 s: S1 5 s, wait 100 s, S2 4 s, wait 20 s, S3 6 s, wait 50 s, S4 5 s; a loop
+    sends ``share`` of what leaves S3 back to S2.
+    """
+    m = ValueStreamMap("Loop", demand=6, available_time="3600 s")
+    m.add_process("S1", id="s1", cycle_time=5)
+    m.add_wait("100 s", id="g1")
+    m.add_process("S2", id="s2", cycle_time=4)
+    m.add_wait("20 s", id="g2")
+    m.add_process("S3", id="s3", cycle_time=6)
+    m.add_wait("50 s", id="g3")
+    m.add_process("S4", id="s4", cycle_time=5)
+    m.add_rework(source="S3", target="S2", share=share, id="r1")
+    return m
+
+
+def test_a_deterministic_loop_repeats_its_segment_one_over_one_minus_the_share() -> None:
+    m = looped("25%")
+    r = simulate(m, items=10_000, seed=7, arrivals="takt", replications=1, warmup=0)
+    visits = r._first.stations[1].visits
+    # Passes through S2 to S3 are geometric: mean 1 / (1 - 0.25) = 4/3, within a few percent.
+    assert r.steps.loc["s2", "passes"] == pytest.approx(4 / 3, rel=0.02)
+    assert r.steps.loc["s3", "passes"] == r.steps.loc["s2", "passes"]
+    assert r.steps.loc["s1", "passes"] == r.steps.loc["s4", "passes"] == 1.0
+    # The share of items back at least once is the share.
+    assert np.mean(visits > 1) == pytest.approx(0.25, abs=0.015)
+    # Light load (a pass is 4 + 20 + 6 = 30 s, an order every 600 s): nothing queues, so
+    # each item takes 5 + 100 + 30 per pass + 50 + 5 s.
+    assert r.items_frame()["lead_time"].tolist() == pytest.approx((160 + 30 * visits).tolist())
+    # The static expected lead time counts the segment (S2, the wait, S3) 4/3 times:
+    # 5 + 100 + 30 x 4/3 + 50 + 5 = 200 s.
+    assert m.metrics().lead_time_with_rework == pytest.approx(200.0)
+    assert r.summary()["lead_time_mean"].value == pytest.approx(200.0, rel=0.02)
+    # The wait between S2 and S3 is passed once per pass: 20 s each time, by Little's law
+    # 20 x 4/3 / 600 items in it on average.
+    assert r.gaps.loc["g2", "queue_mean"] == pytest.approx(20 * 4 / 3 / 600, rel=0.03)
+    # Throughput is still the demand: every order leaves once.
+    assert r.summary()["throughput_per_day"].value == pytest.approx(6.0, rel=1e-9)
+
+
+def test_an_mm1_with_bernoulli_feedback_matches_theory() -> None:
+    m = ValueStreamMap("Feedback", demand=3600, available_time="3600 s")  # lambda = 1 per s
+    m.add_process("Test", id="t", cycle_time=0.5)
+    m.add_rework(source="Test", target="Test", share="30%")
+    r = simulate(m, items=30_000, seed=12, replications=12, durations={"t": exponential(0.5)})
+    # lambda_eff = lambda / (1 - p) = 1 / 0.7; mu = 2: each visit takes 1 / (mu - lambda_eff)
+    # on average, and an item makes 1 / (1 - p) visits: 1 / ((1 - p) mu - lambda) = 2.5 s.
+    lam, mu, p = 1.0, 2.0, 0.3
+    effective = lam / (1 - p)
+    visits = 1 / (1 - p)
+    expected = visits / (mu - effective)
+    assert expected == pytest.approx(1 / ((1 - p) * mu - lam))
+    summary = r.summary(CONFIDENCE)
+    check_against(summary["lead_time_mean"], expected, within=0.04)
+    check_against(r.utilisation_estimates(CONFIDENCE)["Test"], effective / mu, within=0.01)
+    assert r.steps.loc["t", "passes"] == pytest.approx(visits, rel=0.01)
+    check_against(summary["wip_mean"], lam * expected, within=0.04)
+
+
+def test_littles_law_and_the_seed_hold_with_loops_batches_and_lanes() -> None:
+    m = looped("20%")
+    m.update("customer", demand=60)  # takt 60 s
+    m.update("s3", batch_size=3, changeover="5 s")
+    m.update("g2", flow="fifo", fifo_max=4, wait_time=None)
+    durations = {"s2": exponential(4), "s3": triangular(2, 6, 12), "g3": exponential(50)}
+    a = simulate(m, items=3000, seed=8, replications=2, durations=durations)
+    b = simulate(m, items=3000, seed=8, replications=2, durations=durations)
+    assert a.lead_times.equals(b.lead_times)
+    items = a.items_frame()
+    # Every order leaves after it came (a stuck one would keep a departure of 0), the
+    # last partial batch at S3 included.
+    assert (items["lead_time"] > 0).all()
+    counted = items.iloc[a.warmup :]
+    t0, t1 = counted["arrival"].iloc[0], counted["arrival"].iloc[-1]
+    inside = [int(((items["arrival"] <= t) & (items["departure"] > t)).sum()) for t in (t0, t1)]
+    edge = sum(inside) * items["lead_time"].max() / (t1 - t0)
+    wip = a.to_frame()["wip_mean"].iloc[0]
+    assert abs(wip - len(counted) / (t1 - t0) * counted["lead_time"].mean()) <= edge
+    assert edge < 0.05 * wip
+    # The lane between S2 and S3 keeps its bound of 4 on every pass.
+    assert a.queue["g2"].max() <= 4
+    assert a.steps.loc["s2", "passes"] == pytest.approx(1.25, rel=0.05)
+
+
+def test_a_loop_over_a_split_is_refused_with_the_reason() -> None:
+    m = looped()
+    m.add_branch(into="S3", after="S2").add_process("Side", id="side", cycle_time=3)
+    before = m.state
+    with pytest.raises(ValidationError) as caught:
+        simulate(m, items=100)
+    assert (caught.value.field, caught.value.target) == ("reworks", "r1")
+    assert "splits after S2" in caught.value.reason
+    assert m.state is before

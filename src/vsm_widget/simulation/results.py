@@ -189,6 +189,7 @@ class _Replication:
     figures: dict[str, float]
     utilisation: np.ndarray  # per station
     wait: np.ndarray  # per station: mean time in the gap before it, items after the warm-up
+    passes: np.ndarray  # per station: mean visits per item after the warm-up (rework: above 1)
     queue: dict[str, float]  # per gap id: time-average content
 
 
@@ -221,17 +222,19 @@ def measure(run: Run, line: Line, warmup: int) -> _Replication:
     }
     utilisation = []
     waits = []
+    passes: list[float] = []
     for station, result in zip(line.stations, run.stations, strict=True):
         clock = clock_of(station, line)
         low, high = (float(v) for v in clock.own(np.array([t0, t1])))
         busy = _overlap(result.busy_start, result.busy_end, low, high)
         utilisation.append(busy / (station.servers * (high - low)) if high > low else math.nan)
         waits.append(float((result.start[warmup:] - result.enter[warmup:]).mean()))
+        passes.append(1.0 if result.visits is None else float(result.visits[warmup:].mean()))
     queue = {
         gap: _overlap(enter, leave, t0, t1) / length if length else 0.0
         for gap, (enter, leave) in run.lanes.items()
     }
-    return _Replication(lead, figures, np.asarray(utilisation), np.asarray(waits), queue)
+    return _Replication(lead, figures, np.asarray(utilisation), np.asarray(waits), np.asarray(passes), queue)
 
 
 def _queue_series(run: Run, line: Line) -> dict[str, pd.Series]:
@@ -436,12 +439,14 @@ class SimulationResult:
 
     @property
     def steps(self) -> pd.DataFrame:
-        """Per step: stations, utilisation, mean wait in the gap before it (s), the
-        simulated uptime model's mean time between failures (s).
+        """Per step: stations, utilisation, mean wait in the gap before it (s, an item's
+        first visit), mean passes per item (above 1 inside a rework loop), the simulated
+        uptime model's mean time between failures (s).
         """
         import pandas as pd
 
         waits = np.mean([r.wait for r in self._replications], axis=0)
+        passes = np.mean([r.passes for r in self._replications], axis=0)
         rows = [
             {
                 "id": s.id,
@@ -450,9 +455,10 @@ class SimulationResult:
                 "batch": s.batch,
                 "utilisation": u,
                 "wait_before": w,
+                "passes": p,
                 "mtbf": s.mtbf,
             }
-            for s, u, w in zip(self.line.stations, self.utilisation, waits, strict=True)
+            for s, u, w, p in zip(self.line.stations, self.utilisation, waits, passes, strict=True)
         ]
         return pd.DataFrame(rows).set_index("id")
 
