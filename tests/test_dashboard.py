@@ -10,6 +10,7 @@ Lead time 30 + 27,600 + 90 + 7,200 + 3,600 = 38,520 s = 10.7 h; process time 165
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import ipywidgets
 import numpy as np
@@ -442,7 +443,9 @@ def test_re_simulation_waits_for_a_burst_of_changes_to_end() -> None:
         assert view.runs == 3
         view.close()
 
-    asyncio.run(scenario())
+    # In a thread of its own: a loop of the browser tests may be running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)
 
 
 def test_the_dashboard_shows_the_simulation_when_asked() -> None:
