@@ -27,7 +27,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import ipywidgets
 import numpy as np
@@ -46,8 +46,9 @@ from ..core.metrics import Metrics
 from ..core.model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, Map, MapState, Process
 from ..presentation.palette import PALETTES, ROLES
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..simulation import SimulationResult
+#: A :class:`vsm_widget.simulation.SimulationResult`: the simulation is a sibling layer,
+#: not below this one, so the charts read its results by their attributes alone.
+SimulationResult = Any
 
 __all__ = [
     "BREAKDOWN_CLASSES",

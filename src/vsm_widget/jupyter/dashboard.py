@@ -601,6 +601,8 @@ class SimulationView(LiveView):
         debounce: float = 0.3,
         **options: Any,
     ) -> None:
+        if not callable(getattr(map, "simulate", None)):
+            raise TypeError("SimulationView() takes a ValueStreamMap (its simulate() runs the simulation)")
         if isinstance(debounce, bool) or not isinstance(debounce, (int, float)) or not 0 <= debounce <= 10:
             raise ValidationError("debounce", debounce, "give the seconds to wait, from 0 to 10")
         self._settings = {"items": items, "replications": replications, "seed": seed, **options}
@@ -778,9 +780,8 @@ class SimulationView(LiveView):
                 model = self._map.copy()
                 for step, fields in self.what_if.items():
                     model.update(step, **fields)
-            from ..simulation import simulate
-
-            result = simulate(model, **self._settings)
+            # Through the map's own method: the simulation is a sibling layer, not below this one.
+            result = model.simulate(**self._settings)  # type: ignore[attr-defined]
             self.seconds = time.perf_counter() - started
         except ValidationError as error:
             if self.result is None:
