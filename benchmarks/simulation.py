@@ -51,9 +51,29 @@ def build_map(
     return m
 
 
+def build_branched_map() -> ValueStreamMap:
+    """20 steps as the straight map's, of which 14 on the main line; a parallel path of 2
+    steps after Step 3 into Step 7, feeders of 2 steps into Step 12 and Step 14, and a
+    rework loop sending 10% of what leaves Step 10 back to Step 8.
+    """
+    m = build_map(14)
+    with m.batch("branch"):
+        split = m.add_branch(into="Step 7", after="Step 3", name="Check")
+        split.add_process("Check 1", cycle_time=35, uptime="97%")
+        split.add_wait("3 min")
+        split.add_process("Check 2", cycle_time=40)
+        for into, name in (("Step 12", "Parts A"), ("Step 14", "Parts B")):
+            feeder = m.add_branch(into=into, name=name)
+            feeder.add_process(f"{name} 1", cycle_time=38, uptime="96%")
+            feeder.add_wait("2 min")
+            feeder.add_process(f"{name} 2", cycle_time=33)
+        m.add_rework(source="Step 10", target="Step 8", share="10%")
+    return m
+
+
 def triangular_times(m: ValueStreamMap) -> dict[str, Any]:
     """Each step's C/T as a triangular distribution from 80% to 130%, mode at the C/T."""
-    return {s.id: triangular(0.8 * s.cycle_time, s.cycle_time, 1.3 * s.cycle_time) for s in m.steps}
+    return {s.id: triangular(0.8 * s.cycle_time, s.cycle_time, 1.3 * s.cycle_time) for s in m.all_steps}
 
 
 def median_seconds(run: Callable[[], object], repeats: int) -> float:
@@ -190,6 +210,19 @@ def main() -> None:
         lambda: simulate(m20, ITEMS, seed=1, replications=100, durations=t20), max(1, repeats // 3)
     )
     line("the same, 100 replications", hundred, 10.0)
+    branched = build_branched_map()
+    tb = triangular_times(branched)
+    assert len(branched.all_steps) == 20
+    line(
+        "20 steps: 2 feeders, a parallel path, a 10% loop",
+        median_seconds(lambda: simulate(branched, ITEMS, seed=1, replications=1, durations=tb), repeats),
+        note="(the same times and items)",
+    )
+    line(
+        "dashboard what-if, 20 steps (5 x 5,000 items, drawn)",
+        what_if_seconds(m20, repeats),
+        note="(copy, edit, simulate, both charts)",
+    )
     m200 = build_map(200)
     t200 = triangular_times(m200)
     line(
@@ -233,6 +266,17 @@ def main() -> None:
     print()
     print("Engines on the same line (single stations, FIFO, drawn times given):")
     compare_engines(repeats)
+
+
+def what_if_seconds(m: ValueStreamMap, repeats: int) -> float:
+    """The dashboard's re-simulation after a what-if (its default options), end to end."""
+    from vsm_widget.jupyter.dashboard import SimulationView
+
+    view = SimulationView(m, debounce=0)
+    sizes = iter(range(2, 2 + repeats))
+    seconds = median_seconds(lambda: view.set_what_if("Step 5", batch_size=next(sizes)), repeats)
+    view.close()
+    return seconds
 
 
 def _one_shift(m: ValueStreamMap) -> ValueStreamMap:

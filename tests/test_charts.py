@@ -12,18 +12,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vsm_widget import ValueStreamMap
+from vsm_widget import ValueStreamMap, exponential
 from vsm_widget.jupyter.charts import (
     BREAKDOWN_CLASSES,
     COLORS,
+    HISTOGRAM_BINS,
+    QUEUE_ROLES,
     VIEW_CSS,
     CycleTimeChart,
+    LeadTimeHistogram,
+    QueueChart,
     TimeBreakdownChart,
     TimelineChart,
     link_selection,
     role_color,
 )
 from vsm_widget.presentation.palette import PALETTES, ROLES, STYLES
+from vsm_widget.simulation import simulate
 
 H = 3600.0
 
@@ -450,3 +455,80 @@ def test_closed_charts_stop_following_the_map() -> None:
 def test_charts_refuse_what_is_not_a_map() -> None:
     with pytest.raises(TypeError, match="takes a ValueStreamMap"):
         TimelineChart({"title": "x"})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- simulation charts
+
+
+def simulated_line():
+    """Takt 60 s (demand 60 a day of 3,600 s): A 20 s, a 10 min wait, B exponential 40 s."""
+    m = ValueStreamMap("Sim", demand=60, available_time="3600 s")
+    m.add_process("A", id="a", cycle_time=20)
+    m.add_wait("10 min", id="w")
+    m.add_process("B", id="b", cycle_time=40)
+    return m, simulate(m, items=2000, seed=4, replications=3, durations={"b": exponential(40)})
+
+
+def test_the_lead_time_histogram_follows_the_result() -> None:
+    _, r = simulated_line()
+    chart = LeadTimeHistogram(r)
+    leads = r.lead_times.to_numpy()
+    # Static lead time 20 + 600 + 40 = 660 s = 11 min: minutes, as the orders' lead times.
+    assert r.static_lead_time == 660.0
+    assert chart.unit == "min"
+    # The bands run from 0 to the 99.5th percentile (or the static mark), in minutes; the
+    # few beyond it fall in the last band.
+    end = max(np.quantile(leads, 0.995), 660.0)
+    counts = np.histogram(np.minimum(leads, end), bins=np.linspace(0, end, HISTOGRAM_BINS + 1))[0]
+    assert chart.bars.y.tolist() == pytest.approx((counts / len(leads)).tolist())
+    assert chart.bars.y.sum() == pytest.approx(1.0)
+    assert chart.bars.x[0] == pytest.approx(end / HISTOGRAM_BINS / 2 / 60)
+    # The static lead time is a labelled line at 11 min, written by the display rule.
+    assert chart.static.visible
+    assert chart.static.x.tolist() == [11.0, 11.0]
+    assert chart.static_label.text.tolist() == ["static lead time 11 min"]
+    p85 = np.quantile(leads, 0.85)
+    assert chart.p85.x[0] == pytest.approx(p85 / 60)
+    assert chart.p85_label.text[0] == f"85% within {r.display.duration(p85, 'min')}"
+    assert chart.x_axis.label == "lead time (min, working time)"
+    # Colours are the palette's roles.
+    assert chart.bars.colors == [COLORS["simulated"]]
+    assert chart.static.colors == [role_color("fg1")]
+    # Another result redraws the same marks.
+    bars = chart.bars
+    other_m = ValueStreamMap("Slow", demand=60, available_time="3600 s")
+    other_m.add_process("A", id="a", cycle_time=50)
+    slow = simulate(other_m, items=500, seed=1, arrivals="takt", replications=1)
+    chart.show(slow)
+    assert chart.bars is bars
+    # Every order takes exactly 50 s: one band holds them all, and the unit is seconds.
+    assert chart.unit == "s"
+    assert sorted(chart.bars.y.tolist())[-1] == pytest.approx(1.0)
+    assert chart.static_label.text.tolist() == ["static lead time 50 s"]
+    # Stock counted on the map (600 units = 10 days of demand) is not simulated: the static
+    # lead time lies far beyond every order's, so it stands at the right edge, pointing on.
+    other_m.add_inventory(600, at=0)
+    stocked = simulate(other_m, items=500, seed=1, arrivals="takt", replications=1)
+    chart.show(stocked)
+    assert stocked.static_lead_time == 10 * 3600 + 50
+    assert chart.static_label.text.tolist() == ["static lead time 10 d →"]
+    assert chart.unit == "s"
+    assert chart.static.x[0] == pytest.approx(chart.x_scale.max)
+
+
+def test_the_queue_chart_draws_a_line_per_gap() -> None:
+    m, r = simulated_line()
+    m.add_inventory(0, id="out")
+    r = simulate(m, items=2000, seed=4, replications=1, durations={"b": exponential(40)})
+    chart = QueueChart(r)
+    assert chart.names == ["wait before B", "inventory to ship"]
+    frame = r.queue_frame(QueueChart.POINTS)
+    assert chart.lines.y.shape == (2, QueueChart.POINTS)
+    assert chart.lines.y[0].tolist() == frame["w"].tolist()
+    # The wait holds 10 min x one order a minute on average: about 10 items.
+    assert 8 < chart.lines.y[0].mean() < 12
+    assert chart.lines.labels == ["wait before B", "inventory to ship"]
+    assert chart.lines.colors == [role_color(QUEUE_ROLES[0]), role_color(QUEUE_ROLES[1])]
+    # 2,000 orders a minute apart: about 33 working days of 1 h, so the axis reads in days.
+    assert chart.unit == "d"
+    assert chart.x_scale.max == pytest.approx(frame.index[-1] / 3600)

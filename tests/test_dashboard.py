@@ -9,12 +9,22 @@ Lead time 30 + 27,600 + 90 + 7,200 + 3,600 = 38,520 s = 10.7 h; process time 165
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+
 import ipywidgets
 import numpy as np
 import pytest
 
-from vsm_widget import ValueStreamMap
-from vsm_widget.jupyter.dashboard import CARDS, ComparisonView, Dashboard, MetricCards, _delta_text
+from vsm_widget import ValidationError, ValueStreamMap
+from vsm_widget.jupyter.dashboard import (
+    CARDS,
+    ComparisonView,
+    Dashboard,
+    MetricCards,
+    SimulationView,
+    _delta_text,
+)
 from vsm_widget.jupyter.widget import MapWidget
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -321,3 +331,131 @@ def test_comparison_chart_places_new_steps_by_name_after_their_neighbour() -> No
     wide = ComparisonView(long, long.future())
     assert wide.x_axis.tick_rotate != 0
     assert 0 < len(wide.x_axis.tick_values) <= 40
+
+
+# --------------------------------------------------------------------------- simulation view
+
+
+def one_step() -> ValueStreamMap:
+    """One step of 5 s, an order exactly every takt of 60 s (60 a day of 3,600 s)."""
+    m = ValueStreamMap("Cell", demand=60, available_time="3600 s")
+    m.add_process("Press", id="s1", cycle_time=5)
+    return m
+
+
+def simulation_view(m: ValueStreamMap, **options: object) -> SimulationView:
+    settings = {"items": 1000, "replications": 1, "arrivals": "takt", "warmup": 100, "debounce": 0}
+    return SimulationView(m, **{**settings, **options})
+
+
+def test_what_if_controls_re_simulate_and_change_what_they_should() -> None:
+    m = one_step()
+    before = m.state
+    view = simulation_view(m)
+    assert view.runs == 1
+    # At takt nothing waits: every order takes the 5 s of the step.
+    assert view.result.summary()["lead_time_mean"].value == 5.0
+    assert "mean 5 s" in view.figures.value
+    assert view.status.value.startswith("the map as it is")
+    assert (view.operators.value, view.batch.value, view.uptime.value) == (1, 1, 100.0)
+    view.batch.value = 10
+    # Item k of a batch of 10 waits (9 - k) takts for it to fill, then the batch takes
+    # 10 x 5 s: mean 4.5 x 60 + 50 = 320 s.
+    assert view.runs == 2
+    assert view.result.summary()["lead_time_mean"].value == pytest.approx(320.0)
+    assert view.result.line.stations[0].batch == 10
+    view.uptime.value = 50
+    # A rate loss at 50% doubles each item's time: 4.5 x 60 + 100 = 370 s.
+    assert view.result.summary()["lead_time_mean"].value == pytest.approx(370.0)
+    view.operators.value = 2
+    # A batch comes every 600 s and takes 100 s: a second station waits for none, so the
+    # lead time stays, and each station works 100 / 600 / 2 of the time.
+    assert view.runs == 4
+    assert view.result.summary()["lead_time_mean"].value == pytest.approx(370.0)
+    assert view.result.utilisation["Press"] == pytest.approx(100 / 600 / 2, abs=0.003)
+    assert view.what_if == {"s1": {"batch_size": 10, "uptime": 0.5, "parallel": 2}}
+    assert view.status.value.startswith("what-if Press: batch 10, uptime 50%, 2 operators")
+    # The histogram follows: every order of a batch waits a different number of takts.
+    assert (view.histogram.bars.y > 0).sum() >= 10
+    # The map itself is never edited.
+    assert m.state is before
+    view.reset.click()
+    assert view.what_if == {}
+    assert view.result.summary()["lead_time_mean"].value == 5.0
+    assert (view.operators.value, view.batch.value, view.uptime.value) == (1, 1, 100.0)
+    view.close()
+
+
+def test_the_view_follows_edits_of_the_map_and_lists_every_path() -> None:
+    m = one_step()
+    view = simulation_view(m)
+    m.update("s1", cycle_time=8)
+    assert view.runs == 2
+    assert view.result.summary()["lead_time_mean"].value == 8.0
+    branch = m.add_branch(into="Press", name="Parts")
+    branch.add_process("Cut", id="cut", cycle_time=20)
+    # The part is cut in 20 s, then pressed in 8 s.
+    assert view.result.summary()["lead_time_mean"].value == 28.0
+    assert list(view.step.options) == [("Press", "s1"), ("Cut", "cut")]
+    view.step.value = "cut"
+    view.set_what_if("Cut", batch_size=2)
+    # Parts cut in pairs: a pair arriving at 0 and 60 s is cut from 60 to 100 s; the press
+    # takes its two orders from 100 to 108 and 108 to 116 s: 108 and 56 s, mean 82 s.
+    assert view.result.summary()["lead_time_mean"].value == pytest.approx((108 + 56) / 2)
+    assert view.batch.value == 2
+    view.close()
+
+
+def test_a_what_if_the_map_refuses_keeps_the_last_result_and_says_why() -> None:
+    m = one_step()
+    m.add_inventory(0, id="lane")
+    m.add_process("Pack", id="s2", cycle_time=5)
+    m.update("lane", flow="fifo", fifo_max=3)
+    view = simulation_view(m)
+    shown = view.result
+    view.step.value = "s2"
+    view.batch.value = 6
+    # A batch of 6 behind a lane of 3 would never fill: refused, the last result kept.
+    assert view.result is shown
+    assert view.runs == 1
+    assert view.status.value.startswith("Not simulated: lane: fifo_max")
+    assert "never fill" in view.status.value
+    with pytest.raises(ValidationError) as caught:
+        view.set_what_if("s2", operators=2)
+    assert caught.value.field == "operators"
+    view.close()
+
+
+def test_re_simulation_waits_for_a_burst_of_changes_to_end() -> None:
+    async def scenario() -> None:
+        view = simulation_view(one_step(), debounce=0.05)
+        assert view.runs == 1
+        view.batch.value = 5
+        view.batch.value = 10
+        # Nothing yet: the burst may go on.
+        assert view.runs == 1
+        await asyncio.wait_for(view.settled(), timeout=30)
+        # One re-simulation, for the last value.
+        assert view.runs == 2
+        assert view.result.line.stations[0].batch == 10
+        view.uptime.value = 50
+        view.flush()
+        assert view.runs == 3
+        view.close()
+
+    # In a thread of its own: a loop of the browser tests may be running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)
+
+
+def test_the_dashboard_shows_the_simulation_when_asked() -> None:
+    m = one_step()
+    plain = Dashboard(m)
+    assert plain.simulation is None
+    plain.close()
+    board = Dashboard(m, simulation={"items": 500, "arrivals": "takt", "replications": 1})
+    assert board.simulation in board.children
+    assert board.simulation in board.views
+    assert board.simulation.result.items == 500
+    board.close()
+    assert board.simulation._unobserve is None

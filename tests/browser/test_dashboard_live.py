@@ -298,3 +298,48 @@ def test_cards_show_no_change_after_run_all_of_an_edit_and_its_undo(
             timeout=15_000,
         )
         assert notebook.errors == []
+
+
+# --------------------------------------------------------------------------- the simulation view
+
+LEAD_LABELS = (
+    "() => [...document.querySelectorAll('.vsm-chart-lead-times text.label')].map((t) => t.textContent)"
+)
+
+
+def test_the_simulation_view_re_simulates_from_its_controls(dash: NotebookPage, artifacts: Path) -> None:
+    page = dash.page
+    # Assembly #1 at 55 s is within takt (60 s): the line is stable.
+    output = dash.add_cell(
+        "simulation",
+        'm = load_template("stamping_plant")\nm.update("assy1", cycle_time="55 s")\n'
+        "from vsm_widget.jupyter.dashboard import SimulationView\n"
+        "sim = SimulationView(m, items=3000, replications=3)\nsim",
+    )
+    figure = output.locator(".vsm-chart-lead-times")
+    figure.wait_for(state="visible")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.vsm-chart-lead-times g.bargroup rect.bar').length === 40"
+    )
+    labels = page.evaluate(LEAD_LABELS)
+    # The map's 23.6 working days are its counted stock, far beyond what orders see.
+    assert "static lead time 23.6 d →" in labels
+    p85 = next(text for text in labels if text.startswith("85% within"))
+    assert p85 == dash.value("sim.histogram.p85_label.text[0]")
+    # A line per gap, each named in the legend.
+    legend = page.evaluate(
+        "() => [...document.querySelectorAll('.vsm-chart-queues .legendtext')].map((t) => t.textContent)"
+    )
+    assert legend == dash.value("sim.queues.names")
+    assert len(legend) == 6
+    # A coach types a batch of 20 for Stamping (the first step) and presses Enter.
+    field = output.locator(".widget-inline-hbox:has-text('Batch size') input").first
+    field.fill("20")
+    field.press("Enter")
+    # After the debounce the kernel re-simulates, and the chart follows.
+    dash.wait_value("sim.runs", lambda runs: runs == 2)
+    assert dash.value("sim.what_if") == {"stamping": {"batch_size": 20}}
+    page.wait_for_function(f"(before) => !({LEAD_LABELS})().includes(before)", arg=p85)
+    assert dash.value("m.get('stamping').batch_size") is None  # the map is not edited
+    output.locator(".vsm-sim-status").first.scroll_into_view_if_needed()
+    screenshots(dash, output, "simulation", artifacts)

@@ -46,11 +46,18 @@ from ..core.metrics import Metrics
 from ..core.model import VALUE_CLASSES, WASTE_TYPES, Change, Gap, Map, MapState, Process
 from ..presentation.palette import PALETTES, ROLES
 
+#: A :class:`vsm_widget.simulation.SimulationResult`: the simulation is a sibling layer,
+#: not below this one, so the charts read its results by their attributes alone.
+SimulationResult = Any
+
 __all__ = [
     "BREAKDOWN_CLASSES",
     "COLORS",
+    "QUEUE_ROLES",
     "CycleTimeChart",
+    "LeadTimeHistogram",
     "LiveView",
+    "QueueChart",
     "TimeBreakdownChart",
     "TimelineChart",
     "VIEW_CSS",
@@ -83,6 +90,9 @@ ROLE_OF: dict[str, str] = {
     "current": "muted",
     "future": "accent",
     "text": "fg",
+    "simulated": "accent",
+    "static": "fg1",
+    "p85": "warn",
 }
 
 #: Colours the charts use, by meaning: palette roles as CSS colours (see :func:`role_color`).
@@ -897,3 +907,246 @@ class TimeBreakdownChart(_BarView):
     def _show_selection(self) -> None:
         self._mark_selection(self.class_bars, self._class_groups, self.selection)
         self._mark_selection(self.waste_bars, self._waste_groups, self.selection)
+
+
+# --------------------------------------------------------------------------- simulation
+
+#: The palette roles of the queue chart's lines, one per gap in turn.
+QUEUE_ROLES: tuple[str, ...] = ("accent", "va-strong", "warn", "nn-strong", "waste-strong", "muted", "error")
+#: Bars of the lead-time histogram.
+HISTOGRAM_BINS = 40
+
+
+class _ResultChart(ipywidgets.VBox):
+    """A chart of a simulation result (not of the map: it does not follow edits).
+
+    :meth:`show` draws a result in place, the marks kept; the figure carries the views'
+    stylesheet, so its colours follow the page's theme as the other charts' do.
+    """
+
+    def __init__(self, figure: bqplot.Figure, **kwargs: Any) -> None:
+        self.figure = figure
+        self._style = ipywidgets.HTML(
+            f"<style>{VIEW_CSS}</style>", layout=ipywidgets.Layout(height="0px", overflow="hidden")
+        )
+        super().__init__([self._style, _scroll_box(figure)], **kwargs)
+        self.add_class("vsm-view")
+
+    def close(self) -> None:
+        """Close the chart and its figure."""
+        # Also runs from __del__, possibly on a chart whose __init__ failed half-way.
+        figure = getattr(self, "figure", None)
+        parts = [] if figure is None else [figure, *figure.marks, *figure.axes]
+        for child in [getattr(self, "_style", None), *parts]:
+            if child is not None:
+                child.close()
+        super().close()
+
+
+def _result_axes(
+    xs: bqplot.LinearScale, ys: bqplot.LinearScale, x_label: str, y_label: str, tick_format: str
+) -> tuple[bqplot.Axis, bqplot.Axis]:
+    """A result chart's axes: time along, a dashed grid up, its label clear of the ticks."""
+    x_axis = bqplot.Axis(scale=xs, label=x_label, grid_lines="none")
+    y_axis = bqplot.Axis(
+        scale=ys,
+        side="left",
+        label=y_label,
+        tick_format=tick_format,
+        grid_lines="dashed",
+        label_offset="55px",
+    )
+    return x_axis, y_axis
+
+
+class LeadTimeHistogram(_ResultChart):
+    """The lead-time distribution of a simulation: the share of orders per band of lead
+    time, with the 85th percentile dashed and the map's static lead time as a labelled
+    line (the figure a map promises, against what orders see). A static lead time far
+    beyond the orders' (a map's counted stock, which the simulation does not hold) stands
+    at the right edge, its label ending in an arrow.
+
+    The axis reads in the unit that suits the orders' lead times, the static lead time's
+    label in the map's lead unit; every number is written by the display rule. Marks: :attr:`bars` (``x`` the
+    bands' middles, ``y`` the shares), :attr:`static` and :attr:`static_label`,
+    :attr:`p85` and :attr:`p85_label`.
+    """
+
+    def __init__(self, result: SimulationResult | None = None, **kwargs: Any) -> None:
+        self.unit = "s"
+        self.x_scale = bqplot.LinearScale(min=0.0)
+        self.y_scale = bqplot.LinearScale(min=0.0)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        self.bars = bqplot.Bars(
+            x=np.array([], dtype=float),
+            y=np.array([], dtype=float),
+            scales=scales,
+            colors=[COLORS["simulated"]],
+            opacities=[0.8],
+            padding=0.05,
+            tooltip=bqplot.Tooltip(
+                fields=["x", "y"], labels=["lead time", "share of orders"], formats=[NUMBER_FORMAT, ".1%"]
+            ),
+            interactions={"hover": "tooltip"},
+        )
+        self.static = self._marker(scales, COLORS["static"], "solid")
+        self.p85 = self._marker(scales, COLORS["p85"], "dashed")
+        self.static_label = _label_mark(scales, COLORS["static"], "start", x_offset=4, y_offset=-4)
+        self.p85_label = _label_mark(scales, COLORS["p85"], "start", x_offset=4, y_offset=14)
+        self.x_axis, self.y_axis = _result_axes(
+            self.x_scale, self.y_scale, "lead time", "share of orders", ".1~%"
+        )
+        figure = _figure(
+            [self.bars, self.static, self.p85, self.static_label, self.p85_label],
+            [self.x_axis, self.y_axis],
+            "Lead time customers see (simulated)",
+            "vsm-chart-lead-times",
+            fig_margin={"top": 40, "bottom": 50, "left": 80, "right": 40},
+            layout=ipywidgets.Layout(height="320px", min_width=f"{_MIN_WIDTH}px", width="100%"),
+        )
+        super().__init__(figure, **kwargs)
+        if result is not None:
+            self.show(result)
+
+    @staticmethod
+    def _marker(scales: dict[str, Any], color: str, style: str) -> bqplot.Lines:
+        return bqplot.Lines(
+            x=np.array([0.0, 0.0]),
+            y=np.array([0.0, 1.0]),
+            scales=scales,
+            colors=[color],
+            line_style=style,
+            stroke_width=2,
+            visible=False,
+            interactions={},
+        )
+
+    def show(self, result: SimulationResult) -> None:
+        """Draw ``result``'s lead times (every replication's, after the warm-up)."""
+        display = result.display
+        leads = result.lead_times.to_numpy()
+        static = result.static_lead_time
+        p85 = float(np.quantile(leads, 0.85))
+        # The bands reach the 99.5th percentile (a long tail would squash the body), and the
+        # static mark unless it lies far beyond (a map's counted stock, which the simulation
+        # does not hold): then it stands at the right edge, its label pointing on.
+        end = float(np.quantile(leads, 0.995))
+        if math.isfinite(static) and static <= 1.5 * end:
+            end = max(end, static)
+        end = end if end > 0 else 1.0
+        # The axis in the unit that suits the orders' lead times (the static mark's label
+        # keeps the map's lead unit, as the map shows it).
+        self.unit = unit = auto_unit(end, display.day_length)
+        edges = np.linspace(0.0, end, HISTOGRAM_BINS + 1)
+        counts = np.histogram(np.minimum(leads, end), bins=edges)[0] / len(leads)
+        middles = (edges[:-1] + edges[1:]) / 2
+        top = float(counts.max()) if len(counts) else 1.0
+        ceiling = top * 1.25 or 1.0
+        scale = display.seconds_per(unit)
+        with held(self.bars, self.static, self.p85, self.static_label, self.p85_label, self.x_axis):
+            self.x_scale.max = end / scale
+            self.y_scale.max = ceiling
+            self.bars.x = middles / scale
+            self.bars.y = counts
+            self.x_axis.label = f"lead time ({_working(unit, display)})"
+            beyond = " →" if math.isfinite(static) and static > end else ""
+            for line, label, at, text in (
+                (self.static, self.static_label, static, f"static lead time {display.lead(static)}{beyond}"),
+                (self.p85, self.p85_label, p85, f"85% within {display.duration(p85, unit)}"),
+            ):
+                shown = math.isfinite(at)
+                x = min(at, end) / scale if shown else 0.0
+                line.x = np.array([x, x])
+                line.y = np.array([0.0, ceiling])
+                line.visible = shown
+                label.x = np.array([x])
+                label.y = np.array([ceiling * 0.92])
+                # A label at the right edge reads leftwards, inside the plot.
+                label.align = "end" if x > 0.6 * end / scale else "start"
+                label.x_offset = -4 if label.align == "end" else 4
+                label.text = np.array([text if shown else ""])
+
+
+class QueueChart(_ResultChart):
+    """The items in each gap over time, a line per gap (the first replication): where
+    work piles up, and whether it settles or keeps growing.
+
+    Time reads in the unit that suits the run's length (the display rule's), items as
+    counts. :attr:`lines` holds one row of ``y`` per gap, named in :attr:`names`
+    ("wait before Weld"), in the palette roles of :data:`QUEUE_ROLES` in turn.
+    """
+
+    POINTS = 300
+
+    def __init__(self, result: SimulationResult | None = None, **kwargs: Any) -> None:
+        self.unit = "s"
+        self.names: list[str] = []
+        self.x_scale = bqplot.LinearScale(min=0.0)
+        self.y_scale = bqplot.LinearScale(min=0.0)
+        self.lines = bqplot.Lines(
+            x=np.array([0.0, 1.0]),
+            y=np.zeros((1, 2)),
+            scales={"x": self.x_scale, "y": self.y_scale},
+            colors=[COLORS["simulated"]],
+            stroke_width=1.5,
+            interpolation="step-after",
+            display_legend=True,
+            labels=[""],
+            interactions={},
+        )
+        self.x_axis, self.y_axis = _result_axes(self.x_scale, self.y_scale, "time", "items in the gap", ",d")
+        figure = _figure(
+            [self.lines],
+            [self.x_axis, self.y_axis],
+            "WIP over time, per gap (simulated, first replication)",
+            "vsm-chart-queues",
+            fig_margin={"top": 40, "bottom": 50, "left": 80, "right": 40},
+            legend_location="top-right",
+            legend_text={"fill": COLORS["text"]},
+            layout=ipywidgets.Layout(height="300px", min_width=f"{_MIN_WIDTH}px", width="100%"),
+        )
+        super().__init__(figure, **kwargs)
+        if result is not None:
+            self.show(result)
+
+    def show(self, result: SimulationResult) -> None:
+        """Draw ``result``'s queues."""
+        frame = result.queue_frame(self.POINTS)
+        state = result.state
+        following = _gap_steps(state)
+        gaps = {g.id: g for g in state.all_gaps}
+        ids = [str(c) for c in frame.columns]
+        names = _unique([_gap_label(gaps[i], following.get(i)) for i in ids], ids)
+        display = result.display
+        times = frame.index.to_numpy()
+        unit = auto_unit(float(times[-1]) if len(times) else 0.0, display.day_length)
+        self.unit = unit
+        self.names = names
+        with held(self.lines, self.x_axis):
+            if not ids:
+                self.lines.x, self.lines.y, self.lines.labels = np.array([0.0, 1.0]), np.zeros((1, 2)), [""]
+                return
+            self.x_scale.max = float(times[-1]) / display.seconds_per(unit) if len(times) else 1.0
+            self.lines.x = times / display.seconds_per(unit)
+            self.lines.y = frame.to_numpy(dtype=float).T
+            self.lines.colors = [role_color(QUEUE_ROLES[i % len(QUEUE_ROLES)]) for i in range(len(ids))]
+            self.lines.labels = names
+            self.x_axis.label = f"time ({_working(unit, display)})"
+
+
+def _working(unit: str, display: Display) -> str:
+    """An axis unit of simulated (working) time: ``"working days"``, ``"min, working time"``."""
+    return _unit_label(unit, display) if unit == "d" else f"{unit}, working time"
+
+
+def _gap_steps(state: MapState) -> dict[str, Process | None]:
+    """The step after each gap, on its own path (None after a main line's last step)."""
+    steps = {s.id: s for s in state.all_steps}
+    ends = {b.id: b.into for b in state.branches}
+    found: dict[str, Process | None] = {}
+    for path, items in state.by_path:
+        for index, item in enumerate(items):
+            if isinstance(item, Gap):
+                after = items[index + 1] if index + 1 < len(items) else steps.get(ends.get(path, ""))
+                found[item.id] = after if isinstance(after, Process) else None
+    return found

@@ -7,6 +7,9 @@
 - :class:`Dashboard`: canvas, cards and charts laid out together, with one selection.
 - :class:`ComparisonView`: two maps' figures side by side with the change, and their
   cumulative lead times overlaid; follows edits to either map.
+- :class:`SimulationView`: the map simulated, its lead-time distribution and WIP over
+  time per gap, with what-if controls (stations, batch size, uptime of a chosen step)
+  that re-simulate live.
 
 Every text that comes from users (step names) is set as widget text (``Label``), never
 as HTML. The only HTML here is the package's own constant style sheet.
@@ -14,8 +17,10 @@ as HTML. The only HTML here is the package's own constant style sheet.
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,14 +30,16 @@ import traitlets
 
 from ..core.compare import COMPARED, Comparison, MetricChange, compare
 from ..core.metrics import Metrics
-from ..core.model import Gap, Map, MapState
+from ..core.model import Gap, Map, MapState, ValidationError
 from ..presentation.fallback import fallback_html
 from ..presentation.figures import CARDS, CardSpec, card_text, duration_text
 from .charts import (  # bqplot through charts, which silences its import-time warning
     COLORS,
     VIEW_CSS,
     CycleTimeChart,
+    LeadTimeHistogram,
     LiveView,
+    QueueChart,
     TimeBreakdownChart,
     TimelineChart,
     _assign,
@@ -54,6 +61,7 @@ __all__ = [
     "Dashboard",
     "MetricCard",
     "MetricCards",
+    "SimulationView",
     "card_text",
 ]
 
@@ -315,10 +323,13 @@ class Dashboard(ipywidgets.VBox):
     ``Dashboard(m)`` makes the canvas with ``m.editor()`` (or pass ``editor=``) and
     links the selection of the canvas and every chart. Parts: :attr:`editor`,
     :attr:`cards`, :attr:`timeline`, :attr:`cycle`, :attr:`breakdown`, each usable
-    alone too.
+    alone too. ``simulation=True`` adds a :class:`SimulationView` (:attr:`simulation`)
+    under them; a mapping instead gives its options (``{"items": 2_000, "seed": 3}``).
     """
 
-    def __init__(self, map: Map, *, editor: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, map: Map, *, editor: Any = None, simulation: bool | Mapping[str, Any] = False, **kwargs: Any
+    ) -> None:
         self._links: list[traitlets.link] = []
         self._parts: list[ipywidgets.Widget] = []
         if not isinstance(map, Map):
@@ -331,17 +342,25 @@ class Dashboard(ipywidgets.VBox):
         self.timeline = TimelineChart(map)
         self.cycle = CycleTimeChart(map)
         self.breakdown = TimeBreakdownChart(map)
+        #: The simulation view, with ``simulation=True`` (or its options as a mapping).
+        self.simulation: SimulationView | None = None
+        if simulation:
+            self.simulation = SimulationView(
+                map, **(dict(simulation) if isinstance(simulation, Mapping) else {})
+            )
         self._links = link_selection(self.editor, self.timeline, self.cycle, self.breakdown)
         # Closed with the dashboard; a canvas passed in belongs to the caller.
         self._parts = [*self.views, *([self.editor] if editor is None else [])]
         # One column: the canvas and every chart get the full width of the notebook.
-        super().__init__([self.editor, self.cards, self.timeline, self.cycle, self.breakdown], **kwargs)
+        shown = [self.editor, self.cards, self.timeline, self.cycle, self.breakdown]
+        super().__init__([*shown, *([self.simulation] if self.simulation else [])], **kwargs)
         self.add_class("vsm-dashboard")
 
     @property
     def views(self) -> tuple[LiveView, ...]:
-        """The cards and charts (not the canvas)."""
-        return (self.cards, self.timeline, self.cycle, self.breakdown)
+        """The cards and charts (not the canvas), the simulation view too if shown."""
+        shown = (self.cards, self.timeline, self.cycle, self.breakdown)
+        return (*shown, self.simulation) if self.simulation is not None else shown
 
     def _ipython_display_(self) -> None:
         """Show the dashboard, then a static picture of the map, its figures and its steps
@@ -536,3 +555,289 @@ class ComparisonView(LiveView):
             unobserve()
             self._unobserve_current = None
         super().close()
+
+
+# --------------------------------------------------------------------------- simulation
+
+#: The step fields the what-if controls change, and how the controls name them. A step's
+#: people working side by side are its parallel stations (``parallel``): the map's
+#: ``operators`` count people without changing the capacity, so they would change nothing.
+WHAT_IF_FIELDS = {"parallel": "Operators (stations)", "batch_size": "Batch size", "uptime": "Uptime %"}
+
+SIMULATION_CSS = """
+.vsm-simulation-view .vsm-sim-status { color: var(--vsm-c-muted); font-size: 0.85em; }
+.vsm-simulation-view .vsm-sim-figures { font-weight: 600; }
+"""
+
+
+class SimulationView(LiveView):
+    """The map simulated, with what-if controls that re-simulate live.
+
+    ``SimulationView(m)`` simulates ``items`` orders ``replications`` times with ``seed``
+    (other keywords go to :func:`vsm_widget.simulation.simulate`: ``arrivals``,
+    ``durations``, ``uptime``...) and shows the headline figures, a
+    :class:`~vsm_widget.jupyter.charts.LeadTimeHistogram` with the static lead time
+    marked (:attr:`histogram`) and a :class:`~vsm_widget.jupyter.charts.QueueChart` of
+    WIP over time per gap (:attr:`queues`).
+
+    The controls change one step at a time (:attr:`step` picks it): its operators working
+    in parallel (the ``parallel`` stations), its batch size and its uptime. They edit a
+    copy of the map, never the map (:attr:`what_if` holds them, by step id; **Reset**
+    clears them), and a value the map would refuse is shown, the last result kept.
+    Every change, and every edit of the map, re-simulates ``debounce`` seconds after the
+    last of a burst (at once with ``debounce=0``, or where no event loop runs); the same
+    seed each time, so a change shows its own effect, not new luck.
+    """
+
+    CSS = VIEW_CSS + SIMULATION_CSS
+
+    def __init__(
+        self,
+        map: Map,
+        *,
+        items: int = 5_000,
+        replications: int = 5,
+        seed: int = 1,
+        debounce: float = 0.3,
+        **options: Any,
+    ) -> None:
+        if not callable(getattr(map, "simulate", None)):
+            raise TypeError("SimulationView() takes a ValueStreamMap (its simulate() runs the simulation)")
+        if isinstance(debounce, bool) or not isinstance(debounce, (int, float)) or not 0 <= debounce <= 10:
+            raise ValidationError("debounce", debounce, "give the seconds to wait, from 0 to 10")
+        self._settings = {"items": items, "replications": replications, "seed": seed, **options}
+        self._debounce = float(debounce)
+        self._timer: asyncio.TimerHandle | None = None
+        self._idle: asyncio.Future[None] | None = None
+        self._quiet = False
+        #: The what-ifs in force: ``{step id: {field: value}}``.
+        self.what_if: dict[str, dict[str, Any]] = {}
+        #: The last simulation shown.
+        self.result: Any = None
+        #: How many simulations have run (the first included).
+        self.runs = 0
+        #: Seconds the last re-simulation took (the map copied, the what-ifs applied, run).
+        self.seconds = math.nan
+        super().__init__(map)
+        self.add_class("vsm-simulation-view")
+
+    # ----------------------------------------------------------------- building
+
+    def _build(self) -> list[ipywidgets.Widget]:
+        self.step = ipywidgets.Dropdown(description="Step", layout=ipywidgets.Layout(width="260px"))
+        self.operators = ipywidgets.BoundedIntText(
+            min=1, max=1_000, description=WHAT_IF_FIELDS["parallel"], style={"description_width": "initial"}
+        )
+        self.batch = ipywidgets.BoundedIntText(
+            min=1,
+            max=1_000_000,
+            description=WHAT_IF_FIELDS["batch_size"],
+            style={"description_width": "initial"},
+        )
+        self.uptime = ipywidgets.FloatSlider(
+            min=1.0,
+            max=100.0,
+            step=1.0,
+            description=WHAT_IF_FIELDS["uptime"],
+            continuous_update=False,
+            readout_format=".0f",
+        )
+        self.reset = ipywidgets.Button(description="Reset", tooltip="Clear every what-if: the map as it is")
+        self.figures = ipywidgets.Label()
+        self.figures.add_class("vsm-sim-figures")
+        self.status = ipywidgets.Label()
+        self.status.add_class("vsm-sim-status")
+        self.histogram = LeadTimeHistogram()
+        self.queues = QueueChart()
+        self._controls = ipywidgets.HBox(
+            [self.step, self.operators, self.batch, self.uptime, self.reset],
+            layout=ipywidgets.Layout(flex_flow="row wrap", grid_gap="8px"),
+        )
+        self.step.observe(self._on_step, names="value")
+        for control, name in (
+            (self.operators, "parallel"),
+            (self.batch, "batch_size"),
+            (self.uptime, "uptime"),
+        ):
+            control.observe(lambda change, name=name: self._on_control(name, change["new"]), names="value")
+        self.reset.on_click(lambda _: self._reset())
+        return [self._controls, self.figures, self.status, self.histogram, self.queues]
+
+    def _owned(self) -> list[ipywidgets.Widget]:
+        parts = [self._controls, self.step, self.operators, self.batch, self.uptime, self.reset]
+        return [*super()._owned(), *parts, self.figures, self.status, self.histogram, self.queues]
+
+    # ----------------------------------------------------------------- following the map
+
+    def _update(self, state: MapState, metrics: Metrics) -> None:
+        steps = state.all_steps
+        options = [(s.name, s.id) for s in steps]
+        ids = {s.id for s in steps}
+        # What-ifs of steps that are gone go with them.
+        self.what_if = {k: v for k, v in self.what_if.items() if k in ids}
+        self._quiet = True
+        try:
+            if list(self.step.options) != options:
+                chosen = self.step.value
+                self.step.options = options
+                self.step.value = chosen if chosen in ids else (steps[0].id if steps else None)
+            self._show_step()
+        finally:
+            self._quiet = False
+        if self.result is None:
+            self._resimulate()  # the first run: at once, and its errors raise
+        else:
+            self._schedule()
+
+    def _show_step(self) -> None:
+        """Set the controls to the chosen step's values, what-ifs included."""
+        step = next((s for s in self._map.state.all_steps if s.id == self.step.value), None)
+        if step is None:
+            return
+        wanted = self.what_if.get(step.id, {})
+        self.operators.value = int(wanted.get("parallel", step.parallel))
+        batch = wanted.get("batch_size", step.batch_size)
+        self.batch.value = int(batch) if batch is not None else 1
+        uptime = wanted.get("uptime", step.uptime)
+        self.uptime.value = 100.0 if uptime is None else round(float(uptime) * 100, 1)
+
+    def _on_step(self, change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._quietly(self._show_step)
+
+    def _on_control(self, name: str, value: Any) -> None:
+        if self._quiet or self.step.value is None:
+            return
+        self.set_what_if(self.step.value, **{name: value / 100 if name == "uptime" else value})
+
+    # ----------------------------------------------------------------- what-ifs
+
+    def set_what_if(self, step: str, **fields: Any) -> None:
+        """Change ``fields`` (``parallel``, ``batch_size``, ``uptime`` as a share) of
+        ``step`` (an id or a name) in the simulated copy, and re-simulate.
+        """
+        found = next((s for s in self._map.state.all_steps if step in (s.id, s.name)), None)
+        if found is None:
+            raise ValidationError("step", step, "no step of this map has this id or name")
+        unknown = [name for name in fields if name not in WHAT_IF_FIELDS]
+        if unknown:
+            raise ValidationError(
+                unknown[0], fields[unknown[0]], f"a what-if changes {', '.join(WHAT_IF_FIELDS)}"
+            )
+        self.what_if = {**self.what_if, found.id: {**self.what_if.get(found.id, {}), **fields}}
+        if found.id == self.step.value and not self._quiet:
+            self._quietly(self._show_step)
+        self._schedule()
+
+    def _reset(self) -> None:
+        self.what_if = {}
+        self._quietly(self._show_step)
+        self._schedule()
+
+    def _quietly(self, action: Callable[[], None]) -> None:
+        """Set controls without taking their changes for what-ifs."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            action()
+        finally:
+            self._quiet = quiet
+
+    # ----------------------------------------------------------------- simulating
+
+    def _schedule(self) -> None:
+        """Re-simulate after ``debounce`` seconds of quiet (at once without a loop)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self._debounce == 0:
+            self._resimulate()
+            return
+        self._timer = loop.call_later(self._debounce, self._resimulate)
+        if self._idle is None or self._idle.done():
+            self._idle = loop.create_future()
+
+    async def settled(self) -> None:
+        """Wait until no re-simulation is pending (for notebooks and tests)."""
+        if self._idle is not None and not self._idle.done():
+            await self._idle
+
+    def flush(self) -> None:
+        """Run a pending re-simulation now."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._resimulate()
+
+    def _resimulate(self) -> None:
+        self._timer = None
+        try:
+            started = time.perf_counter()
+            model = self._map
+            if self.what_if:
+                model = self._map.copy()
+                for step, fields in self.what_if.items():
+                    model.update(step, **fields)
+            # Through the map's own method: the simulation is a sibling layer, not below this one.
+            result = model.simulate(**self._settings)  # type: ignore[attr-defined]
+            self.seconds = time.perf_counter() - started
+        except ValidationError as error:
+            if self.result is None:
+                raise
+            # A what-if the map refuses: say so, keep the last result on screen.
+            self.status.value = f"Not simulated: {error}"
+            return
+        finally:
+            if self._idle is not None and not self._idle.done() and self._timer is None:
+                self._idle.set_result(None)
+        self.result = result
+        self.runs += 1
+        self._show(result)
+
+    def _show(self, result: Any) -> None:
+        summary = result.summary()
+        display = result.display
+        texts = [
+            f"Lead time p50 {summary['lead_time_p50'].text(display)}",
+            f"p85 {summary['lead_time_p85'].text(display)}",
+            f"mean {summary['lead_time_mean'].text(display)}",
+            f"throughput {summary['throughput_per_day'].text(display)} a day",
+            f"WIP {summary['wip_mean'].text(display)}",
+        ]
+        self.figures.value = " · ".join(texts)
+        changed = [
+            f"{_name_of(self._map.state, step)}: "
+            + ", ".join(_what_if_text(field, value, display) for field, value in fields.items())
+            for step, fields in self.what_if.items()
+        ]
+        what = f"what-if {'; '.join(changed)}" if changed else "the map as it is"
+        self.status.value = (
+            f"{what} · {result.replications} x {result.items:,} orders, seed {result.seed} · "
+            f"simulated in {display.number(self.seconds * 1000)} ms"
+            + (f" · {result.warnings[0]}" if result.warnings else "")
+        )
+        self.histogram.show(result)
+        self.queues.show(result)
+
+    def close(self) -> None:
+        """Stop any pending re-simulation and close the view."""
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._timer = None
+        super().close()
+
+
+def _name_of(state: MapState, step_id: str) -> str:
+    """A step's name, by id."""
+    return next((s.name for s in state.all_steps if s.id == step_id), step_id)
+
+
+def _what_if_text(field: str, value: Any, display: Any) -> str:
+    if field == "uptime":
+        return f"uptime {display.share(value)}"
+    if field == "parallel":
+        return f"{display.number(value)} operators"
+    return f"batch {display.number(value)}"

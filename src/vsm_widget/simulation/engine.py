@@ -24,6 +24,7 @@ they agree (common random numbers: their difference is measured more sharply).
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import zlib
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..core.distributions import Distribution
-from .line import Line, Source, Station
+from .line import Line, Loop, Source, Station
 
 __all__ = ["Run", "StationRun", "rng_for", "run"]
 
@@ -57,6 +58,11 @@ class StationRun:
     leave: Array
     busy_start: Array
     busy_end: Array
+    #: Visits per item (more than one where a rework loop sends it back), or None: one each.
+    visits: Array | None = None
+    #: Entries into and exits from the gap before the station, one per visit through it,
+    #: where they are not ``enter`` and ``start`` (inside a rework loop), else None.
+    lane: tuple[Array, Array] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,9 @@ class Run:
     stations: tuple[StationRun, ...]
     #: When each item left the last station (it entered the gap after it, if any).
     last_leave: Array
+    #: Per gap id, the times items entered it and the times they left it (started at the
+    #: step after it, or departed), one pair per passage: its queue over time.
+    lanes: dict[str, tuple[Array, Array]] = dataclasses.field(default_factory=dict)
 
 
 def rng_for(seed: int, replication: int, key: str) -> np.random.Generator:
@@ -307,38 +316,93 @@ def item_order_applies(stations: list[Station]) -> bool:
 _ARRIVE, _FINISH = 0, 1
 
 
+class _Draws:
+    """The draws of one duration at one station: an item's first visit takes its own
+    (``first[k]``, as a line without loops draws them), a repeat visit through a rework
+    loop the next of a pool drawn from the same stream as needed.
+    """
+
+    __slots__ = ("chunk", "first", "make", "pool", "used")
+
+    def __init__(self, make: Callable[[int], list[float]], count: int) -> None:
+        self.make = make
+        self.first = make(count)
+        self.pool: list[float] = []
+        self.used = 0
+        self.chunk = max(16, count // 8)
+
+    def get(self, index: int, repeat: bool) -> float:
+        """The draw for ``index`` on a first visit, else the next repeat's."""
+        if not repeat and index < len(self.first):
+            return self.first[index]
+        if self.used == len(self.pool):
+            self.pool, self.used = self.make(self.chunk), 0
+        self.used += 1
+        return self.pool[self.used - 1]
+
+
 def _serve_events(
-    stations: list[Station], clocks: list[_Clock], ready: Array, rngs: list[np.random.Generator]
+    stations: list[Station],
+    clocks: list[_Clock],
+    ready: Array,
+    rngs: list[np.random.Generator],
+    loops: list[tuple[int, int, float, np.random.Generator]] | None = None,
 ) -> list[StationRun]:
-    """Steps joined by bounded lanes, as a discrete-event loop: any stations, batches and
-    lane delays.
+    """Steps joined by bounded lanes or rework loops, as a discrete-event loop: any
+    stations, batches, lane delays and loops (``(source, target, share, stream)`` by
+    position in ``stations``).
 
     A lane counts what has left the step before it and not yet started at the step after
     it (in transit included, waiting for a batch to fill included). A finished job holds
     its station until each of its items has found room downstream, first finished first;
-    a station that frees room lets the step before it release what it holds.
+    a station that frees room lets the step before it release what it holds. An item
+    leaving a loop's source goes back with the loop's share, straight into the queue of
+    its target (room or not), and is worked again with fresh times. A partial batch
+    starts once its last item has arrived, or, at a step inside a loop, once nothing else
+    can come (no event is left).
     """
     n = len(ready)
     size = len(stations)
+    loops = loops or []
     service = [
-        _with_uptime(s, draw(s.service, rng, n), rng).tolist() for s, rng in zip(stations, rngs, strict=True)
+        _Draws(lambda c, s=s, rng=rng: _with_uptime(s, draw(s.service, rng, c), rng).tolist(), n)
+        for s, rng in zip(stations, rngs, strict=True)
     ]
     changeovers = [
-        _with_uptime(s, draw(s.changeover, rng, -(-n // s.batch)), rng).tolist()
+        _Draws(
+            lambda c, s=s, rng=rng: _with_uptime(s, draw(s.changeover, rng, c), rng).tolist(),
+            -(-n // s.batch),
+        )
         if s.changeover is not None
         else None
         for s, rng in zip(stations, rngs, strict=True)
     ]
     delays = [
-        None if s.before.delay is None else draw(s.before.delay, rng, n).tolist()
+        None
+        if s.before.delay is None
+        else _Draws(lambda c, s=s, rng=rng: draw(s.before.delay, rng, c).tolist(), n)
         for s, rng in zip(stations, rngs, strict=True)
     ]
     limits = [None, *(s.before.limit for s in stations[1:])]
     scalar = [c.scalar() for c in clocks]
+    looped = [False] * size
+    back: dict[int, list[tuple[int, float, _Draws]]] = {}
+    for source, target, share, rng in loops:
+        for j in range(target, source + 1):
+            looped[j] = True
+        back.setdefault(source, []).append(
+            (target, share, _Draws(lambda c, rng=rng: rng.random(c).tolist(), 0))
+        )
+    enter = [[0.0] * n for _ in stations]
     start = [[0.0] * n for _ in stations]
     leave = [[0.0] * n for _ in stations]
+    visits = [[0] * n for _ in stations]
     busy: list[list[tuple[float, float]]] = [[] for _ in stations]
     queue: list[deque[int]] = [deque() for _ in stations]
+    # Rework only: who is in each lane since when (returns are in no lane), and passages.
+    waiting: list[dict[int, float]] = [{} for _ in stations]
+    passages: list[tuple[list[float], list[float]]] = [([], []) for _ in stations]
+    going: list[dict[int, int]] = [{} for _ in stations]
     lane = [0] * size
     arrived = [0] * size
     free = [s.servers for s in stations]
@@ -352,22 +416,29 @@ def _serve_events(
         sequence += 1
         heapq.heappush(heap, (time, sequence, kind, station, payload))
 
-    def begin(j: int, now: float) -> None:
+    def begin(j: int, now: float, force: bool = False) -> None:
         station = stations[j]
         own, back_start, back_finish = scalar[j]
         started = False
-        while free[j] and queue[j] and (len(queue[j]) >= station.batch or arrived[j] == n):
+        everything = not looped[j] and arrived[j] == n
+        while free[j] and queue[j] and (len(queue[j]) >= station.batch or everything or force):
             members = [queue[j].popleft() for _ in range(min(station.batch, len(queue[j])))]
             lane[j] -= len(members)
             free[j] -= 1
-            work = math.fsum(service[j][k] for k in members)
-            if changeovers[j] is not None:
-                work += changeovers[j][jobs[j]]  # type: ignore[index]
+            work = math.fsum(service[j].get(k, visits[j][k] > 0) for k in members)
+            changeover = changeovers[j]
+            if changeover is not None:
+                work += changeover.get(jobs[j], False)
             jobs[j] += 1
             own_start = own(now)
             first = back_start(own_start)
             for k in members:
-                start[j][k] = first
+                if visits[j][k] == 0:
+                    start[j][k] = first
+                visits[j][k] += 1
+                if loops and k in waiting[j]:
+                    passages[j][0].append(waiting[j].pop(k))
+                    passages[j][1].append(first)
             busy[j].append((own_start, own_start + work))
             push(back_finish(own_start + work), _FINISH, j, deque(members))
             started = True
@@ -379,35 +450,65 @@ def _serve_events(
         while held[j]:
             members = held[j][0]
             while members:
-                if bound is not None and lane[j + 1] >= bound:
+                k = members[0]
+                target = going[j].pop(k, None) if loops else None
+                if target is None and bound is not None and lane[j + 1] >= bound:
                     return
-                k = members.popleft()
+                members.popleft()
                 leave[j][k] = now
-                if j + 1 < size:
+                if target is not None:
+                    lane[target] += 1
+                    push(now, _ARRIVE, target, k)
+                elif j + 1 < size:
                     lane[j + 1] += 1
+                    repeat = visits[j + 1][k] > 0
+                    if not repeat:
+                        enter[j + 1][k] = now
+                    if loops:
+                        waiting[j + 1][k] = now
                     delay = delays[j + 1]
-                    push(now + (delay[k] if delay is not None else 0.0), _ARRIVE, j + 1, k)
+                    push(now + (delay.get(k, repeat) if delay is not None else 0.0), _ARRIVE, j + 1, k)
             held[j].popleft()
             free[j] += 1
             begin(j, now)
 
     for k, time in enumerate(ready.tolist()):
         push(time, _ARRIVE, 0, k)
-    while heap:
-        now, _, kind, j, payload = heapq.heappop(heap)
-        if kind == _ARRIVE:
-            queue[j].append(payload)
-            arrived[j] += 1
-            begin(j, now)
-        else:
+    now = 0.0
+    while True:
+        while heap:
+            now, _, kind, j, payload = heapq.heappop(heap)
+            if kind == _ARRIVE:
+                queue[j].append(payload)
+                arrived[j] += 1
+                begin(j, now)
+                continue
+            for target, share, uniforms in back.get(j, ()):
+                for k in payload:
+                    if k not in going[j] and uniforms.get(0, True) < share:
+                        going[j][k] = target
             held[j].append(payload)
             release(j, now)
+        # Nothing moves: a partial batch inside a loop has all it will ever get.
+        stuck = [j for j in range(size) if queue[j] and free[j]]
+        if not stuck:
+            break
+        begin(stuck[0], now, force=True)
     runs: list[StationRun] = []
     for j in range(size):
         intervals = np.asarray(busy[j], dtype=float).reshape(-1, 2)
-        enter = runs[-1].leave if runs else ready
+        counted = np.asarray(visits[j]) if loops else None
+        passed = (np.asarray(passages[j][0]), np.asarray(passages[j][1])) if loops and j else None
         runs.append(
-            StationRun(enter, np.asarray(start[j]), np.asarray(leave[j]), intervals[:, 0], intervals[:, 1])
+            StationRun(
+                np.asarray(enter[j]) if j else ready,
+                np.asarray(start[j]),
+                np.asarray(leave[j]),
+                intervals[:, 0],
+                intervals[:, 1],
+                counted,
+                passed,
+            )
         )
     return runs
 
@@ -419,47 +520,69 @@ def _delayed(times: Array, delay: Source | None, rng: np.random.Generator) -> Ar
 
 
 def run(line: Line, arrival: Array, seed: int, replication: int) -> Run:
-    """Serve ``arrival`` (seconds, item order) through ``line``: one replication."""
-    stations = list(line.stations)
-    runs: list[StationRun] = []
-    time = arrival
-    index = 0
-    while index < len(stations):
-        first = stations[index]
-        time = _delayed(time, first.before.delay, rng_for(seed, replication, f"gap:{first.before.gap}"))
-        end = index
-        while end + 1 < len(stations) and stations[end + 1].before.limit is not None:
-            end += 1
-        if end == index:
-            result = _serve(first, clock_of(first, line), time, rng_for(seed, replication, first.id))
-            # The gap before a station is entered before its delay.
-            result = StationRun(
-                runs[-1].leave if runs else arrival,
-                result.start,
-                result.leave,
-                result.busy_start,
-                result.busy_end,
-            )
-            runs.append(result)
+    """Serve ``arrival`` (seconds, item order) through ``line``: one replication.
+
+    Blocks of stations (see :class:`~vsm_widget.simulation.line.Line`) are served in
+    flow order. The first station of a block is ready for an item once every input has
+    delivered it: the latest of its inputs, each after its lane's delay (a merge: a kit
+    of one part from each feeder, or the item back from every parallel path).
+    """
+    stations = line.stations
+    inputs = line.inputs
+    runs: list[StationRun | None] = [None] * len(stations)
+    lanes: dict[str, tuple[Array, Array]] = {}
+    for block in line.blocks:
+        first = block[0]
+        entered: Array | None = None
+        ready: Array | None = None
+        for way in inputs[first]:
+            base = arrival if way.source is None else runs[way.source].leave  # type: ignore[union-attr]
+            time = _delayed(base, way.link.delay, rng_for(seed, replication, f"gap:{way.link.gap}"))
+            entered = base if entered is None else np.maximum(entered, base)
+            ready = time if ready is None else np.maximum(ready, time)
+        members = [stations[i] for i in block]
+        block_loops = _block_loops(block, line.loops, seed, replication)
+        if len(block) == 1 and not block_loops:
+            results = [
+                _serve(
+                    members[0], clock_of(members[0], line), ready, rng_for(seed, replication, members[0].id)
+                )
+            ]  # type: ignore[arg-type]
         else:
-            segment = stations[index : end + 1]
-            serve = _serve_segment if item_order_applies(segment) else _serve_events
-            results = serve(
-                segment,
-                [clock_of(s, line) for s in segment],
-                time,
-                [rng_for(seed, replication, s.id) for s in segment],
-            )
-            results[0] = StationRun(
-                runs[-1].leave if runs else arrival,
-                results[0].start,
-                results[0].leave,
-                results[0].busy_start,
-                results[0].busy_end,
-            )
-            runs.extend(results)
-        time = runs[-1].leave
-        index = end + 1
-    last_leave = time
-    departure = _delayed(time, line.after.delay, rng_for(seed, replication, f"gap:{line.after.gap}"))
-    return Run(arrival, departure, tuple(runs), last_leave)
+            clocks = [clock_of(s, line) for s in members]
+            rngs = [rng_for(seed, replication, s.id) for s in members]
+            if not block_loops and item_order_applies(members):
+                results = _serve_segment(members, clocks, ready, rngs)  # type: ignore[arg-type]
+            else:
+                results = _serve_events(members, clocks, ready, rngs, block_loops)  # type: ignore[arg-type]
+        # The gap before a block is entered before its delay.
+        results[0] = dataclasses.replace(results[0], enter=entered)
+        for place, result in zip(block, results, strict=True):
+            runs[place] = result
+    for place, ways in enumerate(inputs):
+        result = runs[place]
+        for position, way in enumerate(ways):
+            if way.link.gap is None:
+                continue
+            if result.lane is not None and position == 0 and way.source is not None:  # type: ignore[union-attr]
+                lanes[way.link.gap] = result.lane  # type: ignore[union-attr]
+            else:
+                base = arrival if way.source is None else runs[way.source].leave  # type: ignore[union-attr]
+                lanes[way.link.gap] = (base, result.start)  # type: ignore[union-attr]
+    last_leave = runs[line.last].leave  # type: ignore[union-attr]
+    departure = _delayed(last_leave, line.after.delay, rng_for(seed, replication, f"gap:{line.after.gap}"))
+    if line.after.gap is not None:
+        lanes[line.after.gap] = (last_leave, departure)
+    return Run(arrival, departure, tuple(runs), last_leave, lanes)  # type: ignore[arg-type]
+
+
+def _block_loops(
+    block: tuple[int, ...], loops: tuple[Loop, ...], seed: int, replication: int
+) -> list[tuple[int, int, float, np.random.Generator]]:
+    """The loops of a block by position in it, each with its own random stream."""
+    place = {station: position for position, station in enumerate(block)}
+    return [
+        (place[loop.source], place[loop.target], loop.share, rng_for(seed, replication, f"rework:{loop.id}"))
+        for loop in loops
+        if loop.source in place
+    ]

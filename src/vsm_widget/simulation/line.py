@@ -34,9 +34,11 @@ from typing import Any, Union
 from ..core import units
 from ..core.display import Display
 from ..core.distributions import Distribution
+from ..core.flow import downstream, flow_edges, step_order, successors
+from ..core.metrics import expected_passes
 from ..core.model import Gap, MapState, Process, ValidationError
 
-__all__ = ["Line", "Link", "Source", "Station", "build_line"]
+__all__ = ["Input", "Line", "Link", "Loop", "Source", "Station", "build_line"]
 
 #: A duration as the engine reads it: fixed seconds, or a distribution to draw from.
 Source = Union[float, Distribution]  # noqa: UP007 (read at run time on Python 3.10)
@@ -77,6 +79,8 @@ class Station:
     #: The share of the calendar's working day this step works (its first shifts), or 1.
     working_share: float
     before: Link
+    #: Expected visits per item: the product of 1 / (1 - share) of the loops it lies in.
+    passes: float = 1.0
 
     @property
     def mtbf(self) -> float | None:
@@ -95,8 +99,39 @@ class Station:
 
 
 @dataclass(frozen=True, slots=True)
+class Input:
+    """One way into a station: from station ``source`` (its index in the line), or from
+    a start (None: the item's arrival), through ``link``.
+    """
+
+    source: int | None
+    link: Link
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A rework loop as the engine runs it: ``share`` of the items leaving station
+    ``source`` go back into the queue of station ``target`` (indexes in the line).
+    """
+
+    id: str
+    source: int
+    target: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
-    """A straight line of stations, the link after the last, and the calendar's day."""
+    """The stations in flow order, the ways into each, the link after the last step of
+    the main line, the loops, and the calendar's day.
+
+    A straight map is one chain (each station's input is the one before it). Where the
+    map branches, a station with several inputs starts an item once every input has
+    delivered it (a merge: assembly or the rejoin of a parallel path), and a station with
+    several outputs hands each item to all of them (a split). ``blocks`` are the groups
+    of stations served together, in an order that serves every input first: a station
+    alone, or a chain coupled by bounded lanes or by a rework loop.
+    """
 
     stations: tuple[Station, ...]
     after: Link
@@ -106,6 +141,12 @@ class Line:
     uptime_model: str
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: Per station, its inputs (the first is the one ``Station.before`` describes).
+    inputs: tuple[tuple[Input, ...], ...] = ()
+    #: The station whose items leave through ``after`` to the customer.
+    last: int = -1
+    loops: tuple[Loop, ...] = ()
+    blocks: tuple[tuple[int, ...], ...] = ()
 
 
 def _mean(source: Source) -> float:
@@ -134,10 +175,10 @@ def _count(value: Any, field: str, target: str | None, low: int, high: int) -> i
 
 def _find(state: MapState, key: Any, option: str) -> Process | Gap:
     """The step (by id or name) or gap (by id) an option names."""
-    for item in state.stream:
+    for item in state.all_items:
         if item.id == key or (isinstance(item, Process) and item.name == key):
             return item
-    names = ", ".join(repr(s.name) for s in state.steps[:8])
+    names = ", ".join(repr(s.name) for s in state.all_steps[:8])
     raise ValidationError(option, key, f"no step or gap of this map has this id or name (steps: {names})")
 
 
@@ -220,47 +261,174 @@ def build_line(
         "(the available time per day)",
     ]
     warnings: list[str] = []
-    stations: list[Station] = []
-    pending: Link = Link(None, None, None)
-    customer_shifts = state.customer.shifts
-    for item in state.stream:
-        if isinstance(item, Gap):
-            pending = _link(item, overrides.get(item.id, {}), lane_limits.get(item.id), assumptions)
-            continue
-        stations.append(
-            _station(
-                state,
-                item,
-                pending,
-                overrides.get(item.id, {}),
-                server_counts.get(item.id),
-                uptime,
-                default_repair,
-                customer_shifts,
-                warnings,
-            )
+    hops = flow_edges(state)
+    steps = {step.id: step for step in state.all_steps}
+    order = [step for step in step_order(hops)[0] if step in steps] if state.branches else list(steps)
+    index = {step: place for place, step in enumerate(order)}
+    inputs: list[list[Input]] = [[] for _ in order]
+    outputs = [0] * len(order)
+    after: Link = Link(None, None, None)
+    last = -1
+    for source, target, gap, _ in hops:
+        link = Link(None, None, None)
+        if gap is not None:
+            link = _link(gap, overrides.get(gap.id, {}), lane_limits.get(gap.id), assumptions)
+        if source is not None:
+            outputs[index[source]] += 1
+        if target is None:
+            after, last = link, index[source] if source is not None else -1
+        else:
+            inputs[index[target]].append(Input(None if source is None else index[source], link))
+    if last < 0:
+        raise ValidationError("stream", None, "the main line has no step to simulate")
+    if state.branches:
+        assumptions.append(
+            "a step fed by several paths starts an item once each of them has delivered it: "
+            "one part from each feeder per item (the kit), and the item itself from every "
+            "parallel path; a feeder's part is released when the order arrives"
         )
-        pending = Link(None, None, None)
-    after = pending
-    if stations and stations[0].before.limit is not None:
-        # Orders arrive whatever the lane holds: a bound before the first step cannot block anyone.
-        warnings.append(
-            f"the lane before {stations[0].name} is bounded, but orders arrive regardless: "
-            "it is simulated unbounded"
-        )
-        first = stations[0]
-        stations[0] = _replace_before(first, Link(first.before.gap, first.before.delay, None))
+    _unbound_where_branching(order, steps, inputs, outputs, warnings)
     if after.limit is not None:
         warnings.append("the lane after the last step has no step to block: it is simulated unbounded")
         after = Link(after.gap, after.delay, None)
-    _check_blocking(stations)
+    loops = _loops(state, order, index, inputs, outputs, hops)
+    if loops:
+        assumptions.append(
+            "a reworked item goes straight back into the queue of the step it returns to, "
+            "behind the items there, and is worked again with fresh times"
+        )
+    passes = [1.0] * len(order)
+    for loop, segment in loops:
+        for place in segment:
+            passes[place] *= expected_passes(loop.share)
+    stations: list[Station] = []
+    for place, step_id in enumerate(order):
+        station = _station(
+            state,
+            steps[step_id],
+            inputs[place][0].link,
+            overrides.get(step_id, {}),
+            server_counts.get(step_id),
+            uptime,
+            default_repair,
+            state.customer.shifts,
+            warnings,
+        )
+        stations.append(dataclasses.replace(station, passes=passes[place]) if passes[place] != 1 else station)
+    _check_blocking(stations, inputs)
     if uptime == "rate":
         assumptions.append("uptime is a rate loss: each item takes its C/T / uptime")
     else:
         assumptions.append("uptime is breakdowns in busy time: MTBF = MTTR x uptime / (1 - uptime)")
-    if any(s.changeover and (s.batch_size or 1) == 1 for s in state.steps):
+    if any(s.changeover and (s.batch_size or 1) == 1 for s in state.all_steps):
         assumptions.append("a changeover is simulated once per batch; steps without a batch size have none")
-    return Line(tuple(stations), after, day, takt, uptime, tuple(dict.fromkeys(assumptions)), tuple(warnings))
+    return Line(
+        tuple(stations),
+        after,
+        day,
+        takt,
+        uptime,
+        tuple(dict.fromkeys(assumptions)),
+        tuple(warnings),
+        inputs=tuple(tuple(i) for i in inputs),
+        last=last,
+        loops=tuple(loop for loop, _ in loops),
+        blocks=_blocks(inputs, outputs, [segment for _, segment in loops]),
+    )
+
+
+def _unbound_where_branching(
+    order: list[str],
+    steps: Mapping[str, Process],
+    inputs: list[list[Input]],
+    outputs: list[int],
+    warnings: list[str],
+) -> None:
+    """Bounds that cannot block as a chain's do are simulated unbounded, and said so: a
+    lane from a start (orders arrive regardless), into a merge or out of a split.
+    """
+    for place, ways in enumerate(inputs):
+        for position, way in enumerate(ways):
+            if way.link.limit is None:
+                continue
+            name = steps[order[place]].name
+            if way.source is None:
+                # Orders arrive whatever the lane holds: a bound before a first step blocks no one.
+                reason = f"the lane before {name} is bounded, but orders arrive regardless"
+            elif len(ways) > 1 or outputs[way.source] > 1:
+                reason = f"the lane before {name} is bounded, but a split or merge does not block"
+            else:
+                continue
+            warnings.append(f"{reason}: it is simulated unbounded")
+            ways[position] = Input(way.source, Link(way.link.gap, way.link.delay, None))
+
+
+def _loops(
+    state: MapState,
+    order: list[str],
+    index: Mapping[str, int],
+    inputs: list[list[Input]],
+    outputs: list[int],
+    hops: list[Any],
+) -> list[tuple[Loop, tuple[int, ...]]]:
+    """Each rework loop and its segment (the stations from its target to its source, in
+    flow order), checked to be a straight run: the simulation routes an item that comes
+    back along one way.
+    """
+    if not state.reworks:
+        return []
+    following = successors(hops)
+    leading: dict[str, list[str]] = {}
+    for source, targets in following.items():
+        for target in targets:
+            leading.setdefault(target, []).append(source)
+    found = []
+    for loop in state.reworks:
+        ahead = downstream(following, loop.target)
+        segment = sorted(index[s] for s in ahead & downstream(leading, loop.source))
+        for place in segment:
+            name = next(s.name for s in state.all_steps if s.id == order[place])
+            inside = [way for way in inputs[place] if way.source in segment]
+            if place != index[loop.target] and len(inputs[place]) != len(inside):
+                bad = f"{name} is fed from outside the loop"
+            elif place != index[loop.source] and outputs[place] != 1:
+                bad = f"the flow splits after {name}"
+            else:
+                continue
+            raise ValidationError(
+                "reworks",
+                loop.id,
+                f"the simulation sends rework back along one straight run of steps; inside this loop {bad}",
+                loop.id,
+            )
+        found.append(
+            (Loop(loop.id, index[loop.source], index[loop.target], float(loop.share)), tuple(segment))
+        )
+    return found
+
+
+def _blocks(
+    inputs: list[list[Input]], outputs: list[int], segments: list[tuple[int, ...]]
+) -> tuple[tuple[int, ...], ...]:
+    """The stations served together, in flow order: a station is joined to the one
+    before it where a bounded lane or a rework loop couples them (then it has that one
+    input, and the one before it that one output).
+    """
+    coupled = set()
+    for segment in segments:
+        coupled.update(segment[1:])
+    blocks: list[list[int]] = []
+    where: dict[int, int] = {}
+    for place, ways in enumerate(inputs):
+        way = ways[0]
+        if len(ways) == 1 and way.source is not None and (way.link.limit is not None or place in coupled):
+            group = where[way.source]
+            blocks[group].append(place)
+        else:
+            group = len(blocks)
+            blocks.append([place])
+        where[place] = group
+    return tuple(tuple(block) for block in blocks)
 
 
 def _replace_before(station: Station, link: Link) -> Station:
@@ -352,10 +520,10 @@ def _station(
     )
 
 
-def _check_blocking(stations: list[Station]) -> None:
+def _check_blocking(stations: list[Station], inputs: list[list[Input]]) -> None:
     """A batch that its lane cannot hold would never fill: the line would stop."""
-    for station in stations[1:]:
-        link = station.before
+    for station, ways in zip(stations, inputs, strict=True):
+        link = ways[0].link
         if link.limit is not None and station.batch > link.limit:
             raise ValidationError(
                 "fifo_max" if link.gap is not None else "limits",

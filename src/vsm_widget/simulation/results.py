@@ -189,6 +189,7 @@ class _Replication:
     figures: dict[str, float]
     utilisation: np.ndarray  # per station
     wait: np.ndarray  # per station: mean time in the gap before it, items after the warm-up
+    passes: np.ndarray  # per station: mean visits per item after the warm-up (rework: above 1)
     queue: dict[str, float]  # per gap id: time-average content
 
 
@@ -221,35 +222,27 @@ def measure(run: Run, line: Line, warmup: int) -> _Replication:
     }
     utilisation = []
     waits = []
-    queue: dict[str, float] = {}
+    passes: list[float] = []
     for station, result in zip(line.stations, run.stations, strict=True):
         clock = clock_of(station, line)
         low, high = (float(v) for v in clock.own(np.array([t0, t1])))
         busy = _overlap(result.busy_start, result.busy_end, low, high)
         utilisation.append(busy / (station.servers * (high - low)) if high > low else math.nan)
         waits.append(float((result.start[warmup:] - result.enter[warmup:]).mean()))
-        if station.before.gap is not None:
-            queue[station.before.gap] = (
-                _overlap(result.enter, result.start, t0, t1) / length if length else 0.0
-            )
-    if line.after.gap is not None:
-        queue[line.after.gap] = _overlap(run.last_leave, departure, t0, t1) / length if length else 0.0
-    return _Replication(lead, figures, np.asarray(utilisation), np.asarray(waits), queue)
+        passes.append(1.0 if result.visits is None else float(result.visits[warmup:].mean()))
+    queue = {
+        gap: _overlap(enter, leave, t0, t1) / length if length else 0.0
+        for gap, (enter, leave) in run.lanes.items()
+    }
+    return _Replication(lead, figures, np.asarray(utilisation), np.asarray(waits), np.asarray(passes), queue)
 
 
 def _queue_series(run: Run, line: Line) -> dict[str, pd.Series]:
     """Per gap, the items in it after every change (first replication): a step function."""
     import pandas as pd
 
-    pairs: list[tuple[str, np.ndarray, np.ndarray]] = [
-        (s.before.gap, r.enter, r.start)
-        for s, r in zip(line.stations, run.stations, strict=True)
-        if s.before.gap is not None
-    ]
-    if line.after.gap is not None:
-        pairs.append((line.after.gap, run.last_leave, run.departure))
     series = {}
-    for gap, enter, start in pairs:
+    for gap, (enter, start) in run.lanes.items():
         times = np.concatenate([enter, start])
         steps = np.concatenate([np.ones(len(enter)), -np.ones(len(start))])
         # At one instant, leaving before entering: the count after all of its changes.
@@ -327,7 +320,9 @@ class SimulationResult:
         arrival_rate = self._arrival_rate()
         for index, station in enumerate(self.line.stations):
             load = np.nanmean([r.utilisation[index] for r in self._replications])
-            offered = arrival_rate * station.mean_work / station.servers / station.working_share
+            offered = (
+                arrival_rate * station.passes * station.mean_work / station.servers / station.working_share
+            )
             if offered >= 1 or load > 0.995:
                 found.append(
                     f"{station.name} is loaded at {max(offered, load):.0%}: its queue grows all run "
@@ -444,12 +439,14 @@ class SimulationResult:
 
     @property
     def steps(self) -> pd.DataFrame:
-        """Per step: stations, utilisation, mean wait in the gap before it (s), the
-        simulated uptime model's mean time between failures (s).
+        """Per step: stations, utilisation, mean wait in the gap before it (s, an item's
+        first visit), mean passes per item (above 1 inside a rework loop), the simulated
+        uptime model's mean time between failures (s).
         """
         import pandas as pd
 
         waits = np.mean([r.wait for r in self._replications], axis=0)
+        passes = np.mean([r.passes for r in self._replications], axis=0)
         rows = [
             {
                 "id": s.id,
@@ -458,9 +455,10 @@ class SimulationResult:
                 "batch": s.batch,
                 "utilisation": u,
                 "wait_before": w,
+                "passes": p,
                 "mtbf": s.mtbf,
             }
-            for s, u, w in zip(self.line.stations, self.utilisation, waits, strict=True)
+            for s, u, w, p in zip(self.line.stations, self.utilisation, waits, passes, strict=True)
         ]
         return pd.DataFrame(rows).set_index("id")
 
@@ -469,7 +467,12 @@ class SimulationResult:
         """Per gap: its lane limit and its mean content (items, mean of replications)."""
         import pandas as pd
 
-        limits = {s.before.gap: s.before.limit for s in self.line.stations if s.before.gap is not None}
+        limits = {
+            way.link.gap: way.link.limit
+            for ways in self.line.inputs
+            for way in ways
+            if way.link.gap is not None
+        }
         if self.line.after.gap is not None:
             limits[self.line.after.gap] = None
         rows = [
