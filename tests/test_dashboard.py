@@ -459,3 +459,25 @@ def test_the_dashboard_shows_the_simulation_when_asked() -> None:
     assert board.simulation.result.items == 500
     board.close()
     assert board.simulation._unobserve is None
+
+
+def test_cards_of_a_branched_map_say_which_path_is_critical() -> None:
+    # By hand: main line Order 1 h, a 2 h wait, Assemble 1 h = 4 h; the feeder Make part
+    # 1 h, a 1 h wait, then Assemble = 3 h. At 3 h for Make part the feeder takes 5 h.
+    m = ValueStreamMap("Kits", demand=10, available_time="8 h")
+    m.add_process("Order", cycle_time="1 h")
+    m.add_wait("2 h")
+    m.add_process("Assemble", cycle_time="1 h")
+    parts = m.add_branch(into="Assemble", name="Parts")
+    parts.add_process("Make part", cycle_time="1 h")
+    parts.add_wait("1 h")
+    cards = MetricCards(m)
+    lead = cards.cards["lead_time"]
+    assert lead.detail_label.value == "critical path: main line"
+    assert cards.cards["process_time"].detail_label.value == "critical path: main line"
+    m.update("Make part", cycle_time="3 h")
+    assert lead.detail_label.value == "critical path: Parts"
+    assert lead.text == "5 h"
+    # A straight map's cards say nothing of paths.
+    straight = MetricCards(ValueStreamMap.template("stamping_plant"))
+    assert "critical" not in straight.cards["lead_time"].detail_label.value

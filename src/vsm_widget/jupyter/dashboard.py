@@ -296,14 +296,18 @@ class MetricCards(LiveView):
     def _update(self, state: MapState, metrics: Metrics) -> None:
         for name, card in self.cards.items():
             value, text, unit = card_text(name, metrics, self._units.get(name))
-            card.show(value, text, unit, metrics, _detail(name, metrics))
+            card.show(value, text, unit, metrics, _detail(name, metrics, state))
 
     def texts(self) -> dict[str, str]:
         """Every card's text, by metric name."""
         return {name: card.text for name, card in self.cards.items()}
 
 
-def _detail(name: str, metrics: Metrics) -> str:
+def _detail(name: str, metrics: Metrics, state: MapState) -> str:
+    if name in ("lead_time", "process_time", "efficiency") and metrics.path_count > 1:
+        # A branched stream: the figure is its critical path's; say which path that is.
+        missing = "" if metrics.lead_time_complete or name != "lead_time" else " (incomplete)"
+        return f"critical path: {state.path_name(metrics.critical_path)}{missing}"
     if name == "bottleneck" and metrics.bottleneck_cycle_time is not None:
         takt = "" if metrics.takt_time is None else f" (takt {duration_text(metrics.takt_time, metrics)})"
         return f"effective C/T {duration_text(metrics.bottleneck_cycle_time, metrics)}{takt}"
