@@ -30,23 +30,47 @@ def _expected_kinds(m: ValueStreamMap) -> Counter[str]:
     counts: Counter[str] = Counter({"customer": 1})
     counts["supplier"] = int(state.supplier is not None)
     counts["control"] = int(state.control is not None)
-    counts["process"] = len(state.steps)
-    counts["inventory"] = sum(1 for g in state.gaps if g.quantity is not None)
-    counts["wait"] = sum(1 for g in state.gaps if g.quantity is None)
+    counts["process"] = len(state.all_steps)
+    counts["inventory"] = sum(1 for g in state.all_gaps if g.quantity is not None)
+    counts["wait"] = sum(1 for g in state.all_gaps if g.quantity is None)
     for kind in ("push", "pull", "fifo"):
-        counts[kind] = sum(1 for g in state.gaps if g.flow == kind)
+        counts[kind] = sum(1 for g in state.all_gaps if g.flow == kind)
     counts["info"] = len(state.flows)
     counts["burst"] = len(state.bursts)
-    counts["rung"] = len(state.stream)
+    counts["rung"] = len(_critical_route(m))
     counts["shipment"] = len(state.shipments)
     # Two steps with nothing between them are joined by a plain arrow.
-    stream = state.stream
     counts["direct"] = sum(
-        1 for a, b in itertools.pairwise(stream) if a.kind == "process" and b.kind == "process"
+        1
+        for _, items in state.by_path
+        for a, b in itertools.pairwise(items)
+        if a.kind == "process" and b.kind == "process"
     )
+    # Each branch: its lane, the connector into the step it feeds, and one out of the step
+    # a parallel path leaves; each loop its return arrow; the totals of every path.
+    counts["lane"] = counts["merge"] = len(state.branches)
+    counts["split"] = sum(1 for b in state.branches if b.after is not None)
+    counts["rework"] = len(state.reworks)
+    counts["paths"] = int(bool(state.branches))
     counts["title"] = 1
     counts["totals"] = 1
     return +counts
+
+
+def _critical_route(m: ValueStreamMap) -> list[str]:
+    """The ids of the items along the critical path, for maps whose branches start and end
+    on the main line: the main line's items up to a parallel path's split, the branch's,
+    then the main line's from the step the branch feeds.
+    """
+    path = m.metrics().critical_path
+    stream = [i.id for i in m.stream]
+    if path == "main":
+        return stream
+    branch = m.get(path)
+    assert branch.into in stream
+    assert branch.after is None or branch.after in stream
+    head = [] if branch.after is None else stream[: stream.index(branch.after) + 1]
+    return head + [i.id for i in branch.items] + stream[stream.index(branch.into) :]
 
 
 def _texts(root: ET.Element) -> list[str]:
@@ -69,11 +93,12 @@ def test_templates_render_as_valid_svg_with_every_element(name: str) -> None:
     assert _kinds(root) == _expected_kinds(m)
     # the ids on the drawing are the model's ids, each element of the map drawn
     drawn = {e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-id")} - {"map"}
-    model_ids = {i.id for i in m.stream} | {f.id for f in m.flows} | {b.id for b in m.bursts}
+    model_ids = {i.id for i in m.state.all_items} | {f.id for f in m.flows} | {b.id for b in m.bursts}
     model_ids |= {s.id for s in m.shipments} | {"customer", "supplier", "control"}
+    model_ids |= {b.id for b in m.branches} | {r.id for r in m.reworks}
     assert drawn == model_ids
     rungs = [e.get("data-vsm-id") for e in root.iter() if e.get("data-vsm-kind") == "rung"]
-    assert rungs == [i.id for i in m.stream]
+    assert rungs == _critical_route(m)
 
 
 def test_stamping_figures_on_the_picture() -> None:

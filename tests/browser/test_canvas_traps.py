@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from vsm_widget.data.templates import template_names
+
 from .harness import NotebookPage
 from .test_one_picture import EVERYTHING
 
@@ -509,7 +511,8 @@ def test_no_label_hides_under_a_burst_a_badge_or_another_label(lab: NotebookPage
     )
     pictures = {"everything": "m_all", "crowded": "m_crowd"}
     pictures.update({name: f"m_tpl[{name!r}]" for name in lab.value("sorted(m_tpl)")})
-    assert len(pictures) == 6
+    # the two made here and every template, the two that branch among them
+    assert len(pictures) == 2 + len(template_names()) == 8
     for name, variable in pictures.items():
         svg = lab.value(f"{variable}.to_svg()")
         found = lab.page.evaluate(

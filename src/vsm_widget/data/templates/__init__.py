@@ -1,7 +1,8 @@
 """Ready-made value stream maps to start a workshop from.
 
-Each template is a JSON document (schema 1, the format of :func:`vsm_widget.data.io.to_document`)
-stored next to this module, so it ships in the wheel. A template's ``scope`` says where
+Each template is a JSON document (the format of :func:`vsm_widget.data.io.to_document`: the
+straight maps at schema 1, which loads as it is, the maps that branch at schema 4) stored
+next to this module, so it ships in the wheel. A template's ``scope`` says where
 its numbers come from: a published case, cited, or figures marked as illustrative.
 
 >>> from vsm_widget.data.templates import load_template
@@ -53,8 +54,21 @@ TEMPLATES: tuple[TemplateInfo, ...] = (
         "Rother and Shook, Learning to See (Lean Enterprise Institute, 1999), Acme Stamping current state",
     ),
     TemplateInfo(
+        "stamping_plant_branched",
+        "Manufacturing line that branches: the stamping plant with purchased brackets joining at assembly",
+        "illustrative",
+        "Rother and Shook, Learning to See (Lean Enterprise Institute, 1999), Acme Stamping current state;"
+        " the purchased-part feeder illustrative",
+    ),
+    TemplateInfo(
         "software_delivery",
         "Software delivery: feature request to production, behind a change board",
+        "illustrative",
+        "Composite of a typical team; figures illustrative",
+    ),
+    TemplateInfo(
+        "software_delivery_branched",
+        "Software delivery that branches: parallel test stages and a rework loop from review to development",
         "illustrative",
         "Composite of a typical team; figures illustrative",
     ),
@@ -80,13 +94,16 @@ def template_names() -> tuple[str, ...]:
 
 
 def list_templates() -> pd.DataFrame:
-    """The catalogue as a DataFrame: name, title, description, kind, source, steps."""
+    """The catalogue as a DataFrame: name, title, description, kind, source, steps (the
+    process boxes on every path, branches included).
+    """
     import pandas as pd
 
     rows = []
     for info in TEMPLATES:
         document = template_document(info.name)
-        steps = sum(1 for item in document.get("stream", []) if item.get("type") == "process")
+        paths = [document.get("stream", []), *(b.get("items", []) for b in document.get("branches", []))]
+        steps = sum(1 for items in paths for item in items if item.get("type") == "process")
         rows.append(
             {
                 "name": info.name,
