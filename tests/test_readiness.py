@@ -211,3 +211,18 @@ def test_accepts_a_state_and_refuses_other_things() -> None:
     assert readiness(m.state) == readiness(m)
     with pytest.raises(TypeError, match="ValueStreamMap or MapState"):
         readiness({"title": "x"})  # type: ignore[arg-type]
+
+
+def test_a_branch_is_checked_as_the_main_line_is() -> None:
+    m = load_template("stamping_plant_branched")
+    assert not [i for i in readiness(m).missing if i.target.startswith(("bend", "g_"))]
+    bend = m.get("Bend brackets").id  # type: ignore[union-attr]
+    m.update(bend, cycle_time=None)
+    feeder = m.branches[0]
+    gap = feeder.items[-1].id
+    m.update(gap, quantity=None)
+    check = readiness(m)
+    assert [(i.target, i.field) for i in check.missing if i.target == bend] == [(bend, "cycle_time")]
+    # A branch's gap is named by the step it feeds on its own path, the step it joins.
+    (item,) = [i for i in check.items if i.target == gap]
+    assert item.name == "Gap before Assembly #1"

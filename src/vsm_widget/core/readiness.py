@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import units
+from .fields import MAIN
 from .metrics import compute
 from .model import Gap, Map, MapState, Process
 
@@ -223,10 +224,16 @@ def _step_label(step: Process) -> str:
 
 
 def _gap_label(state: MapState, gap: Gap) -> str:
-    """``"Gap before Welding"``: a person finds a gap by its neighbours, not its id."""
-    stream = state.stream
+    """``"Gap before Welding"``: a person finds a gap by its neighbours on its path, not
+    its id.
+    """
+    path, stream = next(((p, items) for p, items in state.by_path if gap in items), (MAIN, state.stream))
     index = stream.index(gap)
     after = next((i for i in stream[index + 1 :] if isinstance(i, Process)), None)
+    if after is None and path != MAIN:
+        # The last gap of a branch waits before the step the branch joins.
+        into = next(b.into for b in state.branches if b.id == path)
+        after = next((s for s in state.all_steps if s.id == into), None)
     before = next((i for i in reversed(stream[:index]) if isinstance(i, Process)), None)
     if after is not None:
         return f"Gap before {after.name}"
@@ -245,8 +252,9 @@ def readiness(source: Map | MapState, future: Map | MapState | None = None) -> R
         raise TypeError(f"readiness() needs a ValueStreamMap or MapState, not {type(source).__name__}")
     future_state = future.state if isinstance(future, Map) else future
     metrics = compute(state)
-    steps = state.steps
-    gaps = state.gaps
+    # Every path's steps and gaps: a branch's figures count as the main line's do.
+    steps = state.all_steps
+    gaps = state.all_gaps
     items: list[ReadinessItem] = []
 
     def add(step: int, target: str, name: str, field: str, message: str, severity: str = "missing") -> None:
@@ -338,23 +346,24 @@ def readiness(source: Map | MapState, future: Map | MapState | None = None) -> R
             add(6, step.id, _step_label(step), "value_class", "not judged: value-adding, necessary or waste?")
 
     # 7. how work and information move
-    previous: Process | None = None
-    for item in state.stream:
-        if isinstance(item, Process):
-            if previous is not None:
-                add(
-                    7,
-                    item.id,
-                    _step_label(item),
-                    "stream",
-                    f"nothing between {previous.name} and {item.name}: add the inventory, queue or wait "
-                    "(a zero wait if work flows straight on)",
-                )
-            previous = item
-        else:
-            previous = None
-            if item.flow == "fifo" and item.fifo_max is None:
-                add(7, item.id, _gap_label(state, item), "fifo_max", "a FIFO lane without its maximum")
+    for _, path_items in state.by_path:
+        previous: Process | None = None
+        for item in path_items:
+            if isinstance(item, Process):
+                if previous is not None:
+                    add(
+                        7,
+                        item.id,
+                        _step_label(item),
+                        "stream",
+                        f"nothing between {previous.name} and {item.name}: add the inventory, queue or "
+                        "wait (a zero wait if work flows straight on)",
+                    )
+                previous = item
+            else:
+                previous = None
+                if item.flow == "fifo" and item.fifo_max is None:
+                    add(7, item.id, _gap_label(state, item), "fifo_max", "a FIFO lane without its maximum")
     if steps and not state.flows:
         add(7, "map", "Map", "flows", "no information flow: who tells the steps what to do, and how?")
 
@@ -392,7 +401,7 @@ def readiness(source: Map | MapState, future: Map | MapState | None = None) -> R
     # 9. waste and the bottleneck
     if metrics.bottleneck is None:
         add(9, "map", "Map", "bottleneck", "no step has a time, so the bottleneck is unknown")
-    tagged = any(item.waste for item in state.stream)
+    tagged = any(item.waste for item in state.all_items)
     if not tagged:
         add(9, "map", "Map", "waste", "no waste is tagged on any step or gap")
     for step in steps:
