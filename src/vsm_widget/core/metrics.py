@@ -21,7 +21,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import units
 from .display import Display
@@ -30,6 +30,8 @@ from .flow import flow_edges, step_order
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+_Frozen = TypeVar("_Frozen")
 
 __all__ = [
     "Metrics",
@@ -331,6 +333,33 @@ class MetricWarning:
 
 #: The earlier name of :class:`MetricWarning`, kept so that old code still imports.
 Warning_ = MetricWarning
+
+
+def _builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
+    """A positional constructor of the frozen slots dataclass ``cls``, twice as fast as its own.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``: on a
+    1,000-step map that cost more than every figure of the steps and gaps. The builder
+    fills a mutable twin with the same slots (plain stores) and then makes it a ``cls``,
+    which Python allows between classes of one layout: the result is an ordinary, frozen
+    ``cls``, equal to (and hashed as) the one its own constructor makes.
+    """
+    specs = [
+        (f.name, f.type) if f.default is dataclasses.MISSING else (f.name, f.type, field(default=f.default))
+        for f in fields(cls)  # type: ignore[arg-type]
+    ]
+    twin = dataclasses.make_dataclass(f"_Filling{cls.__name__}", specs, slots=True, eq=False, repr=False)
+
+    def build(*values: Any) -> _Frozen:
+        made = twin(*values)
+        made.__class__ = cls
+        return made  # type: ignore[no-any-return]
+
+    return build
+
+
+_step_metrics = _builder(StepMetrics)
+_gap_metrics = _builder(GapMetrics)
 
 _STEP_FIELDS = tuple(f.name for f in fields(StepMetrics))
 _GAP_FIELDS = tuple(f.name for f in fields(GapMetrics))
@@ -661,8 +690,11 @@ def compute(state: MapState) -> Metrics:
                 waits.append(wait)
                 by_class["waiting"] += wait
                 tags = gap.waste or (("inventory",) if quantity is not None else ("waiting",))
-                _spread(by_waste, tags, wait)
-            gap_results.append(GapMetrics(gap.id, quantity, days, wait, path, downstream))
+                if len(tags) == 1:
+                    by_waste[tags[0]] += wait  # the usual one tag: no share to divide
+                else:
+                    _spread(by_waste, tags, wait)
+            gap_results.append(_gap_metrics(gap.id, quantity, days, wait, path, downstream))
 
     parts = max(1, len(variant_names))
     sources = {loop.source for loop in state.reworks}
@@ -722,7 +754,7 @@ def compute(state: MapState) -> Metrics:
                 if own is not None:
                     redo.append((1 - share) * own)
         step_results.append(
-            StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
+            _step_metrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
         )
         if own is None:
             complete = False
