@@ -647,7 +647,7 @@ def compute(state: MapState) -> Metrics:
             days = None if quantity is None or not demand else quantity / demand
             wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
             if gap.variants:
-                variant_names.update(name for name, _ in gap.variants)
+                variant_names.update(dict(gap.variants))  # the names, in C
             if quantity is not None:
                 has_inventory = True
                 total_inventory += quantity
