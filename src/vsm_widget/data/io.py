@@ -723,9 +723,11 @@ _MAP_FIELDS = tuple(f.name for f in declared("map"))
 _READERS = {cls: (names, operator.attrgetter(*names)) for cls, names in _GROUP_FIELDS.items()}
 
 
-def _element(item: Any) -> dict[str, Any]:
+def _element(item: Any, typed: bool = False) -> dict[str, Any]:
+    """An element's document (a stream item's, ``typed``, starts with its type)."""
     names, read = _READERS[type(item)]
-    data = dict(zip(names, read(item), strict=True))
+    data = {"type": item.kind} if typed else {}
+    data.update(zip(names, read(item), strict=True))
     for name, kind in _SHAPED_FIELDS[type(item)]:
         if kind == "waste":
             data[name] = list(data[name])
@@ -764,7 +766,7 @@ class DocumentCache:
 
 
 def _stream_element(item: Any) -> dict[str, Any]:
-    return {"type": item.kind, **_element(item)}
+    return _element(item, typed=True)
 
 
 def _branch_element(branch: Branch, cache: DocumentCache | None = None) -> dict[str, Any]:
@@ -813,7 +815,7 @@ def to_document(state: MapState | Map, *, cache: DocumentCache | None = None) ->
         "customer": _element(state.customer),
         "supplier": None if state.supplier is None else _element(state.supplier),
         "control": None if state.control is None else _element(state.control),
-        "stream": [{"type": item.kind, **_element(item)} for item in state.stream],
+        "stream": [_element(item, typed=True) for item in state.stream],
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
