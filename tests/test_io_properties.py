@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import io as text_io
 import json
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from vsm_widget import ValidationError, ValueStreamMap
-from vsm_widget.core.model import FLOW_KINDS, VALUE_CLASSES, WASTE_TYPES
+from vsm_widget.core.fields import TYPED_UNITS, declared
+from vsm_widget.core.model import FLOW_KINDS, VALUE_CLASSES, WASTE_TYPES, parse_field, validate_state
 from vsm_widget.data import io
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -244,6 +246,51 @@ def test_fast_check_never_passes_what_the_schema_refuses(document: dict[str, Any
             refused = None
             assert list(io._full_validator().iter_errors(io.to_document(loaded.state))) == []
         assert refused is None or refused.field.startswith("$")
+
+
+def _load(document: dict[str, Any], proven: frozenset[str]) -> tuple[str, Any]:
+    """Load ``document`` with the model taking fields of ``proven`` kinds as checked:
+    the map's state, or the error's text.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(io, "PROVEN_KINDS", proven)
+        try:
+            return "loaded", io.from_document(copy.deepcopy(document)).state
+        except ValidationError as error:
+            return "refused", str(error)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_fields_the_schema_proves_are_not_checked_twice_and_nothing_changes(document: dict[str, Any]) -> None:
+    # Loading leaves the model's check of the fields the schema proves out: any document,
+    # valid or not, must load to the same state, or be refused with the same error, as
+    # with every field checked again; and what it loads passes the full check.
+    assert io.PROVEN_KINDS
+    fast = _load(document, io.PROVEN_KINDS)
+    assert fast == _load(document, frozenset())
+    if fast[0] == "loaded":
+        assert validate_state(fast[1]) is fast[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["customer", "process", "gap"]).flatmap(
+        lambda kind: st.tuples(
+            st.just(kind),
+            st.lists(
+                st.sampled_from([f.name for f in declared(kind) if f.kind == "duration"]), unique=True
+            ).flatmap(st.permutations),
+            st.lists(st.sampled_from(TYPED_UNITS), min_size=4, max_size=4),
+        )
+    )
+)
+def test_typed_units_of_a_checked_document_are_stored_as_the_parser_stores_them(
+    case: tuple[str, list[str], list[str]],
+) -> None:
+    kind, names, chosen = case
+    units = dict(zip(names, chosen, strict=False))
+    assert io._typed_units(kind, units) == parse_field(kind, "units", units)
 
 
 @SETTINGS

@@ -6,6 +6,7 @@ comments) or taken from Rother and Shook, *Learning to See* (the stamping plant)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -441,3 +442,26 @@ def test_epei_without_demand_is_the_changeover_over_the_day_even_for_a_stopped_s
     met = m.metrics()
     assert met.steps[0].epei_days == pytest.approx(0.125)
     assert mx.epei(step, m.state) == pytest.approx(0.125)
+
+
+def test_each_step_and_gap_figure_is_a_frozen_value_like_its_constructors(plant: ValueStreamMap) -> None:
+    # compute() builds its per-element figures through a faster constructor: they must
+    # be the very class, equal and hashed alike, and as frozen as the class's own.
+    met = plant.metrics()
+    step, gap = met.steps[3], met.gaps[1]
+    assert type(step) is mx.StepMetrics
+    assert type(gap) is mx.GapMetrics
+    same_step = mx.StepMetrics(*(getattr(step, f.name) for f in dataclasses.fields(mx.StepMetrics)))
+    same_gap = mx.GapMetrics(*(getattr(gap, f.name) for f in dataclasses.fields(mx.GapMetrics)))
+    assert step == same_step
+    assert hash(step) == hash(same_step)
+    assert repr(step) == repr(same_step)
+    assert gap == same_gap
+    assert hash(gap) == hash(same_gap)
+    assert step != dataclasses.replace(same_step, lead_time=1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.lead_time = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        gap.wait_time = 1.0  # type: ignore[misc]
+    # The defaults of the last fields hold as in the class's own constructor.
+    assert mx._gap_metrics("g", None, None, None) == mx.GapMetrics("g", None, None, None)

@@ -7,6 +7,7 @@ The invariants are checked here independently of the model's own checks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import slow_paths
 from vsm_widget import Gap, Process, ValidationError, ValueStreamMap
 from vsm_widget.core import model
+from vsm_widget.core.metrics import compute, paths
 from vsm_widget.core.model import MAIN, validate_state
 from vsm_widget.data import io
 
@@ -531,16 +535,21 @@ def check_branch_round_trips(m: ValueStreamMap) -> None:
     assert [(b.id, b.into, b.after, plain(b.items)) for b in back.branches] == kept
 
 
+def branching_start() -> ValueStreamMap:
+    """The start map with a feeder into Weld and a parallel path from Cut to Pack."""
+    m = start()
+    m.add_branch(into="Weld").add_process("Bend", cycle_time="20 s")
+    m.add_branch(into="Pack", after="Cut").add_wait("3 h")
+    m.clear_history()
+    return m
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sequence=st.lists(st.sampled_from(BRANCH_OPS), min_size=1, max_size=14), data=st.data())
 def test_random_branching_edits_keep_the_map_valid_and_undo_restores_it(
     sequence: list[str], data: st.DataObject
 ) -> None:
-    m = start()
-    # A feeder into Weld and a parallel path from Cut to Pack to begin with.
-    m.add_branch(into="Weld").add_process("Bend", cycle_time="20 s")
-    m.add_branch(into="Pack", after="Cut").add_wait("3 h")
-    m.clear_history()
+    m = branching_start()
     original = m.state
     states = [original]
     for edit in sequence:
@@ -562,3 +571,74 @@ def test_random_branching_edits_keep_the_map_valid_and_undo_restores_it(
     for expected in states[1:]:
         m.redo()
         assert m.state is expected
+
+
+# --------------------------------------------------------------------------- the paths' one pass
+
+
+def assert_paths_as_step_by_step(state: model.MapState) -> None:
+    """The figures of the paths, found in one pass over the chains, are those of the first
+    edition's step-by-step walk (tests/slow_paths.py), to the last bit.
+    """
+    met = compute(state)
+    expected = slow_paths.figures(state, met)
+    if not state.branches:
+        # A straight map's own figures come from its one pass over the stream.
+        expected = {k: v for k, v in expected.items() if k in ("critical_path", "lead_time_with_rework")}
+    assert {name: getattr(met, name) for name in expected} == expected
+    rows = slow_paths.rows(state, met)
+    expected_frame = pd.DataFrame(rows, columns=list(rows[0])).set_index("path")
+    pd.testing.assert_frame_equal(paths(state), expected_frame, check_exact=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sequence=st.lists(st.sampled_from(BRANCH_OPS), min_size=1, max_size=14), data=st.data())
+def test_random_branching_edits_give_the_figures_of_a_step_by_step_walk(
+    sequence: list[str], data: st.DataObject
+) -> None:
+    m = branching_start()
+    for edit in sequence:
+        with contextlib.suppress(ValidationError, KeyError):
+            apply_branching(m, edit, data)
+        assert_paths_as_step_by_step(m.state)
+
+
+# Times that do not add up exactly in floating point, and equal ones, so that near-ties
+# and rounding would show any sum taken in another order.
+AWKWARD_TIMES = [0.1, 0.2, 0.3, 0.7, 1 / 3, 2 / 3, 1e-7, 3e7, 59.99999999999999, 60.0, 0, None]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_branching_maps_with_awkward_times_give_the_figures_of_a_step_by_step_walk(
+    data: st.DataObject,
+) -> None:
+    times = st.sampled_from(AWKWARD_TIMES)
+    m = ValueStreamMap("Awkward", demand=480, available_time="8 h")
+    for i in range(data.draw(st.integers(1, 8))):
+        if data.draw(st.booleans()):
+            m.add_wait(data.draw(times))
+        share = data.draw(st.sampled_from([None, 0.9, 1.0]))
+        m.add_process(f"M{i}", cycle_time=data.draw(times), complete_accurate=share)
+    if data.draw(st.booleans()):
+        m.add_wait(data.draw(times))
+    for k in range(data.draw(st.integers(0, 6))):
+        steps = [s.id for s in m.all_steps]
+        into = data.draw(st.sampled_from(steps))
+        after = data.draw(st.one_of(st.none(), st.sampled_from(steps)))
+        try:
+            b = m.add_branch(into=into, after=after)
+        except ValidationError:
+            continue  # a circle, refused
+        for j in range(data.draw(st.integers(0, 3))):
+            if data.draw(st.booleans()):
+                b.add_wait(data.draw(times))
+            b.add_process(f"B{k}.{j}", cycle_time=data.draw(times))
+        if data.draw(st.booleans()):
+            with contextlib.suppress(ValidationError):
+                b.add_wait(data.draw(times))
+    for _ in range(data.draw(st.integers(0, 3))):
+        steps = [s.id for s in m.all_steps]
+        with contextlib.suppress(ValidationError):
+            m.add_rework(data.draw(st.sampled_from(steps)), data.draw(st.sampled_from(steps)), "25%")
+    assert_paths_as_step_by_step(m.state)

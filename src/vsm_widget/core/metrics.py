@@ -17,16 +17,19 @@ for a float is infinity, never an ``OverflowError``, and no figure is ever NaN.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import math
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from . import units
 from .display import Display
 from .fields import MAIN, VALUE_CLASSES, WASTE_TYPES, Gap, MapState, Process
-from .flow import flow_edges, step_order
+from .frozen import builder
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -333,6 +336,11 @@ class MetricWarning:
 
 #: The earlier name of :class:`MetricWarning`, kept so that old code still imports.
 Warning_ = MetricWarning
+
+
+# Thousands of these per computation: see vsm_widget.core.frozen.
+_step_metrics = builder(StepMetrics)
+_gap_metrics = builder(GapMetrics)
 
 _STEP_FIELDS = tuple(f.name for f in fields(StepMetrics))
 _GAP_FIELDS = tuple(f.name for f in fields(GapMetrics))
@@ -641,7 +649,7 @@ def compute(state: MapState) -> Metrics:
             days = None if quantity is None or not demand else quantity / demand
             wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
             if gap.variants:
-                variant_names.update(name for name, _ in gap.variants)
+                variant_names.update(dict(gap.variants))  # the names, in C
             if quantity is not None:
                 has_inventory = True
                 total_inventory += quantity
@@ -663,8 +671,11 @@ def compute(state: MapState) -> Metrics:
                 waits.append(wait)
                 by_class["waiting"] += wait
                 tags = gap.waste or (("inventory",) if quantity is not None else ("waiting",))
-                _spread(by_waste, tags, wait)
-            gap_results.append(GapMetrics(gap.id, quantity, days, wait, path, downstream))
+                if len(tags) == 1:
+                    by_waste[tags[0]] += wait  # the usual one tag: no share to divide
+                else:
+                    _spread(by_waste, tags, wait)
+            gap_results.append(_gap_metrics(gap.id, quantity, days, wait, path, downstream))
 
     parts = max(1, len(variant_names))
     sources = {loop.source for loop in state.reworks}
@@ -724,7 +735,7 @@ def compute(state: MapState) -> Metrics:
                 if own is not None:
                     redo.append((1 - share) * own)
         step_results.append(
-            StepMetrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
+            _step_metrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
         )
         if own is None:
             complete = False
@@ -752,22 +763,21 @@ def compute(state: MapState) -> Metrics:
             warnings.append(MetricWarning("customer", "customer demand is zero: there is no takt time"))
 
     critical, count = MAIN, 1
+    streams = ways = None
     if state.branches:
-        graph = _Graph(state)
-        critical, route = _Flow(graph, _times(step_results, gap_results)).critical()
-        count = len(graph.paths)
-        by_id = {f.id: f for f in step_results}
-        figures = _route_figures(route, by_id, {g.id: g for g in gap_results})
-        wait_total, lead, process, inventory_days = figures
-        critical_steps = tuple(item for item in route if item in by_id)
+        streams = _Streams(state, step_results, gap_results)
+        ways = streams.longest(streams.times)
+        critical, route = ways.critical()
+        count = len(streams.names)
+        wait_total, lead, process, inventory_days = streams.route_figures(route)
+        critical_steps = tuple(streams.steps_of(route))
     else:
-        graph = None
         critical_steps = tuple(s.id for s in steps)
         wait_total = _sum(waits)
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
         inventory_days = inventory_day_total if has_inventory and demand else None
-    with_rework = _with_rework(state, graph, estimated, lead, redo, step_results, gap_results)
+    with_rework = _with_rework(state, streams, ways, estimated, lead, redo, step_results, gap_results)
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -811,163 +821,449 @@ def compute(state: MapState) -> Metrics:
 
 # --------------------------------------------------------------------------- paths
 
-# A route: the ids of the steps and gaps along one path from a start to the end.
-Route = list[str]
+# A piece of a route: the items ``lo`` to ``hi`` (excluded) of one path, by path index.
+_Piece = tuple[int, int, int]
 
 
-class _Graph:
-    """The stream as a graph of steps: the hops into and out of each step, and each
-    path's hops, with the steps in flow order.
+class _Streams:
+    """The stream as chains: each path (the main line, then each branch) its steps in
+    order with the gap before each, joined where a branch splits off after a step
+    (``after``) or feeds one (``into``).
+
+    Built once per computation from the per-element figures. :meth:`longest` finds the
+    longest way to and from every step in one pass over the chains in flow order; a run
+    of steps with no branch joining or leaving is added up in one go, in the order a
+    step-by-step walk adds (so every sum and every choice is the same to the last bit),
+    and a choice is made only where branches meet. A path's longest route is then a few
+    slices of the chains (:meth:`_Ways.route`), not a walk over its steps.
     """
 
-    def __init__(self, state: MapState) -> None:
-        hops = flow_edges(state)
-        self.order, _ = step_order(hops)
-        self.place = {step: index for index, step in enumerate(self.order)}
-        self.into: dict[str | None, list[_Hop]] = {}
-        self.out: dict[str | None, list[_Hop]] = {}
-        self.paths: dict[str, list[_Hop]] = {}
-        for source, target, gap, path in hops:
-            hop = (source, target, None if gap is None else gap.id)
-            self.into.setdefault(target, []).append(hop)
-            self.out.setdefault(source, []).append(hop)
-            self.paths.setdefault(path, []).append(hop)
-        self.heads: dict[str, str | None] = {b.id: b.after for b in state.branches}
-        self.tails: dict[str, str | None] = {b.id: b.into for b in state.branches}
+    def __init__(self, state: MapState, steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> None:
+        step_figures, gap_figures = iter(steps), iter(gaps)
+        self.names: list[str] = []
+        self.heads: list[str | None] = []
+        self.tails: list[str | None] = []
+        #: Per path: the figures of its items, in order.
+        self.figures: list[list[StepMetrics | GapMetrics]] = []
+        #: Per path: its steps' ids, the item index of each, and of the gap before each (-1: none).
+        self.ids: list[list[str]] = []
+        self.step_names: list[list[str]] = []
+        self.at: list[list[int]] = []
+        self.before: list[list[int]] = []
+        #: Per path: the item index of the gap after its last step (or of its lone gap), or -1.
+        self.last_gap: list[int] = []
+        #: Per path: each item's time on the ladder (s; unknown counts as zero).
+        self.times: list[list[float]] = []
+        #: Each step's path index and place on it.
+        self.loc: dict[str, tuple[int, int]] = {}
+        branches = {b.id: b for b in state.branches}
+        for index, (path, items) in enumerate(state.by_path):
+            figures: list[StepMetrics | GapMetrics] = [
+                next(step_figures) if item.__class__ is Process else next(gap_figures) for item in items
+            ]
+            at = [i for i, item in enumerate(items) if item.__class__ is Process]
+            ids = [items[i].id for i in at]
+            self.loc.update(zip(ids, zip(itertools.repeat(index), range(len(ids))), strict=False))
+            self.figures.append(figures)
+            self.ids.append(ids)
+            self.step_names.append([items[i].name for i in at])  # type: ignore[union-attr]
+            self.at.append(at)
+            # Never two gaps side by side: a step's gap, if any, is the item just before it.
+            self.before.append([i - 1 if i and items[i - 1].__class__ is Gap else -1 for i in at])
+            self.last_gap.append(len(items) - 1 if items and items[-1].__class__ is Gap else -1)
+            self.times.append(
+                [
+                    (f.lead_time or 0.0) if f.__class__ is StepMetrics else (f.wait_time or 0.0)  # type: ignore[union-attr]
+                    for f in figures
+                ]
+            )
+            self.names.append(path)
+            branch = branches.get(path)
+            self.heads.append(None if branch is None else branch.after)
+            self.tails.append(None if branch is None else branch.into)
+        #: Each step that branches feed, and each that branches split off after: the path
+        #: indices of the ways in (or out) in flow order, its own path's among them.
+        self.joins: dict[str, list[int]] = {}
+        self.splits: dict[str, list[int]] = {}
+        for index in range(1, len(self.names)):
+            self.joins.setdefault(self.tails[index], []).append(index)  # type: ignore[arg-type]
+            if self.heads[index] is not None:
+                self.splits.setdefault(self.heads[index], []).append(index)  # type: ignore[arg-type]
+        self.feeders = {step: len(found) for step, found in self.joins.items()}
+        #: Per path: the places of its steps where branches meet it, in order.
+        self.meets: list[list[int]] = [[] for _ in self.names]
+        self.leaves: list[list[int]] = [[] for _ in self.names]
+        for table, marks in ((self.joins, self.meets), (self.splits, self.leaves)):
+            for step, found in table.items():
+                path, place = self.loc[step]
+                bisect.insort(found, path)
+                marks[path].append(place)
+        for marks in (*self.meets, *self.leaves):
+            marks.sort()
+        #: Per path: the places of its steps where branches meet it or leave it.
+        self.marks = [sorted({*meet, *leave}) for meet, leave in zip(self.meets, self.leaves, strict=True)]
+        self._cache: list[tuple[list[float], list[float], list[float], list[float], list[int]]] | None = None
 
-    def between(self, first: str, last: str) -> set[str]:
+    def longest(self, times: list[list[float]]) -> _Ways:
+        """The longest ways to and from every step, by the items' ``times`` (per path)."""
+        return _Ways(self, times)
+
+    def _columns(self) -> list[tuple[list[float], list[float], list[float], list[float], list[int]]]:
+        """Per path, item by item: the gaps' waits, the steps' own times, their process
+        times and the gaps' inventory days (0 where there is none, which leaves an exact
+        sum as it is), and how many items up to each have inventory days.
+        """
+        if self._cache is None:
+            self._cache = []
+            for figures in self.figures:
+                gaps = [f.__class__ is GapMetrics for f in figures]
+                waits = [(f.wait_time or 0.0) if gap else 0.0 for f, gap in zip(figures, gaps, strict=True)]
+                own = [0.0 if gap else (f.lead_time or 0.0) for f, gap in zip(figures, gaps, strict=True)]
+                touch = [
+                    0.0 if gap else (f.touch_time or 0.0)  # type: ignore[union-attr]
+                    for f, gap in zip(figures, gaps, strict=True)
+                ]
+                days = [
+                    (f.inventory_days or 0.0) if gap else 0.0  # type: ignore[union-attr]
+                    for f, gap in zip(figures, gaps, strict=True)
+                ]
+                known = [
+                    gap and f.inventory_days is not None  # type: ignore[union-attr]
+                    for f, gap in zip(figures, gaps, strict=True)
+                ]
+                self._cache.append((waits, own, touch, days, [0, *itertools.accumulate(known)]))
+        return self._cache
+
+    def route_figures(self, pieces: list[_Piece]) -> tuple[float, float, float, float | None]:
+        """Wait, lead time and process time (s), and inventory days, along a route.
+
+        Exact sums, as a straight map's are (the waits, then the step times), so a
+        straight map's figures are exactly its whole stream's.
+        """
+        figures = list(itertools.chain.from_iterable(self.figures[path][lo:hi] for path, lo, hi in pieces))
+        gaps: list[GapMetrics] = [f for f in figures if f.__class__ is GapMetrics]  # type: ignore[misc]
+        steps: list[StepMetrics] = [f for f in figures if f.__class__ is StepMetrics]  # type: ignore[misc]
+        wait = _sum([g.wait_time for g in gaps if g.wait_time is not None])
+        lead = wait + _sum([s.lead_time for s in steps if s.lead_time is not None])
+        days = [g.inventory_days for g in gaps if g.inventory_days is not None]
+        touches = [s.touch_time for s in steps if s.touch_time is not None]
+        return wait, lead, _sum(touches), math.fsum(days) if days else None  # type: ignore[arg-type]
+
+    def each_route_figures(self, pieces: list[_Piece]) -> tuple[float, float, float, float | None]:
+        """:meth:`route_figures`, from columns made once for the routes of every path."""
+        columns = self._columns()
+
+        def along(column: int) -> Iterator[float]:
+            return itertools.chain.from_iterable(columns[path][column][lo:hi] for path, lo, hi in pieces)
+
+        wait = _sum(along(0))
+        counted = any(columns[path][4][hi] > columns[path][4][lo] for path, lo, hi in pieces)
+        return wait, wait + _sum(along(1)), _sum(along(2)), math.fsum(along(3)) if counted else None
+
+    def steps_of(self, pieces: list[_Piece], names: bool = False) -> list[str]:
+        """The ids (or the ``names``) of the steps along a route, in flow order."""
+        found: list[str] = []
+        for path, lo, hi in pieces:
+            at = self.at[path]
+            which = self.step_names[path] if names else self.ids[path]
+            found.extend(which[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)])
+        return found
+
+    def ways_out(self, step: str) -> list[tuple[str | None, int, int]]:
+        """The hops out of ``step``: the next step (None at the end), and the path index
+        and item index of the gap on the hop (-1: none).
+        """
+        path, place = self.loc[step]
+        ids = self.ids[path]
+        if place + 1 < len(ids):
+            found = [(ids[place + 1], path, self.before[path][place + 1])]
+        else:
+            found = [(self.tails[path], path, self.last_gap[path])]
+        for branch in self.splits.get(step, ()):
+            if branch == path:
+                continue
+            first = self.ids[branch]
+            if first:
+                found.append((first[0], branch, self.before[branch][0]))
+            else:
+                found.append((self.tails[branch], branch, self.last_gap[branch]))
+        return found
+
+    def ways_in(self, step: str) -> list[str | None]:
+        """The steps with a hop into ``step`` (None for a start)."""
+        path, place = self.loc[step]
+        found = [self.ids[path][place - 1] if place else self.heads[path]]
+        for branch in self.joins.get(step, ()):
+            if branch != path:
+                found.append(self.ids[branch][-1] if self.ids[branch] else self.heads[branch])
+        return found
+
+    def between(self, first: str, last: str, ways: _Ways) -> set[str]:
         """The steps on the way from step ``first`` to step ``last`` (both included)."""
-        place, top = self.place, self.place[last]
+        place = ways.place()
+        top = place[last]
         # Flow order bounds the search: no step after ``last`` leads back to it.
-        ahead = _reach(first, self.out, 1, lambda step: place[step] <= top)
-        return _reach(last, self.into, 0, ahead.__contains__) if last in ahead else set()
+        ahead = {first}
+        todo = [first]
+        while todo:
+            for step, _, _ in self.ways_out(todo.pop()):
+                if step is not None and step not in ahead and place[step] <= top:
+                    ahead.add(step)
+                    todo.append(step)
+        if last not in ahead:
+            return set()
+        found = {last}
+        todo = [last]
+        while todo:
+            for step in self.ways_in(todo.pop()):
+                if step is not None and step not in found and step in ahead:
+                    found.add(step)
+                    todo.append(step)
+        return found
 
 
-def _reach(start: str, hops: dict[str | None, list[_Hop]], end: int, keep: Callable[[str], bool]) -> set[str]:
-    """The steps reached from ``start`` along ``hops`` (to their ``end`` side), those ``keep`` lets by."""
-    found = {start}
-    todo = [start]
-    while todo:
-        for hop in hops.get(todo.pop(), ()):
-            step = hop[end]
-            if step is not None and step not in found and keep(step):
-                found.add(step)
-                todo.append(step)
-    return found
+class _Ways:
+    """The longest way (in lead time, by given times) to the end of every step from any
+    start (``to``), and from its start to the end (``on``), with the choice made where
+    branches meet (``back``: the path index of the way in) or split (``out``).
 
-
-class _Flow:
-    """The longest way to and from every step of a :class:`_Graph`, by given times.
-
-    ``best_to[s]`` is the longest time (waits and step times, from ``time`` by id) from
-    any start to the end of step ``s``; ``best_from[s]`` from the start of ``s`` to the
-    end. The longest path through the whole of one path (the main line, or a branch) is
-    the longest way to where that path starts, the path itself, and the longest way on
-    from where it ends. Every path from a start to the end runs through the whole of at
-    least one path (the last branch it enters, or the main line), so the longest of
-    these is the critical path.
+    The longest route through the whole of one path is the longest way to where that
+    path starts, the path itself, and the longest way on from where it ends. Every route
+    from a start to the end runs through the whole of at least one path (the last branch
+    it enters, or the main line), so the longest of these is the critical path.
     """
 
-    def __init__(self, graph: _Graph, time: dict[str | None, float]) -> None:
-        self.graph, self.time = graph, time
-        best_to: dict[str | None, float] = {None: 0.0}
-        self.back: dict[str, _Hop] = {}
-        for step in graph.order:
-            hops = graph.into[step]
-            hop = hops[0] if len(hops) == 1 else max(hops, key=lambda h: best_to[h[0]] + time[h[2]])
-            best_to[step] = best_to[hop[0]] + time[hop[2]] + time[step]
-            self.back[step] = hop
-        best_from: dict[str | None, float] = {None: 0.0}
-        self.on: dict[str, _Hop] = {}
-        for step in reversed(graph.order):
-            hops = graph.out[step]
-            hop = hops[0] if len(hops) == 1 else max(hops, key=lambda h: time[h[2]] + best_from[h[1]])
-            best_from[step] = time[step] + time[hop[2]] + best_from[hop[1]]
-            self.on[step] = hop
-        self.best_to, self.best_from = best_to, best_from
+    def __init__(self, streams: _Streams, times: list[list[float]]) -> None:
+        self.streams = streams
+        self.times = times
+        count = len(streams.names)
+        # Per path: each step's time, the gap's before it (0 for none), the gap's after
+        # the last step, and the two interleaved (gap, step, gap, step...) for the sums.
+        own, before, after, woven, pairs = [], [], [], [], []
+        for path in range(count):
+            t = times[path]
+            steps = [t[i] for i in streams.at[path]]
+            gaps = [0.0 if i < 0 else t[i] for i in streams.before[path]]
+            mixed = [0.0] * (2 * len(steps))
+            mixed[0::2], mixed[1::2] = gaps, steps
+            own.append(steps)
+            before.append(gaps)
+            after.append(0.0 if streams.last_gap[path] < 0 else t[streams.last_gap[path]])
+            woven.append(mixed)
+            # Each step's time with the gap's after it, for the way on from it.
+            pairs.append(list(map(operator.add, steps, [*gaps[1:], after[-1]])))
+        self.own, self.before, self.after, self.pairs = own, before, after, pairs
+        self.to: list[list[float]] = [[0.0] * len(ids) for ids in streams.ids]
+        self.on: list[list[float]] = [[0.0] * len(ids) for ids in streams.ids]
+        self.back: dict[str, int] = {}
+        self.out: dict[str, int] = {}
+        self.runs: list[_Piece] = []
+        # Each path's way out of its last step, as a way in to the step it feeds.
+        self.final = [0.0] * count
+        self._forward(woven)
+        self._backward()
+        self._place: dict[str, int] | None = None
+
+    def _forward(self, woven: list[list[float]]) -> None:
+        streams, back, runs, final = self.streams, self.back, self.runs, self.final
+        waiting = dict(streams.feeders)
+        held: dict[str, tuple[int, int, float]] = {}
+        ready = [
+            (path, 0, 0.0) for path in reversed(range(len(streams.names))) if streams.heads[path] is None
+        ]
+        while ready:
+            path, place, acc = ready.pop()
+            ids, to, mixed, before, own = (
+                streams.ids[path],
+                self.to[path],
+                woven[path],
+                self.before[path],
+                self.own[path],
+            )
+            marks = streams.marks[path]
+            mark = bisect.bisect_left(marks, place)
+            start, count = place, len(ids)
+            while True:
+                stop = marks[mark] if mark < len(marks) else count
+                if stop > place:
+                    # A run of plain steps: (best so far + gap) + step, one after another.
+                    sums = list(itertools.accumulate(mixed[2 * place : 2 * stop], initial=acc))
+                    to[place:stop] = sums[2::2]
+                    acc = sums[-1]
+                if stop == count:
+                    break
+                step = ids[stop]
+                ways = streams.joins.get(step)
+                if ways is None:
+                    acc = acc + before[stop] + own[stop]
+                else:
+                    if waiting[step]:
+                        held[step] = (path, stop, acc)  # resumed once every branch into it is done
+                        break
+                    chosen, best = -1, 0.0
+                    for way in ways:  # the first of equals, in flow order
+                        value = acc + before[stop] if way == path else final[way]
+                        if chosen < 0 or value > best:
+                            chosen, best = way, value
+                    back[step] = chosen
+                    acc = best + own[stop]
+                to[stop] = acc
+                for branch in streams.splits.get(step, ()):
+                    if branch != path:
+                        ready.append((branch, 0, acc))
+                place, mark = stop + 1, mark + 1
+            runs.append((path, start, stop))
+            if stop < count:
+                continue  # held at a step that waits for its branches
+            final[path] = acc + self.after[path]
+            tail = streams.tails[path]
+            if tail is not None:
+                waiting[tail] -= 1
+                if not waiting[tail] and tail in held:
+                    ready.append(held.pop(tail))
+
+    def _ahead(self, step: str | None) -> float:
+        """The longest way on from the start of ``step`` to the end (0 at the end)."""
+        if step is None:
+            return 0.0
+        path, place = self.streams.loc[step]
+        return self.on[path][place]
+
+    def _backward(self) -> None:
+        streams, out = self.streams, self.out
+        for path, lo, hi in reversed(self.runs):
+            ids, on, own, before = streams.ids[path], self.on[path], self.own[path], self.before[path]
+            count = len(ids)
+            nxt = on[hi] if hi < count else self._ahead(streams.tails[path])
+            # (step + gap after it) + the way on, one after another, from the end back.
+            pairs = self.pairs[path][lo:hi]
+            place = hi
+            for split in reversed([k for k in streams.leaves[path] if lo <= k < hi]):
+                if place > split + 1:
+                    sums = list(
+                        itertools.accumulate(reversed(pairs[split + 1 - lo : place - lo]), initial=nxt)
+                    )
+                    on[split + 1 : place] = sums[:0:-1]
+                    nxt = sums[-1]
+                step = ids[split]
+                chosen, best, gap, ahead = -1, 0.0, 0.0, 0.0
+                for way in streams.splits[step]:  # the first of equals, in flow order
+                    if way == path:
+                        g = before[split + 1] if split + 1 < count else self.after[path]
+                        a = nxt
+                    elif streams.ids[way]:
+                        g, a = self.before[way][0], self.on[way][0]
+                    else:
+                        g, a = self.after[way], self._ahead(streams.tails[way])
+                    if chosen < 0 or g + a > best:
+                        chosen, best, gap, ahead = way, g + a, g, a
+                out[step] = chosen
+                nxt = on[split] = own[split] + gap + ahead
+                place = split
+            if place > lo:
+                sums = list(itertools.accumulate(reversed(pairs[: place - lo]), initial=nxt))
+                on[lo:place] = sums[:0:-1]
+
+    def _head(self, step: str | None) -> float:
+        if step is None:
+            return 0.0
+        path, place = self.streams.loc[step]
+        return self.to[path][place]
 
     def totals(self) -> dict[str, float]:
         """The longest lead time through the whole of each path, by path id."""
-        time, graph = self.time, self.graph
+        streams = self.streams
         found = {}
-        for path, hops in graph.paths.items():
-            # A path's own items: the gap on each hop, and each hop's step but the last
-            # (the step the path feeds, counted in the way on from it).
-            own = sum(time[hop[2]] + time[hop[1]] for hop in hops[:-1]) + time[hops[-1][2]]
-            found[path] = self.best_to[graph.heads.get(path)] + own + self.best_from[graph.tails.get(path)]
+        for path, name in enumerate(streams.names):
+            # A path's own items: each step with the gap before it, and the gap after the last.
+            own = sum(map(operator.add, self.before[path], self.own[path])) + self.after[path]
+            found[name] = self._head(streams.heads[path]) + own + self._ahead(streams.tails[path])
         return found
 
-    def critical(self) -> tuple[str, Route]:
+    def critical(self) -> tuple[str, list[_Piece]]:
         """The critical path's id (the first of equals: the main line first) and its route."""
         totals = self.totals()
         best = max(totals, key=totals.__getitem__)
-        return best, self.route(best)
+        return best, self.route(self.streams.names.index(best))
 
-    def route(self, path: str) -> Route:
-        """The longest route through the whole of ``path``: the ids of its steps and gaps."""
-        graph = self.graph
-        before = _walk(graph.heads.get(path), self.back, upstream=True)
-        before.reverse()
-        hops = graph.paths[path]
-        own: Route = []
-        for index, (_, target, gap) in enumerate(hops):
-            if gap is not None:
-                own.append(gap)
-            if index < len(hops) - 1:
-                own.append(target)  # type: ignore[arg-type]
-        after = _walk(graph.tails.get(path), self.on, upstream=False)
-        return before + own + after
+    def route(self, path: int) -> list[_Piece]:
+        """The longest route through the whole of path ``path``, as pieces of paths."""
+        streams = self.streams
+        pieces = self._upstream(streams.heads[path])
+        pieces.append((path, 0, len(streams.figures[path])))
+        pieces.extend(self._downstream(streams.tails[path]))
+        return pieces
 
+    def _upstream(self, step: str | None) -> list[_Piece]:
+        """The pieces from a start to ``step`` (included), along the ways in chosen."""
+        streams, found = self.streams, []
+        while step is not None:
+            path, place = streams.loc[step]
+            hi = streams.at[path][place] + 1
+            while True:
+                meets, ids = streams.meets[path], streams.ids[path]
+                mark = bisect.bisect_right(meets, place) - 1
+                while mark >= 0 and self.back[ids[meets[mark]]] == path:
+                    mark -= 1
+                if mark < 0:
+                    found.append((path, 0, hi))
+                    step = streams.heads[path]
+                    break
+                found.append((path, streams.at[path][meets[mark]], hi))
+                path = self.back[ids[meets[mark]]]
+                hi = len(streams.figures[path])
+                if not streams.ids[path]:
+                    found.append((path, 0, hi))
+                    step = streams.heads[path]
+                    break
+                place = len(streams.ids[path]) - 1
+        found.reverse()
+        return found
 
-def _times(steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> dict[str | None, float]:
-    """Every step's and gap's time on the ladder (s; unknown counts as zero), by id;
-    None (no gap, no step) takes no time.
-    """
-    time: dict[str | None, float] = {step.id: step.lead_time or 0.0 for step in steps}
-    time.update({gap.id: gap.wait_time or 0.0 for gap in gaps})
-    time[None] = 0.0
-    return time
+    def _downstream(self, step: str | None) -> list[_Piece]:
+        """The pieces from ``step`` (included) to the end, along the ways out chosen."""
+        streams, found = self.streams, []
+        while step is not None:
+            path, place = streams.loc[step]
+            lo = streams.at[path][place]
+            while True:
+                leaves, ids = streams.leaves[path], streams.ids[path]
+                mark = bisect.bisect_left(leaves, place)
+                while mark < len(leaves) and self.out[ids[leaves[mark]]] == path:
+                    mark += 1
+                if mark == len(leaves):
+                    found.append((path, lo, len(streams.figures[path])))
+                    step = streams.tails[path]
+                    break
+                found.append((path, lo, streams.at[path][leaves[mark]] + 1))
+                path, lo = self.out[ids[leaves[mark]]], 0
+                if not streams.ids[path]:
+                    found.append((path, 0, len(streams.figures[path])))
+                    step = streams.tails[path]
+                    break
+                place = 0
+        return found
 
+    def place(self) -> dict[str, int]:
+        """Each step's place in flow order (each after every step that feeds it)."""
+        if self._place is None:
+            self._place = {}
+            for path, lo, hi in self.runs:
+                ids = self.streams.ids[path]
+                self._place.update(
+                    zip(ids[lo:hi], range(len(self._place), len(self._place) + hi - lo), strict=True)
+                )
+        return self._place
 
-def _walk(step: str | None, links: dict[str, _Hop], *, upstream: bool) -> Route:
-    """The steps and gaps from ``step`` to a start (``upstream``) or to the end, along
-    the hop chosen at each step (its longest way back, or on).
-    """
-    found: Route = []
-    while step is not None:
-        found.append(step)
-        source, target, gap = links[step]
-        if gap is not None:
-            found.append(gap)
-        step = source if upstream else target
-    return found
-
-
-# One hop of a _Flow: (from step, to step, the gap's id), None at a start, the end, no gap.
-_Hop = tuple[str | None, str | None, str | None]
-
-
-def _route_figures(
-    route: Route, steps: dict[str, StepMetrics], gaps: dict[str, GapMetrics]
-) -> tuple[float, float, float, float | None]:
-    """Wait, lead time and process time (s), and inventory days, along a route.
-
-    Summed as a straight map's are (the waits, then the step times), so a straight
-    map's figures are exactly its whole stream's.
-    """
-    waits = [gaps[i].wait_time for i in route if i in gaps]
-    days = [gaps[i].inventory_days for i in route if i in gaps]
-    own = [steps[i].lead_time for i in route if i in steps]
-    touches = [steps[i].touch_time for i in route if i in steps]
-    wait = _sum(w for w in waits if w is not None)
-    counted = [d for d in days if d is not None]
-    lead = wait + _sum(t for t in own if t is not None)
-    return wait, lead, _sum(t for t in touches if t is not None), math.fsum(counted) if counted else None
+    def along(self, pieces: list[_Piece]) -> float:
+        """The sum of the times along a route (s)."""
+        return _sum(itertools.chain.from_iterable(self.times[path][lo:hi] for path, lo, hi in pieces))
 
 
 def _with_rework(
     state: MapState,
-    graph: _Graph | None,
+    streams: _Streams | None,
+    ways: _Ways | None,
     estimated: dict[str, float],
     lead: float,
     redo: list[float],
@@ -984,24 +1280,30 @@ def _with_rework(
         if not state.branches:
             # One path, the whole stream: each estimate adds its redone share once.
             return lead + _sum(redo)
-    factors = dict(estimated)
-    if state.reworks:
-        graph = graph or _Graph(state)
-        for loop in state.reworks:
-            # The segment: the steps on the way from the loop's target to its source, and
-            # the gaps between two of them.
-            segment = graph.between(loop.target, loop.source)
-            passes = expected_passes(loop.share)
-            for step in segment:
-                factors[step] = factors.get(step, 1.0) * passes
-                for _, target, gap in graph.out[step]:
-                    if gap is not None and target in segment:
-                        factors[gap] = factors.get(gap, 1.0) * passes
-    time = _times(step_figures, gap_figures)
-    for item, factor in factors.items():
-        time[item] *= factor
-    _, route = _Flow(graph or _Graph(state), time).critical()
-    return _sum(time[item] for item in route)
+    if streams is None or ways is None:
+        streams = _Streams(state, step_figures, gap_figures)
+        ways = streams.longest(streams.times)
+    factors = {streams.loc[step]: passes for step, passes in estimated.items()}
+    gaps: dict[tuple[int, int], float] = {}
+    for loop in state.reworks:
+        # The segment: the steps on the way from the loop's target to its source, and
+        # the gaps between two of them.
+        segment = streams.between(loop.target, loop.source, ways)
+        passes = expected_passes(loop.share)
+        for step in segment:
+            where = streams.loc[step]
+            factors[where] = factors.get(where, 1.0) * passes
+            for target, path, gap in streams.ways_out(step):
+                if gap >= 0 and target in segment:
+                    gaps[path, gap] = gaps.get((path, gap), 1.0) * passes
+    times = [list(t) for t in streams.times]
+    for (path, place), factor in factors.items():
+        times[path][streams.at[path][place]] *= factor
+    for (path, index), factor in gaps.items():
+        times[path][index] *= factor
+    again = streams.longest(times)
+    _, route = again.critical()
+    return again.along(route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1022,15 +1324,13 @@ def path_totals(state: MapState, metrics: Metrics | None = None) -> tuple[PathTo
     (the scene prints them under the ladder). ``metrics`` are the state's, if known.
     """
     metrics = metrics if metrics is not None else compute(state)
-    graph = _Graph(state)
-    flow = _Flow(graph, _times(metrics.steps, metrics.gaps))
-    steps = {f.id: f for f in metrics.steps}
-    gaps = {g.id: g for g in metrics.gaps}
+    streams = _Streams(state, metrics.steps, metrics.gaps)
+    ways = streams.longest(streams.times)
     found = []
-    for path in graph.paths:
-        route = flow.route(path)
-        _, lead, process, _ = _route_figures(route, steps, gaps)
-        names = tuple(steps[i].name for i in route if i in steps)
+    for index, path in enumerate(streams.names):
+        route = ways.route(index)
+        _, lead, process, _ = streams.each_route_figures(route)
+        names = tuple(streams.steps_of(route, names=True))
         found.append(PathTotals(path, names, lead, process, path == metrics.critical_path))
     return tuple(found)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import functools
 import math
 import operator
 import re
@@ -541,6 +542,25 @@ _QUICK_CHECKS: dict[str, tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[
     )
     for kind, checks in _FIELD_CHECKS.items()
 }
+
+
+@functools.cache
+def _quick_checks(
+    kind: str, proven: frozenset[str]
+) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any], bool], ...]] | None:
+    """:data:`_QUICK_CHECKS` of ``kind`` without the fields of the ``proven`` kinds of
+    value; None when no field is left.
+    """
+    if not proven:
+        return _QUICK_CHECKS[kind]
+    left = [spec.name for spec in declared(kind) if spec.kind not in proven]
+    if not left:
+        return None
+    tests = dict(zip((name for name, _, _ in _FIELD_CHECKS[kind]), _QUICK_CHECKS[kind][1], strict=True))
+    # attrgetter of one name gives the value itself, not a tuple of one.
+    getter = operator.attrgetter(*left) if len(left) > 1 else (lambda element: (getattr(element, left[0]),))
+    return getter, tuple(tests[name] for name in left)
+
 
 _LAYOUT_FIELDS = frozenset({"x", "y"})
 #: Fields that are set through another name (the customer's available time per day).
@@ -1408,11 +1428,13 @@ class Map:
         self._index_cache = None
 
     @classmethod
-    def from_state(cls, state: MapState) -> Map:
-        """A map holding ``state`` (checked by :func:`validate_state`), with no history."""
+    def from_state(cls, state: MapState, *, proven: frozenset[str] = frozenset()) -> Map:
+        """A map holding ``state`` (checked by :func:`validate_state`, ``proven`` as
+        there), with no history.
+        """
         m = cls.__new__(cls)
         m.__init_empty()
-        m._state = validate_state(state)
+        m._state = validate_state(state, proven=proven)
         return m
 
     # ----------------------------------------------------------------- internals
@@ -2085,7 +2107,7 @@ def _check_shape(state: MapState, target: str | None = None) -> None:
             )
 
 
-def validate_state(state: MapState) -> MapState:
+def validate_state(state: MapState, *, proven: frozenset[str] = frozenset()) -> MapState:
     """Check a whole state made outside the editing methods; return it unchanged.
 
     Every field of every element must be a value its parser would store (seconds,
@@ -2094,20 +2116,26 @@ def validate_state(state: MapState) -> MapState:
     every flow and burst must point at an element on the map (no burst on itself,
     nor bursts on each other in a ring). Raises
     :class:`ValidationError` naming the element and field at fault.
+
+    ``proven`` names kinds of value (:data:`~vsm_widget.core.fields.VALUE_KINDS`) whose
+    fields the caller has already checked to hold what their parsers store: the
+    document loader, whose JSON Schema check proves every number's type and range and
+    every choice, and which stores them as the parsers do. Those fields are not read
+    again; every other field and every whole-map rule is.
     """
     if not isinstance(state, MapState):
         raise ValidationError("state", state, "give a MapState (such as another map's .state)")
-    _check_fields(state, "map", state, "map")
+    _check_fields(state, "map", state, "map", proven)
     if not isinstance(state.customer, Customer):
         raise ValidationError("customer", state.customer, "give a Customer", "customer")
-    _check_fields(state, "customer", state.customer, "customer")
+    _check_fields(state, "customer", state.customer, "customer", proven)
     _check_calendar(state.customer)
     for name, cls in (("supplier", Supplier), ("control", Control)):
         element = getattr(state, name)
         if element is not None:
             if not isinstance(element, cls):
                 raise ValidationError(name, element, f"give a {cls.__name__} or None", name)
-            _check_fields(state, name, element, name)
+            _check_fields(state, name, element, name, proven)
     branches = state.branches
     if not isinstance(branches, tuple) or not all(isinstance(b, Branch) for b in branches):
         raise ValidationError("branches", branches, "give a tuple of Branch")
@@ -2130,7 +2158,7 @@ def validate_state(state: MapState) -> MapState:
                 raise ValidationError(
                     "id", item.id, "an id starts with a letter and has at most 64 characters", group
                 )
-            _check_fields(state, item.kind, item, item.id)
+            _check_fields(state, item.kind, item, item.id, proven)
             if isinstance(item, Gap) and item.variants:
                 total = math.fsum(q for _, q in item.variants)
                 if item.quantity is None or not math.isclose(item.quantity, total):
@@ -2208,9 +2236,16 @@ def _check_spreads(state: MapState) -> None:
         seen.add((spread.target, spread.field))
 
 
-def _check_fields(state: MapState, kind: str, element: Any, target: str) -> None:
-    """Each field of ``element`` holds exactly what its parser would store."""
-    getter, tests = _QUICK_CHECKS[kind]
+def _check_fields(
+    state: MapState, kind: str, element: Any, target: str, proven: frozenset[str] = frozenset()
+) -> None:
+    """Each field of ``element`` holds exactly what its parser would store (those of the
+    ``proven`` kinds of value are taken as checked).
+    """
+    quick = _quick_checks(kind, proven)
+    if quick is None:
+        return  # every field is of a proven kind
+    getter, tests = quick
     # Fast path: every value already in stored form (a map loaded from a document).
     for test, value in zip(tests, getter(element), strict=True):
         if not test(value):
@@ -2254,6 +2289,8 @@ def new_map(title: str = "Value stream", **options: Any) -> Map:
     return _map_class(title, **options)
 
 
-def map_from_state(state: MapState) -> Map:
-    """A map of the registered class holding ``state`` (validated), with no history."""
-    return _map_class.from_state(state)
+def map_from_state(state: MapState, *, proven: frozenset[str] = frozenset()) -> Map:
+    """A map of the registered class holding ``state`` (validated, ``proven`` as in
+    :func:`validate_state`), with no history.
+    """
+    return _map_class.from_state(state, proven=proven)

@@ -38,7 +38,7 @@ from ..core.fields import (
     declared,
 )
 
-__all__ = ["SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_text", "write"]
+__all__ = ["PROVEN_KINDS", "SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_text", "write"]
 
 #: The document version this package writes; older ones are migrated on load
 #: (:data:`vsm_widget.data.io.MIGRATIONS`).
@@ -46,6 +46,15 @@ SCHEMA_VERSION = 4
 
 #: Where the package ships the schema.
 SCHEMA_FILE = Path(__file__).parent / "schema" / "vsm-map.schema.json"
+
+#: The kinds of value (:data:`~vsm_widget.core.fields.VALUE_KINDS`) whose every rule the
+#: schema states: a number's type and range, a choice's options, waste tags, typed units.
+#: A document that passes the schema holds, in fields of these kinds and once stored as
+#: the loader stores them, exactly what the model's parsers would store, so the model
+#: does not check those fields again (:func:`vsm_widget.core.model.validate_state`).
+#: Text (no control characters, names without outer spaces) and variants (distinct
+#: names, their sum) have rules the schema does not state: the model checks those.
+PROVEN_KINDS = frozenset({"duration", "share", "number", "integer", "coordinate", "choice", "waste", "units"})
 
 _DEF = "#/$defs/"
 _TEN_YEARS = "ten years"

@@ -25,6 +25,7 @@ import errno
 import functools
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import units
 from ..core.display import format_number
 from ..core.fields import KINDS, columns, declared
+from ..core.frozen import builder
 from ..core.model import (
     _ID_PATTERN,
     _RESERVED_IDS,
@@ -60,7 +62,7 @@ from ..core.model import (
     parse_field,
 )
 from ..core.units import _show, _unwritable
-from .document_schema import SCHEMA_VERSION
+from .document_schema import PROVEN_KINDS, SCHEMA_VERSION
 from .document_schema import generate as generate_schema
 from .files import write_text_atomic
 
@@ -198,6 +200,7 @@ _TYPE_EXPRESSIONS = {
     "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
 }
 _COMPARISONS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+_TEXT_KEYWORDS = ("minLength", "maxLength", "pattern")
 
 
 def _unique_text(items: list[Any]) -> bool:
@@ -264,16 +267,7 @@ class _Compiler:
                 parts.append(self.expression(self.target(arg), v))
                 self.expanding.pop()
             elif key == "type":
-                # Bounds apply to numbers only, so they join the number alternative.
-                bounds = "".join(
-                    f" and {v} {_COMPARISONS[k]} {float(node[k])!r}" for k in _COMPARISONS if k in node
-                )
-                types = [arg] if isinstance(arg, str) else arg
-                alternatives = [
-                    f"({_TYPE_EXPRESSIONS[t].format(v=v)}{bounds if t in ('number', 'integer') else ''})"
-                    for t in types
-                ]
-                parts.append("(" + " or ".join(alternatives) + ")")
+                parts.append(self.typed(node, arg, v))
             elif key in ("enum", "const"):
                 options = [arg] if key == "const" else list(arg)
                 if not all(o is None or isinstance(o, str) for o in options):
@@ -281,17 +275,12 @@ class _Compiler:
                 texts = self.constant(frozenset(o for o in options if isinstance(o, str)))
                 test = f"(isinstance({v}, str) and {v} in {texts})"
                 parts.append(f"({v} is None or {test})" if None in options else test)
+            elif "type" in node and (key in _COMPARISONS or key in _TEXT_KEYWORDS):
+                continue  # joined to the type test (see typed)
             elif key in _COMPARISONS:
-                if "type" in node:
-                    continue  # joined to the type test above
                 parts.append(f"(not _is_number({v}) or {v} {_COMPARISONS[key]} {float(arg)!r})")
-            elif key in ("minLength", "maxLength"):
-                sign = ">=" if key == "minLength" else "<="
-                parts.append(f"(not isinstance({v}, str) or len({v}) {sign} {int(arg)})")
-            elif key == "pattern":
-                parts.append(
-                    f"(not isinstance({v}, str) or {self.constant(re.compile(arg))}.search({v}) is not None)"
-                )
+            elif key in _TEXT_KEYWORDS:
+                parts.append(f"(not isinstance({v}, str) or {self.text_test(key, arg, v)})")
             elif key == "not":
                 parts.append(f"(not {self.expression(arg, v)})")
             elif key in ("anyOf", "allOf"):
@@ -307,6 +296,40 @@ class _Compiler:
             else:
                 raise ValueError(f"the fast checker does not know the keyword {key!r}")
         return "(" + " and ".join(parts) + ")" if parts else "True"
+
+    def typed(self, node: Mapping[str, Any], arg: str | list[str], v: str) -> str:
+        """The test of ``type``, each alternative with the keywords that apply to it alone.
+
+        Bounds apply to numbers only and lengths and patterns to text only, so each joins
+        its alternative and is tested once the type is known (the separate tests would
+        hold for any other type). A number between two bounds needs no test of being
+        finite: NaN and both infinities fail one of the comparisons.
+        """
+        bounds = [f" and {v} {_COMPARISONS[k]} {float(node[k])!r}" for k in _COMPARISONS if k in node]
+        texts = [f" and {self.text_test(k, node[k], v)}" for k in _TEXT_KEYWORDS if k in node]
+        bounded = any(k in node for k in ("minimum", "exclusiveMinimum")) and any(
+            k in node for k in ("maximum", "exclusiveMaximum")
+        )
+        types = [arg] if isinstance(arg, str) else arg
+        alternatives = []
+        # null first: the cheapest test, and the value of most unset fields.
+        for t in sorted(types, key=lambda t: t != "null"):
+            if t == "number" and bounded:
+                test = f"(type({v}) is float or type({v}) is int){''.join(bounds)}"
+            elif t in ("number", "integer"):
+                test = f"{_TYPE_EXPRESSIONS[t].format(v=v)}{''.join(bounds)}"
+            elif t == "string":
+                test = f"{_TYPE_EXPRESSIONS[t].format(v=v)}{''.join(texts)}"
+            else:
+                test = _TYPE_EXPRESSIONS[t].format(v=v)
+            alternatives.append(f"({test})")
+        return "(" + " or ".join(alternatives) + ")"
+
+    def text_test(self, key: str, arg: Any, v: str) -> str:
+        """The test of ``minLength``, ``maxLength`` or ``pattern`` on text ``v``."""
+        if key == "pattern":
+            return f"{self.constant(re.compile(arg))}.search({v}) is not None"
+        return f"len({v}) {'>=' if key == 'minLength' else '<='} {int(arg)}"
 
     def object(self, node: Mapping[str, Any]) -> str:
         closed = node.get("additionalProperties", True)
@@ -677,22 +700,34 @@ _GROUP_FIELDS = {
     for kind, cls in KINDS.items()
     if kind != "map"
 }
-#: Fields stored as whole numbers; every other number is stored as a float.
-_INTEGER_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in declared(kind) if f.kind == "integer") for kind, cls in KINDS.items()
-}
 #: Per class: fields whose stored tuples are written as JSON lists (or, for typed units, an
 #: object, left out when empty), by the kind of value.
 _SHAPED_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
     cls: tuple((f.name, f.kind) for f in declared(kind) if f.kind in ("waste", "variants", "units"))
     for kind, cls in KINDS.items()
 }
+#: Per class: its numeric fields, each with whether it is stored as a whole number.
+_NUMBER_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {
+    cls: tuple(
+        (f.name, f.kind == "integer")
+        for f in declared(kind)
+        if f.kind in ("duration", "share", "number", "integer", "coordinate")
+    )
+    for kind, cls in KINDS.items()
+}
 #: The map's own fields, written at the top of a document.
 _MAP_FIELDS = tuple(f.name for f in declared("map"))
 
 
-def _element(item: Any) -> dict[str, Any]:
-    data = {name: getattr(item, name) for name in _GROUP_FIELDS[type(item)]}
+#: Per class: its fields' names, and one getter of all their values (in that order).
+_READERS = {cls: (names, operator.attrgetter(*names)) for cls, names in _GROUP_FIELDS.items()}
+
+
+def _element(item: Any, typed: bool = False) -> dict[str, Any]:
+    """An element's document (a stream item's, ``typed``, starts with its type)."""
+    names, read = _READERS[type(item)]
+    data = {"type": item.kind} if typed else {}
+    data.update(zip(names, read(item), strict=True))
     for name, kind in _SHAPED_FIELDS[type(item)]:
         if kind == "waste":
             data[name] = list(data[name])
@@ -731,7 +766,7 @@ class DocumentCache:
 
 
 def _stream_element(item: Any) -> dict[str, Any]:
-    return {"type": item.kind, **_element(item)}
+    return _element(item, typed=True)
 
 
 def _branch_element(branch: Branch, cache: DocumentCache | None = None) -> dict[str, Any]:
@@ -780,7 +815,7 @@ def to_document(state: MapState | Map, *, cache: DocumentCache | None = None) ->
         "customer": _element(state.customer),
         "supplier": None if state.supplier is None else _element(state.supplier),
         "control": None if state.control is None else _element(state.control),
-        "stream": [{"type": item.kind, **_element(item)} for item in state.stream],
+        "stream": [_element(item, typed=True) for item in state.stream],
         "shipments": [_element(s) for s in state.shipments],
         "flows": [_element(f) for f in state.flows],
         "bursts": [_element(b) for b in state.bursts],
@@ -794,22 +829,26 @@ def _values(kind: str, cls: type, raw: Mapping[str, Any], state: MapState, path:
 
     The schema has already checked every type, range and choice, so values are stored
     as they are (whole numbers become floats where the model keeps floats; lists become
-    tuples; several waste tags go through the model's parser for their canonical order).
-    :meth:`ValueStreamMap.from_state` then runs every field through the model's own
-    validation once (text rules, the calendar, names, ids, variants), and its errors are
-    given the JSON path.
+    tuples; several waste tags go through the model's parser for their canonical order,
+    typed units are put in the fields' order). :meth:`ValueStreamMap.from_state` then
+    checks the fields whose rules the schema does not state (text, variants: see
+    :data:`~vsm_widget.data.document_schema.PROVEN_KINDS`), and every whole-map rule;
+    its errors are given the JSON path.
     """
-    integers = _INTEGER_FIELDS.get(cls, ())
     values = dict(raw)
     values.pop("type", None)
     values.pop("id", None)
-    for name, value in raw.items():
-        kind_of = type(value)
-        if kind_of is int:
-            if name not in integers:
+    for name, whole in _NUMBER_FIELDS[cls]:
+        value = values.get(name)
+        if value.__class__ is int:
+            if not whole:
                 values[name] = float(value)
-        elif kind_of is list:
-            if name == "variants":
+        elif whole and value.__class__ is float:
+            values[name] = int(value)  # the schema let through only whole numbers such as 2.0
+    for name, kind_of in _SHAPED_FIELDS[cls]:
+        value = values.get(name)
+        if value.__class__ is list:
+            if kind_of == "variants":
                 values[name] = tuple((pair[0], float(pair[1])) for pair in value)
             elif len(value) < 2:
                 values[name] = tuple(value)
@@ -818,15 +857,45 @@ def _values(kind: str, cls: type, raw: Mapping[str, Any], state: MapState, path:
                     values[name] = parse_field(kind, name, value, state)
                 except ValidationError as error:
                     raise ValidationError(f"{path}.{name}", value, error.reason) from None
-        elif kind_of is float and name in integers:
-            values[name] = int(value)  # the schema let through only whole numbers such as 2.0
-        elif kind_of is dict:
-            # Typed units: the model's parser puts them in the fields' order.
-            try:
-                values[name] = parse_field(kind, name, value, state)
-            except ValidationError as error:
-                raise ValidationError(f"{path}.{name}", value, error.reason) from None
+        elif value.__class__ is dict:
+            values[name] = _typed_units(kind, value)
     return values
+
+
+@functools.cache
+def _duration_order(kind: str) -> dict[str, int]:
+    """The place of each duration of ``kind`` in its declared order (typed units follow it)."""
+    return {spec.name: index for index, spec in enumerate(s for s in declared(kind) if s.kind == "duration")}
+
+
+def _typed_units(kind: str, value: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Typed units as the model stores them: ``((field, unit), ...)`` in the fields' order.
+
+    The schema proved each key a duration of ``kind`` and each unit one of the model's
+    own spellings, so only their order is left to settle.
+    """
+    order = _duration_order(kind)
+    pairs = tuple(value.items())
+    if len(pairs) > 1:
+        pairs = tuple(sorted(pairs, key=lambda pair: order[pair[0]]))
+    return pairs
+
+
+# Thousands of steps and gaps per document: see vsm_widget.core.frozen.
+_new_process = builder(Process)
+_new_gap = builder(Gap)
+#: The fields of a step and of a gap after the id, in the order of their classes.
+_PROCESS_FIELDS = tuple(f.name for f in dataclasses.fields(Process))[1:]
+_GAP_FIELDS = tuple(f.name for f in dataclasses.fields(Gap))[1:]
+
+
+def _made(build: Callable[..., Any], names: tuple[str, ...], item_id: str, values: dict[str, Any]) -> Any:
+    """``build(id=item_id, **values)``; by position where the values are the first fields
+    in order, as in every document this package writes (four times faster than by name).
+    """
+    if tuple(values) == names[: len(values)]:
+        return build(item_id, *values.values())
+    return build(id=item_id, **values)
 
 
 def _settled_gap(values: dict[str, Any], path: str) -> dict[str, Any]:
@@ -903,10 +972,10 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
             path = f"{where}[{index}]"
             if raw["type"] == "process":
                 values = _values("process", Process, raw, base, path)
-                found.append(Process(id=claim(raw["id"], path), **values))
+                found.append(_made(_new_process, _PROCESS_FIELDS, claim(raw["id"], path), values))
             else:
                 values = _settled_gap(_values("gap", Gap, raw, base, path), path)
-                found.append(Gap(id=claim(raw["id"], path), **values))
+                found.append(_made(_new_gap, _GAP_FIELDS, claim(raw["id"], path), values))
         return tuple(found)
 
     stream = items(document.get("stream", ()), "$.stream")
@@ -984,7 +1053,9 @@ def _checked_map(state: MapState) -> Map:
     the JSON path of the element at fault.
     """
     try:
-        return map_from_state(state)
+        # The schema check proved the fields of these kinds, and _values stored them as
+        # the parsers do: they are not read a second time.
+        return map_from_state(state, proven=PROVEN_KINDS)
     except ValidationError as error:
         raise ValidationError(_state_path(state, error), error.value, error.reason) from None
 
