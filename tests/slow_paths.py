@@ -175,10 +175,14 @@ def _with_rework(state: MapState, graph: _Graph | None, estimated: dict[str, flo
     factors = dict(estimated)
     if state.reworks:
         graph = graph or _Graph(state)
-        for loop in state.reworks:
+        segments = [(loop, graph.between(loop.target, loop.source)) for loop in state.reworks]
+        # A step a loop covers is reworked by the loop, not estimated from its %C&A too.
+        for _, segment in segments:
+            for step in segment:
+                factors.pop(step, None)
+        for loop, segment in segments:
             # The segment: the steps on the way from the loop's target to its source, and
             # the gaps between two of them.
-            segment = graph.between(loop.target, loop.source)
             passes = expected_passes(loop.share)
             for step in segment:
                 factors[step] = factors.get(step, 1.0) * passes

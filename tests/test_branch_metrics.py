@@ -237,6 +237,19 @@ def test_rework_from_complete_and_accurate_is_an_estimate_where_no_loop_is_drawn
     assert met.format("lead_time_with_rework") == met.display.lead(met.lead_time_with_rework)
 
 
+def test_a_step_a_loop_covers_is_not_estimated_from_its_complete_and_accurate_too() -> None:
+    m = loop_map()
+    # Test lies inside the loop from Review back to Test; Build lies outside it.
+    m.update("Test", complete_accurate="80%")
+    m.update("Build", complete_accurate="90%")
+    m.add_rework(source="Review", target="Test", share="25%")
+    met = m.metrics()
+    # The loop reworks Test: its 80% is what the loop sends back, not counted twice.
+    # Build 10 x 1.1, its 100 s wait once, then (20 + 40 + 30) x 4/3.
+    assert met.rework_estimated == (m.get("Build").id,)
+    assert met.lead_time_with_rework == pytest.approx(11 + 100 + (20 + 40 + 30) * 4 / 3)
+
+
 def test_rework_can_make_another_path_the_longest() -> None:
     # Feeder (150 s) into Final, main line 100 s before Final; a loop on the main line's
     # Prep (60 s, 75% back: 4 passes, 240 s) makes the main line the longer with rework.

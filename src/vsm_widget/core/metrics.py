@@ -398,7 +398,7 @@ class Metrics:
     process_unit: str = "auto"
     #: The expected lead time with rework (s): see :func:`compute`.
     lead_time_with_rework: float = 0.0
-    #: The steps whose rework is estimated from their %C&A (no loop drawn from them).
+    #: The steps whose rework is estimated from their %C&A (no loop covers them).
     rework_estimated: tuple[str, ...] = ()
     #: The critical path's id (``"main"`` or a branch id) and its steps, in flow order.
     critical_path: str = MAIN
@@ -612,9 +612,10 @@ def compute(state: MapState) -> Metrics:
     is longest once rework is counted. Each rework loop's segment (its steps from the
     loop's target to its source and the waits between them) counts 1 / (1 - share)
     times (:func:`expected_passes`; a step in two loops' segments counts the product).
-    A step whose %C&A is given and below 100% and from which no loop is drawn is an
-    estimate, by this convention: 1 - %C&A of its output is sent back once and redone
-    once, so the step's own time counts 1 + (1 - %C&A) times and the waits once. Those
+    A step whose %C&A is given and below 100% and that no loop covers (it is in no
+    loop's segment, and no loop is drawn from it) is an estimate, by this convention:
+    1 - %C&A of its output is sent back once and redone once, so the step's own time
+    counts 1 + (1 - %C&A) times and the waits once. Those
     steps are listed in ``rework_estimated``. The plain ``lead_time`` is the first-pass
     figure, with no rework.
     """
@@ -777,7 +778,10 @@ def compute(state: MapState) -> Metrics:
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
         inventory_days = inventory_day_total if has_inventory and demand else None
-    with_rework = _with_rework(state, streams, ways, estimated, lead, redo, step_results, gap_results)
+    covered: set[str] = set()
+    with_rework = _with_rework(
+        state, streams, ways, estimated, lead, redo, step_results, gap_results, covered
+    )
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -812,7 +816,7 @@ def compute(state: MapState) -> Metrics:
         lead_unit=state.lead_unit,
         process_unit=state.process_unit,
         lead_time_with_rework=with_rework,
-        rework_estimated=tuple(estimated),
+        rework_estimated=tuple(step for step in estimated if step not in covered),
         critical_path=critical,
         critical_steps=critical_steps,
         path_count=count,
@@ -1269,10 +1273,12 @@ def _with_rework(
     redo: list[float],
     step_figures: list[StepMetrics],
     gap_figures: list[GapMetrics],
+    covered: set[str],
 ) -> float:
     """The expected lead time with rework (s; see :func:`compute` for the rule and the
     convention). ``estimated`` holds the passes through each step whose rework is
-    estimated from its %C&A, and ``redo`` the time each of them adds once redone.
+    estimated from its %C&A, and ``redo`` the time each of them adds once redone; the
+    steps that rework loops cover are added to ``covered``.
     """
     if not state.reworks:
         if not estimated:
@@ -1283,12 +1289,14 @@ def _with_rework(
     if streams is None or ways is None:
         streams = _Streams(state, step_figures, gap_figures)
         ways = streams.longest(streams.times)
-    factors = {streams.loc[step]: passes for step, passes in estimated.items()}
+    # The segment of each loop: the steps on the way from its target to its source, and
+    # the gaps between two of them. A step a loop covers is reworked by the loop: its
+    # %C&A is not estimated on top (that would count its defects twice).
+    segments = [(loop, streams.between(loop.target, loop.source, ways)) for loop in state.reworks]
+    covered.update(step for _, segment in segments for step in segment)
+    factors = {streams.loc[step]: passes for step, passes in estimated.items() if step not in covered}
     gaps: dict[tuple[int, int], float] = {}
-    for loop in state.reworks:
-        # The segment: the steps on the way from the loop's target to its source, and
-        # the gaps between two of them.
-        segment = streams.between(loop.target, loop.source, ways)
+    for loop, segment in segments:
         passes = expected_passes(loop.share)
         for step in segment:
             where = streams.loc[step]
