@@ -925,7 +925,8 @@ class MapState:
             return path
         if branch.name:
             return branch.name
-        steps = {step.id: step.name for step in self.all_steps}
+        ends = {branch.into, branch.after}
+        steps = {step.id: step.name for step in self.all_steps if step.id in ends}
         into = steps.get(branch.into, branch.into)
         if branch.after:
             return f"parallel path from {steps.get(branch.after, branch.after)} to {into}"

@@ -1901,7 +1901,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             label_x = after_box.right + 24
         else:
             label_x = lanes.columns.get(branch.into, (STREAM_LEFT, 0.0))[0] - 120
-        called = state.path_name(branch.id)
+        called = names[branch.id]
         add(
             cache.node(
                 f"{branch.id}/lane",
@@ -2018,7 +2018,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
                 x = boxes[branch.after].right + 40 if branch.after else boxes[branch.into].x - 60
                 point = (x, tops[depth] + PROCESS_HEAD_H / 2)
                 key = f"{path}/start/slot"
-                where = f"on {state.path_name(branch.id)}"
+                where = f"on {names[branch.id]}"
                 add(
                     cache.node(
                         key,
@@ -2042,7 +2042,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             gaps = not isinstance(prev, Gap) and not isinstance(nxt, Gap)
             where = _slot_where(prev, nxt)
             if path in branches:
-                where = f"{where} on {state.path_name(path)}"
+                where = f"{where} on {names[path]}"
             start_key = "start/slot" if path == MAIN else f"{path}/start/slot"
             key = f"{prev.id}/slot" if prev is not None else start_key
             add(
