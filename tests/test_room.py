@@ -219,6 +219,33 @@ def test_an_edit_from_one_socket_reaches_the_others_and_the_map(room: Room, plan
         ws.close()
 
 
+def test_the_sender_hears_its_answer_after_the_change(room: Room, plant: ValueStreamMap) -> None:
+    ws = join(room)
+    ws.send(edit(1, "update", id="p1", field="cycle_time", value="7 s"))
+    assert [m["kind"] for m in frame(ws)] == ["patch", "state"]
+    assert frame(ws) == [{"kind": "result", "seq": 1, "ok": True}]
+
+
+def test_edits_of_one_turn_are_sent_as_one_patch(room: Room, plant: ValueStreamMap) -> None:
+    ws = join(room)
+
+    def two_edits() -> None:
+        plant.update("p1", cycle_time="8 s")
+        plant.update("p2", cycle_time="9 s")
+
+    room.call(two_edits)
+    patch, state = frame(ws)
+    changed = {item["id"]: item["cycle_time"] for item in patch["document"]["lists"]["stream"]["upsert"]}
+    assert changed == {"p1": 8, "p2": 9}
+    assert state["state"]["history"] == {"can_undo": True, "can_redo": False}
+    # The next frame is the next change, not a second patch of the same two.
+    room.call(plant.undo)
+    patch, _ = frame(ws)
+    assert {item["id"]: item["cycle_time"] for item in patch["document"]["lists"]["stream"]["upsert"]} == {
+        "p2": 39
+    }
+
+
 def test_an_add_names_what_it_created_to_its_sender_only(room: Room, plant: ValueStreamMap) -> None:
     a, b = join(room), join(room)
     result = answer(a, edit(7, "add_process", after="p1", name="Deburr"))

@@ -47,7 +47,7 @@ import tornado.netutil
 import tornado.web
 import tornado.websocket
 
-from ..core.model import Map
+from ..core.model import Change, Map
 from .widget import _STATIC, MapWidget, _css, _seq
 
 __all__ = [
@@ -118,11 +118,15 @@ class _RoomCanvas(MapWidget):
     """The room's own canvas: a MapWidget with no front end in the notebook.
 
     It never opens a comm; what it would send to its canvas goes to the room's
-    participants instead.
+    participants instead. It lays the map out once per turn of the room's loop, however
+    many edits that turn applied (several participants' edits read in one turn are one
+    patch), and the answers to those edits follow that patch, as the protocol asks.
     """
 
     _room: Room | None = None
     _outbox: list[Any] | None = None
+    # The change waiting to be laid out and sent this turn (None: nothing pending).
+    _pending: Change | None = None
 
     def open(self) -> None:
         """Open no comm: this canvas is drawn by the room's participants, not by a notebook."""
@@ -134,17 +138,34 @@ class _RoomCanvas(MapWidget):
         elif self._room is not None:
             self._room._broadcast([content])
 
-    def _on_map_change(self, change: Any) -> None:
-        # One frame per change for every participant: the patch, then the traits, as the
-        # widget sends them to its canvas.
+    def _on_map_change(self, change: Change) -> None:
+        pending = self._pending
+        self._pending = Change(
+            op=change.op, layout_only=change.layout_only and (pending is None or pending.layout_only)
+        )
+        if pending is None and self._room is not None:
+            self._room._soon(self.flush_changes)
+
+    def flush_changes(self) -> None:
+        """Lay out and send the changes of this turn: the patch, then the traits, in one frame."""
+        change, self._pending = self._pending, None
+        if change is None or self._unobserve is None:
+            return
         self._outbox = []
+        frame: list[Any] | None = None
         try:
             super()._on_map_change(change)
             frame = [*self._outbox, {"kind": "state", "state": {n: getattr(self, n) for n in _AFTER_PATCH}}]
+        except Exception:
+            # The edits are in the map already (and answered below); participants get the
+            # whole map when they next connect. A bug, so it is logged with its traceback.
+            _log.exception("vsm_widget: the room could not lay out the map")
         finally:
             self._outbox = None
         if self._room is not None:
-            self._room._broadcast(frame)
+            if frame is not None:
+                self._room._broadcast(frame)
+            self._room._answer_waiting()
 
     def _schedule_flush(self) -> None:
         # Participants get the whole state on connecting; nothing to flush between edits.
@@ -304,6 +325,8 @@ class Room:
         self._title = title
         self._token = secrets.token_urlsafe(24)
         self._sockets: set[_Socket] = set()
+        # Answers held until the change they made has been sent (this turn).
+        self._waiting: list[tuple[_Socket, str]] = []
         self._closed = False
         self._thread: threading.Thread | None = None
         self.canvas = _RoomCanvas(map)
@@ -439,8 +462,9 @@ class Room:
         return {f"{h}:{self.port}".lower() for h in hosts}
 
     def _joined(self, ws: _Socket) -> None:
-        self._sockets.add(ws)
         c = self.canvas
+        c.flush_changes()  # the whole state below is then the map as it is
+        self._sockets.add(ws)
         state = {name: getattr(c, name) for name in _STATE}
         ws.deliver(
             json.dumps(
@@ -473,7 +497,24 @@ class Room:
             self._loop.call_soon_threadsafe(write)
 
     def _receive(self, ws: _Socket, message: str | bytes) -> None:
-        ws.deliver(json.dumps([self._answer(ws, message)]))
+        answer = json.dumps([self._answer(ws, message)])
+        if self.canvas._pending is not None or self._waiting:
+            # The change is sent this turn: its sender hears the answer after it.
+            self._waiting.append((ws, answer))
+        else:
+            ws.deliver(answer)
+
+    def _answer_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for ws, answer in waiting:
+            ws.deliver(answer)
+
+    def _soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the room's loop once the current turn is done (from any thread)."""
+        if threading.get_ident() == self._loop_thread:
+            self._loop.call_soon(fn)
+        else:
+            self._loop.call_soon_threadsafe(fn)
 
     def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any]:
         """Check and carry out one participant message; the answer to send back to its sender."""
