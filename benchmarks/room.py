@@ -28,27 +28,10 @@ import threading
 import time
 from typing import Any
 
+from canvas import SETUP
 from lab_session import NotebookPage, browser_missing, floor_round_trips, lab_notebook, percentile
 
-SETUP = '''\
-from vsm_widget import ValueStreamMap
-
-
-def build(steps):
-    """A stream of ``steps`` steps with an inventory or a wait before each, varied times."""
-    m = ValueStreamMap("Workshop line", demand=18400, period="month", working_days=20,
-                       available_time="2 x 27600 s")
-    with m.batch("build"):
-        for i in range(steps):
-            if i % 3 == 0:
-                m.add_inventory({"LH": 100 + i % 50, "RH": 60 + i % 30})
-            else:
-                m.add_wait(f"{1 + i % 7} h")
-            m.add_process(f"Step {i + 1}", id=f"s{i + 1}", cycle_time=f"{20 + i % 40} s",
-                          uptime=f"{80 + i % 21}%", operators=1 + i % 3)
-    m.clear_history()
-    return m
-'''
+# The same 50-step line as benchmarks/canvas.py (its setup defines `build(steps)`).
 
 # In the sender: the time of the Enter that commits the C/T.
 ARM_SEND = """() => {
