@@ -2,18 +2,22 @@
 
 Participants are WebSocket clients speaking the canvas's edit protocol
 (docs/sync-protocol.md); the map, the other participants' frames and the HTTP answers
-are then checked. Without a running event loop (as here) the room serves from a thread
-of its own; one test runs it on a running asyncio loop, as in a kernel.
+are then checked. Rooms are opened from a thread without an event loop (see ``share``),
+so they serve from a thread of their own; one test runs a room on a running asyncio loop,
+as in a kernel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from typing import Any
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 import websocket
@@ -25,6 +29,7 @@ from vsm_widget.data.io import to_json
 from vsm_widget.jupyter import room as room_module
 from vsm_widget.jupyter.room import CLOSED_CODE, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SECOND, Room
 
+T = TypeVar("T")
 TIMEOUT = 10  # seconds a socket waits for a frame before the test fails
 
 
@@ -57,9 +62,36 @@ def plant() -> ValueStreamMap:
 
 @pytest.fixture
 def room(plant: ValueStreamMap) -> Iterator[Room]:
-    r = plant.share()
+    r = share(plant)
     yield r
     r.close()
+
+
+def off_loop(fn: Callable[[], T]) -> T:
+    """``fn()`` run in a thread of its own, where no event loop is set.
+
+    Playwright's sync API (the browser tests, in the same session) leaves its loop set as
+    running in the main thread between its calls; a room opened there would wait on it.
+    """
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn())
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def share(plant: ValueStreamMap, **options: Any) -> Room:
+    return off_loop(lambda: plant.share(**options))
 
 
 def ws_url(room: Room) -> str:
@@ -164,8 +196,18 @@ def test_a_page_elsewhere_cannot_open_a_socket(room: Room) -> None:
     ws.close()
 
 
+def test_a_port_in_use_is_refused_and_the_map_not_followed(room: Room, plant: ValueStreamMap) -> None:
+    with warnings.catch_warnings():
+        # tornado's bind_sockets leaves the socket that failed to bind to the collector.
+        warnings.simplefilter("ignore", ResourceWarning)
+        with pytest.raises(OSError, match="in use"):
+            share(plant, port=room.port)
+        gc.collect()
+    assert len(plant._observers) == 1  # the open room's canvas alone
+
+
 def test_each_link_has_its_own_random_token(plant: ValueStreamMap) -> None:
-    a, b = plant.share(), plant.share()
+    a, b = share(plant), share(plant)
     try:
         assert a._token != b._token
         assert len(a._token) >= 32
@@ -181,7 +223,7 @@ def test_each_link_has_its_own_random_token(plant: ValueStreamMap) -> None:
 )
 def test_bad_options_are_refused(plant: ValueStreamMap, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        plant.share(**options)
+        share(plant, **options)
 
 
 # --------------------------------------------------------------------------- live edits
@@ -436,7 +478,7 @@ def test_the_bucket_refills_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_a_view_only_room_refuses_edits_with_a_clear_message(plant: ValueStreamMap) -> None:
-    room = plant.share(edit=False)
+    room = share(plant, edit=False)
     try:
         ws = join(room)
         assert ws.state["room"] == {"edit": False}  # type: ignore[attr-defined]
@@ -463,7 +505,7 @@ def test_a_view_only_room_refuses_edits_with_a_clear_message(plant: ValueStreamM
 
 
 def test_close_disconnects_everyone_and_stops_serving(plant: ValueStreamMap) -> None:
-    room = plant.share()
+    room = share(plant)
     ws = join(room)
     url = room.url
     room.close()
@@ -479,8 +521,17 @@ def test_close_disconnects_everyone_and_stops_serving(plant: ValueStreamMap) -> 
     assert room.closed
 
 
+def test_a_room_closed_from_its_own_thread_ends(plant: ValueStreamMap) -> None:
+    room = share(plant)
+    room.call(room.close)
+    assert room.closed
+    assert room._thread is not None
+    room._thread.join(timeout=TIMEOUT)
+    assert not room._thread.is_alive()
+
+
 def test_the_room_shows_its_link_as_text(plant: ValueStreamMap) -> None:
-    room = plant.share()
+    room = share(plant)
     try:
         shown = room._repr_html_()
         assert f"<code>{room.url}</code>" in shown
@@ -495,13 +546,16 @@ def test_the_link_shows_as_a_qr_code_with_segno(room: Room) -> None:
     shown = room._repr_html_()
     assert "<svg" in shown
     # The code holds the link: segno's own drawing of the room's URL, and only one code.
-    assert segno.make(room.url, error="m").svg_inline(scale=4, title="Room link") in shown
+    assert (
+        segno.make(room.url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title="Room link")
+        in shown
+    )
     assert shown.count("<svg") == 1
 
 
 def test_a_title_is_text_in_the_page(plant: ValueStreamMap) -> None:
     plant.update("map", title="<script>alert(1)</script>")
-    room = plant.share()
+    room = share(plant)
     try:
         _, page = http_status(room.url)
         assert b"<script>alert" not in page
@@ -529,7 +583,7 @@ def test_on_a_running_loop_the_room_serves_from_it(plant: ValueStreamMap) -> Non
         finally:
             room.close()
 
-    result, revision = asyncio.run(asyncio.wait_for(session(), TIMEOUT))
+    result, revision = off_loop(lambda: asyncio.run(asyncio.wait_for(session(), TIMEOUT)))
     assert result["ok"] is True
     assert revision == 0
     assert plant.get("p2").cycle_time == 45

@@ -10,12 +10,14 @@ the map, and none is lost) and sends every change to every participant as the sa
 patches the notebook's canvas gets. The notebook's own editor observes the same map, so
 it follows too.
 
-Threads. In a Jupyter kernel (any process with a running asyncio loop) the room serves
+Threads. In a Jupyter kernel (any thread with a running asyncio loop) the room serves
 on that loop: participants' edits, the notebook's canvas and the cells all run on the
 kernel's one thread, one after the other. In a plain Python process without a running
 loop, the room runs its own loop in a thread of its own and applies participants' edits
 there; make Python edits on that thread too, with :meth:`Room.call` (``room.call(m.update,
-"p1", cycle_time="50 s")``), so that the map is only ever changed from one thread.
+"p1", cycle_time="50 s")``), so that the map is only ever changed from one thread. (A
+thread whose loop is set as running but runs only now and then, as Playwright's sync API
+leaves it, must open the room from another thread.)
 
 What a participant may send is fixed here and nowhere else: the edit messages of the
 protocol (``kind: "edit"``) and picture requests (``kind: "export"``). Facilitator
@@ -329,10 +331,11 @@ class Room:
         self._waiting: list[tuple[_Socket, str]] = []
         self._closed = False
         self._thread: threading.Thread | None = None
-        self.canvas = _RoomCanvas(map)
-        self.canvas._room = self
+        # Bound first: a port in use raises before the room follows the map.
         sockets = tornado.netutil.bind_sockets(port, address=host)
         self.port = int(sockets[0].getsockname()[1])
+        self.canvas = _RoomCanvas(map)
+        self.canvas._room = self
         self._app = tornado.web.Application(
             [
                 (r"/([^/]+)/", _Page, {"room": self}),
@@ -428,7 +431,8 @@ class Room:
         self.call(stop)
         if self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
+            if threading.get_ident() != self._loop_thread:  # closed from its own thread: it ends after this
+                self._thread.join(timeout=5)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self.participants} connected"
@@ -570,7 +574,8 @@ def _qr_svg(url: str) -> str:
         import segno
     except ImportError:
         return ""
-    return str(segno.make(url, error="m").svg_inline(scale=4, title="Room link"))
+    # Dark modules on white, whatever the notebook's theme: phones read it either way.
+    return str(segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title="Room link"))
 
 
 def share(map: Map, host: str = "127.0.0.1", port: int = 0, *, edit: bool = True) -> Room:
