@@ -147,6 +147,19 @@ class ValueStreamMap(Map):
 
         return editor_for(self, **options)
 
+    def share(self, host: str = "127.0.0.1", port: int = 0, *, edit: bool = True) -> Any:
+        """Open a live room: participants' browsers show and edit this map over a link.
+
+        Returns a :class:`vsm_widget.jupyter.room.Room`; hand out ``room.url`` (the
+        notebook shows it, with a QR code when ``segno`` is installed) and end the room
+        with ``room.close()``. ``host="0.0.0.0"`` serves participants on other machines of
+        the room's network, ``port=0`` picks a free port, ``edit=False`` makes it view only.
+        See ``docs/live.md``.
+        """
+        from .jupyter.room import share
+
+        return share(self, host=host, port=port, edit=edit)
+
     def _ipython_display_(self) -> None:
         """Show the editor in a notebook, then a static picture of the map with its figures.
 

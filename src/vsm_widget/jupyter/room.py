@@ -1,0 +1,586 @@
+"""A live room: the map's canvas served from the kernel to participants' browsers.
+
+``room = m.share()`` starts a small web server (tornado, which every Jupyter kernel
+already runs on) that serves the canvas alone, with no notebook, code or files, at a
+link carrying a random token. Each participant's page opens one WebSocket to the room
+and speaks the canvas's own edit protocol (``docs/sync-protocol.md``): the room keeps
+one :class:`~vsm_widget.jupyter.widget.MapWidget` of its own, never displayed, that
+validates and applies every participant's edit through the map (so edits are ordered by
+the map, and none is lost) and sends every change to every participant as the same
+patches the notebook's canvas gets. The notebook's own editor observes the same map, so
+it follows too.
+
+Threads. In a Jupyter kernel (any thread with a running asyncio loop) the room serves
+on that loop: participants' edits, the notebook's canvas and the cells all run on the
+kernel's one thread, one after the other. In a plain Python process without a running
+loop, the room runs its own loop in a thread of its own and applies participants' edits
+there; make Python edits on that thread too, with :meth:`Room.call` (``room.call(m.update,
+"p1", cycle_time="50 s")``), so that the map is only ever changed from one thread. (A
+thread whose loop is set as running but runs only now and then, as Playwright's sync API
+leaves it, must open the room from another thread.)
+
+What a participant may send is fixed here and nowhere else: the edit messages of the
+protocol (``kind: "edit"``) and picture requests (``kind: "export"``). Facilitator
+commands are methods of :class:`Room` in the coach's kernel; the link has no way to
+reach them. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
+(:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
+refused with a message and the connection is kept (a message over
+:data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import html
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+import tornado.websocket
+
+from ..core.model import Change, Map
+from .widget import _STATIC, MapWidget, _css, _seq
+
+__all__ = [
+    "HARD_MESSAGE_BYTES",
+    "MAX_MESSAGES_PER_SECOND",
+    "MAX_MESSAGE_BYTES",
+    "Room",
+    "share",
+]
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+#: The largest message a participant may send (bytes of JSON text); larger ones are refused.
+MAX_MESSAGE_BYTES = 64 * 1024
+#: A message this large closes the connection (WebSocket code 1009): no canvas sends one.
+HARD_MESSAGE_BYTES = 1024 * 1024
+#: Messages a connection may send per second (a burst of as many is allowed); more are refused.
+MAX_MESSAGES_PER_SECOND = 50
+#: The WebSocket close code the page reads as "the room is closed" (it stops reconnecting).
+CLOSED_CODE = 4000
+#: The message kinds a participant may send; anything else is refused.
+_PARTICIPANT_KINDS = ("edit", "export")
+#: Traits a change sends after its patch (as the widget sends them after its patch).
+_AFTER_PATCH = ("history", "revision")
+#: Traits of the whole state a participant gets on connecting (the widget's synced traits).
+_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision")
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="room.css">
+<script type="module" src="room.js"></script>
+</head>
+<body class="vsm-room-page">
+<main class="vsm-room" aria-label="Value stream map room">
+<p class="vsm-room-status" role="status">Connecting...</p>
+</main>
+</body>
+</html>
+"""
+
+# The page's own layout around the canvas (the canvas's stylesheet follows it).
+_PAGE_CSS = """
+body.vsm-room-page { margin: 0; font-family: Inter, system-ui, sans-serif; background: #fff; }
+.vsm-room { padding: 8px; }
+.vsm-room-status { margin: 0 0 6px; font-size: 13px; color: #555; min-height: 1.2em; }
+.vsm-room-status.vsm-room-offline { color: #a40000; font-weight: 600; }
+@media (prefers-color-scheme: dark) { body.vsm-room-page { background: #111; }
+  .vsm-room-status { color: #bbb; } }
+"""
+
+# The page loads only its own files and talks only to its own room (no CDN, no inline
+# script). Styles set from script through the DOM are allowed by this policy.
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data: blob:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+class _RoomCanvas(MapWidget):
+    """The room's own canvas: a MapWidget with no front end in the notebook.
+
+    It never opens a comm; what it would send to its canvas goes to the room's
+    participants instead. It lays the map out once per turn of the room's loop, however
+    many edits that turn applied (several participants' edits read in one turn are one
+    patch), and the answers to those edits follow that patch, as the protocol asks.
+    """
+
+    _room: Room | None = None
+    _outbox: list[Any] | None = None
+    # The change waiting to be laid out and sent this turn (None: nothing pending).
+    _pending: Change | None = None
+
+    def open(self) -> None:
+        """Open no comm: this canvas is drawn by the room's participants, not by a notebook."""
+
+    def send(self, content: Any, buffers: Any = None) -> None:
+        """Send to every participant (a change's patch is held back and sent with its traits)."""
+        if self._outbox is not None:
+            self._outbox.append(content)
+        elif self._room is not None:
+            self._room._broadcast([content])
+
+    def _on_map_change(self, change: Change) -> None:
+        pending = self._pending
+        self._pending = Change(
+            op=change.op, layout_only=change.layout_only and (pending is None or pending.layout_only)
+        )
+        if pending is None and self._room is not None:
+            self._room._soon(self.flush_changes)
+
+    def flush_changes(self) -> None:
+        """Lay out and send the changes of this turn: the patch, then the traits, in one frame."""
+        change, self._pending = self._pending, None
+        if change is None or self._unobserve is None:
+            return
+        self._outbox = []
+        frame: list[Any] | None = None
+        try:
+            super()._on_map_change(change)
+            frame = [*self._outbox, {"kind": "state", "state": {n: getattr(self, n) for n in _AFTER_PATCH}}]
+        except Exception:
+            # The edits are in the map already (and answered below); participants get the
+            # whole map when they next connect. A bug, so it is logged with its traceback.
+            _log.exception("vsm_widget: the room could not lay out the map")
+        finally:
+            self._outbox = None
+        if self._room is not None:
+            if frame is not None:
+                self._room._broadcast(frame)
+            self._room._answer_waiting()
+
+    def _schedule_flush(self) -> None:
+        # Participants get the whole state on connecting; nothing to flush between edits.
+        pass
+
+
+def _refusal(seq: int | None, field: str, reason: str) -> dict[str, Any]:
+    """A result message refusing a message, in the protocol's shape."""
+    error = {"target": None, "field": field, "reason": reason, "message": f"{field}: {reason}"}
+    return {"kind": "result", "seq": seq, "ok": False, "error": error}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _clock() -> float:
+    """The rate limit's clock (a function of its own, so that tests can hold it still)."""
+    return time.monotonic()
+
+
+class _Bucket:
+    """A token bucket: ``rate`` messages a second, bursts of up to ``rate``."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = _clock()
+
+    def take(self) -> bool:
+        now = _clock()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _plain_error(handler: tornado.web.RequestHandler, status_code: int) -> None:
+    # A refusal says nothing else: no map data, no traceback.
+    handler.set_header("Content-Type", "text/plain; charset=utf-8")
+    handler.finish(f"{status_code}\n")
+
+
+def _check_token(handler: tornado.web.RequestHandler, token: str) -> None:
+    if not secrets.compare_digest(token.encode(), handler.room._token.encode()):  # type: ignore[attr-defined]
+        raise tornado.web.HTTPError(403)
+
+
+class _Guarded(tornado.web.RequestHandler):
+    """Every handler of a room checks the link's token first (in constant time)."""
+
+    room: Room
+
+    def initialize(self, room: Room) -> None:
+        self.room = room
+
+    def prepare(self) -> None:
+        _check_token(self, self.path_args[0] if self.path_args else "")
+
+    def set_default_headers(self) -> None:
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        _plain_error(self, status_code)
+
+
+class _NotFound(_Guarded):
+    def prepare(self) -> None:
+        raise tornado.web.HTTPError(404)
+
+
+class _Page(_Guarded):
+    def get(self, token: str) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy", _CSP)
+        self.finish(_PAGE.format(title=html.escape(self.room.title)))
+
+
+class _Asset(_Guarded):
+    def get(self, token: str, name: str) -> None:
+        if name == "js":
+            path = _STATIC / "room.js"
+            if not path.is_file():
+                raise tornado.web.HTTPError(404)
+            self.set_header("Content-Type", "text/javascript; charset=utf-8")
+            self.finish(path.read_bytes())
+        else:
+            self.set_header("Content-Type", "text/css; charset=utf-8")
+            self.finish(_PAGE_CSS + _css())
+
+
+class _Socket(tornado.websocket.WebSocketHandler):
+    """One participant's connection: the whole state on connecting, then edits and patches."""
+
+    room: Room
+
+    def initialize(self, room: Room) -> None:
+        self.room = room
+        self.bucket = _Bucket(MAX_MESSAGES_PER_SECOND)
+
+    def prepare(self) -> None:
+        _check_token(self, self.path_args[0] if self.path_args else "")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        _plain_error(self, status_code)
+
+    def check_origin(self, origin: str) -> bool:
+        # Only the room's own page may connect from a browser (a page elsewhere that knew
+        # the link could otherwise drive it); clients without an Origin are not browsers.
+        return urlsplit(origin).netloc.lower() in self.room._origins()
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self.room._joined(self)
+
+    def on_close(self) -> None:
+        self.room._left(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        self.room._receive(self, message)
+
+    def deliver(self, text: str) -> None:
+        """Write one frame, ignoring a connection that has just gone (it is being removed)."""
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            self.write_message(text)
+
+
+class Room:
+    """A live room for one map: participants' browsers edit it over a link with a token.
+
+    Made by :meth:`vsm_widget.ValueStreamMap.share` (or :func:`share`). ``url`` is the
+    link to hand out; :meth:`close` ends the room and disconnects everyone. In a notebook
+    the room shows as its link (and a QR code when ``segno`` is installed).
+    """
+
+    def __init__(
+        self,
+        map: Map,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        edit: bool = True,
+        title: str | None = None,
+    ) -> None:
+        if not isinstance(map, Map):
+            raise TypeError(f"Room() takes a ValueStreamMap, not {type(map).__name__}")
+        if not isinstance(host, str) or not host:
+            raise ValueError(f"host must be an address such as '127.0.0.1' or '0.0.0.0', not {host!r}")
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 (any free port) to 65535, not {port!r}")
+        self.map = map
+        self.host = host
+        self.edit = bool(edit)
+        self._title = title
+        self._token = secrets.token_urlsafe(24)
+        self._sockets: set[_Socket] = set()
+        # Answers held until the change they made has been sent (this turn).
+        self._waiting: list[tuple[_Socket, str]] = []
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        # Bound first: a port in use raises before the room follows the map.
+        sockets = tornado.netutil.bind_sockets(port, address=host)
+        self.port = int(sockets[0].getsockname()[1])
+        self.canvas = _RoomCanvas(map)
+        self.canvas._room = self
+        self._app = tornado.web.Application(
+            [
+                (r"/([^/]+)/", _Page, {"room": self}),
+                (r"/([^/]+)/room\.(js|css)", _Asset, {"room": self}),
+                (r"/([^/]+)/ws", _Socket, {"room": self}),
+            ],
+            default_handler_class=_NotFound,
+            default_handler_args={"room": self},
+            websocket_max_message_size=HARD_MESSAGE_BYTES,
+            # Finds participants whose network went away without a goodbye.
+            websocket_ping_interval=10,
+        )
+        self._server = tornado.httpserver.HTTPServer(self._app)
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._start_thread(sockets)
+        else:
+            self._loop_thread = threading.get_ident()
+            self._server.add_sockets(sockets)
+
+    def _start_thread(self, sockets: list[socket.socket]) -> None:
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            self._loop_thread = threading.get_ident()
+            loop.call_soon(lambda: (self._server.add_sockets(sockets), ready.set()))
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="vsm-room", daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def title(self) -> str:
+        """The page's title: the map's title unless the room was given one."""
+        return self._title or self.map.state.title or "Value stream map"
+
+    @property
+    def url(self) -> str:
+        """The link participants open (it carries the room's token: share it only with them)."""
+        return f"http://{self._public_host()}:{self.port}/{self._token}/"
+
+    @property
+    def participants(self) -> int:
+        """How many browsers are connected now."""
+        return len(self._sockets)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has ended the room."""
+        return self._closed
+
+    def call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Run ``fn(*args, **kwargs)`` on the room's thread and return its result.
+
+        In a kernel that is the calling thread (it is called at once). In a plain Python
+        process the room runs in a thread of its own; make Python edits of the map through
+        this, so that the map is only changed from that one thread.
+        """
+        if self._thread is None or threading.get_ident() == self._loop_thread:
+            return fn(*args, **kwargs)
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # handed back to the caller
+                future.set_exception(error)
+
+        self._loop.call_soon_threadsafe(run)
+        return future.result()
+
+    def close(self) -> None:
+        """End the room: disconnect every participant and stop serving the link."""
+        if self._closed:
+            return
+        self._closed = True
+
+        def stop() -> None:
+            self._server.stop()
+            for ws in list(self._sockets):
+                ws.close(CLOSED_CODE, "the room is closed")
+            self._sockets.clear()
+            self.canvas.close()
+
+        self.call(stop)
+        if self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if threading.get_ident() != self._loop_thread:  # closed from its own thread: it ends after this
+                self._thread.join(timeout=5)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{self.participants} connected"
+        mode = "edit" if self.edit else "view only"
+        return f"<Room {self.url} ({mode}, {state})>"
+
+    def _repr_html_(self) -> str:
+        """The link as text (and as a QR code, when segno is installed) for the notebook."""
+        url = html.escape(self.url)
+        qr = _qr_svg(self.url)
+        mode = "participants can edit" if self.edit else "view only"
+        status = " (closed)" if self._closed else ""
+        return (
+            '<div class="vsm-room-link">'
+            f'<p>Live room{status}, {mode}: <a href="{url}" target="_blank" rel="noopener noreferrer">'
+            f"<code>{url}</code></a></p>{qr}</div>"
+        )
+
+    # ----------------------------------------------------------------- participants
+
+    def _public_host(self) -> str:
+        if self.host in ("0.0.0.0", "::", ""):
+            return _lan_address()
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    def _origins(self) -> set[str]:
+        """The netlocs the room's page may be served from."""
+        hosts = {self._public_host(), self.host}
+        if self.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+            hosts |= {"127.0.0.1", "localhost", "[::1]"}
+        return {f"{h}:{self.port}".lower() for h in hosts}
+
+    def _joined(self, ws: _Socket) -> None:
+        c = self.canvas
+        c.flush_changes()  # the whole state below is then the map as it is
+        self._sockets.add(ws)
+        state = {name: getattr(c, name) for name in _STATE}
+        ws.deliver(
+            json.dumps(
+                [
+                    {
+                        "kind": "state",
+                        "state": {**state, "error": {}, "selection": []},
+                        "room": {"edit": self.edit},
+                    }
+                ]
+            )
+        )
+
+    def _left(self, ws: _Socket) -> None:
+        self._sockets.discard(ws)
+
+    def _broadcast(self, frame: list[Any]) -> None:
+        """Send one frame to every participant (from any thread: it is written on the room's)."""
+        if not self._sockets:
+            return
+        text = json.dumps(frame)
+
+        def write() -> None:
+            for ws in list(self._sockets):
+                ws.deliver(text)
+
+        if threading.get_ident() == self._loop_thread:
+            write()
+        else:
+            self._loop.call_soon_threadsafe(write)
+
+    def _receive(self, ws: _Socket, message: str | bytes) -> None:
+        answer = json.dumps([self._answer(ws, message)])
+        if self.canvas._pending is not None or self._waiting:
+            # The change is sent this turn: its sender hears the answer after it.
+            self._waiting.append((ws, answer))
+        else:
+            ws.deliver(answer)
+
+    def _answer_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for ws, answer in waiting:
+            ws.deliver(answer)
+
+    def _soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the room's loop once the current turn is done (from any thread)."""
+        if threading.get_ident() == self._loop_thread:
+            self._loop.call_soon(fn)
+        else:
+            self._loop.call_soon_threadsafe(fn)
+
+    def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any]:
+        """Check and carry out one participant message; the answer to send back to its sender."""
+        if not ws.bucket.take():
+            return _refusal(
+                None,
+                "rate",
+                f"too many messages: at most {MAX_MESSAGES_PER_SECOND} a second; this one was not applied",
+            )
+        if isinstance(message, bytes):
+            return _refusal(None, "message", "messages are JSON text, not binary")
+        if (
+            len(message) > MAX_MESSAGE_BYTES // 4
+            and len(message.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES
+        ):
+            return _refusal(
+                None, "message", f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KiB; not applied"
+            )
+        try:
+            content = json.loads(message, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            return _refusal(None, "message", "the message is not valid JSON; not applied")
+        seq = _seq(content)
+        kind = content.get("kind") if isinstance(content, Mapping) else None
+        if kind not in _PARTICIPANT_KINDS:
+            shown = json.dumps(kind)[:60] if isinstance(kind, str) else "missing"
+            return _refusal(
+                seq, "kind", f"unknown message kind {shown}; a participant may send 'edit' or 'export'"
+            )
+        if kind == "export":
+            return self.canvas._export(content)
+        if not self.edit:
+            return _refusal(
+                seq, "edit", "this room is view only: the facilitator has not opened it for editing"
+            )
+        return dict(self.canvas.handle_edit(content))
+
+
+def _lan_address() -> str:
+    """The address of this machine on its network (what a participant's browser can reach)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            # No packet is sent: connecting a UDP socket only picks the outgoing interface.
+            s.connect(("192.0.2.1", 9))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def _qr_svg(url: str) -> str:
+    """The link as an inline SVG QR code, or ``""`` when the optional ``segno`` is not installed."""
+    try:
+        import segno
+    except ImportError:
+        return ""
+    # Dark modules on white, whatever the notebook's theme: phones read it either way.
+    return str(segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title="Room link"))
+
+
+def share(map: Map, host: str = "127.0.0.1", port: int = 0, *, edit: bool = True) -> Room:
+    """Open a live room for ``map`` (see :class:`Room`): ``host`` and ``port`` to serve on
+    (``port=0``: any free one; ``host="0.0.0.0"`` for participants on other machines),
+    ``edit=False`` for a view-only room.
+    """
+    return Room(map, host=host, port=port, edit=edit)
