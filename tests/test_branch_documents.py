@@ -146,7 +146,8 @@ def test_bad_branches_and_loops_in_a_document_name_their_json_path(
 def test_steps_frame_carries_each_steps_path() -> None:
     m = branched()
     frame = m.steps_frame()
-    assert list(frame.columns[frame.columns.get_loc("y") + 1 :][:3]) == ["path", "path_into", "path_after"]
+    after = frame.columns.get_loc("distributions") + 1
+    assert list(frame.columns[after:][:3]) == ["path", "path_into", "path_after"]
     rows = frame.set_index("name", drop=False)
     assert rows.loc["Cut", "path"] == "main"
     assert pd.isna(rows.loc["Cut", "path_into"])

@@ -22,9 +22,10 @@ EXPECTED_COLUMNS = [
     "type", "id", "name",
     "cycle_time", "process_time", "lead_time", "changeover", "uptime", "operators", "shifts",
     "batch_size", "parallel", "complete_accurate", "value_class", "waste", "notes", "x", "y",
+    "distributions",
     "path", "path_into", "path_after",
     "gap_id", "gap_quantity", "gap_variants", "gap_wait_time", "gap_flow", "gap_fifo_max",
-    "gap_waste", "gap_notes", "gap_x", "gap_y",
+    "gap_waste", "gap_notes", "gap_x", "gap_y", "gap_distributions",
     "effective_cycle_time", "step_lead_time", "capacity_per_day", "over_takt", "is_bottleneck",
     "gap_inventory_days", "gap_wait",
 ]  # fmt: skip

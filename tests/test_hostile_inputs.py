@@ -498,6 +498,11 @@ def with_value(path: str, value: Any) -> dict[str, Any]:
     return document
 
 
+def with_cycle_time(distribution: dict[str, Any]) -> dict[str, Any]:
+    """The base document with the first step's cycle time given as ``distribution``."""
+    return with_value("stream.0.distributions", {"cycle_time": distribution})
+
+
 # Documents as dicts (from_dict, or what a script builds): (document, JSON path at fault).
 HOSTILE_DICTS = [
     pytest.param(with_value("scope", nested(100_000)), "$.scope", id="deep-list-in-text"),
@@ -528,6 +533,31 @@ HOSTILE_DICTS = [
         with_value("stream.0", {"type": "process", **{f"k{i}": i for i in range(100_000)}}),
         "$.stream[0].k0",
         id="many-keys",
+    ),
+    pytest.param(
+        with_cycle_time({"distribution": "empirical", "values": [30] * 10**6}),
+        "$.stream[0].distributions.cycle_time.values",
+        id="million-value-distribution",
+    ),
+    pytest.param(
+        with_cycle_time({"distribution": "triangular", "low": -10, "mode": 30, "high": 50}),
+        "$.stream[0].distributions.cycle_time.low",
+        id="negative-time-in-a-distribution",
+    ),
+    pytest.param(
+        with_cycle_time({"distribution": "weibull", "shape": 2}),
+        "$.stream[0].distributions.cycle_time.distribution",
+        id="unknown-distribution",
+    ),
+    pytest.param(
+        with_cycle_time({"distribution": "exponential", "mean": 10**400}),
+        "$.stream[0].distributions.cycle_time.mean",
+        id="400-digit-mean",
+    ),
+    pytest.param(
+        with_value("stream.0.distributions", {"notes": {"distribution": "exponential", "mean": 30}}),
+        "$.stream[0].distributions.notes",
+        id="distribution-of-no-duration",
     ),
 ]
 

@@ -94,7 +94,7 @@ def test_to_json_is_pretty_compact_and_reads_back(rich_map: ValueStreamMap) -> N
 
 def test_document_fields_match_the_model(rich_map: ValueStreamMap) -> None:
     document = io.to_document(rich_map.state)
-    assert document["schema"] == io.SCHEMA_VERSION == 4
+    assert document["schema"] == io.SCHEMA_VERSION == 5
     process = document["stream"][1]
     assert process["type"] == "process"
     assert process["cycle_time"] == 1.0

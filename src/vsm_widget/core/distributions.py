@@ -8,6 +8,12 @@ samples (:meth:`~Distribution.sample`), and how to travel in a document
 (:meth:`~Distribution.to_dict`, :func:`from_dict`). They are immutable and compare equal
 by value.
 
+Each has a text form a coach types in a map's details panel or a frame's cell:
+``"triangular(40 s, 55 s, 90 s)"``, ``"exponential(1 min)"``, ``"lognormal(4 min, 1 min)"``,
+``"empirical(40 s, 52 s, 61 s)"``. :func:`parse` reads it and :meth:`Distribution.text`
+writes it, exactly (the text reads back to the same seconds). Arguments are separated by
+commas, so an amount in it is written without a thousands separator.
+
 Every duration is stored in seconds. Arguments are read by
 :func:`vsm_widget.core.units.parse_duration`: numbers are seconds, text carries its unit
 (``"90 s"``, ``"1.5 h"``), a ``timedelta`` is exact. Text in days or weeks is refused:
@@ -24,17 +30,17 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import units
+from .errors import ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
-
-    from .model import ValidationError
 
 __all__ = [
     "KINDS",
@@ -47,7 +53,9 @@ __all__ = [
     "empirical",
     "exponential",
     "from_dict",
+    "is_text",
     "lognormal",
+    "parse",
     "triangular",
 ]
 
@@ -55,13 +63,13 @@ __all__ = [
 MAX_SECONDS = 10 * 366 * units.SECONDS_PER_CALENDAR_DAY
 #: The most measured values an empirical distribution keeps.
 MAX_VALUES = 1_000_000
+#: The most measured values an empirical distribution keeps in a map's field: its text
+#: form must fit one spreadsheet cell (32,767 characters) in a frame or a workbook.
+MAX_FIELD_VALUES = 1_000
 _STANDARD_NORMAL = NormalDist()
 
 
 def _error(kind: str, field: str, value: object, reason: str) -> ValidationError:
-    # model imports this module for its fields, so the error class is imported late.
-    from .model import ValidationError
-
     return ValidationError(field, value, reason, kind)
 
 
@@ -118,6 +126,24 @@ def _duration_text(seconds: float) -> str:
     return f"{text[:-2] if text.endswith('.0') else text} s"
 
 
+def _amount_text(seconds: float, size: float) -> str | None:
+    """``seconds`` in units of ``size`` seconds, if that text reads back exactly."""
+    text = repr(seconds / size)
+    text = text[:-2] if text.endswith(".0") else text
+    return text if float(text) * size == seconds and len(text) <= 6 else None
+
+
+def _texts(values: tuple[float, ...]) -> list[str]:
+    """Each of ``values`` as exact duration text, all in one unit where one suits them all."""
+    for unit, size in _SECONDS_PER:
+        if unit != "s" and min(values) < size:
+            continue
+        amounts = [_amount_text(v, size) for v in values]
+        if all(a is not None for a in amounts):
+            return [f"{a} {unit}" for a in amounts]
+    return [_duration_text(v) for v in values]
+
+
 class Distribution:
     """A distribution of a duration in seconds (base of the four kinds)."""
 
@@ -165,6 +191,17 @@ class Distribution:
         """The distribution as plain, JSON-ready data (seconds), for documents."""
         raise NotImplementedError
 
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """The figures (s) its text form lists, in order."""
+        raise NotImplementedError
+
+    def text(self) -> str:
+        """The text form :func:`parse` reads back exactly: ``"triangular(40 s, 55 s, 90 s)"``,
+        every figure in the largest unit that writes them all exactly.
+        """
+        return f"{self.kind}({', '.join(_texts(self.parameters))})"
+
     def _check_quantile(self, q: float) -> float:
         if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 <= q <= 1:
             raise _error(self.kind, "q", q, "a quantile's share must be a number from 0 to 1")
@@ -203,6 +240,11 @@ class Exponential(Distribution):
     def to_dict(self) -> dict[str, Any]:
         """``{"distribution": "exponential", "mean": seconds}``."""
         return {"distribution": self.kind, "mean": self.mean_time}
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """``(mean,)``."""
+        return (self.mean_time,)
 
     def __repr__(self) -> str:
         return f'exponential("{_duration_text(self.mean_time)}")'
@@ -262,6 +304,11 @@ class Triangular(Distribution):
         """``{"distribution": "triangular", "low": s, "mode": s, "high": s}``."""
         return {"distribution": self.kind, "low": self.low, "mode": self.mode, "high": self.high}
 
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """``(low, mode, high)``."""
+        return (self.low, self.mode, self.high)
+
     def __repr__(self) -> str:
         parts = ", ".join(f'"{_duration_text(v)}"' for v in (self.low, self.mode, self.high))
         return f"triangular({parts})"
@@ -316,6 +363,11 @@ class Lognormal(Distribution):
     def to_dict(self) -> dict[str, Any]:
         """``{"distribution": "lognormal", "mean": s, "sd": s}``."""
         return {"distribution": self.kind, "mean": self.mean_time, "sd": self.sd_time}
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """``(mean, sd)``."""
+        return (self.mean_time, self.sd_time)
 
     def __repr__(self) -> str:
         return f'lognormal("{_duration_text(self.mean_time)}", "{_duration_text(self.sd_time)}")'
@@ -378,6 +430,11 @@ class Empirical(Distribution):
     def to_dict(self) -> dict[str, Any]:
         """``{"distribution": "empirical", "values": [s, ...]}`` (sorted)."""
         return {"distribution": self.kind, "values": list(self.values)}
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """The measured values, sorted."""
+        return self.values
 
     def share_below(self, seconds: float) -> float:
         """The share of readings at or below ``seconds``."""
@@ -460,3 +517,95 @@ def from_dict(data: Mapping[str, Any]) -> Distribution:
             raise _error(kind, "values", values, "give the measured durations as a list of seconds")
         return Empirical(tuple(values))
     return KINDS[kind](*(data[key] for key in expected))
+
+
+# A distribution's text: a known kind's name, then its arguments in brackets.
+_TEXT = re.compile(r"\s*([A-Za-z]+)\s*\((.*)\)\s*", re.DOTALL)
+_CALL = re.compile(r"\s*[A-Za-z]+\s*\(")
+_ARITY = {
+    "exponential": (1, "a mean"),
+    "triangular": (3, "low, mode and high"),
+    "lognormal": (2, "a mean and sd"),
+}
+_PARAMETERS = {"exponential": ("mean",), "triangular": ("low", "mode", "high"), "lognormal": ("mean", "sd")}
+# The longest text parse reads: the longest empirical a field keeps, and some room.
+_MAX_TEXT = MAX_FIELD_VALUES * 24 + 64
+
+
+def is_text(value: object) -> bool:
+    """Whether ``value`` is text written as a distribution (``"name(...)"``): what
+    :func:`parse` reads, rather than a plain duration.
+    """
+    return isinstance(value, str) and _CALL.match(value) is not None
+
+
+def parse(text: str, *, day: float | None = None, field: str = "distribution") -> Distribution:
+    """The distribution ``text`` writes: ``"triangular(40 s, 55 s, 90 s)"``,
+    ``"exponential(1 min)"``, ``"lognormal(4 min, 1 min)"``, ``"empirical(40 s, 52 s)"``.
+
+    Each argument is a duration as :func:`units.parse_duration` reads it (a bare number is
+    seconds). ``day`` is the length of a day in seconds where days may be given (a map's
+    working day); without it, text in days or weeks is refused (see the module). A
+    refused text raises :class:`~vsm_widget.core.model.ValidationError` on ``field``.
+
+    >>> parse("triangular(3 min, 4 min, 8 min)").mean
+    300.0
+    """
+    if not isinstance(text, str):
+        raise _error("distribution", field, text, "a distribution's text is a string")
+    if len(text) > _MAX_TEXT:
+        raise _error(
+            "distribution", field, text, f"it is {len(text):,} characters long; at most {_MAX_TEXT:,}"
+        )
+    match = _TEXT.fullmatch(text)
+    if match is None:
+        raise _error(
+            "distribution",
+            field,
+            text,
+            "write a distribution as name(durations), e.g. 'triangular(40 s, 55 s, 90 s)'",
+        )
+    kind, inside = match.group(1).lower(), match.group(2)
+    if kind not in KINDS:
+        raise _error(
+            "distribution",
+            field,
+            text,
+            f"{match.group(1)!r} is not a distribution; use one of {', '.join(KINDS)}",
+        )
+    parts = [part.strip() for part in inside.split(",")]
+    if parts == [""] or any(not part for part in parts):
+        raise _error(kind, field, text, "an argument is empty; separate durations by single commas")
+    if kind in _ARITY and len(parts) != _ARITY[kind][0]:
+        count, names = _ARITY[kind]
+        raise _error(
+            kind,
+            field,
+            text,
+            f"a {kind} takes {count} duration{'s' if count > 1 else ''} ({names}); {len(parts)} given",
+        )
+    if kind == "empirical" and len(parts) > MAX_FIELD_VALUES:
+        raise _error(kind, field, text, f"{len(parts):,} values are too many; at most {MAX_FIELD_VALUES:,}")
+    names = _PARAMETERS.get(kind) or tuple(f"values[{i}]" for i in range(len(parts)))
+    try:
+        if day is None:
+            seconds = [_seconds(kind, name, part) for name, part in zip(names, parts, strict=True)]
+        else:
+            seconds = [_day_seconds(kind, name, part, day) for name, part in zip(names, parts, strict=True)]
+        if kind == "empirical":
+            return Empirical(tuple(seconds))
+        return KINDS[kind](*seconds)
+    except ValidationError as error:
+        # Name the field typed in, and in the reason the parameter at fault.
+        raise _error(kind, field, text, f"its {error.field}: {error.reason}") from None
+
+
+def _day_seconds(kind: str, field: str, value: str, day: float) -> float:
+    """``value`` as seconds, days counted as ``day`` seconds (a map's working day)."""
+    try:
+        seconds = units.parse_duration(value, day=day)
+    except units.UnitError as error:
+        raise _error(kind, field, value, str(error)) from None
+    if seconds > MAX_SECONDS:
+        raise _error(kind, field, value, f"{units._show(value)} is longer than ten years; check the unit")
+    return seconds

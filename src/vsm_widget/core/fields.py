@@ -22,7 +22,16 @@ Durations are stored in seconds; a duration typed in one unit ("1 h", "90 s") is
 remembered in the element's ``units`` (see :func:`unit_of`), so every view shows it back
 in that unit where it reads cleanly there.
 
-This module is pure Python (standard library and :mod:`vsm_widget.core.units`).
+A duration of a step or a gap may be given as a distribution
+(:mod:`vsm_widget.core.distributions`: ``triangular("40 s", "55 s", "90 s")``, or its text
+``"triangular(40 s, 55 s, 90 s)"``). The field then keeps the distribution's *mean* in
+seconds, and the element's ``distributions`` record keeps the distribution by field (see
+:func:`distribution_of`), as ``units`` keeps the typed unit. So every figure, caller and
+view that reads a field's seconds reads the mean, unchanged; what knows about variability
+(the simulation, the data box's range, documents and frames) reads the record.
+
+This module is pure Python (standard library, :mod:`vsm_widget.core.units` and
+:mod:`vsm_widget.core.distributions`).
 """
 
 from __future__ import annotations
@@ -31,9 +40,12 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import units
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: fields stays below distributions
+    from .distributions import Distribution
 
 __all__ = [
     "VALUE_CLASSES",
@@ -72,6 +84,8 @@ __all__ = [
     "summary_fields",
     "panel_fields",
     "unit_of",
+    "distribution_of",
+    "VARYING_KINDS",
     "duration",
     "share",
     "number",
@@ -84,6 +98,7 @@ __all__ = [
     "reference",
     "coordinate",
     "typed_units",
+    "typed_distributions",
 ]
 
 # --------------------------------------------------------------------------- vocabularies
@@ -188,6 +203,7 @@ VALUE_KINDS = (
     "reference",  # the id of another element of the map
     "coordinate",  # a place on the canvas
     "units",  # the units durations were typed in (see unit_of)
+    "distributions",  # the distributions durations were given as (see distribution_of)
 )
 
 # Where a declaration rides on its dataclass field.
@@ -422,6 +438,20 @@ def typed_units() -> Any:
     )
 
 
+def typed_distributions() -> Any:
+    """The distributions the element's durations were given as: ``(("cycle_time", Triangular(...)), ...)``."""
+    return _declare(
+        Field(
+            "distributions",
+            "Distributions",
+            "Distributions of durations",
+            "The distribution each varying duration was given as; the field keeps its mean.",
+            panel="hidden",
+        ),
+        (),
+    )
+
+
 # --------------------------------------------------------------------------- the elements
 
 
@@ -623,6 +653,7 @@ class Process:
     x: float | None = coordinate("X")
     y: float | None = coordinate("Y")
     units: tuple[tuple[str, str], ...] = typed_units()
+    distributions: tuple[tuple[str, Distribution], ...] = typed_distributions()
 
     @property
     def touch_time(self) -> float | None:
@@ -675,6 +706,7 @@ class Gap:
     x: float | None = coordinate("X")
     y: float | None = coordinate("Y")
     units: tuple[tuple[str, str], ...] = typed_units()
+    distributions: tuple[tuple[str, Distribution], ...] = typed_distributions()
 
     @property
     def icon(self) -> str:
@@ -1040,6 +1072,20 @@ def given(spec: Field, value: Any) -> bool:
     if value is None or value == "" or value == ():
         return False
     return spec.default is None or value != spec.default
+
+
+#: The element kinds whose durations may hold a distribution.
+VARYING_KINDS = ("process", "gap")
+
+
+def distribution_of(element: Any, name: str) -> Distribution | None:
+    """The distribution the element's duration ``name`` was given as, if any (the field
+    itself holds its mean).
+    """
+    for field_name, dist in getattr(element, "distributions", ()):
+        if field_name == name:
+            return dist  # type: ignore[no-any-return]
+    return None
 
 
 def unit_of(element: Any, name: str) -> str | None:

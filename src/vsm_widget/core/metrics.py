@@ -404,6 +404,10 @@ class Metrics:
     critical_path: str = MAIN
     critical_steps: tuple[str, ...] = ()
     path_count: int = 1
+    #: The figures the static metrics take as the means of distributions: ``(element id,
+    #: field)`` of every step or gap duration given as a distribution (see
+    #: :mod:`vsm_widget.core.fields`). Their variability shows in a simulation, not here.
+    means: tuple[tuple[str, str], ...] = ()
 
     #: Names of the scalar figures that are durations in seconds.
     DURATIONS = (
@@ -487,6 +491,24 @@ class Metrics:
             return ", ".join(map(str, value))
         return str(value)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the figures take as given, in words: ``"Weld's cycle_time is the mean of its
+        distribution"``, one note per element with durations given as distributions.
+        """
+        named: dict[str, list[str]] = {}
+        for target, name in self.means:
+            named.setdefault(target, []).append(name)
+        found = []
+        for target, names in named.items():
+            step = next((s.name for s in self.steps if s.id == target), f"gap {target}")
+            what = " and ".join(names)
+            if len(names) == 1:
+                found.append(f"{step}'s {what} is the mean of its distribution")
+            else:
+                found.append(f"{step}'s {what} are the means of their distributions")
+        return tuple(found)
+
     def warning_for(self, target: str) -> tuple[str, ...]:
         """The warning messages about one element (by id)."""
         return tuple(w.message for w in self.warnings if w.target == target)
@@ -517,6 +539,7 @@ class Metrics:
             for g in self.gaps
         ]
         data["warnings"] = [{"target": w.target, "message": w.message} for w in self.warnings]
+        data["means"] = [{"target": target, "field": name} for target, name in self.means]
         data["critical_steps"] = list(self.critical_steps)
         for figures, gap in zip(data["gaps"], self.gaps, strict=True):
             figures["path"], figures["downstream"] = gap.path, gap.downstream
@@ -550,6 +573,7 @@ _SCALARS = tuple(
         "steps",
         "gaps",
         "warnings",
+        "means",
         "lead_unit",
         "process_unit",
         "critical_steps",
@@ -817,6 +841,12 @@ def compute(state: MapState) -> Metrics:
         process_unit=state.process_unit,
         lead_time_with_rework=with_rework,
         rework_estimated=tuple(step for step in estimated if step not in covered),
+        means=tuple(
+            (item.id, name)
+            for item in state.all_items
+            if item.distributions
+            for name, _ in item.distributions
+        ),
         critical_path=critical,
         critical_steps=critical_steps,
         path_count=count,

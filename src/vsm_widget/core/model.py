@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from . import display, units
+from . import distributions as dists
+from .errors import ValidationError
 from .fields import (
     FLOW_KINDS,
     ID_PATTERN,
@@ -38,6 +40,7 @@ from .fields import (
     SPREAD_FIELDS,
     TYPED_UNITS,
     VALUE_CLASSES,
+    VARYING_KINDS,
     WASTE_ALIASES,
     WASTE_TYPES,
     Branch,
@@ -95,71 +98,8 @@ __all__ = [
 ]
 
 
-# An error names its field and reason in at most these many characters.
-_MAX_ERROR_FIELD = 200
-_MAX_ERROR_REASON = 1000
-
 _ID_PATTERN = re.compile(ID_PATTERN)
 _RESERVED_IDS = RESERVED_IDS
-
-
-class ValidationError(ValueError):
-    """An edit or a document that the map refuses.
-
-    ``field`` names the field (``"cycle_time"``, ``"customer.demand"``, or a JSON path
-    for documents), ``value`` is what was given and ``reason`` what is allowed. The map
-    is unchanged when this is raised.
-
-    The field, target and reason are always short and can always be sent and saved:
-    a character no file can hold is escaped, and a text pasted by mistake is cut, so
-    the error itself never fails to reach the canvas.
-    """
-
-    def __init__(self, field: str, value: object, reason: str, target: str | None = None):
-        self.field = units._printable(field, _MAX_ERROR_FIELD)
-        self.value = value
-        self.reason = units._printable(reason, _MAX_ERROR_REASON)
-        self.target = None if target is None else units._printable(target, _MAX_ERROR_FIELD)
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        where = f"{self.target}: " if self.target else ""
-        shown = units._show(self.value)
-        # Name the value unless the reason already quotes it.
-        got = "" if shown in self.reason else f" (got {shown})"
-        return f"{where}{self.field}: {self.reason}{got}"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuild from the four parts, so the error survives pickling (worker processes).
-        return (type(self), (self.field, self.value, self.reason, self.target))
-
-    def at(self, target: str) -> ValidationError:
-        """The same error, placed on ``target`` if it had no target yet."""
-        if self.target is None:
-            self.target = units._printable(target, _MAX_ERROR_FIELD)
-            self.args = (self._message(),)
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        """The error as plain data, for a front end or a log."""
-        return {
-            "field": self.field,
-            "target": self.target,
-            "value": _plain(self.value),
-            "reason": self.reason,
-            "message": str(self),
-        }
-
-
-def _plain(value: object) -> object:
-    """``value`` as JSON-ready data: small plain values as they are, others shown short."""
-    if value is None or isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
-        return value
-    if isinstance(value, int) and abs(value) < 2**53:
-        return value
-    if isinstance(value, str) and len(value) <= _MAX_ERROR_FIELD and not units._unwritable(value):
-        return value
-    return units._show(value, _MAX_ERROR_FIELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +182,38 @@ def _duration(value: Any, state: MapState) -> float:
 
 
 _accepting(_duration, lambda value: value.__class__ is float and 0.0 <= value <= MAX_DURATION)
+
+
+def _varying_duration(value: Any, state: MapState) -> float:
+    """A step's or a gap's duration: seconds, or a distribution (or its text), whose mean
+    the field keeps (:func:`_distributed` records the distribution itself).
+    """
+    if isinstance(value, dists.Distribution):
+        return _distribution(value).mean
+    if dists.is_text(value):
+        return _distribution_text(value, state).mean
+    return _duration(value, state)
+
+
+_accepting(_varying_duration, _duration.accepts)  # type: ignore[attr-defined]
+
+
+def _distribution(value: dists.Distribution) -> dists.Distribution:
+    """A distribution a field may keep: an empirical one of at most MAX_FIELD_VALUES readings."""
+    if isinstance(value, dists.Empirical) and len(value.values) > dists.MAX_FIELD_VALUES:
+        raise units.UnitError(
+            f"an empirical distribution of {len(value.values):,} readings is too long for a map's field "
+            f"(at most {dists.MAX_FIELD_VALUES:,}, so that it fits a spreadsheet cell); "
+            "pass it to simulate(durations=...) instead"
+        )
+    return value
+
+
+def _distribution_text(text: str, state: MapState) -> dists.Distribution:
+    try:
+        return dists.parse(text, day=state.day_length)
+    except ValidationError as error:
+        raise units.UnitError(error.reason) from None
 
 
 def _positive_duration(value: Any, state: MapState) -> float:
@@ -479,17 +451,68 @@ def _typed_units(kind: str) -> Parser:
         return tuple(sorted(found.items(), key=lambda pair: order[pair[0]]))
 
     def accepts(value: Any) -> bool:
-        if value.__class__ is not tuple:
+        return _in_order(value, order, lambda unit: unit in TYPED_UNITS)
+
+    return _accepting(parse, accepts)
+
+
+def _in_order(value: Any, order: Mapping[str, int], good: Callable[[Any], bool]) -> bool:
+    """Whether ``value`` is a tuple of ``(field, x)`` pairs, the fields in ``order`` and
+    each ``x`` ``good``: how a per-field record (typed units, distributions) is stored.
+    """
+    if value.__class__ is not tuple:
+        return False
+    last = -1
+    for pair in value:
+        if pair.__class__ is not tuple or len(pair) != 2 or not good(pair[1]):
             return False
-        last = -1
-        for pair in value:
-            if pair.__class__ is not tuple or len(pair) != 2 or pair[1] not in TYPED_UNITS:
-                return False
-            place = order.get(pair[0], -1) if pair[0].__class__ is str else -1
-            if place <= last:
-                return False
-            last = place
-        return True
+        place = order.get(pair[0], -1) if pair[0].__class__ is str else -1
+        if place <= last:
+            return False
+        last = place
+    return True
+
+
+def _distributions(kind: str) -> Parser:
+    """The distributions an element's durations were given as, as ``((field, distribution), ...)``
+    in the fields' declared order, from a mapping (``{"cycle_time": triangular(...)}``; a
+    value may also be the text form or a :meth:`~vsm_widget.core.distributions.Distribution.to_dict`)
+    or pairs.
+    """
+    durations = tuple(spec.name for spec in declared(kind) if spec.kind == "duration")
+    order = {name: i for i, name in enumerate(durations)}
+
+    def parse(value: Any, state: MapState) -> tuple[tuple[str, dists.Distribution], ...]:
+        if value is None:
+            return ()
+        found: dict[str, dists.Distribution] = {}
+        for name, given in _pairs(value, "distributions; give {field: distribution}"):
+            if name not in order:
+                shown, listed = units._show(name), ", ".join(durations)
+                raise units.UnitError(f"{shown} is not a duration of a {kind}; durations: {listed}")
+            if name in found:
+                raise units.UnitError(f"the distribution of {name} is given twice")
+            try:
+                if isinstance(given, dists.Distribution):
+                    dist = given
+                elif isinstance(given, Mapping):
+                    dist = dists.from_dict(given)
+                elif dists.is_text(given):
+                    dist = dists.parse(given, day=state.day_length)
+                else:
+                    raise units.UnitError(f"{units._show(given)} is not a distribution")
+            except ValidationError as error:
+                raise units.UnitError(f"{name}: {error.reason}") from None
+            found[name] = _distribution(dist)
+        return tuple(sorted(found.items(), key=lambda pair: order[pair[0]]))
+
+    def good(dist: Any) -> bool:
+        if not isinstance(dist, dists.Distribution):
+            return False
+        return not isinstance(dist, dists.Empirical) or len(dist.values) <= dists.MAX_FIELD_VALUES
+
+    def accepts(value: Any) -> bool:
+        return _in_order(value, order, good)
 
     return _accepting(parse, accepts)
 
@@ -500,6 +523,8 @@ def _parser(kind: str, spec: Field) -> Parser:
     parser: Parser
     if value_kind == "duration":
         parser = _positive_duration if spec.above else _duration
+        if kind in VARYING_KINDS:
+            parser = _varying_duration
     elif value_kind == "share":
         parser = _ratio_below if spec.below else _ratio
     elif value_kind in ("number", "integer"):
@@ -518,6 +543,8 @@ def _parser(kind: str, spec: Field) -> Parser:
         parser = _coordinate
     elif value_kind == "units":
         parser = _typed_units(kind)
+    elif value_kind == "distributions":
+        parser = _distributions(kind)
     else:  # pragma: no cover - fields.VALUE_KINDS lists every kind above
         raise ValueError(f"no parser for the kind of value {value_kind!r}")
     return _optional(parser) if spec.clears else parser
@@ -1528,6 +1555,8 @@ class Map:
         state = self._state
         values = {name: parse_field(kind, name, value, state) for name, value in fields.items()}
         values = _typed(kind, element, fields, values)
+        if kind in VARYING_KINDS:
+            values = _distributed(kind, element, fields, values, state)
         if kind == "gap":
             values = _settle_variants(element, values)
         return dataclasses.replace(element, **values)
@@ -1541,7 +1570,10 @@ class Map:
         except ValidationError as error:
             raise error.at(target) from None
         if kind in _DURATIONS:
-            values = _typed(kind, self._find(state, target)[1], fields, values)
+            element = self._find(state, target)[1]
+            values = _typed(kind, element, fields, values)
+            if kind in VARYING_KINDS:
+                values = _distributed(kind, element, fields, values, state, target)
         if kind == "map":
             return dataclasses.replace(state, **values)
         if kind == "customer":
@@ -1904,6 +1936,65 @@ def _typed(kind: str, element: Any, given: Mapping[str, Any], values: dict[str, 
     return {**values, "units": tuple(sorted(record.items(), key=lambda pair: order[pair[0]]))}
 
 
+def _distributed(
+    kind: str,
+    element: Any,
+    given: Mapping[str, Any],
+    values: dict[str, Any],
+    state: MapState,
+    target: str | None = None,
+) -> dict[str, Any]:
+    """``values`` with the element's distributions brought up to date.
+
+    A duration given as a distribution (or its text) keeps its mean in the field (the
+    parser stored it) and the distribution in ``distributions``; one given as a plain
+    duration, or cleared, forgets its distribution. ``distributions`` given outright
+    replace the record, and each field named there takes its distribution's mean (a
+    field given beside it must hold that mean).
+    """
+    durations = _DURATIONS[kind]
+    if "distributions" in given:
+        record = dict(values["distributions"])
+        for name, dist in record.items():
+            # A mean written through a spreadsheet may come back rounded in its last digit.
+            if name in given and (values[name] is None or not math.isclose(values[name], dist.mean)):
+                raise ValidationError(
+                    name,
+                    given[name],
+                    f"it is given beside a distribution of {name} whose mean is "
+                    f"{dist.mean!r} s; give one of them",
+                    target,
+                )
+            values[name] = dist.mean
+        return values
+    touched = [name for name in given if name in durations]
+    if not touched:
+        return values
+    record = dict(getattr(element, "distributions", ()))
+    for name in touched:
+        raw = given[name]
+        if isinstance(raw, dists.Distribution):
+            record[name] = raw
+        elif dists.is_text(raw):
+            record[name] = _distribution_text(raw, state)
+        else:
+            record.pop(name, None)
+    order = {name: i for i, name in enumerate(durations)}
+    return {**values, "distributions": tuple(sorted(record.items(), key=lambda pair: order[pair[0]]))}
+
+
+def _check_means(item: Process | Gap) -> None:
+    """Each duration given as a distribution holds its mean (validate_state's rule)."""
+    for name, dist in item.distributions:
+        if getattr(item, name) != dist.mean:
+            raise ValidationError(
+                name,
+                getattr(item, name),
+                f"it must be the mean of its distribution {dist.text()} ({dist.mean!r} s)",
+                item.id,
+            )
+
+
 _BARE_NUMBER = re.compile(r"\s*[+-]?[\d.,_]+(?:[eE][+-]?\d+)?\s*")
 
 
@@ -2159,6 +2250,8 @@ def validate_state(state: MapState, *, proven: frozenset[str] = frozenset()) -> 
                     "id", item.id, "an id starts with a letter and has at most 64 characters", group
                 )
             _check_fields(state, item.kind, item, item.id, proven)
+            if item.__class__ in (Process, Gap) and item.distributions:
+                _check_means(item)
             if isinstance(item, Gap) and item.variants:
                 total = math.fsum(q for _, q in item.variants)
                 if item.quantity is None or not math.isclose(item.quantity, total):

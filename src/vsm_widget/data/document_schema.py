@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..core.distributions import MAX_FIELD_VALUES
 from ..core.fields import (
     ID_PATTERN,
     KINDS,
@@ -42,7 +43,7 @@ __all__ = ["PROVEN_KINDS", "SCHEMA_FILE", "SCHEMA_VERSION", "generate", "schema_
 
 #: The document version this package writes; older ones are migrated on load
 #: (:data:`vsm_widget.data.io.MIGRATIONS`).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Where the package ships the schema.
 SCHEMA_FILE = Path(__file__).parent / "schema" / "vsm-map.schema.json"
@@ -197,6 +198,72 @@ def _units_schema(kind: str) -> dict[str, Any]:
     }
 
 
+def _distributions_schema(kind: str) -> dict[str, Any]:
+    durations = [spec.name for spec in declared(kind) if spec.kind == "duration"]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: {"$ref": f"{_DEF}distribution"} for name in durations},
+        "description": f"the distribution a duration was given as, by field ({', '.join(durations)}); "
+        "the field holds its mean",
+    }
+
+
+# The parameters of each kind of distribution (vsm_widget.core.distributions), in seconds.
+_DISTRIBUTION_KINDS = {
+    "exponential": ("mean",),
+    "triangular": ("low", "mode", "high"),
+    "lognormal": ("mean", "sd"),
+    "empirical": ("values",),
+}
+
+
+def _distribution_schema() -> dict[str, Any]:
+    """A distribution as :meth:`~vsm_widget.core.distributions.Distribution.to_dict` writes it."""
+    seconds = {
+        "type": "number",
+        "minimum": 0,
+        "maximum": _json_number(MAX_DURATION),
+        "description": f"seconds, from 0 to {_TEN_YEARS}",
+    }
+    positive = {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": _json_number(MAX_DURATION),
+        "description": f"seconds, more than 0, at most {_TEN_YEARS}",
+    }
+    kinds = list(_DISTRIBUTION_KINDS)
+    alternatives = []
+    for kind, names in _DISTRIBUTION_KINDS.items():
+        properties: dict[str, Any] = {"distribution": {"const": kind}}
+        for name in names:
+            if name == "values":
+                properties[name] = {
+                    "type": "array",
+                    "items": dict(seconds),
+                    "minItems": 1,
+                    "maxItems": MAX_FIELD_VALUES,
+                    "description": f"the measured durations: 1 to {MAX_FIELD_VALUES} numbers of seconds",
+                }
+            else:
+                properties[name] = dict(positive if kind in ("exponential", "lognormal") else seconds)
+        then = {
+            "required": ["distribution", *names],
+            "additionalProperties": False,
+            "properties": properties,
+            "description": f"a {kind} distribution: {', '.join(names)}",
+        }
+        alternatives.append({"if": {"properties": {"distribution": {"const": kind}}}, "then": then})
+    return {
+        "type": "object",
+        "required": ["distribution"],
+        "description": 'a distribution of a duration in seconds: {"distribution": "triangular", "low": 40, '
+        '"mode": 55, "high": 90}, exponential (mean), lognormal (mean, sd) or empirical (values)',
+        "properties": {"distribution": {"enum": kinds, "description": _options(tuple(kinds), False)}},
+        "allOf": alternatives,
+    }
+
+
 # Values many fields share, written once in $defs: (name, a field of that shape).
 _SHARED = (
     ("ref", Field("reference", "", required=True, length=MAX_ID_LENGTH)),
@@ -221,6 +288,8 @@ def _property(kind: str, spec: Field, shared: dict[tuple[Any, ...], str]) -> dic
     """A field's property in its element's schema, with its title."""
     if spec.kind == "units":
         node = _units_schema(kind)
+    elif spec.kind == "distributions":
+        node = _distributions_schema(kind)
     elif spec.kind == "waste":
         node = {"$ref": f"{_DEF}{_WASTE_DEF}"}
     elif _shape(spec) in shared:
@@ -351,6 +420,7 @@ def generate(version: int) -> dict[str, Any]:
     for kind in ("process", "gap", "shipment", "flow", "burst", "branch", "rework"):
         defs[kind] = _element_schema(kind, shared)
     defs["spread"] = _spread_schema()
+    defs["distribution"] = _distribution_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://github.com/vsm-widget/vsm_widget/schema/vsm-map.schema.json",

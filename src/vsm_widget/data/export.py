@@ -27,7 +27,7 @@ from ..core.metrics import Metrics, compute
 from ..core.model import Gap, Map, MapState, Process, ValidationError, map_from_state
 from ..core.readiness import readiness
 from .files import atomic_path
-from .io import _number_text
+from .io import _number_text, distributions_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,12 +62,17 @@ def _column(spec: Field) -> str:
 
 
 def _cell(spec: Field, value: Any) -> Any:
-    """A field's value as a cell: tags and variants as text, everything else as stored."""
+    """A field's value as a cell: tags, variants and distributions as text, everything else
+    as stored.
+    """
     if spec.kind == "waste":
         return ", ".join(value)
     if spec.kind == "variants":
         # Data, not display: each quantity as text that reads back exactly.
         return "; ".join(f"{name} {_number_text(qty)}" for name, qty in value)
+    if spec.kind == "distributions":
+        # Each in the text form a coach types; the duration columns hold their means.
+        return distributions_text(value)
     return value
 
 

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import units
 from ..core.display import format_number
-from ..core.fields import KINDS, columns, declared
+from ..core.distributions import Distribution, from_dict
+from ..core.fields import KINDS, VARYING_KINDS, columns, declared
 from ..core.frozen import builder
 from ..core.model import (
     _ID_PATTERN,
@@ -57,6 +58,7 @@ from ..core.model import (
     Supplier,
     ValidationError,
     _closest,
+    _distributed,
     map_from_state,
     new_map,
     parse_field,
@@ -117,14 +119,23 @@ def _from_schema_3(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _from_schema_4(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 5 adds each step's and gap's optional ``distributions`` (none where absent):
+    the distribution a duration was given as, by field, the field keeping its mean. A
+    schema 4 document is a schema 5 document as it is.
+    """
+    return document
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _from_schema_1,
     2: _from_schema_2,
     3: _from_schema_3,
+    4: _from_schema_4,
 }
 # Migrations that only add optional fields: a document of the older version is already
 # one of the newer, so loading it needs no private copy.
-_ADDS_ONLY = frozenset({_from_schema_1, _from_schema_2})
+_ADDS_ONLY = frozenset({_from_schema_1, _from_schema_2, _from_schema_4})
 # Migrations that change only the document's own top-level keys: a shallow copy will do.
 _TOP_LEVEL_ONLY = frozenset({_from_schema_3})
 
@@ -703,7 +714,9 @@ _GROUP_FIELDS = {
 #: Per class: fields whose stored tuples are written as JSON lists (or, for typed units, an
 #: object, left out when empty), by the kind of value.
 _SHAPED_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
-    cls: tuple((f.name, f.kind) for f in declared(kind) if f.kind in ("waste", "variants", "units"))
+    cls: tuple(
+        (f.name, f.kind) for f in declared(kind) if f.kind in ("waste", "variants", "units", "distributions")
+    )
     for kind, cls in KINDS.items()
 }
 #: Per class: its numeric fields, each with whether it is stored as a whole number.
@@ -733,10 +746,12 @@ def _element(item: Any, typed: bool = False) -> dict[str, Any]:
             data[name] = list(data[name])
         elif kind == "variants":
             data[name] = [list(pair) for pair in data[name]]
-        elif data[name]:
-            data[name] = dict(data[name])
+        elif not data[name]:
+            del data[name]  # none: documents stay as they were before schema 2 (units) or 5
+        elif kind == "distributions":
+            data[name] = {field: dist.to_dict() for field, dist in data[name]}
         else:
-            del data[name]  # no typed units: documents stay as they were before schema 2
+            data[name] = dict(data[name])
     return data
 
 
@@ -858,8 +873,26 @@ def _values(kind: str, cls: type, raw: Mapping[str, Any], state: MapState, path:
                 except ValidationError as error:
                     raise ValidationError(f"{path}.{name}", value, error.reason) from None
         elif value.__class__ is dict:
-            values[name] = _typed_units(kind, value)
+            if kind_of == "distributions":
+                values[name] = _distributions(kind, value, f"{path}.{name}")
+            else:
+                values[name] = _typed_units(kind, value)
     return values
+
+
+def _distributions(kind: str, value: dict[str, Any], path: str) -> tuple[tuple[str, Distribution], ...]:
+    """Distributions as the model stores them: ``((field, distribution), ...)`` in the
+    fields' order, each made by :func:`~vsm_widget.core.distributions.from_dict`, which
+    checks what the schema cannot say (a triangular's mode between its low and high).
+    """
+    order = _duration_order(kind)
+    found = []
+    for name, data in value.items():
+        try:
+            found.append((name, from_dict(data)))
+        except ValidationError as error:
+            raise ValidationError(f"{path}.{name}.{error.field}", data, error.reason) from None
+    return tuple(sorted(found, key=lambda pair: order[pair[0]]))
 
 
 @functools.cache
@@ -884,9 +917,10 @@ def _typed_units(kind: str, value: dict[str, Any]) -> tuple[tuple[str, str], ...
 # Thousands of steps and gaps per document: see vsm_widget.core.frozen.
 _new_process = builder(Process)
 _new_gap = builder(Gap)
-#: The fields of a step and of a gap after the id, in the order of their classes.
-_PROCESS_FIELDS = tuple(f.name for f in dataclasses.fields(Process))[1:]
-_GAP_FIELDS = tuple(f.name for f in dataclasses.fields(Gap))[1:]
+#: The fields of a step and of a gap after the id, in the order of their classes
+#: (not the frame columns of the same names below, which leave typed units out).
+_PROCESS_ORDER = tuple(f.name for f in dataclasses.fields(Process))[1:]
+_GAP_ORDER = tuple(f.name for f in dataclasses.fields(Gap))[1:]
 
 
 def _made(build: Callable[..., Any], names: tuple[str, ...], item_id: str, values: dict[str, Any]) -> Any:
@@ -972,10 +1006,10 @@ def _state_from(document: Mapping[str, Any]) -> MapState:
             path = f"{where}[{index}]"
             if raw["type"] == "process":
                 values = _values("process", Process, raw, base, path)
-                found.append(_made(_new_process, _PROCESS_FIELDS, claim(raw["id"], path), values))
+                found.append(_made(_new_process, _PROCESS_ORDER, claim(raw["id"], path), values))
             else:
                 values = _settled_gap(_values("gap", Gap, raw, base, path), path)
-                found.append(_made(_new_gap, _GAP_FIELDS, claim(raw["id"], path), values))
+                found.append(_made(_new_gap, _GAP_ORDER, claim(raw["id"], path), values))
         return tuple(found)
 
     stream = items(document.get("stream", ()), "$.stream")
@@ -1433,6 +1467,7 @@ def _step_cells(step: Process | None) -> dict[str, Any]:
         return {"id": None, "name": None, **dict.fromkeys(_STEP_FIELDS)}
     cells = {name: getattr(step, name) for name in ("id", "name", *_STEP_FIELDS)}
     cells["waste"] = ", ".join(step.waste)
+    cells["distributions"] = distributions_text(step.distributions)
     return cells
 
 
@@ -1442,7 +1477,31 @@ def _gap_cells(gap: Gap | None) -> dict[str, Any]:
     cells = {f"gap_{name}": getattr(gap, name) for name in ("id", *_GAP_FIELDS)}
     cells["gap_waste"] = ", ".join(gap.waste)
     cells["gap_variants"] = _variants_text(gap.variants)
+    cells["gap_distributions"] = distributions_text(gap.distributions)
     return cells
+
+
+def distributions_text(record: tuple[tuple[str, Distribution], ...]) -> str:
+    """An element's distributions as one cell's text, each in its text form:
+    ``"cycle_time=triangular(40 s, 55 s, 90 s); changeover=exponential(10 min)"``.
+    """
+    return "; ".join(f"{name}={dist.text()}" for name, dist in record)
+
+
+def _distributions_from_text(text: str) -> dict[str, str]:
+    """``{field: distribution text}`` from :func:`distributions_text`'s text."""
+    found: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        name, sep, dist = part.partition("=")
+        if not sep:
+            raise ValueError(
+                f"{part.strip()!r} has no '='; "
+                "write distributions as 'cycle_time=triangular(40 s, 55 s, 90 s)'"
+            )
+        found[name.strip()] = dist.strip()
+    return found
 
 
 def _missing(value: Any) -> bool:
@@ -1803,8 +1862,19 @@ def _frame_values(
                 value = _variants_from_text(value)
             except ValueError as error:
                 raise ValidationError(where(name), value, str(error)) from None
+        if name == "distributions" and isinstance(value, str):
+            try:
+                value = _distributions_from_text(value)
+            except ValueError as error:
+                raise ValidationError(where(name), value, str(error)) from None
         try:
             values[name] = parse_field(kind, name, value, state)
         except ValidationError as error:
             raise ValidationError(where(name), value, error.reason) from None
+    if kind in VARYING_KINDS:
+        # A cell of distribution text, or the distributions column, as an edit takes them.
+        try:
+            values = _distributed(kind, None, cells, values, state)
+        except ValidationError as error:
+            raise ValidationError(where(error.field), error.value, error.reason) from None
     return values

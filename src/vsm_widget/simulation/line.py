@@ -228,6 +228,21 @@ def _durations(state: MapState, given: Mapping[Any, Any] | None, day: float) -> 
     return table
 
 
+def _stored(state: MapState) -> dict[str, dict[str, Source]]:
+    """The distributions the map's fields hold (see :mod:`vsm_widget.core.fields`), by
+    element id and field, for the fields the engine draws: a step's cycle time and
+    changeover, a gap's wait.
+    """
+    table: dict[str, dict[str, Source]] = {}
+    for item in state.all_items:
+        if item.distributions:
+            allowed = STEP_DURATIONS if isinstance(item, Process) else GAP_DURATIONS
+            drawn = {name: dist for name, dist in item.distributions if name in allowed}
+            if drawn:
+                table[item.id] = drawn
+    return table
+
+
 def build_line(
     state: MapState,
     *,
@@ -246,7 +261,10 @@ def build_line(
     takt = None
     if state.available_time is not None and state.daily_demand:
         takt = state.available_time / state.daily_demand
-    overrides = _durations(state, durations, day)
+    overrides = _stored(state)
+    for element_id, fields in _durations(state, durations, day).items():
+        # durations= wins over what the map stores, field by field.
+        overrides[element_id] = {**overrides.get(element_id, {}), **fields}
     server_counts = {
         i: _count(v, "servers", i, 1, MAX_SERVERS)
         for i, (_, v) in _by_element(state, "servers", servers, Process).items()
