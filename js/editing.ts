@@ -1,6 +1,6 @@
 /** Editing UI: the toolbar, the inspector panel and the in-place field editor. */
 
-import { durationEditText, percentEditText, plain } from "./edittext";
+import { distributionEditText, durationEditText, percentEditText, plain } from "./edittext";
 import { type PathActions, type PathChoices, pathSection } from "./paths";
 import type { FieldCatalog, FieldSpec, MapDocument, StreamItem } from "./types";
 
@@ -51,6 +51,15 @@ export function findElement(doc: MapDocument, id: string): Found | null {
 
 export function fieldSpec(fields: FieldCatalog, kind: string, field: string): FieldSpec | undefined {
   return fields[kind]?.find((s) => s.name === field);
+}
+
+/**
+ * The text a duration field starts with when it holds a distribution (its `distributions`
+ * record): the distribution's text form, so that Enter keeps it; undefined otherwise.
+ */
+export function heldText(element: Record<string, unknown>, field: string, day: number): string | undefined {
+  const held = element.distributions as Record<string, unknown> | undefined;
+  return held && typeof held === "object" ? distributionEditText(held[field], day) : undefined;
 }
 
 /** The unit a duration of this element was typed in (its `units` record), if any. */
@@ -380,7 +389,9 @@ export class Inspector {
       section.appendChild(this.insertRow(id, "after", this.shifter));
     }
     for (const spec of this.fields()[found.kind] ?? [])
-      section.appendChild(this.row(id, spec, found.element[spec.name], day, typedUnit(found.element, spec.name)));
+      section.appendChild(
+        this.row(id, spec, found.element[spec.name], day, typedUnit(found.element, spec.name), heldText(found.element, spec.name, day)),
+      );
     if (this.shifter?.paths && this.doc && found.kind === "process")
       section.appendChild(pathSection(this.doc, id, this.shifter.paths, this.pathChoices));
     this.el.appendChild(section);
@@ -439,7 +450,8 @@ export class Inspector {
     return row;
   }
 
-  private row(id: string, spec: FieldSpec, value: unknown, day: number, unit?: string): HTMLElement {
+  /** One field's row; `held` is the text of a distribution the field holds, if any. */
+  private row(id: string, spec: FieldSpec, value: unknown, day: number, unit?: string, held?: string): HTMLElement {
     const row = document.createElement("div");
     row.className = "vsm-insp-row";
     row.dataset.vsmRow = `${id}:${spec.name}`;
@@ -499,7 +511,7 @@ export class Inspector {
       input.dataset.vsmInput = inputId;
       input.dataset.vsmField = spec.name;
       input.spellcheck = false;
-      const initial = editText(spec, value, day, unit);
+      const initial = held ?? editText(spec, value, day, unit);
       input.value = initial;
       input.dataset.vsmInitial = initial;
       if (spec.type === "duration") input.placeholder = "e.g. 45 s, 2 min";

@@ -48,3 +48,32 @@ export function percentEditText(ratio: number | null | undefined): string {
   if (!isNumber(ratio)) return "";
   return `${plain(Math.round(ratio * 100 * 1e6) / 1e6)}%`;
 }
+
+/** The figures (seconds) each kind of distribution lists in its text form, in order. */
+const DISTRIBUTION_FIGURES: Record<string, string[]> = {
+  exponential: ["mean"],
+  triangular: ["low", "mode", "high"],
+  lognormal: ["mean", "sd"],
+  empirical: ["values"],
+};
+
+/**
+ * A distribution held by a duration field (its document form, seconds) as the text the
+ * model reads back: "triangular(40 s, 55 s, 90 s)". Undefined for a form it does not know.
+ */
+export function distributionEditText(held: unknown, day: number | null | undefined = DEFAULT_DAY): string | undefined {
+  if (!held || typeof held !== "object") return undefined;
+  const record = held as Record<string, unknown>;
+  const kind = record.distribution;
+  const names = typeof kind === "string" ? DISTRIBUTION_FIGURES[kind] : undefined;
+  if (!names) return undefined;
+  const figures = kind === "empirical" ? record.values : names.map((name) => record[name]);
+  if (!Array.isArray(figures) || !figures.length || !figures.every(isNumber)) return undefined;
+  // Every figure in the largest unit that writes them all as whole numbers, as the model
+  // writes its text form.
+  for (const unit of ["d", "h", "min", "s"]) {
+    const texts = figures.map((seconds) => durationEditText(seconds as number, day, unit));
+    if (texts.every((text) => new RegExp(`^\\d+ ${unit}$`).test(text))) return `${kind}(${texts.join(", ")})`;
+  }
+  return `${kind}(${figures.map((seconds) => durationEditText(seconds as number, day)).join(", ")})`;
+}

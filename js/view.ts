@@ -7,7 +7,18 @@
 
 import type { AnyModel } from "@anywidget/types";
 import { type DefIds, Drawing, drawDefs, svg, VIRTUAL_FROM } from "./draw";
-import { buildToolbar, cssEscape, editText, fieldSpec, findElement, InlineEditor, Inspector, type Place, primaryField } from "./editing";
+import {
+  buildToolbar,
+  cssEscape,
+  editText,
+  fieldSpec,
+  findElement,
+  heldText,
+  InlineEditor,
+  Inspector,
+  type Place,
+  primaryField,
+} from "./editing";
 import { DEFAULT_DAY } from "./edittext";
 import { ErrorChannel } from "./errors";
 import { documentJson, download, errorText, fileName, pictureToPng, readMapFile } from "./files";
@@ -705,7 +716,8 @@ export class MapView {
     const r = anchor ? anchor.getBoundingClientRect() : { left: stageRect.left + 40, top: stageRect.top + 40, width: 120, height: 22 };
     // The unit the value was typed in, if any: the input starts in it.
     const typed = (found.element.units as Record<string, string> | undefined)?.[name];
-    this.editor.show(id, name, editText(spec, found.element[name], day, typed), {
+    const text = heldText(found.element, name, day) ?? editText(spec, found.element[name], day, typed);
+    this.editor.show(id, name, text, {
       left: r.left - stageRect.left - 4,
       top: r.top - stageRect.top - 3,
       width: r.width + 10,

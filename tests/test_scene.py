@@ -374,3 +374,24 @@ def test_a_spread_of_a_removed_step_draws_nothing() -> None:
     m.remove("p1")
     scene = build_scene(m.state, m.metrics())
     assert all("PT meas." not in _texts(node) for node in _nodes(scene, "process"))
+
+
+def test_a_duration_given_as_a_distribution_shows_its_mean_and_range_on_the_data_box() -> None:
+    m = ValueStreamMap("Variability", demand=10, available_time="8 h")
+    m.add_process("Weld", cycle_time="triangular(40 s, 55 s, 90 s)", uptime="90%")
+    m.add_wait("exponential(2 h)")
+    m.add_process("Pack", cycle_time="30 s")
+    scene = build_scene(m.state)
+    weld = scene.node(m.steps[0].id)
+    texts = _texts(weld)
+    # By hand: the mean (40 + 55 + 90) / 3 = 61.67 s; the mode's share (55 - 40) / 50 =
+    # 0.3, so p10 = 40 + sqrt(0.1 x 50 x 15) = 48.66 s and p90 = 90 - sqrt(0.1 x 50 x 35)
+    # = 76.77 s. The range row stands right under the row of its field.
+    assert texts[texts.index("C/T") + 1] == "61.7 s mean"
+    assert texts[texts.index("C/T") + 2 : texts.index("C/T") + 4] == ["C/T range", "48.7–76.8 s"]
+    assert "C/T 61.7 s mean, C/T range 48.7–76.8 s" in weld.label
+    # An exponential wait of mean 2 h: p10 = -2 h x ln(0.9) = 0.211 h, p90 = 2 h x ln(10) = 4.61 h.
+    wait = scene.node(m.gaps[0].id)
+    assert _texts(wait)[:3] == ["2 h mean", "wait", "0.211–4.61 h"]
+    # A step given a plain number keeps its plain row.
+    assert "30 s" in _texts(scene.node(m.steps[1].id))

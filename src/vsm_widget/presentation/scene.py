@@ -558,7 +558,9 @@ def value_text(spec: Field, element: Any, display: Display) -> str:
     kind = spec.kind
     if kind == "duration":
         never = "d" if spec.reads == "shift" else ""
-        return display.entered(value, unit_of(element, spec.name), never=never)
+        shown = display.entered(value, unit_of(element, spec.name), never=never)
+        # A duration given as a distribution holds its mean: the row says so.
+        return f"{shown} mean" if fields.distribution_of(element, spec.name) is not None else shown
     if kind == "share":
         return display.share(value)
     if kind in ("number", "integer"):
@@ -574,6 +576,10 @@ def _row_template(spec: Field, element: Any) -> str | None:
     row = spec.row
     assert row is not None  # fields.rows() lists fields with a row only
     return row.text if given(spec, getattr(element, spec.name)) else row.empty
+
+
+#: The step fields with a data-box row (a distribution on one adds its range row).
+_ROW_FIELDS = frozenset(spec.name for spec in fields.rows("process"))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -613,6 +619,16 @@ def process_rows(step: Process, display: Display, spreads: Sequence[Spread] = ()
         first = fields.rows("process")[0]
         rows.append((first.row.label, first.name, DASH))  # type: ignore[union-attr]
     labels = {spec.name: spec.row.label for spec in fields.rows("process") if spec.row is not None}
+    for name, held in step.distributions:
+        # A duration given as a distribution: its row shows the mean, and a row under it
+        # the range a tenth to nine tenths of the times fall in.
+        if name not in labels:
+            continue
+        unit = unit_of(step, name) or auto_unit(held.p90, display.day_length)
+        low = display.number(display.in_unit(held.p10, unit))
+        shown = f"{low}{DASH}{display.duration(held.p90, unit)}"
+        at = next((i + 1 for i, row in enumerate(rows) if row[1] == name), len(rows))
+        rows.insert(at, (f"{labels[name]} range", f"range:{name}", shown))
     for spread in spreads:
         unit = spread_unit(step, spread, display)
         shown = display.spread(spread.median, spread.p15, spread.p85, unit)
@@ -902,10 +918,15 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None, c
             )
     else:
         shapes.extend(clock_icon(box.cx, box.cy, min(box.w, box.h) / 2 - 1))
-        lines.append(
-            (display.entered(gap.wait_time, unit_of(gap, "wait_time")), "wait_time", "vsm-value vsm-strong")
-        )
+        held = fields.distribution_of(gap, "wait_time")
+        shown = display.entered(gap.wait_time, unit_of(gap, "wait_time"))
+        lines.append((f"{shown} mean" if held else shown, "wait_time", "vsm-value vsm-strong"))
         lines.append(("wait", None, "vsm-small"))
+        if held is not None:
+            # The range a tenth to nine tenths of the waits fall in, under the mean.
+            unit = unit_of(gap, "wait_time") or auto_unit(held.p90, display.day_length)
+            low = display.number(display.in_unit(held.p10, unit))
+            lines.append((f"{low}{DASH}{display.duration(held.p90, unit)}", None, "vsm-small"))
     for i, (content, name, c) in enumerate(lines):
         shapes.append(
             fit_text(box.cx, box.bottom + 15 + i * 15, content, GAP_COL - 4, c, anchor="middle", field=name)
@@ -1676,6 +1697,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     for item in state.all_items:
         if isinstance(item, Process):
             rows = max(1, row_count("process", item)) + 2 * len(spreads.get(item.id, ()))
+            rows += sum(name in _ROW_FIELDS for name, _ in item.distributions)
             heights[item.id] = PROCESS_HEAD_H + _rows_height(rows)
     tops: dict[int, float] = {}
     bands: dict[int, float] = {}
