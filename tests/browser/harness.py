@@ -306,3 +306,7 @@ class NotebookPage:
             "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', { theme })", theme
         )
         self.page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=theme)
+        # JupyterLab shows its splash screen while a theme loads and takes it out 200 ms
+        # after; a second change inside that time makes it take the splash out twice (an
+        # uncaught error of JupyterLab's own). Wait until it is gone.
+        self.page.wait_for_function("() => !document.getElementById('jupyterlab-splash')")
