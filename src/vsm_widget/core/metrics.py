@@ -660,12 +660,24 @@ def compute(state: MapState) -> Metrics:
     waits: list[float] = []
     complete = True
     ends = {branch.id: branch.into for branch in state.branches}
+    # The chains of the paths (see _Streams), filled in as the figures are made: where
+    # branches join or loops rework, the longest paths are found over them.
+    chained = bool(state.branches or state.reworks)
+    chains = _Chains()
     for path, items in state.by_path:
         last = len(items) - 1
+        at: list[int] = []
+        chains.at.append(at)
+        if chained:
+            figures: list[Any] = [None] * len(items)
+            times = [0.0] * len(items)
+            chains.figures.append(figures)
+            chains.times.append(times)
         for index, item in enumerate(items):
             if item.__class__ is Process:
                 steps.append(item)  # type: ignore[arg-type]
                 step_paths.append(path)
+                at.append(index)
                 continue
             gap: Gap = item  # type: ignore[assignment]
             # Never two gaps side by side: what follows a gap is its step, or the path's end.
@@ -700,7 +712,10 @@ def compute(state: MapState) -> Metrics:
                     by_waste[tags[0]] += wait  # the usual one tag: no share to divide
                 else:
                     _spread(by_waste, tags, wait)
-            gap_results.append(_gap_metrics(gap.id, quantity, days, wait, path, downstream))
+            made = _gap_metrics(gap.id, quantity, days, wait, path, downstream)
+            gap_results.append(made)
+            if chained:
+                figures[index], times[index] = made, wait or 0.0
 
     parts = max(1, len(variant_names))
     sources = {loop.source for loop in state.reworks}
@@ -789,9 +804,11 @@ def compute(state: MapState) -> Metrics:
 
     critical, count = MAIN, 1
     streams = ways = None
-    if state.branches:
-        streams = _Streams(state, step_results, gap_results)
+    if chained:
+        chains.place_steps(step_results)
+        streams = _Streams(state, chains)
         ways = streams.longest(streams.times)
+    if state.branches and streams is not None and ways is not None:
         critical, route = ways.critical()
         count = len(streams.names)
         wait_total, lead, process, inventory_days = streams.route_figures(route)
@@ -802,10 +819,7 @@ def compute(state: MapState) -> Metrics:
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
         inventory_days = inventory_day_total if has_inventory and demand else None
-    covered: set[str] = set()
-    with_rework = _with_rework(
-        state, streams, ways, estimated, lead, redo, step_results, gap_results, covered
-    )
+    with_rework = _with_rework(state, streams, ways, estimated, lead, redo)
     work_content = _sum(work)
     line = line_efficiency(work_content, stations, takt)
     return Metrics(
@@ -840,7 +854,7 @@ def compute(state: MapState) -> Metrics:
         lead_unit=state.lead_unit,
         process_unit=state.process_unit,
         lead_time_with_rework=with_rework,
-        rework_estimated=tuple(step for step in estimated if step not in covered),
+        rework_estimated=tuple(estimated),
         means=tuple(
             (item.id, name)
             for item in state.all_items
@@ -859,6 +873,46 @@ def compute(state: MapState) -> Metrics:
 _Piece = tuple[int, int, int]
 
 
+class _Chains:
+    """Per path, item by item: the figures (``figures``), the times on the ladder (s;
+    unknown counts as zero: ``times``), and the item index of each step (``at``): what
+    :class:`_Streams` is built from. :func:`compute` fills them in as it makes the
+    figures; :meth:`of` makes them from figures already made.
+    """
+
+    def __init__(self) -> None:
+        self.figures: list[list[StepMetrics | GapMetrics]] = []
+        self.times: list[list[float]] = []
+        self.at: list[list[int]] = []
+
+    @classmethod
+    def of(cls, state: MapState, steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> _Chains:
+        """The chains of ``state`` from its figures (in :attr:`MapState.by_path` order)."""
+        chains = cls()
+        step_figures, gap_figures = iter(steps), iter(gaps)
+        for _, items in state.by_path:
+            figures: list[StepMetrics | GapMetrics] = [
+                next(step_figures) if item.__class__ is Process else next(gap_figures) for item in items
+            ]
+            chains.figures.append(figures)
+            chains.at.append([i for i, item in enumerate(items) if item.__class__ is Process])
+            chains.times.append(
+                [
+                    (f.lead_time or 0.0) if f.__class__ is StepMetrics else (f.wait_time or 0.0)  # type: ignore[union-attr]
+                    for f in figures
+                ]
+            )
+        return chains
+
+    def place_steps(self, steps: Iterable[StepMetrics]) -> None:
+        """Put the steps' figures in their places, the gaps' being there already."""
+        made = iter(steps)
+        for at, figures, times in zip(self.at, self.figures, self.times, strict=True):
+            # zip reads ``at`` first: it stops at the path's last step, taking no more.
+            for index, step in zip(at, made, strict=False):
+                figures[index], times[index] = step, step.lead_time or 0.0
+
+
 class _Streams:
     """The stream as chains: each path (the main line, then each branch) its steps in
     order with the gap before each, joined where a branch splits off after a step
@@ -872,45 +926,28 @@ class _Streams:
     slices of the chains (:meth:`_Ways.route`), not a walk over its steps.
     """
 
-    def __init__(self, state: MapState, steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> None:
-        step_figures, gap_figures = iter(steps), iter(gaps)
+    def __init__(self, state: MapState, chains: _Chains) -> None:
         self.names: list[str] = []
         self.heads: list[str | None] = []
         self.tails: list[str | None] = []
-        #: Per path: the figures of its items, in order.
-        self.figures: list[list[StepMetrics | GapMetrics]] = []
-        #: Per path: its steps' ids, the item index of each, and of the gap before each (-1: none).
+        #: Per path: its steps' ids, and the item index of the gap before each (-1: none).
         self.ids: list[list[str]] = []
-        self.step_names: list[list[str]] = []
-        self.at: list[list[int]] = []
         self.before: list[list[int]] = []
         #: Per path: the item index of the gap after its last step (or of its lone gap), or -1.
         self.last_gap: list[int] = []
-        #: Per path: each item's time on the ladder (s; unknown counts as zero).
-        self.times: list[list[float]] = []
         #: Each step's path index and place on it.
         self.loc: dict[str, tuple[int, int]] = {}
         branches = {b.id: b for b in state.branches}
-        for index, (path, items) in enumerate(state.by_path):
-            figures: list[StepMetrics | GapMetrics] = [
-                next(step_figures) if item.__class__ is Process else next(gap_figures) for item in items
-            ]
-            at = [i for i, item in enumerate(items) if item.__class__ is Process]
+        self.figures = chains.figures
+        self.at = chains.at
+        self.times = chains.times
+        for index, ((path, items), at) in enumerate(zip(state.by_path, chains.at, strict=True)):
             ids = [items[i].id for i in at]
             self.loc.update(zip(ids, zip(itertools.repeat(index), range(len(ids))), strict=False))
-            self.figures.append(figures)
             self.ids.append(ids)
-            self.step_names.append([items[i].name for i in at])  # type: ignore[union-attr]
-            self.at.append(at)
             # Never two gaps side by side: a step's gap, if any, is the item just before it.
             self.before.append([i - 1 if i and items[i - 1].__class__ is Gap else -1 for i in at])
             self.last_gap.append(len(items) - 1 if items and items[-1].__class__ is Gap else -1)
-            self.times.append(
-                [
-                    (f.lead_time or 0.0) if f.__class__ is StepMetrics else (f.wait_time or 0.0)  # type: ignore[union-attr]
-                    for f in figures
-                ]
-            )
             self.names.append(path)
             branch = branches.get(path)
             self.heads.append(None if branch is None else branch.after)
@@ -937,6 +974,18 @@ class _Streams:
         #: Per path: the places of its steps where branches meet it or leave it.
         self.marks = [sorted({*meet, *leave}) for meet, leave in zip(self.meets, self.leaves, strict=True)]
         self._cache: list[tuple[list[float], list[float], list[float], list[float], list[int]]] | None = None
+        self._state = state
+        self._names: list[list[str]] | None = None
+
+    @property
+    def step_names(self) -> list[list[str]]:
+        """Per path: its steps' names (made when first asked for: only the paths' table needs them)."""
+        if self._names is None:
+            self._names = [
+                [items[i].name for i in at]  # type: ignore[union-attr]
+                for (_, items), at in zip(self._state.by_path, self.at, strict=True)
+            ]
+        return self._names
 
     def longest(self, times: list[list[float]]) -> _Ways:
         """The longest ways to and from every step, by the items' ``times`` (per path)."""
@@ -1075,9 +1124,10 @@ class _Ways:
         # the last step, and the two interleaved (gap, step, gap, step...) for the sums.
         own, before, after, woven, pairs = [], [], [], [], []
         for path in range(count):
-            t = times[path]
-            steps = [t[i] for i in streams.at[path]]
-            gaps = [0.0 if i < 0 else t[i] for i in streams.before[path]]
+            # A zero after the last item stands for the gap a step does not have (index -1).
+            t = [*times[path], 0.0]
+            steps = list(map(t.__getitem__, streams.at[path]))
+            gaps = list(map(t.__getitem__, streams.before[path]))
             mixed = [0.0] * (2 * len(steps))
             mixed[0::2], mixed[1::2] = gaps, steps
             own.append(steps)
@@ -1172,7 +1222,8 @@ class _Ways:
             # (step + gap after it) + the way on, one after another, from the end back.
             pairs = self.pairs[path][lo:hi]
             place = hi
-            for split in reversed([k for k in streams.leaves[path] if lo <= k < hi]):
+            leaves = streams.leaves[path]
+            for split in reversed(leaves[bisect.bisect_left(leaves, lo) : bisect.bisect_left(leaves, hi)]):
                 if place > split + 1:
                     sums = list(
                         itertools.accumulate(reversed(pairs[split + 1 - lo : place - lo]), initial=nxt)
@@ -1301,14 +1352,11 @@ def _with_rework(
     estimated: dict[str, float],
     lead: float,
     redo: list[float],
-    step_figures: list[StepMetrics],
-    gap_figures: list[GapMetrics],
-    covered: set[str],
 ) -> float:
     """The expected lead time with rework (s; see :func:`compute` for the rule and the
     convention). ``estimated`` holds the passes through each step whose rework is
     estimated from its %C&A, and ``redo`` the time each of them adds once redone; the
-    steps that rework loops cover are added to ``covered``.
+    steps that rework loops cover are taken out of ``estimated``.
     """
     if not state.reworks:
         if not estimated:
@@ -1316,15 +1364,17 @@ def _with_rework(
         if not state.branches:
             # One path, the whole stream: each estimate adds its redone share once.
             return lead + _sum(redo)
-    if streams is None or ways is None:
-        streams = _Streams(state, step_figures, gap_figures)
-        ways = streams.longest(streams.times)
+    # compute chains the paths of every map with rework loops or branches.
+    assert streams is not None
+    assert ways is not None
     # The segment of each loop: the steps on the way from its target to its source, and
     # the gaps between two of them. A step a loop covers is reworked by the loop: its
     # %C&A is not estimated on top (that would count its defects twice).
     segments = [(loop, streams.between(loop.target, loop.source, ways)) for loop in state.reworks]
-    covered.update(step for _, segment in segments for step in segment)
-    factors = {streams.loc[step]: passes for step, passes in estimated.items() if step not in covered}
+    for _, segment in segments:
+        for step in segment:
+            estimated.pop(step, None)
+    factors = {streams.loc[step]: passes for step, passes in estimated.items()}
     gaps: dict[tuple[int, int], float] = {}
     for loop, segment in segments:
         passes = expected_passes(loop.share)
@@ -1335,8 +1385,9 @@ def _with_rework(
                 if gap >= 0 and target in segment:
                     gaps[path, gap] = gaps.get((path, gap), 1.0) * passes
     times = [list(t) for t in streams.times]
+    at = streams.at
     for (path, place), factor in factors.items():
-        times[path][streams.at[path][place]] *= factor
+        times[path][at[path][place]] *= factor
     for (path, index), factor in gaps.items():
         times[path][index] *= factor
     again = streams.longest(times)
@@ -1362,7 +1413,7 @@ def path_totals(state: MapState, metrics: Metrics | None = None) -> tuple[PathTo
     (the scene prints them under the ladder). ``metrics`` are the state's, if known.
     """
     metrics = metrics if metrics is not None else compute(state)
-    streams = _Streams(state, metrics.steps, metrics.gaps)
+    streams = _Streams(state, _Chains.of(state, metrics.steps, metrics.gaps))
     ways = streams.longest(streams.times)
     found = []
     for index, path in enumerate(streams.names):

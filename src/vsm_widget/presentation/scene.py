@@ -39,6 +39,7 @@ from ..core import fields
 from ..core.display import Display, auto_unit
 from ..core.fields import MAIN, SPREAD_FIELDS, Branch, Field, Rework, Spread, given, unit_of
 from ..core.flow import flow_edges
+from ..core.frozen import builder
 from ..core.metrics import GapMetrics, Metrics, StepMetrics, compute, path_totals
 from ..core.model import Burst, Control, Customer, Gap, InfoFlow, MapState, Process, Shipment, Supplier
 from .lanes import CONNECTOR_STEP, lay_out_lanes
@@ -90,10 +91,43 @@ DASH = "–"
 Shape = dict[str, Any]
 
 
+# A scene rounds some 25,000 coordinates, a sixth of them distinct, and round() to a
+# tenth is slow (it goes through the decimal digits): each value's rounding, and its text
+# in a path, are remembered. Equal values round alike (0.0 and -0.0 both to 0.0), so a
+# remembered one is the very one round() gives. Emptied at each scene's start.
+_ROUNDED: dict[float, float] = {}
+_POINTS: dict[float, str] = {}
+# Likewise texts as one line, and texts cut to a width in a style.
+_LINES: dict[str, str] = {}
+_FITTED: dict[tuple[str, float, str], str] = {}
+_REMEMBERED = 1 << 16
+
+
 def _r(value: float) -> float:
     """A coordinate rounded to a tenth of a unit (small, stable JSON and SVG)."""
-    # Adding 0.0 turns a rounded -0.0 into 0.0.
-    return round(value, 1) + 0.0
+    found = _ROUNDED.get(value)
+    if found is None:
+        if len(_ROUNDED) >= _REMEMBERED:
+            _ROUNDED.clear()
+        # Adding 0.0 turns a rounded -0.0 into 0.0.
+        found = _ROUNDED[value] = round(value, 1) + 0.0
+    return found
+
+
+def _g(value: float) -> str:
+    """A coordinate rounded as :func:`_r` does, as a path writes it."""
+    found = _POINTS.get(value)
+    if found is None:
+        if len(_POINTS) >= _REMEMBERED:
+            _POINTS.clear()
+        found = _POINTS[value] = f"{_r(value):g}"
+    return found
+
+
+def _forget_coordinates() -> None:
+    """Empty the remembered coordinates and texts (a scene is built from nothing)."""
+    for remembered in (_ROUNDED, _POINTS, _LINES, _FITTED):
+        remembered.clear()
 
 
 def _font(classes: str) -> Font:
@@ -214,6 +248,10 @@ class Node:
         return data
 
 
+# Some 1,350 nodes a scene, of 15 fields each: see vsm_widget.core.frozen.
+_node = builder(Node)
+
+
 @dataclass(frozen=True, slots=True)
 class Scene:
     """A laid-out map: its nodes in drawing order and the extent of everything drawn."""
@@ -280,9 +318,22 @@ class SceneCache:
 # --------------------------------------------------------------------------- shapes
 
 
+# The commonest shapes (rectangles, texts) look their coordinates up in _ROUNDED before
+# calling _r: a call costs more than the lookup. (0.0, which is false, takes _r.)
+
+
 def rect(x: float, y: float, w: float, h: float, c: str, **attrs: Any) -> Shape:
     """A rectangle shape."""
-    return {"t": "rect", "x": _r(x), "y": _r(y), "width": _r(w), "height": _r(h), "c": c, **attrs}
+    known = _ROUNDED.get
+    return {
+        "t": "rect",
+        "x": known(x) or _r(x),
+        "y": known(y) or _r(y),
+        "width": known(w) or _r(w),
+        "height": known(h) or _r(h),
+        "c": c,
+        **attrs,
+    }
 
 
 def path(d: str, c: str, **attrs: Any) -> Shape:
@@ -302,7 +353,12 @@ def circle(cx: float, cy: float, r: float, c: str) -> Shape:
 
 def one_line(content: str) -> str:
     """Text as one line, the way SVG draws it: every run of white space is one space."""
-    return " ".join(content.split())
+    found = _LINES.get(content)
+    if found is None:
+        if len(_LINES) >= _REMEMBERED:
+            _LINES.clear()
+        found = _LINES[content] = " ".join(content.split())
+    return found
 
 
 def text(
@@ -317,7 +373,14 @@ def text(
     tip: str | None = None,
 ) -> Shape:
     """One line of text; its size and weight come from its classes."""
-    shape: Shape = {"t": "text", "x": _r(x), "y": _r(y), "c": c, "text": one_line(content)}
+    known = _ROUNDED.get
+    shape: Shape = {
+        "t": "text",
+        "x": known(x) or _r(x),
+        "y": known(y) or _r(y),
+        "c": c,
+        "text": _LINES.get(content) or one_line(content),
+    }
     if anchor != "start":
         shape["text-anchor"] = anchor
     if field:
@@ -341,7 +404,12 @@ def fit_text(
     metric: str | None = None,
 ) -> Shape:
     """Text cut to ``width``, with the whole text as its tooltip when it was cut."""
-    shown = truncate(one_line(content), width, *_font(c))
+    key = (content, width, c)
+    shown = _FITTED.get(key)
+    if shown is None:
+        if len(_FITTED) >= _REMEMBERED:
+            _FITTED.clear()
+        shown = _FITTED[key] = truncate(one_line(content), width, *_font(c))
     return text(
         x, y, shown, c, anchor=anchor, field=field, metric=metric, tip=content if shown != content else None
     )
@@ -381,7 +449,8 @@ def group(kids: list[Shape], c: str = "", **attrs: Any) -> Shape:
 
 
 def _pt(x: float, y: float) -> str:
-    return f"{_r(x):g},{_r(y):g}"
+    known = _POINTS.get
+    return f"{known(x) or _g(x)},{known(y) or _g(y)}"
 
 
 # --------------------------------------------------------------------------- icons
@@ -571,6 +640,12 @@ def value_text(spec: Field, element: Any, display: Display) -> str:
     return str(value)
 
 
+@functools.cache
+def _rows_of(kind: str) -> tuple[Field, ...]:
+    """:func:`vsm_widget.core.fields.rows`, sorted once per kind (every box asks for them)."""
+    return fields.rows(kind)
+
+
 def _row_template(spec: Field, element: Any) -> str | None:
     """The text template of a field's row, or None when the row is left out."""
     row = spec.row
@@ -585,7 +660,15 @@ _ROW_FIELDS = frozenset(spec.name for spec in fields.rows("process"))
 @functools.lru_cache(maxsize=8192)
 def row_count(kind: str, element: Any) -> int:
     """How many rows an element's data box has (as :func:`element_rows`, without formatting)."""
-    return sum(_row_template(spec, element) is not None for spec in fields.rows(kind))
+    return sum(_row_template(spec, element) is not None for spec in _rows_of(kind))
+
+
+@functools.cache
+def _named_in(kind: str, template: str) -> tuple[Field, ...]:
+    """The fields of ``kind`` a row's template names (``{name}``), in declared order: the
+    declarations do not change, so each template is read once.
+    """
+    return tuple(other for other in fields.declared(kind) if f"{{{other.name}}}" in template)
 
 
 def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
@@ -594,15 +677,11 @@ def element_rows(kind: str, element: Any, display: Display) -> list[Row]:
     what it reads when not given.
     """
     rows: list[Row] = []
-    for spec in fields.rows(kind):
+    for spec in _rows_of(kind):
         template = _row_template(spec, element)
         if template is None:
             continue
-        others = {
-            other.name: value_text(other, element, display)
-            for other in fields.declared(kind)
-            if f"{{{other.name}}}" in template
-        }
+        others = {other.name: value_text(other, element, display) for other in _named_in(kind, template)}
         rows.append(
             (spec.row.label, spec.name, template.format(value_text(spec, element, display), **others))
         )  # type: ignore[union-attr]
@@ -878,7 +957,7 @@ def process_node(
     tip = "\n".join(
         part for part in (step.name if step.notes or measured else "", step.notes, *measured) if part
     )
-    return Node(
+    return _node(
         step.id,
         step.id,
         "process",
@@ -943,7 +1022,7 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None, c
         label = f"{name}, {lines[0][0]}"
     if gap.waste:
         label += f", waste: {', '.join(gap.waste)}"
-    return Node(
+    return _node(
         gap.id, gap.id, kind, "nodes", box, label, tuple(shapes),
         tip=gap.notes, drag=True, figures=gap_figures(figures, display),
     )  # fmt: skip
@@ -962,7 +1041,7 @@ def factory_node(kind: str, box: Box, name: str, rows: Sequence[Row]) -> Node:
         shapes.extend(data_box(Box(box.x, box.y + FACTORY_ICON_H, box.w, _rows_height(len(rows))), rows, 52))
     figures = ", ".join(f"{label} {shown}".strip() for label, _, shown in rows)
     label = f"{kind.capitalize()} {name}" + (f", {figures}" if figures else "")
-    return Node(kind, kind, kind, "nodes", box, label, tuple(shapes), drag=True)
+    return _node(kind, kind, kind, "nodes", box, label, tuple(shapes), drag=True)
 
 
 def control_node(control: Control, box: Box) -> Node:
@@ -988,7 +1067,7 @@ def control_node(control: Control, box: Box) -> Node:
             )
         )
     label = f"Production control {control.name}" + (f": {control.notes}" if notes else "")
-    return Node("control", "control", "control", "nodes", box, label, tuple(shapes), drag=True)
+    return _node("control", "control", "control", "nodes", box, label, tuple(shapes), drag=True)
 
 
 def burst_node(burst: Burst, box: Box, follows: str | None, target_name: str | None) -> Node:
@@ -1012,7 +1091,7 @@ def burst_node(burst: Burst, box: Box, follows: str | None, target_name: str | N
     tip = "\n".join((*(d for d in details if d), f"Status: {burst.status}"))
     on = f" on {target_name}" if target_name else ""
     label = f"Kaizen burst{on}: {burst.text} ({burst.status})"
-    return Node(
+    return _node(
         burst.id, burst.id, "burst", "bursts", box, label, tuple(shapes),
         role=f"vsm-status-{burst.status}", tip=tip, drag=True, follows=follows,
     )  # fmt: skip
@@ -1073,7 +1152,7 @@ def flow_node(gap: Gap, own: Box, display: Display, before: Side | None, after: 
     source, target = (before[3] if before else "the start"), (after[3] if after else "the end")
     label = f"{FLOW_NAMES[gap.flow]} from {source} to {target}"
     ends = tuple(e for e in (before[0] if before else None, gap.id, after[0] if after else None) if e)
-    return Node(
+    return _node(
         f"{gap.id}/flow", gap.id, gap.flow, "links", _span(start, end, 14), label,
         (group(kids, transform=transform),),
         role=f"vsm-flow vsm-{gap.flow}", tip=FLOW_NAMES[gap.flow], ends=ends,
@@ -1086,7 +1165,7 @@ def direct_node(step: Process, box: Box, nxt: Process, next_box: Box) -> Node:
     transform, length = _along(start, end)
     kids = [line(0, 0, length - 2, 0, "vsm-link", marker="@arrow")] if length > 6 else []
     label = f"Material moves from {step.name} to {nxt.name}"
-    return Node(
+    return _node(
         f"{step.id}/next", None, "direct", "links", _span(start, end, 6), label,
         (group(kids, transform=transform),),
         role="vsm-flow vsm-direct", ends=(step.id, nxt.id),
@@ -1148,7 +1227,7 @@ def shipment_node(shipment: Shipment, a: Point, z: Point, box: Box, ends: tuple[
     label = f"{direction} by {shipment.mode or 'truck'}" + (
         f", {shipment.frequency}" if shipment.frequency else ""
     )
-    return Node(shipment.id, shipment.id, "shipment", "links", box, label, shapes, tip=tip, ends=ends)
+    return _node(shipment.id, shipment.id, "shipment", "links", box, label, shapes, tip=tip, ends=ends)
 
 
 def _clip(box: Box, toward: Point, pad: float) -> Point:
@@ -1216,7 +1295,7 @@ def info_node(
     medium = "Electronic" if flow.medium == "electronic" else "Manual"
     said = f": {flow.label}" if flow.label else ""
     label = f"{medium} information flow from {names[0]} to {names[1]}{said}"
-    return Node(
+    return _node(
         flow.id, flow.id, "info", "links", _span(a, z, 0), label, tuple(shapes),
         role=f"vsm-info vsm-{flow.medium}", tip=f"{medium} information{said}",
         ends=(flow.source, flow.target),
@@ -1257,7 +1336,7 @@ def rung_node(
             shapes.append(fit_text(cx, y + 30, touch, width, "vsm-small", anchor="middle"))
         label, tip = f"Timeline, {name}: {shown}", name or ""
     role = f"vsm-rung vsm-rung-{'wait' if upper else 'step'}"
-    return Node(
+    return _node(
         f"{item_id}/rung",
         item_id,
         "rung",
@@ -1307,7 +1386,7 @@ def totals_node(
     label = ", ".join(f"{name} {value}" for name, value, _ in rows)
     if critical is not None:
         label += f", along the critical path, {critical}"
-    return Node(
+    return _node(
         "totals", None, "totals", "timeline", Box(left, top, TOTALS_W, TOTALS_H), label, tuple(shapes)
     )
 
@@ -1340,14 +1419,18 @@ def paths_node(left: float, top: float, rows: Sequence[PathRow]) -> Node:
         shapes.append(text(left + PATHS_W - 10, y, process, weight, anchor="end"))
         said.append(f"{shown}: lead time {lead}, process time {process}")
     label = "Paths: " + "; ".join(said)
-    return Node("paths", None, "paths", "timeline", Box(left, top, PATHS_W, height), label, tuple(shapes))
+    return _node("paths", None, "paths", "timeline", Box(left, top, PATHS_W, height), label, tuple(shapes))
 
 
-def _path_rows(state: MapState, metrics: Metrics, display: Display) -> tuple[PathRow, ...]:
-    """Each path's line for :func:`paths_node`, the critical path first."""
+def _path_rows(
+    state: MapState, metrics: Metrics, display: Display, names: Mapping[str, str]
+) -> tuple[PathRow, ...]:
+    """Each path's line for :func:`paths_node`, the critical path first (``names``: each
+    branch's, from :func:`_names`).
+    """
     rows = []
     for row in path_totals(state, metrics):
-        name = _path_name(state, row.path)
+        name = _path_name(state, row.path, names)
         rows.append((name, display.lead(row.lead_time), display.process(row.process_time), row.critical))
     rows.sort(key=lambda r: not r[3])
     return tuple(rows)
@@ -1414,7 +1497,7 @@ def header_node(state: MapState, metrics: Metrics, width: float) -> Node:
         )
         shapes.append(text(cursor, 50, message, "vsm-warning", tip="\n".join(w.message for w in warnings)))
     label = f"{state.title}, {tag.lower()}" + (f": {state.scope}" if state.scope else "")
-    return Node("title", "map", "title", "nodes", Box(24, 16, title_width, 22), label, tuple(shapes))
+    return _node("title", "map", "title", "nodes", Box(24, 16, title_width, 22), label, tuple(shapes))
 
 
 def empty_node() -> Node:
@@ -1431,7 +1514,7 @@ def empty_node() -> Node:
             anchor="middle",
         ),
     )
-    return Node("empty", None, "empty", "nodes", Box(x, y, 420, 64), "No steps yet", shapes)
+    return _node("empty", None, "empty", "nodes", Box(x, y, 420, 64), "No steps yet", shapes)
 
 
 SLOT_R = 9.0
@@ -1444,7 +1527,7 @@ def slot_node(key: str, point: Point, place: tuple[str, str], gaps: bool, where:
     shapes = (circle(cx, cy, SLOT_R, "vsm-slot-ring"), path(plus, "vsm-slot-plus"))
     what = "a step or a gap" if gaps else "a step"
     box = Box(cx - SLOT_R, cy - SLOT_R, 2 * SLOT_R, 2 * SLOT_R)
-    return Node(
+    return _node(
         key, None, "slot", "slots", box, f"Add {what} {where}", shapes,
         role="vsm-slot", place=place, gaps=gaps,
     )  # fmt: skip
@@ -1508,7 +1591,7 @@ def split_node(
     label = f"Material splits from {after_name} onto the parallel path"
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     box = Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    return Node(
+    return _node(
         f"{branch.id}/split", branch.id, "split", "links", box, label, shapes,
         role="vsm-flow vsm-split", ends=tuple(e for e in (branch.after,) if e),
     )  # fmt: skip
@@ -1533,7 +1616,7 @@ def merge_node(
     label = f"Material from the {kind} joins {into_name}"
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     box = Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    return Node(
+    return _node(
         f"{branch.id}/merge", branch.id, "merge", "links", box, label, shapes,
         role="vsm-flow vsm-merge", ends=(branch.into,),
     )  # fmt: skip
@@ -1553,7 +1636,7 @@ def lane_node(branch: Branch, x: float, top: float, called: str) -> Node:
     shown = called[:1].upper() + called[1:]
     width = min(measure(shown, "vsm-lane-label"), 300.0)
     shapes = (fit_text(x, top - 12, shown, 300, "vsm-lane-label", field="name"),)
-    return Node(
+    return _node(
         f"{branch.id}/lane", branch.id, "lane", "links", Box(x, top - 24, width, 16),
         f"Branch {shown}", shapes, role="vsm-lane",
     )  # fmt: skip
@@ -1591,7 +1674,7 @@ def rework_node(
     label = f"Rework loop: {share} of the items leaving {ends[0]} go back to {ends[1]}"
     left, right = min(tx, sx), max(tx, sx)
     top = min(source.bottom, target.bottom)
-    return Node(
+    return _node(
         loop.id, loop.id, "rework", "links", Box(left, top, right - left, y - top + 2), label, shapes,
         role="vsm-rework", tip=label, ends=(loop.source, loop.target),
     )  # fmt: skip
@@ -1662,11 +1745,12 @@ def _names(state: MapState) -> dict[str, str]:
     return names
 
 
-def _path_name(state: MapState, path: str) -> str:
+def _path_name(state: MapState, path: str, names: Mapping[str, str]) -> str:
     """A path's name as a title: "Main line", or its branch's name (see
-    :meth:`~vsm_widget.core.fields.MapState.path_name`).
+    :meth:`~vsm_widget.core.fields.MapState.path_name`; a branch's as ``names`` has it).
     """
-    found = state.path_name(path)
+    found = names.get(path) if path != MAIN else None
+    found = found if found is not None else state.path_name(path)
     return found[:1].upper() + found[1:]
 
 
@@ -1679,6 +1763,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
     metrics = metrics if metrics is not None else compute(state)
     display = display_for(state, metrics)
     cache = cache if cache is not None else SceneCache()
+    _forget_coordinates()
     day = display.day_length
     step_figures_of: dict[str, StepMetrics] = {s.id: s for s in metrics.steps}
     gap_figures_of: dict[str, GapMetrics] = {g.id: g for g in metrics.gaps}
@@ -1797,7 +1882,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         )
     timeline_top = max(bottom, max_y) + 34
     names = _names(state)
-    path_rows = _path_rows(state, metrics, display) if branches else ()
+    path_rows = _path_rows(state, metrics, display, names) if branches else ()
     timeline_h = TIMELINE_H + (_paths_height(len(path_rows)) + 10 if path_rows else 0)
     bounds = Box(min_x, min_y, max_x + MARGIN - min_x, timeline_top + timeline_h - min_y)
     nodes: list[Node] = []
@@ -1851,7 +1936,7 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
             timeline_top,
             metrics,
             display,
-            _path_name(state, metrics.critical_path) if branches else None,
+            _path_name(state, metrics.critical_path, names) if branches else None,
         )
     )
     if path_rows:
