@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["builder"]
 
@@ -22,10 +22,10 @@ def builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
     """A constructor of the frozen slots dataclass ``cls``, with its arguments (by
     position or by name, the same defaults) and twice as fast.
 
-    It fills a mutable twin with the same slots (plain stores) and then makes it a
-    ``cls``, which Python allows between classes of one layout: the result is an
-    ordinary, frozen ``cls``, equal to (and hashed as) the one ``cls(...)`` makes.
-    ``__post_init__`` is not run, so ``cls`` must have none.
+    It is a mutable twin with the same slots (plain stores) whose ``__init__`` ends by
+    making the object a ``cls``, which Python allows between classes of one layout: the
+    result is an ordinary, frozen ``cls``, equal to (and hashed as) the one ``cls(...)``
+    makes. ``cls``'s own ``__post_init__`` would not run, so ``cls`` must have none.
     """
     if not dataclasses.is_dataclass(cls) or "__slots__" not in vars(cls) or hasattr(cls, "__post_init__"):
         raise TypeError(f"builder() takes a frozen slots dataclass without __post_init__, not {cls!r}")
@@ -37,12 +37,19 @@ def builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
             specs.append((item.name, item.type, dataclasses.field(default_factory=item.default_factory)))
         else:
             specs.append((item.name, item.type))
-    twin = dataclasses.make_dataclass(f"_Filling{cls.__name__}", specs, slots=True, eq=False, repr=False)
 
-    def build(*args: Any, **kwargs: Any) -> _Frozen:
-        made = twin(*args, **kwargs)
-        made.__class__ = cls
-        return made  # type: ignore[no-any-return]
+    def become(self: Any) -> None:
+        # Run by the twin's own __init__ once every slot is filled: no wrapper call, no
+        # repacking of the arguments (a third of the cost of one that calls the twin).
+        self.__class__ = cls
 
-    build.__doc__ = f"A {cls.__name__}, as {cls.__name__}(...) makes it (see vsm_widget.core.frozen.builder)."
-    return build
+    twin = dataclasses.make_dataclass(
+        f"_Filling{cls.__name__}",
+        specs,
+        slots=True,
+        eq=False,
+        repr=False,
+        namespace={"__post_init__": become},
+    )
+    twin.__doc__ = f"A {cls.__name__}, as {cls.__name__}(...) makes it (see vsm_widget.core.frozen.builder)."
+    return cast("Callable[..., _Frozen]", twin)
