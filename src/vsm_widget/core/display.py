@@ -171,8 +171,14 @@ class Display:
         """A measured figure with its spread, all in ``unit``: ``"8 h (4–12 h)"`` (the
         median, then the low to the high percentile).
         """
-        low_text = self.number(self.in_unit(low, unit))
-        return f"{self.duration(median, unit)} ({low_text}{DASH}{self.duration(high, unit)})"
+        return f"{self.duration(median, unit)} ({self.range(low, high, unit)})"
+
+    def range(self, low: float, high: float, unit: str | None = None) -> str:
+        """Two durations as one range in one unit: ``"4–12 h"`` (``unit`` None: the unit
+        that suits ``high``).
+        """
+        unit = unit or auto_unit(high, self.day_length)
+        return f"{self.number(self.in_unit(low, unit))}{DASH}{self.duration(high, unit)}"
 
     def reads_cleanly(self, seconds: float, unit: str) -> bool:
         """Whether ``seconds`` shown in ``unit`` is exact: the text reads back as the value

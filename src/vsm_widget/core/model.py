@@ -426,34 +426,54 @@ _QUANTITY = _bounded(0, MAX_QUANTITY)
 _TYPED_ALIASES = {spelling: unit for spelling, unit in units._UNIT_ALIASES.items() if unit in TYPED_UNITS}
 
 
-def _typed_units(kind: str) -> Parser:
-    """The units an element's durations were typed in, as ``((field, unit), ...)`` in the
-    fields' declared order, from a mapping (``{"changeover": "h"}``) or pairs.
+def _per_duration(
+    kind: str,
+    what: str,
+    hint: str,
+    read: Callable[[str, Any, MapState], Any],
+    good: Callable[[Any], bool],
+) -> Parser:
+    """The parser of a record kept per duration field (typed units, distributions): from
+    a mapping or pairs to ``((field, x), ...)`` in the fields' declared order, each ``x``
+    made by ``read(field, given, state)``; a field that is no duration of the kind, or
+    given twice, is refused. ``what`` names one entry ("the unit"), ``hint`` the form.
     """
     durations = tuple(spec.name for spec in declared(kind) if spec.kind == "duration")
     order = {name: i for i, name in enumerate(durations)}
 
-    def parse(value: Any, state: MapState) -> tuple[tuple[str, str], ...]:
+    def parse(value: Any, state: MapState) -> tuple[tuple[str, Any], ...]:
         if value is None:
             return ()
-        found: dict[str, str] = {}
-        for name, unit in _pairs(value, "units; give {field: unit} such as {'changeover': 'h'}"):
+        found: dict[str, Any] = {}
+        for name, given in _pairs(value, hint):
             if name not in order:
                 shown, listed = units._show(name), ", ".join(durations)
                 raise units.UnitError(f"{shown} is not a duration of a {kind}; durations: {listed}")
             if name in found:
-                raise units.UnitError(f"the unit of {name} is given twice")
-            key = unit.strip().lower() if isinstance(unit, str) else unit
-            if not isinstance(key, str) or key not in _TYPED_ALIASES:
-                listed = ", ".join(TYPED_UNITS)
-                raise units.UnitError(f"{units._show(unit)} is not a unit; use one of {listed}")
-            found[name] = _TYPED_ALIASES[key]
+                raise units.UnitError(f"{what} of {name} is given twice")
+            found[name] = read(name, given, state)
         return tuple(sorted(found.items(), key=lambda pair: order[pair[0]]))
 
     def accepts(value: Any) -> bool:
-        return _in_order(value, order, lambda unit: unit in TYPED_UNITS)
+        return _in_order(value, order, good)
 
     return _accepting(parse, accepts)
+
+
+def _typed_units(kind: str) -> Parser:
+    """The units an element's durations were typed in, as ``((field, unit), ...)`` in the
+    fields' declared order, from a mapping (``{"changeover": "h"}``) or pairs.
+    """
+
+    def read(name: str, unit: Any, state: MapState) -> str:
+        key = unit.strip().lower() if isinstance(unit, str) else unit
+        if not isinstance(key, str) or key not in _TYPED_ALIASES:
+            listed = ", ".join(TYPED_UNITS)
+            raise units.UnitError(f"{units._show(unit)} is not a unit; use one of {listed}")
+        return _TYPED_ALIASES[key]
+
+    hint = "units; give {field: unit} such as {'changeover': 'h'}"
+    return _per_duration(kind, "the unit", hint, read, lambda unit: unit in TYPED_UNITS)
 
 
 def _in_order(value: Any, order: Mapping[str, int], good: Callable[[Any], bool]) -> bool:
@@ -479,42 +499,27 @@ def _distributions(kind: str) -> Parser:
     value may also be the text form or a :meth:`~vsm_widget.core.distributions.Distribution.to_dict`)
     or pairs.
     """
-    durations = tuple(spec.name for spec in declared(kind) if spec.kind == "duration")
-    order = {name: i for i, name in enumerate(durations)}
 
-    def parse(value: Any, state: MapState) -> tuple[tuple[str, dists.Distribution], ...]:
-        if value is None:
-            return ()
-        found: dict[str, dists.Distribution] = {}
-        for name, given in _pairs(value, "distributions; give {field: distribution}"):
-            if name not in order:
-                shown, listed = units._show(name), ", ".join(durations)
-                raise units.UnitError(f"{shown} is not a duration of a {kind}; durations: {listed}")
-            if name in found:
-                raise units.UnitError(f"the distribution of {name} is given twice")
-            try:
-                if isinstance(given, dists.Distribution):
-                    dist = given
-                elif isinstance(given, Mapping):
-                    dist = dists.from_dict(given)
-                elif dists.is_text(given):
-                    dist = dists.parse(given, day=state.day_length)
-                else:
-                    raise units.UnitError(f"{units._show(given)} is not a distribution")
-            except ValidationError as error:
-                raise units.UnitError(f"{name}: {error.reason}") from None
-            found[name] = _distribution(dist)
-        return tuple(sorted(found.items(), key=lambda pair: order[pair[0]]))
+    def read(name: str, given: Any, state: MapState) -> dists.Distribution:
+        try:
+            if isinstance(given, dists.Distribution):
+                dist = given
+            elif isinstance(given, Mapping):
+                dist = dists.from_dict(given)
+            elif dists.is_text(given):
+                dist = dists.parse(given, day=state.day_length)
+            else:
+                raise units.UnitError(f"{units._show(given)} is not a distribution")
+        except ValidationError as error:
+            raise units.UnitError(f"{name}: {error.reason}") from None
+        return _distribution(dist)
 
     def good(dist: Any) -> bool:
         if not isinstance(dist, dists.Distribution):
             return False
         return not isinstance(dist, dists.Empirical) or len(dist.values) <= dists.MAX_FIELD_VALUES
 
-    def accepts(value: Any) -> bool:
-        return _in_order(value, order, good)
-
-    return _accepting(parse, accepts)
+    return _per_duration(kind, "the distribution", "distributions; give {field: distribution}", read, good)
 
 
 def _parser(kind: str, spec: Field) -> Parser:

@@ -703,9 +703,7 @@ def process_rows(step: Process, display: Display, spreads: Sequence[Spread] = ()
         # the range a tenth to nine tenths of the times fall in.
         if name not in labels:
             continue
-        unit = unit_of(step, name) or auto_unit(held.p90, display.day_length)
-        low = display.number(display.in_unit(held.p10, unit))
-        shown = f"{low}{DASH}{display.duration(held.p90, unit)}"
+        shown = display.range(held.p10, held.p90, unit_of(step, name))
         at = next((i + 1 for i, row in enumerate(rows) if row[1] == name), len(rows))
         rows.insert(at, (f"{labels[name]} range", f"range:{name}", shown))
     for spread in spreads:
@@ -1003,9 +1001,7 @@ def gap_node(gap: Gap, box: Box, display: Display, figures: GapMetrics | None, c
         lines.append(("wait", None, "vsm-small"))
         if held is not None:
             # The range a tenth to nine tenths of the waits fall in, under the mean.
-            unit = unit_of(gap, "wait_time") or auto_unit(held.p90, display.day_length)
-            low = display.number(display.in_unit(held.p10, unit))
-            lines.append((f"{low}{DASH}{display.duration(held.p90, unit)}", None, "vsm-small"))
+            lines.append((display.range(held.p10, held.p90, unit_of(gap, "wait_time")), None, "vsm-small"))
     for i, (content, name, c) in enumerate(lines):
         shapes.append(
             fit_text(box.cx, box.bottom + 15 + i * 15, content, GAP_COL - 4, c, anchor="middle", field=name)
@@ -1802,15 +1798,13 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         return low, rows * REWORK_ROW + (10 if rows else 0)
 
     y = STREAM_TOP
+    bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
     for depth in lanes.depths:
         content, band = lane_height(depth)
         tops[depth] = y
         bands[depth] = y + content + 6
+        bottom = max(bottom, y + content + band)
         y += content + band + LANE_GAP
-    bottom = STREAM_TOP + PROCESS_HEAD_H + _rows_height(3)
-    for depth in lanes.depths:
-        content, band = lane_height(depth)
-        bottom = max(bottom, tops[depth] + content + band)
     lane_of_item: dict[str, int] = {}
     for path, items in paths:
         depth = lanes.lane.get(path, 0)
