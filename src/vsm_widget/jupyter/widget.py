@@ -1005,7 +1005,7 @@ def _flush_after_cell(widget: MapWidget) -> None:
     except ImportError:  # pragma: no cover - a kernel always has IPython
         return
     shell = get_ipython()
-    if shell is None or id(widget) in _AFTER_CELL:
+    if shell is None or id(widget) in _AFTER_CELL or not _in_a_cell(shell):
         return
     _AFTER_CELL.add(id(widget))
 
@@ -1017,6 +1017,25 @@ def _flush_after_cell(widget: MapWidget) -> None:
             widget._flush()
 
     shell.events.register("post_execute", flush)
+
+
+def _in_a_cell(shell: Any) -> bool:
+    """Whether the kernel is running a cell now (not handling a widget's message).
+
+    The comm package fires ``post_execute`` after every widget message too; a canvas edit
+    would then send the whole map (hundreds of kB) after its patch. Edits from the canvas
+    are flushed once they pause instead.
+    """
+    kernel = getattr(shell, "kernel", None)
+    get_parent = getattr(kernel, "get_parent", None)
+    if get_parent is None:
+        return True  # not an ipykernel: flush after every run, as before
+    try:
+        parent = get_parent("shell")
+    except TypeError:  # an ipykernel before 6.0 takes no channel
+        parent = get_parent()
+    msg_type = (parent or {}).get("header", {}).get("msg_type")
+    return msg_type in (None, "execute_request")
 
 
 def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: str | None = None) -> None:
