@@ -28,15 +28,6 @@ ANA = "0123456789abcdef0123456789abcdef"
 BEN = "fedcba9876543210"
 
 
-def small_map() -> ValueStreamMap:
-    m = ValueStreamMap("Brackets", demand=920, available_time="2 x 27600 s")
-    m.add_process("Stamping", cycle_time="1 s", id="p1")
-    m.add_inventory(2400, id="g1")
-    m.add_process("Weld", cycle_time="39 s", id="p2")
-    m.clear_history()
-    return m
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -46,8 +37,8 @@ class Clock:
 
 
 @pytest.fixture
-def plant() -> ValueStreamMap:
-    return small_map()
+def plant(brackets: ValueStreamMap) -> ValueStreamMap:
+    return brackets
 
 
 @pytest.fixture
@@ -71,8 +62,8 @@ def refused(field: str) -> Any:
 # --------------------------------------------------------------------------- one hub per map
 
 
-def test_one_hub_per_map_gone_with_the_map() -> None:
-    m, twin = small_map(), small_map()
+def test_one_hub_per_map_gone_with_the_map(brackets: ValueStreamMap) -> None:
+    m, twin = brackets.copy(), brackets.copy()
     assert m == twin  # maps compare by value; hubs go by identity
     hub = presence_for(m)
     assert presence_for(m) is hub
@@ -91,7 +82,9 @@ def test_presence_for_takes_a_map() -> None:
 # --------------------------------------------------------------------------- who someone is
 
 
-def test_a_person_id_is_a_keyed_hash_of_the_key_and_shared_by_their_tabs(hub: Presence) -> None:
+def test_a_person_id_is_a_keyed_hash_of_the_key_and_shared_by_their_tabs(
+    hub: Presence, plant: ValueStreamMap
+) -> None:
     first = ana(hub, "c1")
     second = hub.join("c2", key=ANA, name="Ana", color="#000000")
     other = hub.join("c3", key=BEN, name="Ben", color="#000000")
@@ -101,7 +94,7 @@ def test_a_person_id_is_a_keyed_hash_of_the_key_and_shared_by_their_tabs(hub: Pr
     assert len(other.id) == 12
     assert set(other.id) <= set("0123456789abcdef")
     # Another hub has another secret: the id says nothing across maps.
-    assert Presence(small_map()).person_id(ANA) != first.id
+    assert Presence(plant).person_id(ANA) != first.id
 
 
 def test_the_key_is_never_in_what_views_get(hub: Presence) -> None:
