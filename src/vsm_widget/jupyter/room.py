@@ -20,7 +20,10 @@ thread whose loop is set as running but runs only now and then, as Playwright's 
 leaves it, must open the room from another thread.)
 
 What a participant may send is fixed here and nowhere else: the edit messages of the
-protocol (``kind: "edit"``) and picture requests (``kind: "export"``). Facilitator
+protocol (``kind: "edit"``), picture requests (``kind: "export"``) and presence (``kind:
+"presence"``: who they are, what they have selected). A socket's client and key are fixed
+by its first presence message, and an edit's ``person`` is always the socket's own key,
+so nobody can act or show as someone else. Facilitator
 commands are methods of :class:`Room` in the coach's kernel; the link has no way to
 reach them. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
 (:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
@@ -50,7 +53,8 @@ import tornado.web
 import tornado.websocket
 
 from ..core.model import Change, Map
-from .widget import _STATIC, MapWidget, _css, _seq
+from .presence import presence_for
+from .widget import _STATIC, MapWidget, _css, _seq, presence_refusal
 
 __all__ = [
     "HARD_MESSAGE_BYTES",
@@ -72,11 +76,11 @@ MAX_MESSAGES_PER_SECOND = 50
 #: The WebSocket close code the page reads as "the room is closed" (it stops reconnecting).
 CLOSED_CODE = 4000
 #: The message kinds a participant may send; anything else is refused.
-_PARTICIPANT_KINDS = ("edit", "export")
+_PARTICIPANT_KINDS = ("edit", "export", "presence")
 #: Traits a change sends after its patch (as the widget sends them after its patch).
 _AFTER_PATCH = ("history", "revision")
 #: Traits of the whole state a participant gets on connecting (the widget's synced traits).
-_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision")
+_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "presence")
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -267,6 +271,10 @@ class _Socket(tornado.websocket.WebSocketHandler):
     """One participant's connection: the whole state on connecting, then edits and patches."""
 
     room: Room
+    #: The presence client and person key this socket speaks for, fixed by its first
+    #: presence message.
+    client: str | None = None
+    key: str | None = None
 
     def initialize(self, room: Room) -> None:
         self.room = room
@@ -336,6 +344,10 @@ class Room:
         self.port = int(sockets[0].getsockname()[1])
         self.canvas = _RoomCanvas(map)
         self.canvas._room = self
+        # Presence clients of this room's sockets, by client id.
+        self._owners: dict[str, _Socket] = {}
+        self._presence = presence_for(map)
+        self._unobserve_presence = self._presence.observe(self._presence_changed)
         self._app = tornado.web.Application(
             [
                 (r"/([^/]+)/", _Page, {"room": self}),
@@ -423,9 +435,13 @@ class Room:
 
         def stop() -> None:
             self._server.stop()
+            self._unobserve_presence()
             for ws in list(self._sockets):
                 ws.close(CLOSED_CODE, "the room is closed")
             self._sockets.clear()
+            for client in list(self._owners):
+                self._presence.leave(client)
+            self._owners.clear()
             self.canvas.close()
 
         self.call(stop)
@@ -484,6 +500,38 @@ class Room:
 
     def _left(self, ws: _Socket) -> None:
         self._sockets.discard(ws)
+        # A page that reconnected may own its client on a new socket already.
+        if ws.client is not None and self._owners.get(ws.client) is ws:
+            del self._owners[ws.client]
+            self._presence.leave(ws.client)
+
+    def _presence_changed(self) -> None:
+        self._broadcast([{"kind": "state", "state": {"presence": self._presence.to_list()}}])
+
+    def _on_presence(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A participant's presence message: the socket's first fixes its client and key."""
+        client, key = content.get("client"), content.get("key")
+        if ws.client is None:
+            if content.get("leave") or not isinstance(client, str) or not isinstance(key, str):
+                return presence_refusal("client", "the first presence message names the client and its key")
+            owner = self._owners.get(client)
+            here = self._presence.participant(client)
+            if here is not None and owner is None:
+                return presence_refusal("client", "this client id is another view's")
+            # A page that reconnects takes its client over from its old socket; the key
+            # decides whether it is the same person (the hub refuses anyone else).
+            refused = self.canvas.handle_presence(content, role="participant")
+            if refused is None:
+                ws.client, ws.key = client, key
+                self._owners[client] = ws
+            return refused
+        if client != ws.client:
+            return presence_refusal("client", "a connection speaks for one client only")
+        if not content.get("leave") and key != ws.key:
+            return presence_refusal("key", "a connection speaks for one person only")
+        if content.get("leave"):
+            content = {"kind": "presence", "client": client, "leave": True}
+        return self.canvas.handle_presence(content, role="participant")
 
     def _broadcast(self, frame: list[Any]) -> None:
         """Send one frame to every participant (from any thread: it is written on the room's)."""
@@ -501,7 +549,10 @@ class Room:
             self._loop.call_soon_threadsafe(write)
 
     def _receive(self, ws: _Socket, message: str | bytes) -> None:
-        answer = json.dumps([self._answer(ws, message)])
+        content = self._answer(ws, message)
+        if content is None:  # taken presence: everyone hears it in the presence state
+            return
+        answer = json.dumps([content])
         if self.canvas._pending is not None or self._waiting:
             # The change is sent this turn: its sender hears the answer after it.
             self._waiting.append((ws, answer))
@@ -520,7 +571,7 @@ class Room:
         else:
             self._loop.call_soon_threadsafe(fn)
 
-    def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any]:
+    def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any] | None:
         """Check and carry out one participant message; the answer to send back to its sender."""
         if not ws.bucket.take():
             return _refusal(
@@ -546,14 +597,21 @@ class Room:
         if kind not in _PARTICIPANT_KINDS:
             shown = json.dumps(kind)[:60] if isinstance(kind, str) else "missing"
             return _refusal(
-                seq, "kind", f"unknown message kind {shown}; a participant may send 'edit' or 'export'"
+                seq,
+                "kind",
+                f"unknown message kind {shown}; a participant may send 'edit', 'export' or 'presence'",
             )
         if kind == "export":
             return self.canvas._export(content)
+        if kind == "presence":
+            return self._on_presence(ws, content)
         if not self.edit:
             return _refusal(
                 seq, "edit", "this room is view only: the facilitator has not opened it for editing"
             )
+        if "person" in content:
+            # Who made the edit is who this connection is, whatever the message says.
+            content = {**content, "person": ws.key}
         return dict(self.canvas.handle_edit(content))
 
 
