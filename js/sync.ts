@@ -2,10 +2,12 @@
  * Model access and the edit protocol. Python owns the map: it sends the scene and the
  * document whole as traits (on display, and again once edits pause) and, after each
  * edit, a patch of what changed by key. Every edit from the canvas is a small message
- * with an increasing seq, answered by a result.
+ * with an increasing seq and the view's client id, answered by a result for that client:
+ * several pages (browsers) may show one model, and every page hears every message.
  */
 
 import type { AnyModel } from "@anywidget/types";
+import { person } from "./identity";
 import { applyPatch, readScene, type Scene, type ScenePatch } from "./scene";
 import { type EditError, emptyDocument, type FieldCatalog, type History, type MapDocument, type WidgetTraits } from "./types";
 
@@ -32,6 +34,8 @@ export type Edit =
 export interface EditResult {
   kind: "result";
   seq: number;
+  /** The view that sent the edit (absent from older kernels: then seq alone tells). */
+  client?: string;
   ok: boolean;
   error?: EditError;
   /** Ids of the elements the edit added (an add selects them). */
@@ -56,9 +60,28 @@ interface PatchMessage {
   document: DocumentPatch;
 }
 
+/** The answer to a refresh request: the map whole, unless `rev` says the view missed nothing. */
+interface StateReply {
+  kind: "state";
+  client?: string;
+  rev: number;
+  scene?: unknown;
+  document?: unknown;
+}
+
+/** Someone else set again a field this view had just set (the protocol's `notice`). */
+export interface Notice {
+  kind: "notice";
+  client: string;
+  target: string;
+  field: string;
+  text: string;
+}
+
 interface ExportReply {
   kind: "exported";
   seq: number;
+  client?: string;
   ok: boolean;
   svg?: string;
   reason?: string;
@@ -73,8 +96,10 @@ class Store {
   document: MapDocument;
   /** How many views use this store; the last one to go detaches it. */
   views = 0;
+  /** A refresh was asked for and not answered yet. */
+  private refreshing = false;
   private readonly listeners = new Set<() => void>();
-  private readonly replies = new Map<number, (reply: ExportReply) => void>();
+  private readonly replies = new Map<string, (reply: ExportReply) => void>();
   private readonly onScene = () => {
     const scene = readScene(this.model.get("scene"));
     // Sent again once edits pause: the scene this copy already is, by its patches.
@@ -90,28 +115,67 @@ class Store {
     const kind = (msg as { kind?: unknown } | null)?.kind;
     if (kind === "patch") {
       const patch = msg as PatchMessage;
+      const rev = patch.scene.rev;
+      const have = this.scene.rev;
+      if (typeof rev === "number" && typeof have === "number") {
+        // Already in the scene this copy has (a whole scene came after it): no news.
+        if (rev <= have) return;
+        // Patches were missed (a dropped connection): this one cannot go on top of what
+        // is here. Ask for the map whole instead of drawing a stale one.
+        if (rev > have + 1) {
+          this.refresh();
+          return;
+        }
+      }
       this.scene = applyPatch(this.scene, patch.scene);
       this.document = patchDocument(this.document, patch.document);
       this.emit();
+    } else if (kind === "state") {
+      const reply = msg as StateReply;
+      if (reply.client !== this.client && !this.refreshing) return;
+      this.refreshing = false;
+      if (reply.scene === undefined || reply.rev === this.scene.rev) return;
+      this.scene = readScene(reply.scene);
+      this.document = readDocument(reply.document);
+      this.emit();
     } else if (kind === "exported") {
       const reply = msg as ExportReply;
-      this.replies.get(reply.seq)?.(reply);
-      this.replies.delete(reply.seq);
+      const key =
+        reply.client === undefined ? [...this.replies.keys()].find((k) => k.endsWith(`:${reply.seq}`)) : `${reply.client}:${reply.seq}`;
+      if (key === undefined) return;
+      this.replies.get(key)?.(reply);
+      this.replies.delete(key);
     }
   };
+  /** The page is back online: the kernel's connection may have dropped messages meanwhile. */
+  private readonly onOnline = () => this.refresh(true);
 
-  constructor(private readonly model: AnyModel<WidgetTraits>) {
+  constructor(
+    private readonly model: AnyModel<WidgetTraits>,
+    /** The client id refresh requests go by (the first view's). */
+    private readonly client: string,
+  ) {
     this.scene = readScene(model.get("scene"));
     this.document = readDocument(model.get("document"));
     model.on("change:scene", this.onScene);
     model.on("change:document", this.onDocument);
     model.on("msg:custom", this.onMessage);
+    // Only a Jupyter model: the room's page gets the whole state again on reconnecting.
+    if (model.widget_manager && typeof window !== "undefined") window.addEventListener("online", this.onOnline);
+  }
+
+  /** Ask Python for the map whole (once, until it answers, unless `again`). */
+  refresh(again = false): void {
+    if (this.refreshing && !again) return;
+    this.refreshing = true;
+    this.model.send({ kind: "refresh", client: this.client, rev: this.scene.rev ?? null });
   }
 
   detach(): void {
     this.model.off("change:scene", this.onScene);
     this.model.off("change:document", this.onDocument);
     this.model.off("msg:custom", this.onMessage);
+    if (typeof window !== "undefined") window.removeEventListener("online", this.onOnline);
     this.listeners.clear();
     this.replies.clear();
   }
@@ -125,8 +189,9 @@ class Store {
     for (const listener of this.listeners) listener();
   }
 
-  awaitReply(seq: number): Promise<ExportReply> {
-    return new Promise((resolve) => this.replies.set(seq, resolve));
+  awaitReply(client: string, seq: number): Promise<ExportReply> {
+    // Matched by client and seq: another page's export has the same seq.
+    return new Promise((resolve) => this.replies.set(`${client}:${seq}`, resolve));
   }
 }
 
@@ -157,20 +222,34 @@ export function patchDocument(doc: MapDocument, patch: DocumentPatch): MapDocume
 export class Sync {
   private readonly store: Store;
   private readonly listeners = new Set<(result: EditResult) => void>();
+  private readonly notices = new Set<(notice: Notice) => void>();
   /** The revision when each of this view's unanswered edits was sent, by seq. */
   private readonly sentAt = new Map<number, unknown>();
   private readonly onMessage = (msg: unknown) => {
-    if (!msg || typeof msg !== "object" || (msg as { kind?: unknown }).kind !== "result") return;
+    const kind = msg && typeof msg === "object" ? (msg as { kind?: unknown }).kind : null;
+    if (kind === "notice") {
+      const notice = msg as Notice;
+      if (notice.client === this.client) for (const listener of this.notices) listener(notice);
+      return;
+    }
+    if (kind !== "result") return;
     const result = msg as EditResult;
+    // Another view's answer (on this page or another one): its results, `created` and
+    // refusals are its own.
+    if (result.client !== undefined && result.client !== this.client) return;
     const before = this.sentAt.get(result.seq);
     if (this.sentAt.delete(result.seq) && result.ok && this.model.get("revision") !== before) this.announce();
     for (const listener of this.listeners) listener(result);
   };
 
-  constructor(readonly model: AnyModel<WidgetTraits>) {
+  constructor(
+    readonly model: AnyModel<WidgetTraits>,
+    /** This view's client id (`newClientId()`): every message it sends carries it. */
+    readonly client: string,
+  ) {
     let store = stores.get(model);
     if (!store) {
-      store = new Store(model);
+      store = new Store(model, client);
       stores.set(model, store);
     }
     store.views++;
@@ -202,8 +281,10 @@ export class Sync {
     return value && typeof value === "object" ? (value as FieldCatalog) : {};
   }
 
+  /** The last refusal, when it is this view's own (or says not whose: an older kernel). */
   get error(): EditError {
-    return this.model.get("error") ?? {};
+    const error = (this.model.get("error") ?? {}) as EditError & { client?: string };
+    return error.client === undefined || error.client === this.client ? error : {};
   }
 
   get history(): History {
@@ -225,15 +306,15 @@ export class Sync {
   send(edit: Edit): number {
     const seq = this.nextSeq();
     this.sentAt.set(seq, this.model.get("revision"));
-    this.model.send({ kind: "edit", seq, ...edit });
+    this.model.send({ kind: "edit", seq, client: this.client, person: person().key, ...edit });
     return seq;
   }
 
   /** Ask Python for the map as an SVG picture (Python draws the same scene as the canvas). */
   async picture(palette: string, embedFont: boolean): Promise<string> {
     const seq = this.nextSeq();
-    const reply = this.store.awaitReply(seq);
-    this.model.send({ kind: "export", seq, palette, embed_font: embedFont });
+    const reply = this.store.awaitReply(this.client, seq);
+    this.model.send({ kind: "export", seq, client: this.client, palette, embed_font: embedFont });
     const answer = await reply;
     if (!answer.ok || typeof answer.svg !== "string") throw new Error(answer.reason ?? "Python could not draw the map");
     return answer.svg;
@@ -263,9 +344,16 @@ export class Sync {
     return () => this.listeners.delete(listener);
   }
 
+  /** Call `listener` with each notice for this view (its write was set again by someone else). */
+  onNotice(listener: (notice: Notice) => void): () => void {
+    this.notices.add(listener);
+    return () => this.notices.delete(listener);
+  }
+
   dispose(): void {
     this.model.off("msg:custom", this.onMessage);
     this.listeners.clear();
+    this.notices.clear();
     this.sentAt.clear();
     if (--this.store.views === 0) {
       this.store.detach();

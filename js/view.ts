@@ -23,6 +23,7 @@ import { DEFAULT_DAY } from "./edittext";
 import { ErrorChannel } from "./errors";
 import { documentJson, download, errorText, fileName, pictureToPng, readMapFile } from "./files";
 import { loadFont } from "./fonts";
+import { newClientId } from "./identity";
 import { KEY_HELP, type KeyHost, onKey } from "./keyboard";
 import { Pending } from "./pending";
 import { type Hit, Pointer, type PointerHost } from "./pointer";
@@ -40,6 +41,8 @@ const MOVE_INTERVAL = 150;
 const ADD_OPS = { process: "add_process", inventory: "add_inventory", wait: "add_wait" } as const;
 
 export class MapView {
+  /** This canvas among every view of the model, on this page and others (sync.ts). */
+  readonly client = newClientId();
   readonly root: HTMLDivElement;
   private readonly sync: Sync;
   private readonly svgEl: SVGSVGElement;
@@ -71,7 +74,7 @@ export class MapView {
     model: AnyModel<WidgetTraits>,
     private readonly host: HTMLElement,
   ) {
-    this.sync = new Sync(model);
+    this.sync = new Sync(model, this.client);
     const uid = `vsm${++viewCount}`;
     const ids: DefIds = { arrow: `${uid}-arrow`, stripes: `${uid}-stripes`, hatch: `${uid}-hatch` };
 
@@ -186,6 +189,7 @@ export class MapView {
     trait("history", () => this.applyHistory());
     trait("height", () => this.applyHeight());
     this.cleanups.push(this.sync.onResult((r) => this.onResult(r)));
+    this.cleanups.push(this.sync.onNotice((notice) => this.status(notice.text)));
     this.cleanups.push(() => this.sync.dispose());
 
     this.on(this.root, "keydown", (e) => {

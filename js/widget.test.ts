@@ -49,8 +49,12 @@ class MockModel {
     for (const set of this.handlers.values()) n += set.size;
     return n;
   }
+  /** Every message as sent; `sent` leaves out the envelope's client and person (tested apart). */
+  raw: Record<string, unknown>[] = [];
   send(content: Record<string, unknown>) {
-    this.sent.push(content);
+    this.raw.push(content);
+    const { client: _client, person: _person, ...rest } = content;
+    this.sent.push(rest);
   }
   save_changes() {
     this.saves++;
@@ -68,8 +72,9 @@ let el: HTMLElement;
 let model: MockModel;
 let cleanup: (() => void) | undefined;
 
-async function mount(doc?: MapDocument) {
+async function mount(doc?: MapDocument, rev?: number) {
   model = new MockModel(doc);
+  if (rev !== undefined) model.traits.scene = { ...(model.traits.scene as object), rev };
   el = document.createElement("div");
   document.body.appendChild(el);
   const render = widget.render;
@@ -868,5 +873,171 @@ describe("fields from Python", () => {
     // Without a typed unit, the largest exact one.
     model.set("selection", ["p2"]);
     expect(el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input')?.value).toBe("39 s");
+  });
+});
+
+describe("several views of one model (pages of several browsers)", () => {
+  const button = (action: string, root: ParentNode = el) => root.querySelector<HTMLButtonElement>(`[data-vsm-action="${action}"]`);
+  const status = (root: ParentNode = el) => root.querySelector(".vsm-status")?.textContent ?? "";
+  /** A second view of the same model, as another output of the page shows it. */
+  async function second() {
+    const el2 = document.createElement("div");
+    document.body.appendChild(el2);
+    const done = await widget.render({
+      model: model as unknown as AnyModel<WidgetTraits>,
+      el: el2,
+      signal: new AbortController().signal,
+      host: {} as never,
+      experimental: {} as never,
+    });
+    return { el: el2, close: () => (typeof done === "function" ? (done as () => void)() : undefined) };
+  }
+  const clientOf = (msg: Record<string, unknown> | undefined) => msg?.client as string;
+
+  it("sends its client id and the person's key with every edit and export", async () => {
+    const other = await second();
+    button("add-process")?.click();
+    button("add-wait", other.el)?.click();
+    el.querySelector<HTMLButtonElement>('[data-vsm-action="export-svg"]')?.click();
+    const [add, undo, exported] = model.raw;
+    expect(clientOf(add)).toMatch(/^c[0-9a-f]{16}$/);
+    expect(clientOf(undo)).toMatch(/^c[0-9a-f]{16}$/);
+    expect(clientOf(undo)).not.toBe(clientOf(add));
+    expect(exported).toMatchObject({ kind: "export", client: clientOf(add) });
+    // The person is the browser's, the same for both views; never shown on the canvas.
+    expect(add.person).toMatch(/^[0-9a-f]{32}$/);
+    expect(undo.person).toBe(add.person);
+    expect(el.textContent).not.toContain(add.person as string);
+    other.close();
+    other.el.remove();
+  });
+
+  it("takes only its own results: another client's created, refusal and error stay there", async () => {
+    const other = await second();
+    button("add-process")?.click();
+    const mine = model.raw.at(-1) as { seq: number; client: string };
+    // The other page's view sent an edit with the same seq: its answer is not for this view.
+    model.reply({ kind: "result", seq: mine.seq, client: "cotherpage000000", ok: true, created: ["p9"] });
+    expect(model.traits.selection).toEqual([]);
+    const refusal = { target: "p2", field: "cycle_time", reason: "not a duration", message: "p2: cycle_time: not a duration" };
+    model.reply({ kind: "result", seq: mine.seq, client: "cotherpage000000", ok: false, error: refusal });
+    model.set("error", { seq: mine.seq, client: "cotherpage000000", ...refusal });
+    expect(el.querySelector(".vsm-error:not([hidden])")).toBeNull();
+    expect(other.el.querySelector(".vsm-error:not([hidden])")).toBeNull();
+    // Its own answer: selects what it created, in this view and not in the other one's drawing.
+    model.reply({ kind: "result", seq: mine.seq, client: mine.client, ok: true, created: ["p1"] });
+    expect(model.traits.selection).toEqual(["p1"]);
+    // Its own refusal shows in this view only.
+    model.set("error", { seq: mine.seq, client: mine.client, ...refusal });
+    expect(el.querySelector(".vsm-error:not([hidden])")?.textContent).toBe("not a duration");
+    expect(other.el.querySelector(".vsm-error:not([hidden])")).toBeNull();
+    // An error without a client (an older kernel) shows in every view, as before.
+    model.set("error", { seq: 9, ...refusal, reason: "old kernel" });
+    expect(other.el.querySelector(".vsm-error:not([hidden])")?.textContent).toBe("old kernel");
+    other.close();
+    other.el.remove();
+  });
+
+  it("shows a notice for its own overwritten write in the status line, and no one else's", () => {
+    button("add-process")?.click();
+    const client = clientOf(model.raw.at(-1));
+    model.reply({ kind: "notice", client: "cotherpage000000", target: "p2", field: "cycle_time", text: "not mine" });
+    expect(status()).toBe("");
+    const text = "C/T of S.Weld 1 was changed again by someone else: now 50 s";
+    model.reply({ kind: "notice", client, target: "p2", field: "cycle_time", text });
+    expect(status()).toBe(text);
+  });
+
+  it("answers the picture request of its own client only", async () => {
+    const links: string[] = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      links.push(this.download);
+    };
+    try {
+      el.querySelector<HTMLButtonElement>('[data-vsm-action="export-svg"]')?.click();
+      const request = model.raw.at(-1) as { seq: number; client: string };
+      model.reply({ kind: "exported", seq: request.seq, client: "cotherpage000000", ok: false, reason: "not mine" });
+      await frame();
+      expect(links).toEqual([]);
+      expect(el.querySelector(".vsm-error:not([hidden])")).toBeNull();
+      model.reply({ kind: "exported", seq: request.seq, client: request.client, ok: true, svg: "<svg></svg>" });
+      await frame();
+    } finally {
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(links).toEqual(["stamping-plant.svg"]);
+  });
+});
+
+describe("catching up after missed messages", () => {
+  const drawnCycle = (id: string) => el.querySelector(`[data-vsm-node="${id}"] [data-vsm-field="cycle_time"]`)?.textContent;
+  /** A patch of step p2's C/T text, numbered `rev`. */
+  function patch(rev: number, text: string) {
+    const scene = stampingScene();
+    const p2 = scene.nodes.find((n) => n.key === "p2") as SceneNode;
+    const shape = p2.shapes.find((s) => s.f === "cycle_time");
+    if (shape) shape.text = text;
+    return {
+      kind: "patch",
+      scene: { upsert: [p2], remove: [], bounds: scene.bounds, title: scene.title, rev },
+      document: { top: {}, lists: {} },
+    };
+  }
+  const refreshes = () => model.raw.filter((m) => m.kind === "refresh");
+
+  beforeEach(async () => {
+    cleanup?.();
+    el.remove();
+    await mount(undefined, 4);
+  });
+
+  it("applies the next patch, and skips one it already has", async () => {
+    model.reply(patch(5, "35 s"));
+    await frame();
+    expect(drawnCycle("p2")).toBe("35 s");
+    model.reply(patch(5, "99 s"));
+    await frame();
+    expect(drawnCycle("p2")).toBe("35 s");
+    expect(refreshes()).toEqual([]);
+  });
+
+  it("asks for the whole map on a gap instead of drawing the patch, and draws the answer", async () => {
+    const before = drawnCycle("p2");
+    model.reply(patch(7, "35 s")); // 5 and 6 were missed
+    await frame();
+    expect(drawnCycle("p2")).toBe(before);
+    model.reply(patch(8, "36 s"));
+    const asked = refreshes();
+    // Asked once, by this view's client, saying what it has.
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ kind: "refresh", rev: 4 });
+    expect(asked[0].client).toMatch(/^c[0-9a-f]{16}$/);
+    // Python answers with the map whole (revision 8).
+    const scene = patch(8, "36 s").scene;
+    const whole = stampingScene();
+    whole.nodes = whole.nodes.map((n) => (n.key === "p2" ? scene.upsert[0] : n));
+    model.reply({ kind: "state", client: asked[0].client, rev: 8, scene: { ...whole, rev: 8 }, document: stampingDocument() });
+    await frame();
+    expect(drawnCycle("p2")).toBe("36 s");
+    // And the next patch goes on top of it.
+    model.reply(patch(9, "37 s"));
+    await frame();
+    expect(drawnCycle("p2")).toBe("37 s");
+  });
+
+  it("ignores a state answer meant for another view", async () => {
+    const before = drawnCycle("p2");
+    const whole = stampingScene();
+    for (const n of whole.nodes) for (const s of n.shapes) if (s.f === "cycle_time") s.text = "1 s";
+    model.reply({ kind: "state", client: "cotherpage000000", rev: 9, scene: { ...whole, rev: 9 }, document: stampingDocument() });
+    await frame();
+    expect(drawnCycle("p2")).toBe(before);
+  });
+
+  it("asks again when the page comes back online (the kernel's connection may have dropped)", () => {
+    window.dispatchEvent(new Event("online"));
+    expect(refreshes()).toHaveLength(1);
+    expect(refreshes()[0]).toMatchObject({ rev: 4 });
   });
 });

@@ -300,6 +300,20 @@ class NotebookPage:
             value = self.value(expression)
         return value
 
+    def save(self) -> None:
+        """Save the notebook (with its outputs) and wait until it is written."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        self.page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return !!w && !!w.context && !w.context.model.dirty; }"
+        )
+
+    def kernel_id(self) -> str:
+        """The id of the kernel this notebook's page is connected to."""
+        return str(
+            self.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+        )
+
     def set_theme(self, theme: str) -> None:
         """Switch the JupyterLab theme and wait until it is applied."""
         self.page.evaluate(

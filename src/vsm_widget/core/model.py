@@ -110,7 +110,8 @@ class Change:
     ``undo``, ``redo`` or ``revert`` (a failed :meth:`Map.all_or_nothing`);
     ``ids`` the elements touched; ``fields`` the fields set.
     ``layout_only`` is true when only canvas positions changed, so metrics and
-    charts need no recompute.
+    charts need no recompute. ``author`` is who made it, where a front end said so
+    (:meth:`Map.authored`; a key, never shown); edits made in Python have none.
     """
 
     op: str
@@ -118,6 +119,7 @@ class Change:
     fields: tuple[str, ...] = ()
     layout_only: bool = False
     label: str = ""
+    author: str | None = None
 
 
 Observer = Callable[[Change], None]
@@ -676,6 +678,7 @@ class Map:
         self._observers: list[Observer] = []
         self._batch: list[Change] | None = None
         self._counters: dict[str, int] = {}
+        self._author: str | None = None
         self._metrics_cache: tuple[MapState, Metrics] | None = None
         self._index_cache: tuple[MapState, set[str], set[str]] | None = None
         base = self._apply_fields(
@@ -1335,7 +1338,7 @@ class Map:
         ids = tuple(dict.fromkeys(i for c in changes for i in c.ids))
         fields = tuple(dict.fromkeys(f for c in changes for f in c.fields))
         layout = all(c.layout_only for c in changes)
-        change = Change("batch", ids, fields, layout_only=layout, label=label)
+        change = Change("batch", ids, fields, layout_only=layout, label=label, author=self._author)
         self._push_undo(before, change)
         self._notify(change)
 
@@ -1378,6 +1381,29 @@ class Map:
     def can_redo(self) -> bool:
         """Whether there is an undone edit to redo."""
         return bool(self._redo)
+
+    @property
+    def undo_step(self) -> Change | None:
+        """The edit :meth:`undo` would take back (its ``author`` says whose), or ``None``."""
+        return self._undo[-1][1] if self._undo else None
+
+    @property
+    def redo_step(self) -> Change | None:
+        """The edit :meth:`redo` would make again (its ``author`` says whose), or ``None``."""
+        return self._redo[-1][1] if self._redo else None
+
+    @contextmanager
+    def authored(self, author: str | None) -> Iterator[Map]:
+        """Record ``author`` on every edit committed inside (``None``: no author, as in Python).
+
+        The canvas widget wraps each browser's edit in it, so that undo from a browser can
+        take back that person's own edit (see ``docs/live.md``).
+        """
+        outer, self._author = self._author, author
+        try:
+            yield self
+        finally:
+            self._author = outer
 
     def undo(self) -> Change | None:
         """Undo the last edit; returns what was undone, or ``None`` if nothing was."""
@@ -1456,6 +1482,7 @@ class Map:
         self._observers = []
         self._batch = None
         self._counters: dict[str, int] = {}
+        self._author = None
         self._metrics_cache = None
         self._index_cache = None
 
@@ -1730,6 +1757,8 @@ class Map:
             self._state = state
             self._batch.append(change)
             return
+        if self._author is not None:
+            change = dataclasses.replace(change, author=self._author)
         self._push_undo(self._state, change)
         self._state = state
         self._notify(change)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import re
 import sys
 import time
 import types
@@ -41,6 +42,7 @@ __all__ = [
     "FLUSH_SECONDS",
     "MAX_OPEN_CHARS",
     "MOVE_MERGE_SECONDS",
+    "OVERWRITE_SECONDS",
     "PROTOCOL_OPS",
     "EditMessage",
     "ErrorInfo",
@@ -81,6 +83,12 @@ def _bundle(name: str, fallback: str) -> Path | str:
 class _Edit(TypedDict):
     kind: Literal["edit"]
     seq: int
+    #: The view that sent it (one canvas on one page): its result, ``created`` and error
+    #: are for that view only. Left out by older front ends and by Python callers.
+    client: str | None
+    #: Who sent it (the browser's person key, never shown): per-person undo and the
+    #: notice to the one whose write was overwritten.
+    person: str | None
 
 
 class UpdateMessage(_Edit):
@@ -269,10 +277,14 @@ class ErrorInfo(TypedDict):
 
 
 class ResultMessage(TypedDict, total=False):
-    """Python's answer to every edit message: ``ok`` (with the ids an add ``created``), or the error."""
+    """Python's answer to every edit message: ``ok`` (with the ids an add ``created``), or the error.
+
+    ``client`` repeats the sender's, when it gave one: every page hears every answer.
+    """
 
     kind: Literal["result"]
     seq: int | None
+    client: str
     ok: bool
     error: ErrorInfo
     created: list[str]
@@ -434,6 +446,16 @@ def _seq(content: Any) -> int | None:
     return seq if _matches(seq, int) else None
 
 
+# A client id or a person key: short, and plain enough to compare and to log.
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _client(content: Any) -> str | None:
+    """The sending view's client id, if the message has a valid one (to address the answer)."""
+    client = content.get("client") if isinstance(content, Mapping) else None
+    return client if isinstance(client, str) and _KEY.fullmatch(client) else None
+
+
 def _check_shape(content: Any) -> dict[str, Any]:
     """The message as a dict if it follows the protocol; raises :class:`_MessageError`."""
     if not isinstance(content, Mapping):
@@ -463,6 +485,10 @@ def _check_shape(content: Any) -> dict[str, Any]:
             big = isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER
             size = " (too large for a message)" if big else ""
             raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {units._show(value)}{size}")
+    for name in ("client", "person"):
+        value = message[name]
+        if value is not None and not _KEY.fullmatch(value):
+            raise _MessageError(name, f"{name!r} must be 1 to 64 letters, digits, '-' or '_'")
     return message
 
 
@@ -474,6 +500,9 @@ _HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
 MAX_OPEN_CHARS = 4 * 1024 * 1024
 #: Moves of one element closer together than this (seconds) are one drag: one undo step.
 MOVE_MERGE_SECONDS = 1.0
+#: Two people setting one field of one element within this many seconds: the later value
+#: stands and the earlier writer's view is told (a ``notice``).
+OVERWRITE_SECONDS = 10.0
 #: After edits pause this long (seconds), the scene and document are sent whole once, so
 #: that saved widget state and late-joining views hold the map as it is.
 FLUSH_SECONDS = 3.0
@@ -617,6 +646,8 @@ class MapWidget(anywidget.AnyWidget):
         # one the canvas already has (it is sent again once edits pause).
         self._revision_sent = 0
         self._created: list[str] = []
+        # The last browser write of each (element, field): (person, client, when).
+        self._writes: dict[tuple[str, str], tuple[str, str | None, float]] = {}
         selection = options.pop("selection", None)
         super().__init__(
             scene={**self._scene.to_dict(self._cache), "rev": 0},
@@ -687,26 +718,35 @@ class MapWidget(anywidget.AnyWidget):
         If anything fails after the edit was applied (the sync to the canvas, an
         observer), the edit is taken back and the canvas shown the map as it is.
         """
-        seq = _seq(content)
+        seq, client = _seq(content), _client(content)
         self._created = []
+        notice = None
         try:
             with self._map.all_or_nothing(), self.hold_sync():
                 message = _check_shape(content)
-                self._apply(message)
+                before = self._map.state
+                with self._map.authored(message["person"]):
+                    self._apply(message)
                 self.error = {}
+                if message["op"] == "update" and self._map.state is not before:
+                    notice = self._overwrite_notice(message)
         except ValidationError as error:
-            return self._refuse(seq, error.target, error.field, error.reason, str(error))
+            return self._refuse(seq, error.target, error.field, error.reason, str(error), client)
         except _MessageError as error:
             where = f"{error.target}: " if error.target else ""
             return self._refuse(
-                seq, error.target, error.field, error.reason, f"{where}{error.field}: {error.reason}"
+                seq, error.target, error.field, error.reason, f"{where}{error.field}: {error.reason}", client
             )
         except Exception as error:
             _log.exception("vsm_widget: edit %s failed", _summary(content))
             detail = units._printable(str(error), 300)
             reason = f"internal error ({type(error).__name__}: {detail}); the map is unchanged"
-            return self._refuse(seq, None, "edit", reason, reason)
+            return self._refuse(seq, None, "edit", reason, reason, client)
+        if notice is not None:
+            self.send(notice)
         result: ResultMessage = {"kind": "result", "seq": seq, "ok": True}
+        if client is not None:
+            result["client"] = client
         if self._created:
             result["created"] = list(self._created)
         return result
@@ -854,6 +894,13 @@ class MapWidget(anywidget.AnyWidget):
             if refused is not None:
                 self.send(refused)
             return
+        if kind == "refresh":
+            reply = self.catch_up(content)
+            self.send(reply)
+            if "scene" in reply:
+                # The undo buttons too; the same values for every page, so sent to all.
+                self.send_state(["history", "revision"])
+            return
         if isinstance(content, Mapping) and kind != "edit":
             # Answered like a refused edit, by its sequence number, so the canvas can match it.
             kind = units._show(kind)
@@ -861,8 +908,9 @@ class MapWidget(anywidget.AnyWidget):
                 _seq(content),
                 None,
                 "kind",
-                f"unknown message kind {kind}; expected 'edit' or 'export'",
-                f"kind: unknown message kind {kind}; expected 'edit' or 'export'",
+                f"unknown message kind {kind}; expected 'edit', 'export', 'presence' or 'refresh'",
+                f"kind: unknown message kind {kind}; expected 'edit', 'export', 'presence' or 'refresh'",
+                _client(content),
             )
         else:
             result = self.handle_edit(content)
@@ -906,30 +954,111 @@ class MapWidget(anywidget.AnyWidget):
     def _on_presence(self) -> None:
         self.presence = self._hub.to_list()
 
+    def catch_up(self, request: Any) -> dict[str, Any]:
+        """The answer to a view's ``refresh`` request: the map whole, for a view that missed patches.
+
+        ``request`` is ``{"kind": "refresh", "client", "rev"}``; a view whose ``rev`` is the
+        latest gets only ``rev`` back (it missed nothing). Every page hears the answer;
+        ``client`` says whose it is.
+        """
+        reply: dict[str, Any] = {"kind": "state", "rev": self._revision_sent}
+        client = _client(request)
+        if client is not None:
+            reply["client"] = client
+        rev = request.get("rev") if isinstance(request, Mapping) else None
+        if not (_matches(rev, int) and rev == self._revision_sent):
+            reply.update(scene=self.scene, document=self.document)
+        return reply
+
     def _export(self, content: Mapping[str, Any]) -> dict[str, Any]:
         """Answer an export request with the map's SVG picture, or why it cannot be made."""
         seq = content.get("seq")
         palette = content.get("palette", "light")
+        client = _client(content)
+        to: dict[str, Any] = {"client": client} if client is not None else {}
         try:
             svg = self.to_svg(
                 palette if isinstance(palette, str) else "light", embed_font=bool(content.get("embed_font"))
             )
         except Exception as error:
             _log.exception("vsm_widget: export failed")
-            return {"kind": "exported", "seq": seq, "ok": False, "reason": f"{type(error).__name__}: {error}"}
+            reason = f"{type(error).__name__}: {error}"
+            return {"kind": "exported", "seq": seq, **to, "ok": False, "reason": reason}
         return {
             "kind": "exported",
             "seq": seq,
+            **to,
             "ok": True,
             "svg": '<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
         }
 
     def _refuse(
-        self, seq: int | None, target: str | None, field: str, reason: str, message: str
+        self,
+        seq: int | None,
+        target: str | None,
+        field: str,
+        reason: str,
+        message: str,
+        client: str | None = None,
     ) -> ResultMessage:
         info: ErrorInfo = {"target": target, "field": field, "reason": reason, "message": message}
-        self.error = {"seq": seq, **info}
-        return {"kind": "result", "seq": seq, "ok": False, "error": info}
+        to: dict[str, Any] = {"client": client} if client is not None else {}
+        # The trait reaches every page: `client` says which one shows it.
+        self.error = {"seq": seq, **to, **info}
+        result: ResultMessage = {"kind": "result", "seq": seq, "ok": False, "error": info}
+        if client is not None:
+            result["client"] = client
+        return result
+
+    def _overwrite_notice(self, message: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Record a browser's write of a field; the notice for the other person whose write
+        of the same field it replaced within :data:`OVERWRITE_SECONDS`, if there is one.
+        """
+        person, client = message["person"], message["client"]
+        if person is None:
+            return None
+        key = (message["id"], message["field"])
+        now = time.monotonic()
+        earlier = self._writes.get(key)
+        self._writes[key] = (person, client, now)
+        if earlier is None or earlier[0] == person or earlier[1] is None:
+            return None
+        if now - earlier[2] > OVERWRITE_SECONDS:
+            return None
+        target, field = key
+        element = self._map.get(target) if target in self._map else None
+        kind = getattr(element, "kind", target)
+        label = next((f["label"] for f in self.fields.get(kind, ()) if f["name"] == field), field)
+        name = getattr(element, "name", None) or target
+        value = message["value"]
+        shown = "empty" if value is None or value == "" else units._printable(str(value), 60)
+        return {
+            "kind": "notice",
+            "client": earlier[1],
+            "target": target,
+            "field": field,
+            "text": f"{label} of {name} was changed again by someone else: now {shown}",
+        }
+
+    def _undo_redo(self, op: str, person: str | None) -> None:
+        """Undo or redo; from a person, only their own edit (or one made in Python), never
+        someone else's: that is refused, saying so.
+        """
+        m = self._map
+        step = m.undo_step if op == "undo" else m.redo_step
+        if person is not None and step is not None and step.author not in (None, person):
+            if op == "undo":
+                reason = (
+                    "not undone: a later edit by someone else is in the way; "
+                    "undo takes back your own edit only while it is the map's latest"
+                )
+            else:
+                reason = "not redone: the edit to redo is someone else's; only they can redo it"
+            raise ValidationError(op, op, reason)
+        if op == "undo":
+            m.undo()
+        else:
+            m.redo()
 
     def _place(self, message: Mapping[str, Any]) -> tuple[Map | BranchBuilder, int | str | None]:
         """Where a model add goes from a message's ``before`` / ``after`` ids: the map or the
@@ -1013,10 +1142,8 @@ class MapWidget(anywidget.AnyWidget):
                 if message["other"] not in m:
                     raise ValidationError("other", message["other"], "no such element on this map", target)
                 m.swap(target, message["other"])
-        elif op == "undo":
-            m.undo()
-        elif op == "redo":
-            m.redo()
+        elif op in ("undo", "redo"):
+            self._undo_redo(op, message["person"])
         elif op == "open":
             self._open(message["text"], message["name"])
         else:
