@@ -54,7 +54,7 @@ import tornado.websocket
 
 from ..core.model import Change, Map
 from .presence import presence_for
-from .widget import _STATIC, MapWidget, _css, _seq, presence_refusal
+from .widget import _STATIC, MapWidget, _css, _seq, edits_from_elsewhere, presence_refusal
 
 __all__ = [
     "HARD_MESSAGE_BYTES",
@@ -160,7 +160,7 @@ class _RoomCanvas(MapWidget):
         self._outbox = []
         frame: list[Any] | None = None
         try:
-            super()._on_map_change(change)
+            self._relay(change.layout_only, 1)
             frame = [*self._outbox, {"kind": "state", "state": {n: getattr(self, n) for n in _AFTER_PATCH}}]
         except Exception:
             # The edits are in the map already (and answered below); participants get the
@@ -612,7 +612,9 @@ class Room:
         if "person" in content:
             # Who made the edit is who this connection is, whatever the message says.
             content = {**content, "person": ws.key}
-        return dict(self.canvas.handle_edit(content))
+        with edits_from_elsewhere():
+            # The notebook's canvas lays the turn's edits out together, as this room's does.
+            return dict(self.canvas.handle_edit(content))
 
 
 def _lan_address() -> str:

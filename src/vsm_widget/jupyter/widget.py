@@ -15,6 +15,9 @@ the map's change notices.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import difflib
 import logging
 import math
@@ -23,7 +26,7 @@ import sys
 import time
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Union
 
@@ -623,6 +626,9 @@ class MapWidget(anywidget.AnyWidget):
     _last_move: tuple[str, Any, float] | None = None
     _flush_handle: Any = None
     _patching = False
+    # Changes made elsewhere this turn, laid out together once it is done (_on_map_change).
+    _held: Change | None = None
+    _held_count = 0
 
     def __init__(self, map: Map | Mapping[str, Any] | None = None, **options: Any) -> None:
         from ..presentation.scene import SceneCache, build_scene
@@ -806,11 +812,41 @@ class MapWidget(anywidget.AnyWidget):
         return bool(super()._should_send_property(key, value))
 
     def _on_map_change(self, change: Change) -> None:
-        """Lay the map out again and tell the canvas what changed."""
-        self._update(patch=True, layout_only=change.layout_only)
+        """Lay the map out again and tell the canvas what changed.
+
+        An edit made elsewhere (a live room's participant, see :func:`edits_from_elsewhere`)
+        is laid out once the event loop's turn is done, with every other such edit of the
+        turn: thirty participants' edits read in one turn are one layout and one patch.
+        """
+        held = self._held
+        layout_only = change.layout_only and (held is None or held.layout_only)
+        if _ELSEWHERE.get():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass  # no loop to come back to: at once, as any edit
+            else:
+                if held is None:
+                    loop.call_soon(self._release)
+                self._held = Change(op=change.op, layout_only=layout_only)
+                self._held_count += 1
+                return
+        # An edit of its own: laid out now, with any held back (the patch covers them all).
+        count = self._held_count + 1
+        self._held, self._held_count = None, 0
+        self._relay(layout_only, count)
+
+    def _release(self) -> None:
+        held, count = self._held, self._held_count
+        self._held, self._held_count = None, 0
+        if held is not None and self._unobserve is not None:
+            self._relay(held.layout_only, count)
+
+    def _relay(self, layout_only: bool, changes: int) -> None:
+        self._update(patch=True, layout_only=layout_only)
         with self.hold_sync():
             self.history = self._history()
-            self.revision += 1
+            self.revision += changes
             known = self._known_ids()
             if any(i not in known for i in self.selection):
                 self.selection = [i for i in self.selection if i in known]
@@ -862,8 +898,6 @@ class MapWidget(anywidget.AnyWidget):
 
     def _schedule_flush(self) -> None:
         """Send the scene and document whole once edits pause (or now, outside an event loop)."""
-        import asyncio
-
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -1232,6 +1266,24 @@ def _on_step(error: ValidationError, step: str) -> ValidationError:
     (the branch or loop the error was about was never added).
     """
     return ValidationError(error.field, error.value, error.reason, step)
+
+
+#: Set while the map is changed by an edit from elsewhere: a live room's participant.
+_ELSEWHERE: contextvars.ContextVar[bool] = contextvars.ContextVar("vsm_edits_from_elsewhere", default=False)
+
+
+@contextlib.contextmanager
+def edits_from_elsewhere() -> Iterator[None]:
+    """Mark the map's changes in this block as made elsewhere (a live room applies its
+    participants' edits in one): the map's canvases lay them out once the event loop's
+    turn is done, all of the turn's together, instead of once per edit. Without a running
+    loop, changes are laid out at once as usual.
+    """
+    token = _ELSEWHERE.set(True)
+    try:
+        yield
+    finally:
+        _ELSEWHERE.reset(token)
 
 
 _AFTER_CELL: set[int] = set()
