@@ -126,7 +126,7 @@ def answer(ws: websocket.WebSocket, text: str) -> dict[str, Any]:
     ws.send(text)
     while True:
         for msg in frame(ws):
-            if msg["kind"] in ("result", "exported"):
+            if msg["kind"] in ("result", "exported", "workshop_result"):
                 return msg
 
 
@@ -236,7 +236,7 @@ def test_a_participant_gets_the_whole_map_on_connecting(room: Room, plant: Value
     assert [n["id"] for n in state["scene"]["nodes"] if n["kind"] == "process"] == ["p1", "p2"]
     assert state["selection"] == []
     assert state["error"] == {}
-    assert ws.state["room"] == {"edit": True}  # type: ignore[attr-defined]
+    assert ws.state["room"] == {"edit": True, "role": "participant"}  # type: ignore[attr-defined]
     assert state["fields"] == panel_fields()
     ws.close()
 
@@ -481,7 +481,7 @@ def test_a_view_only_room_refuses_edits_with_a_clear_message(plant: ValueStreamM
     room = share(plant, edit=False)
     try:
         ws = join(room)
-        assert ws.state["room"] == {"edit": False}  # type: ignore[attr-defined]
+        assert ws.state["room"] == {"edit": False, "role": "participant"}  # type: ignore[attr-defined]
         before = plant.state
         for seq, op in enumerate(["undo", "layout"], start=1):
             result = answer(ws, edit(seq, op))

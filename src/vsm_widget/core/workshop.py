@@ -442,11 +442,17 @@ class Workshop:
         """``{label, seconds, remaining, running, ends_at}`` (seconds; ``ends_at`` by the
         clock, None while paused), or None without a timer. ``remaining`` is 0 once time is up.
         """
+        return self._timer_view(live=True)
+
+    def _timer_view(self, *, live: bool) -> dict[str, Any] | None:
+        # Not live: a running timer's remaining is the time left when it last started or
+        # resumed, so the view stays the same until the timer changes (views count down
+        # from ends_at themselves).
         timer = self._timer
         if timer is None:
             return None
         running = timer["ends_at"] is not None
-        remaining = max(0.0, timer["ends_at"] - self.clock()) if running else timer["remaining"]
+        remaining = max(0.0, timer["ends_at"] - self.clock()) if running and live else timer["remaining"]
         return {
             "label": timer["label"],
             "seconds": timer["seconds"],
@@ -511,7 +517,10 @@ class Workshop:
         """The whole workshop as every view gets it (JSON-ready).
 
         ``{dots, votes: {burst: {total, by: {person: dots}}}, used: {person: dots},
-        names: {person: name}, whys: [...], walk, timer, locked, following, viewport}``.
+        names: {person: name}, whys: [...], walk, timer, locked, following, viewport}``. It
+        changes only when the workshop (or a burst or step of the map) does: a running
+        timer's ``remaining`` is the time left when it last started or resumed, and views
+        count down to ``ends_at``.
         """
         counted = self._counted()
         used: dict[str, int] = {}
@@ -528,7 +537,7 @@ class Workshop:
             "names": {person: self._names.get(person, "") for person in used},
             "whys": [{k: w[k] for k in ("id", "step", "text", "author", "walk", "at")} for w in self.whys()],
             "walk": self.walk,
-            "timer": self.timer,
+            "timer": self._timer_view(live=False),
             "locked": self._locked,
             "following": self._following,
             "viewport": self.viewport,

@@ -50,7 +50,7 @@ import tornado.web
 import tornado.websocket
 
 from ..core.model import Change, Map
-from .widget import _STATIC, MapWidget, _css, _seq
+from .widget import _STATIC, LOCKED_REASON, MapWidget, _css, _seq
 
 __all__ = [
     "HARD_MESSAGE_BYTES",
@@ -72,11 +72,11 @@ MAX_MESSAGES_PER_SECOND = 50
 #: The WebSocket close code the page reads as "the room is closed" (it stops reconnecting).
 CLOSED_CODE = 4000
 #: The message kinds a participant may send; anything else is refused.
-_PARTICIPANT_KINDS = ("edit", "export")
+_PARTICIPANT_KINDS = ("edit", "export", "workshop")
 #: Traits a change sends after its patch (as the widget sends them after its patch).
 _AFTER_PATCH = ("history", "revision")
 #: Traits of the whole state a participant gets on connecting (the widget's synced traits).
-_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision")
+_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "workshop")
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -173,6 +173,13 @@ class _RoomCanvas(MapWidget):
         # Participants get the whole state on connecting; nothing to flush between edits.
         pass
 
+    def _on_workshop_change(self, op: str) -> None:
+        before = self.workshop
+        super()._on_workshop_change(op)
+        if self.workshop is not before:
+            # With this turn's patch when there is one (a burst removed), else on its own.
+            self.send({"kind": "state", "state": {"workshop": self.workshop}})
+
 
 def _refusal(seq: int | None, field: str, reason: str) -> dict[str, Any]:
     """A result message refusing a message, in the protocol's shape."""
@@ -213,9 +220,16 @@ def _plain_error(handler: tornado.web.RequestHandler, status_code: int) -> None:
     handler.finish(f"{status_code}\n")
 
 
-def _check_token(handler: tornado.web.RequestHandler, token: str) -> None:
-    if not secrets.compare_digest(token.encode(), handler.room._token.encode()):  # type: ignore[attr-defined]
+def _check_token(handler: tornado.web.RequestHandler, token: str) -> bool:
+    """Refuse a request whose token is neither of the room's; whether it is the facilitator's."""
+    room: Room = handler.room  # type: ignore[attr-defined]
+    given = token.encode()
+    # Both compared every time, in constant time: which one matched takes no longer to find.
+    participant = secrets.compare_digest(given, room._token.encode())
+    facilitator = secrets.compare_digest(given, room._facilitator_token.encode())
+    if not (participant or facilitator):
         raise tornado.web.HTTPError(403)
+    return facilitator
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -271,9 +285,16 @@ class _Socket(tornado.websocket.WebSocketHandler):
     def initialize(self, room: Room) -> None:
         self.room = room
         self.bucket = _Bucket(MAX_MESSAGES_PER_SECOND)
+        #: Whether this socket came in on the facilitator's link.
+        self.facilitator = False
 
     def prepare(self) -> None:
-        _check_token(self, self.path_args[0] if self.path_args else "")
+        self.facilitator = _check_token(self, self.path_args[0] if self.path_args else "")
+
+    @property
+    def role(self) -> str:
+        """``"facilitator"`` on the facilitator's link, else ``"participant"``."""
+        return "facilitator" if self.facilitator else "participant"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         _plain_error(self, status_code)
@@ -326,6 +347,7 @@ class Room:
         self.edit = bool(edit)
         self._title = title
         self._token = secrets.token_urlsafe(24)
+        self._facilitator_token = secrets.token_urlsafe(24)
         self._sockets: set[_Socket] = set()
         # Answers held until the change they made has been sent (this turn).
         self._waiting: list[tuple[_Socket, str]] = []
@@ -384,6 +406,26 @@ class Room:
     def url(self) -> str:
         """The link participants open (it carries the room's token: share it only with them)."""
         return f"http://{self._public_host()}:{self.port}/{self._token}/"
+
+    @property
+    def facilitator_url(self) -> str:
+        """The facilitator's link: the room's page with the facilitator's controls (lock,
+        timer, walk, follow), for a coach projecting from a browser. Keep it to yourself.
+        """
+        return f"http://{self._public_host()}:{self.port}/{self._facilitator_token}/"
+
+    def lock(self) -> None:
+        """Make the map view only for participants: their edits and votes are refused."""
+        self.call(self.map.workshop.lock)
+
+    def unlock(self) -> None:
+        """Let participants edit and vote again."""
+        self.call(self.map.workshop.unlock)
+
+    @property
+    def locked(self) -> bool:
+        """Whether the facilitator has locked the map."""
+        return self.map.workshop.locked
 
     @property
     def participants(self) -> int:
@@ -476,7 +518,7 @@ class Room:
                     {
                         "kind": "state",
                         "state": {**state, "error": {}, "selection": []},
-                        "room": {"edit": self.edit},
+                        "room": {"edit": self.edit, "role": ws.role},
                     }
                 ]
             )
@@ -550,11 +592,19 @@ class Room:
             )
         if kind == "export":
             return self.canvas._export(content)
+        if kind == "workshop":
+            return self._workshop(ws, content)
+        if self.map.workshop.locked and not ws.facilitator:
+            return _refusal(seq, "lock", f"{LOCKED_REASON}: view only; your edit was not applied")
         if not self.edit:
             return _refusal(
                 seq, "edit", "this room is view only: the facilitator has not opened it for editing"
             )
         return dict(self.canvas.handle_edit(content))
+
+    def _workshop(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any]:
+        """A workshop message, carried out with the role of the link the socket came in on."""
+        return self.canvas.handle_workshop(content, role=ws.role)
 
 
 def _lan_address() -> str:
