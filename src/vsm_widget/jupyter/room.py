@@ -20,9 +20,11 @@ thread whose loop is set as running but runs only now and then, as Playwright's 
 leaves it, must open the room from another thread.)
 
 What a participant may send is fixed here and nowhere else: the edit messages of the
-protocol (``kind: "edit"``) and picture requests (``kind: "export"``). Facilitator
-commands are methods of :class:`Room` in the coach's kernel; the link has no way to
-reach them. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
+protocol (``kind: "edit"``), workshop messages (``kind: "workshop"``: votes and whys) and
+picture requests (``kind: "export"``). The facilitator's commands (lock, timer, walk,
+follow) are taken only from sockets of the facilitator's link (:attr:`Room.facilitator_url`,
+a token of its own) and from Python (:meth:`Room.lock`, ``m.workshop``); while the map is
+locked, a participant's edits are refused. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
 (:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
 refused with a message and the connection is kept (a message over
 :data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
