@@ -136,3 +136,14 @@ def test_a_workshop_message_is_bounded_like_any_other(room: Room, plant: ValueSt
     result = answer(coach, workshop(2, "c-coach", "lock", extra=1))
     assert (result["ok"], result["error"]["field"]) == (False, "extra")
     assert not plant.workshop.locked
+
+
+def test_nobody_votes_or_asks_as_another_view(room: Room, plant: ValueStreamMap) -> None:
+    join_as_facilitator(room)
+    ana = join(room)
+    # A client id the room has not bound to this connection (another view's, seen in presence).
+    for seq, (op, fields) in enumerate([("vote", {"burst": "k1"}), ("why", {"step": "cut", "text": "Why?"})]):
+        result = answer(ana, workshop(seq, "c-coach", op, **fields))
+        assert (result["seq"], result["ok"], result["error"]["field"]) == (seq, False, "client")
+    assert plant.workshop.totals() == {}
+    assert plant.workshop.whys() == []

@@ -24,9 +24,9 @@ protocol (``kind: "edit"``), workshop messages (``kind: "workshop"``: votes and 
 picture requests (``kind: "export"``). The facilitator's commands (lock, timer, walk,
 follow) are taken only from sockets of the facilitator's link (:attr:`Room.facilitator_url`,
 a token of its own) and from Python (:meth:`Room.lock`, ``m.workshop``); while the map is
-locked, a participant's edits are refused. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
-(:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
-refused with a message and the connection is kept (a message over
+locked, a participant's edits are refused. Every message is bounded in size
+(:data:`MAX_MESSAGE_BYTES`) and rate (:data:`MAX_MESSAGES_PER_SECOND` per connection): a
+message over either bound is refused with a message and the connection is kept (a message over
 :data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
 """
 
@@ -52,7 +52,15 @@ import tornado.web
 import tornado.websocket
 
 from ..core.model import Change, Map
-from .widget import _STATIC, LOCKED_REASON, MapWidget, _css, _seq
+from .widget import (
+    _STATIC,
+    LOCKED_REASON,
+    PARTICIPANT_WORKSHOP_OPS,
+    MapWidget,
+    _css,
+    _seq,
+    _workshop_result,
+)
 
 __all__ = [
     "HARD_MESSAGE_BYTES",
@@ -605,7 +613,22 @@ class Room:
         return dict(self.canvas.handle_edit(content))
 
     def _workshop(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any]:
-        """A workshop message, carried out with the role of the link the socket came in on."""
+        """A workshop message, carried out with the role of the link the socket came in on.
+
+        A vote or a why is the person's whose presence client the socket joined as (its
+        first presence message); naming any other client is refused, so nobody votes as
+        someone else.
+        """
+        if content.get("op") in PARTICIPANT_WORKSHOP_OPS and content.get("client") != getattr(
+            ws, "client", None
+        ):
+            client = content.get("client")
+            reason = "this connection speaks for its own view only (it joins with a presence message first)"
+            return _workshop_result(
+                _seq(content),
+                client if isinstance(client, str) else None,
+                {"field": "client", "reason": reason},
+            )
         return self.canvas.handle_workshop(content, role=ws.role)
 
 
