@@ -573,6 +573,8 @@ function sameShape(a: Node, b: Node): boolean {
   if (a.nodeType !== b.nodeType) return false;
   if (a.nodeType === Node.TEXT_NODE) return true;
   if (!(a instanceof Element) || !(b instanceof Element)) return a.nodeName === b.nodeName;
+  // A choice of every step of the map is compared in one native call, not option by option.
+  if (a instanceof HTMLSelectElement && a.isEqualNode(b)) return true;
   if (a.tagName !== b.tagName || a.className !== b.className) return false;
   const hooks = ["data-vsm-input", "data-vsm-row", "data-vsm-shift", "data-vsm-insert", "type"];
   if (hooks.some((name) => a.getAttribute(name) !== b.getAttribute(name))) return false;
@@ -587,6 +589,12 @@ function update(old: Node, fresh: Node): void {
     return;
   }
   if (!(old instanceof Element) || !(fresh instanceof Element)) return;
+  if (old instanceof HTMLSelectElement && old.isEqualNode(fresh)) {
+    // The same choices: only the choice made may differ.
+    const next = (fresh as HTMLSelectElement).value;
+    if (old.value !== next) old.value = next;
+    return;
+  }
   // Read before the attributes change: has the user typed since this field was drawn?
   const typing =
     (old instanceof HTMLInputElement || old instanceof HTMLTextAreaElement) &&

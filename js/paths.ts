@@ -64,16 +64,39 @@ function button(id: string, action: string, text: string, title: string, onClick
   return b;
 }
 
-function select(id: string, name: string, options: [string, string][], value: string): HTMLSelectElement {
+/**
+ * Option lists made lately, by their values and texts. The panel is built again after
+ * every edit, and a step's choices list every step of the map: the same list is cloned
+ * (one native call), not made option by option.
+ */
+const optionLists = new Map<string, HTMLSelectElement>();
+const OPTION_LISTS_KEPT = 8;
+
+function options(choices: [string, string][]): HTMLSelectElement {
+  const key = JSON.stringify(choices);
+  let list = optionLists.get(key);
+  if (!list) {
+    list = document.createElement("select");
+    for (const [v, text] of choices) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = text;
+      list.appendChild(o);
+    }
+    optionLists.set(key, list);
+    for (const old of optionLists.keys()) {
+      if (optionLists.size <= OPTION_LISTS_KEPT) break;
+      optionLists.delete(old);
+    }
+  }
+  return list;
+}
+
+function select(id: string, name: string, choices: [string, string][], value: string): HTMLSelectElement {
   const s = el("select", "vsm-insp-input vsm-path-select");
   s.dataset.vsmInput = `${id}:${name}`;
   s.setAttribute("aria-label", name);
-  for (const [v, text] of options) {
-    const o = document.createElement("option");
-    o.value = v;
-    o.textContent = text;
-    s.appendChild(o);
-  }
+  s.append(...(options(choices).cloneNode(true) as HTMLSelectElement).childNodes);
   s.value = value;
   return s;
 }

@@ -158,7 +158,11 @@ export class MapView {
     if (typeof ResizeObserver === "function") {
       // The output may be attached (and sized) after render; the details panel and full
       // screen change the stage's width: fit again, or keep the selection in view.
-      const observer = new ResizeObserver(() => this.onResize());
+      const observer = new ResizeObserver((entries) => {
+        const entry = entries.at(-1);
+        if (entry) this.viewport.observed(entry.borderBoxSize?.[0]?.inlineSize ?? entry.contentRect.width);
+        this.onResize();
+      });
       observer.observe(this.stage);
       this.cleanups.push(() => observer.disconnect());
     }

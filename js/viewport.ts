@@ -49,9 +49,21 @@ export class Viewport {
     this.onChange();
   }
 
-  /** Which map x ranges are near enough to the view to be drawn. */
+  /** The stage's width as last observed (a ResizeObserver reports every change). */
+  private observedWidth: number | null = null;
+
+  /** The stage was resized to `width` px (from the canvas's ResizeObserver). */
+  observed(width: number): void {
+    this.observedWidth = width > 0 ? width : null;
+  }
+
+  /**
+   * Which map x ranges are near enough to the view to be drawn. It runs on every redraw:
+   * the width observed is used, not a measure, which would make the browser lay the page
+   * out again at once (an edit's redraw follows DOM changes). A resize culls again anyway.
+   */
   window(): (x0: number, x1: number) => boolean {
-    const { w } = this.size();
+    const w = this.observedWidth ?? this.size().w;
     const { k, tx } = this.zoom;
     const width = w / k;
     const left = -tx / k - width;

@@ -69,3 +69,14 @@ def rich_map() -> ValueStreamMap:
     )
     m.add_burst("Pull to shipping", x=600, y=120)
     return m
+
+
+@pytest.fixture
+def brackets() -> ValueStreamMap:
+    """Two steps with a gap between them (ids p1, g1, p2), and no history."""
+    m = ValueStreamMap("Brackets", demand=920, available_time="2 x 27600 s")
+    m.add_process("Stamping", cycle_time="1 s", id="p1")
+    m.add_inventory(2400, id="g1")
+    m.add_process("Weld", cycle_time="39 s", id="p2")
+    m.clear_history()
+    return m

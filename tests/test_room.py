@@ -126,7 +126,8 @@ def answer(ws: websocket.WebSocket, text: str) -> dict[str, Any]:
     ws.send(text)
     while True:
         for msg in frame(ws):
-            if msg["kind"] in ("result", "exported", "workshop_result"):
+            done = ("result", "exported", "workshop_result")
+            if msg["kind"] in done or (msg["kind"] == "presence" and not msg["ok"]):
                 return msg
 
 
@@ -587,3 +588,198 @@ def test_on_a_running_loop_the_room_serves_from_it(plant: ValueStreamMap) -> Non
     assert result["ok"] is True
     assert revision == 0
     assert plant.get("p2").cycle_time == 45
+
+
+# --------------------------------------------------------------------------- presence
+
+KEY_A = "a" * 32
+KEY_B = "b" * 32
+
+
+def presence(client: str, key: str, name: str, **fields: Any) -> str:
+    return json.dumps(
+        {"kind": "presence", "client": client, "key": key, "name": name, "color": "#1f77b4", **fields}
+    )
+
+
+def next_presence(ws: websocket.WebSocket) -> list[dict[str, Any]]:
+    """The next presence list the room sends this socket (other frames are skipped)."""
+    while True:
+        for msg in frame(ws):
+            if msg["kind"] == "state" and "presence" in msg["state"]:
+                return msg["state"]["presence"]  # type: ignore[no-any-return]
+
+
+def presence_until(
+    ws: websocket.WebSocket, done: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    while True:
+        shown = next_presence(ws)
+        if done(shown):
+            return shown
+
+
+def test_a_second_socket_sees_the_first_ones_selection(room: Room, plant: ValueStreamMap) -> None:
+    a, b = join(room), join(room)
+    assert b.state["state"]["presence"] == []  # type: ignore[attr-defined]
+    a.send(presence("ca", KEY_A, "Ana  Lima", selection=["p2", "nope"], editing="p1"))
+    b.send(presence("cb", KEY_B, "Ben"))
+    seen = presence_until(b, lambda ps: len(ps) == 2)
+    ana = next(p for p in seen if p["client"] == "ca")
+    assert (ana["name"], ana["initials"], ana["selection"], ana["editing"]) == (
+        "Ana Lima",
+        "AL",
+        ["p2"],
+        "p1",
+    )
+    assert ana["role"] == "participant"
+    assert KEY_A not in json.dumps(seen)  # the key stays with its owner and the kernel
+    a.send(presence("ca", KEY_A, "Ana Lima", selection=["p1"], editing=None))
+    seen = presence_until(b, lambda ps: any(p["selection"] == ["p1"] for p in ps))
+    # A joiner gets who is here with the whole state; nothing of it is in the map.
+    assert [p["client"] for p in join(room).state["state"]["presence"]] == ["ca", "cb"]  # type: ignore[attr-defined]
+    assert room.canvas.revision == 0
+    assert not plant.can_undo
+    assert "presence" not in io.to_document(plant.state)
+
+
+def test_the_notebooks_canvas_and_the_room_see_one_another(room: Room, plant: ValueStreamMap) -> None:
+    editor = room.call(plant.editor)
+    a = join(room)
+    a.send(presence("ca", KEY_A, "Ana", selection=["p1"]))
+    presence_until(a, lambda ps: ps[0]["selection"] == ["p1"])
+    # Read on the room's thread, once its observers have all run.
+    shown = room.call(lambda: editor.presence)
+    assert [(p["name"], p["selection"]) for p in shown] == [("Ana", ["p1"])]
+    room.call(
+        editor.handle_presence,
+        {"kind": "presence", "client": "coach", "key": KEY_B, "name": "Coach", "color": "#000000"},
+    )
+    shown = presence_until(a, lambda ps: len(ps) == 2)
+    assert {p["name"]: p["role"] for p in shown} == {"Ana": "participant", "Coach": "facilitator"}
+
+
+def test_a_socket_cannot_take_another_ones_client(room: Room) -> None:
+    a, b = join(room), join(room)
+    a.send(presence("ca", KEY_A, "Ana", selection=["p1"]))
+    next_presence(a)
+    refusal = answer(b, presence("ca", KEY_B, "Mallory", selection=["p2"]))
+    assert refusal["kind"] == "presence"
+    assert (refusal["ok"], refusal["error"]["field"]) == (False, "client")
+    # Once fixed, a socket's client and key stay: it cannot turn into someone else.
+    b.send(presence("cb", KEY_B, "Ben"))
+    assert answer(b, presence("ca", KEY_B, "Ben"))["error"]["field"] == "client"
+    assert answer(b, presence("cb", KEY_A, "Ben"))["error"]["field"] == "key"
+    assert (
+        answer(b, json.dumps({"kind": "presence", "client": "ca", "leave": True}))["error"]["field"]
+        == "client"
+    )
+    ana = room._presence.participant("ca")
+    assert ana is not None
+    assert (ana.name, ana.selection) == ("Ana", ("p1",))
+    assert room._presence.participant("cb").name == "Ben"  # type: ignore[union-attr]
+
+
+def test_the_notebooks_client_cannot_be_taken_from_the_room(room: Room, plant: ValueStreamMap) -> None:
+    editor = room.call(plant.editor)
+    message = {"kind": "presence", "client": "coach", "key": KEY_B, "name": "Coach", "color": "#000000"}
+    room.call(editor.handle_presence, message)
+    a = join(room)
+    refusal = answer(a, json.dumps(message))  # even with the coach's key, which a page should never have
+    assert refusal["error"]["field"] == "client"
+    assert room._presence.participant("coach").role == "facilitator"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"kind": "presence", "client": "ca", "leave": True}, "client"),  # a first message must join
+        ({"kind": "presence", "client": "ca", "key": KEY_A, "name": "", "color": "#000000"}, "name"),
+        ({"kind": "presence", "client": "ca", "key": KEY_A, "name": "Ana", "color": "red"}, "color"),
+        ({"kind": "presence", "client": "ca", "key": "short", "name": "Ana", "color": "#000000"}, "key"),
+        (
+            {
+                "kind": "presence",
+                "client": "ca",
+                "key": KEY_A,
+                "name": "Ana",
+                "color": "#000000",
+                "role": "facilitator",
+            },
+            "role",
+        ),
+        (
+            {
+                "kind": "presence",
+                "client": "ca",
+                "key": KEY_A,
+                "name": "Ana",
+                "color": "#000000",
+                "selection": "p1",
+            },
+            "selection",
+        ),
+    ],
+)
+def test_a_bad_presence_is_refused_naming_the_field(room: Room, message: dict[str, Any], field: str) -> None:
+    a = join(room)
+    refusal = answer(a, json.dumps(message))
+    assert (refusal["kind"], refusal["ok"], refusal["error"]["field"]) == ("presence", False, field)
+    assert room._presence.participants() == ()
+
+
+def test_a_socket_that_closes_leaves(room: Room) -> None:
+    a, b = join(room), join(room)
+    a.send(presence("ca", KEY_A, "Ana"))
+    b.send(presence("cb", KEY_B, "Ben"))
+    presence_until(b, lambda ps: len(ps) == 2)
+    a.close()
+    assert [p["client"] for p in presence_until(b, lambda ps: len(ps) == 1)] == ["cb"]
+    b.send(json.dumps({"kind": "presence", "client": "cb", "leave": True}))
+    assert next_presence(b) == []
+
+
+def test_a_page_that_reconnects_takes_its_client_over(room: Room) -> None:
+    old, other = join(room), join(room)
+    old.send(presence("ca", KEY_A, "Ana"))
+    next_presence(other)
+    new = join(room)  # the page's new connection, before the old one is noticed gone
+    new.send(presence("ca", KEY_A, "Ana", selection=["p2"]))
+    presence_until(other, lambda ps: ps[0]["selection"] == ["p2"])
+    old.close()
+    new.send(presence("ca", KEY_A, "Ana", selection=["p1"]))
+    # The old socket's goodbye did not take the client from the new one.
+    assert [p["selection"] for p in presence_until(other, lambda ps: ps[0]["selection"] == ["p1"])] == [
+        ["p1"]
+    ]
+
+
+def test_a_flood_of_presence_is_rate_limited_like_edits(room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(room_module, "_clock", lambda: 1000.0)
+    ws = join(room)
+    flood = 3 * MAX_MESSAGES_PER_SECOND
+    for i in range(flood):
+        ws.send(presence("ca", KEY_A, f"N{i}"))
+    ws.send(edit(1, "update", id="p1", field="notes", value="late"))  # the bucket is empty for edits too
+    refused: list[dict[str, Any]] = []
+    while len(refused) < flood - MAX_MESSAGES_PER_SECOND + 1:
+        refused += [m for m in frame(ws) if m["kind"] == "result"]
+    assert {r["error"]["field"] for r in refused} == {"rate"}
+    assert refused[-1]["seq"] is None
+    assert room._presence.participant("ca").name == f"N{MAX_MESSAGES_PER_SECOND - 1}"  # type: ignore[union-attr]
+
+
+def test_an_edit_is_made_by_the_connections_own_person(room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+
+    def handle_edit(content: Any) -> dict[str, Any]:
+        seen.append(content.get("person", "absent"))
+        return {"kind": "result", "seq": content["seq"], "ok": True}
+
+    monkeypatch.setattr(room.canvas, "handle_edit", handle_edit)
+    ws = join(room)
+    answer(ws, edit(1, "undo", person=KEY_B))  # before its presence: nobody
+    ws.send(presence("ca", KEY_A, "Ana"))
+    answer(ws, edit(2, "undo", person=KEY_B))  # someone else's key: replaced by its own
+    answer(ws, edit(3, "undo"))  # none given: none added
+    assert seen == [None, KEY_A, "absent"]

@@ -147,3 +147,38 @@ def test_nobody_votes_or_asks_as_another_view(room: Room, plant: ValueStreamMap)
         assert (result["seq"], result["ok"], result["error"]["field"]) == (seq, False, "client")
     assert plant.workshop.totals() == {}
     assert plant.workshop.whys() == []
+
+
+def present(ws: websocket.WebSocket, client: str, key: str, name: str) -> None:
+    ws.send(json.dumps({"kind": "presence", "client": client, "key": key, "name": name, "color": "#1f77b4"}))
+
+
+def test_a_vote_counts_once_per_dot_and_reaches_everyone(room: Room, plant: ValueStreamMap) -> None:
+    ana, ben = join(room), join(room)
+    present(ana, "c-ana", "a1" * 8, "Ana")
+    for seq in (1, 2, 3):
+        assert answer(ana, workshop(seq, "c-ana", "vote", burst="k1"))["ok"]
+    result = answer(ana, workshop(4, "c-ana", "vote", burst="k1"))
+    assert (result["ok"], result["error"]["field"]) == (False, "dots")
+    assert plant.workshop.totals() == {"k1": 3}
+    seen = workshop_state(ben)
+    while seen["votes"].get("k1", {}).get("total") != 3:
+        seen = workshop_state(ben)
+    assert plant.votes().loc[0, "voters"] == "Ana (3)"
+
+
+def test_the_facilitators_link_joins_as_the_facilitator(room: Room, plant: ValueStreamMap) -> None:
+    coach = join_as_facilitator(room)
+    present(coach, "c-coach", "c0" * 8, "Coach")
+    room.lock()
+    # A facilitator votes and asks while the map is locked; the participants may not.
+    assert answer(coach, workshop(1, "c-coach", "vote", burst="k1"))["ok"]
+    assert answer(coach, workshop(2, "c-coach", "walk_start", direction="forward"))["ok"]
+    assert answer(coach, workshop(3, "c-coach", "why", step=None, text="Why a batch of 200?"))["ok"]
+    ana = join(room)
+    present(ana, "c-ana", "a1" * 8, "Ana")
+    result = answer(ana, workshop(4, "c-ana", "why", step=None, text="Why?"))
+    assert (result["ok"], result["error"]["field"]) == (False, "lock")
+    whys = plant.whys()
+    assert list(whys["author"]) == ["Coach"]
+    assert list(whys["step"]) == ["cut"]

@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 
 from vsm_widget import ValueStreamMap
+from vsm_widget.jupyter.presence import presence_for
 from vsm_widget.jupyter.widget import FACILITATOR_WORKSHOP_OPS, PARTICIPANT_WORKSHOP_OPS, MapWidget
-
-# Who sent a message is the map's presence hub's participant (its own module and tests).
-presence_for = pytest.importorskip("vsm_widget.jupyter.presence").presence_for
 
 COACH, ANA, BEN = "c-coach", "c-ana", "c-ben"
 

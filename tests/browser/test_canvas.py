@@ -376,3 +376,39 @@ def test_full_screen_for_projecting_shows_the_whole_map_large(lab: NotebookPage,
     frame = canvas.bounding_box()
     assert frame is not None
     assert frame["height"] == pytest.approx(420, abs=2)
+
+
+# Records, in the kernel, every time a canvas sends its whole scene and what the kernel
+# was handling then (a cell's execute_request, or a widget's comm_msg).
+WHOLE_SCENE_SPY = """
+from vsm_widget.jupyter.widget import MapWidget as _MW
+_whole_scene_sends = []
+_send_state = _MW.send_state
+def _spy(self, key=None):
+    keys = [key] if isinstance(key, str) else list(key or [])
+    if key is None or "scene" in keys:
+        parent = get_ipython().kernel.get_parent("shell") or {}
+        _whole_scene_sends.append(parent.get("header", {}).get("msg_type"))
+    return _send_state(self, key)
+_MW.send_state = _spy
+"""
+
+
+def test_a_canvas_edit_sends_a_patch_not_the_whole_map(lab: NotebookPage) -> None:
+    canvas = lab.canvas("patch-only", f"m_patch = {PLANT}\nm_patch.editor()")
+    element(canvas, "process", "assy1").wait_for()
+    lab.py(WHOLE_SCENE_SPY)
+    try:
+        edit_field(canvas, "assy1", "cycle_time", "50 s")
+        lab.wait_value('m_patch.get("assy1").cycle_time', lambda v: v == 50)
+        field = element(canvas, "process", "assy1").locator('[data-vsm-field="cycle_time"]').first
+        field.filter(has_text="50").wait_for()
+        # The comm package fires post_execute after each widget message too; the canvas
+        # edit must not make that a reason to send the whole map (hundreds of kB).
+        assert "comm_msg" not in lab.value("_whole_scene_sends")
+        # A cell that edits the map still leaves the whole map in the widget's saved state.
+        lab.add_cell("patch-only-cell", 'm_patch.update("assy1", cycle_time="55 s")')
+        sends = lab.wait_value("_whole_scene_sends", lambda v: "execute_request" in v)
+        assert "comm_msg" not in sends
+    finally:
+        lab.py("_MW.send_state = _send_state")

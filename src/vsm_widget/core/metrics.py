@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import itertools
 import math
 import operator
@@ -664,6 +665,8 @@ def compute(state: MapState) -> Metrics:
     # branches join or loops rework, the longest paths are found over them.
     chained = bool(state.branches or state.reworks)
     chains = _Chains()
+    # The figures that are means of a distribution given for them: (element id, field).
+    means: list[tuple[str, str]] = []
     for path, items in state.by_path:
         last = len(items) - 1
         at: list[int] = []
@@ -674,6 +677,8 @@ def compute(state: MapState) -> Metrics:
             chains.figures.append(figures)
             chains.times.append(times)
         for index, item in enumerate(items):
+            if item.distributions:
+                means.extend((item.id, name) for name, _ in item.distributions)
             if item.__class__ is Process:
                 steps.append(item)  # type: ignore[arg-type]
                 step_paths.append(path)
@@ -855,12 +860,7 @@ def compute(state: MapState) -> Metrics:
         process_unit=state.process_unit,
         lead_time_with_rework=with_rework,
         rework_estimated=tuple(estimated),
-        means=tuple(
-            (item.id, name)
-            for item in state.all_items
-            if item.distributions
-            for name, _ in item.distributions
-        ),
+        means=tuple(means),
         critical_path=critical,
         critical_steps=critical_steps,
         path_count=count,
@@ -1108,7 +1108,9 @@ class _Streams:
 class _Ways:
     """The longest way (in lead time, by given times) to the end of every step from any
     start (``to``), and from its start to the end (``on``), with the choice made where
-    branches meet (``back``: the path index of the way in) or split (``out``).
+    branches meet (``back``: the path index of the way in) or split (``out``). ``to`` and
+    ``on`` are kept only where they are read: at the steps where branches meet or leave
+    a path, and ``on`` at the first step of each run; between, a run is summed in one go.
 
     The longest route through the whole of one path is the longest way to where that
     path starts, the path itself, and the longest way on from where it ends. Every route
@@ -1171,9 +1173,8 @@ class _Ways:
                 stop = marks[mark] if mark < len(marks) else count
                 if stop > place:
                     # A run of plain steps: (best so far + gap) + step, one after another.
-                    sums = list(itertools.accumulate(mixed[2 * place : 2 * stop], initial=acc))
-                    to[place:stop] = sums[2::2]
-                    acc = sums[-1]
+                    # Only the sum at its end is kept: no branch meets or leaves inside it.
+                    acc = functools.reduce(operator.add, mixed[2 * place : 2 * stop], acc)
                 if stop == count:
                     break
                 step = ids[stop]
@@ -1222,15 +1223,16 @@ class _Ways:
             # (step + gap after it) + the way on, one after another, from the end back.
             pairs = self.pairs[path][lo:hi]
             place = hi
-            leaves = streams.leaves[path]
-            for split in reversed(leaves[bisect.bisect_left(leaves, lo) : bisect.bisect_left(leaves, hi)]):
+            marks = streams.marks[path]
+            for split in reversed(marks[bisect.bisect_left(marks, lo) : bisect.bisect_left(marks, hi)]):
                 if place > split + 1:
-                    sums = list(
-                        itertools.accumulate(reversed(pairs[split + 1 - lo : place - lo]), initial=nxt)
-                    )
-                    on[split + 1 : place] = sums[:0:-1]
-                    nxt = sums[-1]
+                    nxt = functools.reduce(operator.add, reversed(pairs[split + 1 - lo : place - lo]), nxt)
                 step = ids[split]
+                if step not in streams.splits:
+                    # A step branches feed: its way on is kept for the paths that end in it.
+                    nxt = on[split] = nxt + pairs[split - lo]
+                    place = split
+                    continue
                 chosen, best, gap, ahead = -1, 0.0, 0.0, 0.0
                 for way in streams.splits[step]:  # the first of equals, in flow order
                     if way == path:
@@ -1246,8 +1248,7 @@ class _Ways:
                 nxt = on[split] = own[split] + gap + ahead
                 place = split
             if place > lo:
-                sums = list(itertools.accumulate(reversed(pairs[: place - lo]), initial=nxt))
-                on[lo:place] = sums[:0:-1]
+                on[lo] = functools.reduce(operator.add, reversed(pairs[: place - lo]), nxt)
 
     def _head(self, step: str | None) -> float:
         if step is None:

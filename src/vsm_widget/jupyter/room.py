@@ -20,11 +20,14 @@ thread whose loop is set as running but runs only now and then, as Playwright's 
 leaves it, must open the room from another thread.)
 
 What a participant may send is fixed here and nowhere else: the edit messages of the
-protocol (``kind: "edit"``), workshop messages (``kind: "workshop"``: votes and whys) and
-picture requests (``kind: "export"``). The facilitator's commands (lock, timer, walk,
-follow) are taken only from sockets of the facilitator's link (:attr:`Room.facilitator_url`,
-a token of its own) and from Python (:meth:`Room.lock`, ``m.workshop``); while the map is
-locked, a participant's edits are refused. Every message is bounded in size
+protocol (``kind: "edit"``), workshop messages (``kind: "workshop"``: votes and whys),
+picture requests (``kind: "export"``) and presence (``kind: "presence"``: who they are,
+what they have selected). A socket's client and key are fixed by its first presence
+message, and an edit's ``person`` is always the socket's own key, so nobody can act or
+show as someone else. The facilitator's commands (lock, timer, walk, follow) are taken
+only from sockets of the facilitator's link (:attr:`Room.facilitator_url`, a token of its
+own) and from Python (:meth:`Room.lock`, ``m.workshop``); while the map is locked, a
+participant's edits are refused. Every message is bounded in size
 (:data:`MAX_MESSAGE_BYTES`) and rate (:data:`MAX_MESSAGES_PER_SECOND` per connection): a
 message over either bound is refused with a message and the connection is kept (a message over
 :data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
@@ -52,6 +55,7 @@ import tornado.web
 import tornado.websocket
 
 from ..core.model import Change, Map
+from .presence import Role, presence_for
 from .widget import (
     _STATIC,
     LOCKED_REASON,
@@ -60,6 +64,7 @@ from .widget import (
     _css,
     _seq,
     _workshop_result,
+    presence_refusal,
 )
 
 __all__ = [
@@ -82,11 +87,11 @@ MAX_MESSAGES_PER_SECOND = 50
 #: The WebSocket close code the page reads as "the room is closed" (it stops reconnecting).
 CLOSED_CODE = 4000
 #: The message kinds a participant may send; anything else is refused.
-_PARTICIPANT_KINDS = ("edit", "export", "workshop")
+_PARTICIPANT_KINDS = ("edit", "export", "presence", "workshop")
 #: Traits a change sends after its patch (as the widget sends them after its patch).
 _AFTER_PATCH = ("history", "revision")
 #: Traits of the whole state a participant gets on connecting (the widget's synced traits).
-_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "workshop")
+_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "presence", "workshop")
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -291,6 +296,10 @@ class _Socket(tornado.websocket.WebSocketHandler):
     """One participant's connection: the whole state on connecting, then edits and patches."""
 
     room: Room
+    #: The presence client and person key this socket speaks for, fixed by its first
+    #: presence message.
+    client: str | None = None
+    key: str | None = None
 
     def initialize(self, room: Room) -> None:
         self.room = room
@@ -302,7 +311,7 @@ class _Socket(tornado.websocket.WebSocketHandler):
         self.facilitator = _check_token(self, self.path_args[0] if self.path_args else "")
 
     @property
-    def role(self) -> str:
+    def role(self) -> Role:
         """``"facilitator"`` on the facilitator's link, else ``"participant"``."""
         return "facilitator" if self.facilitator else "participant"
 
@@ -368,6 +377,10 @@ class Room:
         self.port = int(sockets[0].getsockname()[1])
         self.canvas = _RoomCanvas(map)
         self.canvas._room = self
+        # Presence clients of this room's sockets, by client id.
+        self._owners: dict[str, _Socket] = {}
+        self._presence = presence_for(map)
+        self._unobserve_presence = self._presence.observe(self._presence_changed)
         self._app = tornado.web.Application(
             [
                 (r"/([^/]+)/", _Page, {"room": self}),
@@ -475,9 +488,13 @@ class Room:
 
         def stop() -> None:
             self._server.stop()
+            self._unobserve_presence()
             for ws in list(self._sockets):
                 ws.close(CLOSED_CODE, "the room is closed")
             self._sockets.clear()
+            for client in list(self._owners):
+                self._presence.leave(client)
+            self._owners.clear()
             self.canvas.close()
 
         self.call(stop)
@@ -536,6 +553,38 @@ class Room:
 
     def _left(self, ws: _Socket) -> None:
         self._sockets.discard(ws)
+        # A page that reconnected may own its client on a new socket already.
+        if ws.client is not None and self._owners.get(ws.client) is ws:
+            del self._owners[ws.client]
+            self._presence.leave(ws.client)
+
+    def _presence_changed(self) -> None:
+        self._broadcast([{"kind": "state", "state": {"presence": self._presence.to_list()}}])
+
+    def _on_presence(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A participant's presence message: the socket's first fixes its client and key."""
+        client, key = content.get("client"), content.get("key")
+        if ws.client is None:
+            if content.get("leave") or not isinstance(client, str) or not isinstance(key, str):
+                return presence_refusal("client", "the first presence message names the client and its key")
+            owner = self._owners.get(client)
+            here = self._presence.participant(client)
+            if here is not None and owner is None:
+                return presence_refusal("client", "this client id is another view's")
+            # A page that reconnects takes its client over from its old socket; the key
+            # decides whether it is the same person (the hub refuses anyone else).
+            refused = self.canvas.handle_presence(content, role=ws.role)
+            if refused is None:
+                ws.client, ws.key = client, key
+                self._owners[client] = ws
+            return refused
+        if client != ws.client:
+            return presence_refusal("client", "a connection speaks for one client only")
+        if not content.get("leave") and key != ws.key:
+            return presence_refusal("key", "a connection speaks for one person only")
+        if content.get("leave"):
+            content = {"kind": "presence", "client": client, "leave": True}
+        return self.canvas.handle_presence(content, role=ws.role)
 
     def _broadcast(self, frame: list[Any]) -> None:
         """Send one frame to every participant (from any thread: it is written on the room's)."""
@@ -553,7 +602,10 @@ class Room:
             self._loop.call_soon_threadsafe(write)
 
     def _receive(self, ws: _Socket, message: str | bytes) -> None:
-        answer = json.dumps([self._answer(ws, message)])
+        content = self._answer(ws, message)
+        if content is None:  # taken presence: everyone hears it in the presence state
+            return
+        answer = json.dumps([content])
         if self.canvas._pending is not None or self._waiting:
             # The change is sent this turn: its sender hears the answer after it.
             self._waiting.append((ws, answer))
@@ -572,7 +624,7 @@ class Room:
         else:
             self._loop.call_soon_threadsafe(fn)
 
-    def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any]:
+    def _answer(self, ws: _Socket, message: str | bytes) -> dict[str, Any] | None:
         """Check and carry out one participant message; the answer to send back to its sender."""
         if not ws.bucket.take():
             return _refusal(
@@ -598,10 +650,15 @@ class Room:
         if kind not in _PARTICIPANT_KINDS:
             shown = json.dumps(kind)[:60] if isinstance(kind, str) else "missing"
             return _refusal(
-                seq, "kind", f"unknown message kind {shown}; a participant may send 'edit' or 'export'"
+                seq,
+                "kind",
+                f"unknown message kind {shown}; "
+                "a participant may send 'edit', 'export', 'presence' or 'workshop'",
             )
         if kind == "export":
             return self.canvas._export(content)
+        if kind == "presence":
+            return self._on_presence(ws, content)
         if kind == "workshop":
             return self._workshop(ws, content)
         if self.map.workshop.locked and not ws.facilitator:
@@ -610,6 +667,9 @@ class Room:
             return _refusal(
                 seq, "edit", "this room is view only: the facilitator has not opened it for editing"
             )
+        if "person" in content:
+            # Who made the edit is who this connection is, whatever the message says.
+            content = {**content, "person": ws.key}
         return dict(self.canvas.handle_edit(content))
 
     def _workshop(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from ..core.model import MAIN, BranchBuilder, Change, Map, ValidationError, _clo
 from ..core.workshop import Workshop
 from ..data import io
 from ..presentation.fallback import fallback_html
+from .presence import Role, presence_for
 
 __all__ = [
     "FLUSH_SECONDS",
@@ -49,6 +50,7 @@ __all__ = [
     "ErrorInfo",
     "ExportRequest",
     "MapWidget",
+    "PresenceMessage",
     "ResultMessage",
     "display_with_fallback",
 ]
@@ -287,6 +289,55 @@ class ExportRequest(TypedDict):
     seq: int
     palette: Literal["light", "dark", "print"]
     embed_font: bool
+
+
+class PresenceMessage(TypedDict, total=False):
+    """A canvas says who is looking and what they have selected (join or update), or
+    ``leave: true`` that it is going. ``key`` is the person's secret (never shown to
+    others); ``client``, ``key``, ``name`` and ``color`` are required unless leaving;
+    a ``selection`` or ``editing`` left out stays as it was.
+    """
+
+    kind: Literal["presence"]
+    client: str
+    key: str
+    name: str
+    color: str
+    selection: list[str]
+    editing: str | None
+    leave: bool
+
+
+_PRESENCE_FIELDS = typing.get_type_hints(PresenceMessage)
+_PRESENCE_NEEDS = ("client", "key", "name", "color")
+
+
+def _check_presence(content: Any) -> dict[str, Any]:
+    """The presence message as a dict if its fields have their types; raises :class:`_MessageError`."""
+    if not isinstance(content, Mapping):
+        raise _MessageError("message", "a presence message is a JSON object")
+    for name, value in content.items():
+        hint = _PRESENCE_FIELDS.get(name) if isinstance(name, str) else None
+        if hint is None:
+            shown = units._show(name, 60)
+            raise _MessageError(
+                name if isinstance(name, str) else shown, f"presence messages have no field {shown}"
+            )
+        if not _matches(value, hint):
+            raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {units._show(value)}")
+    selection = content.get("selection")
+    if isinstance(selection, list) and not all(isinstance(i, str) for i in selection):
+        raise _MessageError("selection", "a selection is a list of element ids (text)")
+    needs = ("client",) if content.get("leave") else _PRESENCE_NEEDS
+    for name in needs:
+        if name not in content:
+            raise _MessageError(name, f"presence messages need {name!r} (text)")
+    return dict(content)
+
+
+def presence_refusal(field: str, reason: str) -> dict[str, Any]:
+    """The answer to a refused presence message (nothing answers an accepted one)."""
+    return {"kind": "presence", "ok": False, "error": {"field": field, "reason": reason}}
 
 
 _MESSAGES: dict[str, type] = {
@@ -652,6 +703,11 @@ class MapWidget(anywidget.AnyWidget):
     #: must re-run after a canvas edit reads it (marimo: ``editor =
     #: mo.ui.anywidget(m.editor())``, then ``editor.value["revision"]``; docs/canvas.md).
     revision = traitlets.Int(0).tag(sync=True)
+    #: Who is looking at the map and what each has selected or is editing: the map's
+    #: presence hub as views get it (:meth:`vsm_widget.jupyter.presence.Presence.to_list`),
+    #: the same for every canvas of the map and its room. Owned by Python. Never part of
+    #: the map's document or history.
+    presence = traitlets.List(traitlets.Dict()).tag(sync=True)
     #: The map's workshop as every view gets it (:meth:`vsm_widget.core.workshop.Workshop.to_dict`):
     #: votes, whys, walk, timer, lock, follow mode. Owned by Python; never in the document.
     workshop = traitlets.Dict().tag(sync=True)
@@ -659,8 +715,19 @@ class MapWidget(anywidget.AnyWidget):
     #: Keyword arguments the constructor and :meth:`configure` accept.
     OPTIONS = ("height", "selection", "layout")
     # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
-    _DERIVED = ("scene", "document", "metrics", "error", "history", "revision", "fields", "workshop")
+    _DERIVED = (
+        "scene",
+        "document",
+        "metrics",
+        "error",
+        "history",
+        "revision",
+        "fields",
+        "presence",
+        "workshop",
+    )
     _unobserve: Callable[[], None] | None = None
+    _unobserve_presence: Callable[[], None] | None = None
     # (id, state after the move, when): the last move applied, to merge the steps of a drag.
     _last_move: tuple[str, Any, float] | None = None
     _flush_handle: Any = None
@@ -700,6 +767,11 @@ class MapWidget(anywidget.AnyWidget):
         if selection is not None:
             self.selection = list(selection)
         self._unobserve = map.observe(self._on_map_change)
+        self._hub = presence_for(map)
+        # The clients that joined through this widget: they leave with it.
+        self._presence_clients: set[str] = set()
+        self._unobserve_presence = self._hub.observe(self._on_presence)
+        self.presence = self._hub.to_list()
         self._unobserve_workshop = map.workshop.observe(self._on_workshop_change)
         self.workshop = map.workshop.to_dict()
         self.on_msg(self._on_custom_msg)
@@ -801,6 +873,12 @@ class MapWidget(anywidget.AnyWidget):
             self._unobserve()
             self._unobserve = None
             self._unobserve_workshop()
+        if self._unobserve_presence is not None:
+            self._unobserve_presence()
+            self._unobserve_presence = None
+            for client in self._presence_clients:
+                self._hub.leave(client)
+            self._presence_clients.clear()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -913,6 +991,12 @@ class MapWidget(anywidget.AnyWidget):
         if kind == "export":
             self.send(self._export(content))
             return
+        if kind == "presence":
+            # In a notebook every view has the kernel: each is a facilitator.
+            refused = self.handle_presence(content, role="facilitator")
+            if refused is not None:
+                self.send(refused)
+            return
         if kind == "workshop":
             self.send(self.handle_workshop(content))
             return
@@ -929,6 +1013,44 @@ class MapWidget(anywidget.AnyWidget):
         else:
             result = self.handle_edit(content)
         self.send(result)
+
+    def handle_presence(self, content: Any, *, role: Role = "facilitator") -> dict[str, Any] | None:
+        """Apply one presence message (join, update or leave) to the map's presence hub.
+
+        Returns ``None`` when it is taken (every view hears the change through the
+        ``presence`` trait), else the refusal to send back, naming the field. The person
+        is told apart by ``key``: a message whose key is not the client's own joins
+        anew, which the hub refuses for a client that is another person's.
+        """
+        hub = self._hub
+        try:
+            message = _check_presence(content)
+            client = message["client"]
+            if message.get("leave"):
+                hub.leave(client)
+                self._presence_clients.discard(client)
+                return None
+            here = hub.participant(client)
+            if here is None or here.id != hub.person_id(message["key"]) or here.role != role:
+                hub.join(client, key=message["key"], name=message["name"], color=message["color"], role=role)
+                self._presence_clients.add(client)
+                here = None
+            changes: dict[str, Any] = {}
+            if here is not None:
+                changes = {"name": message["name"], "color": message["color"]}
+            if "selection" in message:
+                changes["selection"] = message["selection"]
+            if "editing" in message:
+                changes["editing"] = message["editing"]
+            hub.update(client, **changes)
+        except ValidationError as error:
+            return presence_refusal(error.field, error.reason)
+        except _MessageError as error:
+            return presence_refusal(error.field, error.reason)
+        return None
+
+    def _on_presence(self) -> None:
+        self.presence = self._hub.to_list()
 
     def _export(self, content: Mapping[str, Any]) -> dict[str, Any]:
         """Answer an export request with the map's SVG picture, or why it cannot be made."""
@@ -1237,7 +1359,7 @@ def _flush_after_cell(widget: MapWidget) -> None:
     except ImportError:  # pragma: no cover - a kernel always has IPython
         return
     shell = get_ipython()
-    if shell is None or id(widget) in _AFTER_CELL:
+    if shell is None or id(widget) in _AFTER_CELL or not _in_a_cell(shell):
         return
     _AFTER_CELL.add(id(widget))
 
@@ -1249,6 +1371,25 @@ def _flush_after_cell(widget: MapWidget) -> None:
             widget._flush()
 
     shell.events.register("post_execute", flush)
+
+
+def _in_a_cell(shell: Any) -> bool:
+    """Whether the kernel is running a cell now (not handling a widget's message).
+
+    The comm package fires ``post_execute`` after every widget message too; a canvas edit
+    would then send the whole map (hundreds of kB) after its patch. Edits from the canvas
+    are flushed once they pause instead.
+    """
+    kernel = getattr(shell, "kernel", None)
+    get_parent = getattr(kernel, "get_parent", None)
+    if get_parent is None:
+        return True  # not an ipykernel: flush after every run, as before
+    try:
+        parent = get_parent("shell")
+    except TypeError:  # an ipykernel before 6.0 takes no channel
+        parent = get_parent()
+    msg_type = (parent or {}).get("header", {}).get("msg_type")
+    return msg_type in (None, "execute_request")
 
 
 def display_with_fallback(widget: ipywidgets.DOMWidget, fallback: str, *, text: str | None = None) -> None:
