@@ -29,15 +29,14 @@ Pure Python: no widget library.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import units
 from .errors import ValidationError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import Map
+from .fields import MapState
 
 __all__ = [
     "DEFAULT_DOTS",
@@ -85,8 +84,16 @@ MAX_TIMER_MINUTES = 480
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
 _MAX_COORDINATE = 1e6
 _DIRECTIONS = ("forward", "reverse")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 WorkshopObserver = Callable[[str], None]
+
+
+class _Map(Protocol):
+    """What a workshop reads of its map (the model's ``Map``, which imports this module)."""
+
+    @property
+    def state(self) -> MapState: ...
 
 
 def _text(field: str, value: Any, limit: int, *, required: bool) -> str:
@@ -100,9 +107,9 @@ def _text(field: str, value: Any, limit: int, *, required: bool) -> str:
         raise ValidationError(
             field, value, f"it is {len(text):,} characters long; at most {limit} are allowed"
         )
-    from .model import _text_problem
-
-    problem = _text_problem(text)
+    # As the map's own text fields: no control characters (tabs and newlines are fine),
+    # nothing a file cannot hold.
+    problem = "it contains control characters" if _CONTROL.search(text) else units._unwritable(text)
     if problem is not None:
         raise ValidationError(field, value, problem)
     return text
@@ -145,7 +152,7 @@ class Workshop:
     and the whys; tests give one they control (it may also be set later, as :attr:`clock`).
     """
 
-    def __init__(self, map: Map, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, map: _Map, *, clock: Callable[[], float] = time.time) -> None:
         self._map = map
         #: The clock timing the timer and the whys (seconds since the epoch).
         self.clock = clock
