@@ -23,12 +23,12 @@ What a participant may send is fixed here and nowhere else: the edit messages of
 protocol (``kind: "edit"``), picture requests (``kind: "export"``) and presence (``kind:
 "presence"``: who they are, what they have selected). A socket's client and key are fixed
 by its first presence message, and an edit's ``person`` is always the socket's own key,
-so nobody can act or show as someone else. Facilitator
-commands are methods of :class:`Room` in the coach's kernel; the link has no way to
-reach them. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
-(:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
-refused with a message and the connection is kept (a message over
-:data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
+so nobody can act or show as someone else. Facilitator commands are methods of
+:class:`Room` in the coach's kernel; the link has no way to reach them. Every message is
+bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate (:data:`MAX_MESSAGES_PER_SECOND`
+per connection): a message over either bound is refused with a message and the
+connection is kept (a message over :data:`HARD_MESSAGE_BYTES`, which no canvas sends,
+closes it).
 """
 
 from __future__ import annotations
