@@ -126,7 +126,8 @@ def answer(ws: websocket.WebSocket, text: str) -> dict[str, Any]:
     ws.send(text)
     while True:
         for msg in frame(ws):
-            if msg["kind"] in ("result", "exported") or (msg["kind"] == "presence" and not msg["ok"]):
+            done = ("result", "exported", "workshop_result")
+            if msg["kind"] in done or (msg["kind"] == "presence" and not msg["ok"]):
                 return msg
 
 
@@ -236,7 +237,7 @@ def test_a_participant_gets_the_whole_map_on_connecting(room: Room, plant: Value
     assert [n["id"] for n in state["scene"]["nodes"] if n["kind"] == "process"] == ["p1", "p2"]
     assert state["selection"] == []
     assert state["error"] == {}
-    assert ws.state["room"] == {"edit": True}  # type: ignore[attr-defined]
+    assert ws.state["room"] == {"edit": True, "role": "participant"}  # type: ignore[attr-defined]
     assert state["fields"] == panel_fields()
     ws.close()
 
@@ -481,7 +482,7 @@ def test_a_view_only_room_refuses_edits_with_a_clear_message(plant: ValueStreamM
     room = share(plant, edit=False)
     try:
         ws = join(room)
-        assert ws.state["room"] == {"edit": False}  # type: ignore[attr-defined]
+        assert ws.state["room"] == {"edit": False, "role": "participant"}  # type: ignore[attr-defined]
         before = plant.state
         for seq, op in enumerate(["undo", "layout"], start=1):
             result = answer(ws, edit(seq, op))
@@ -782,3 +783,17 @@ def test_an_edit_is_made_by_the_connections_own_person(room: Room, monkeypatch: 
     answer(ws, edit(2, "undo", person=KEY_B))  # someone else's key: replaced by its own
     answer(ws, edit(3, "undo"))  # none given: none added
     assert seen == [None, KEY_A, "absent"]
+
+
+def test_a_page_that_missed_a_patch_gets_the_map_whole_on_asking(room: Room, plant: ValueStreamMap) -> None:
+    ws = join(room)
+    room.call(plant.update, "p2", cycle_time="55 s")
+    ws.send(json.dumps({"kind": "refresh", "client": "c1", "rev": 0}))
+    while True:
+        [msg, *_] = frame(ws)
+        if msg["kind"] == "state" and "scene" in msg["state"]:
+            break
+    state = msg["state"]
+    assert [s["cycle_time"] for s in state["document"]["stream"] if s["id"] == "p2"] == [55]
+    assert state["history"] == {"can_undo": True, "can_redo": False}
+    ws.close()

@@ -54,11 +54,15 @@ class ValueStreamMap(Map):
 
         return from_document(document)
 
-    def save(self, path: Any) -> None:
-        """Write the map as JSON atomically: a crash never leaves half a file."""
+    def save(self, path: Any, *, workshop: bool = False) -> None:
+        """Write the map as JSON atomically: a crash never leaves half a file.
+
+        ``workshop=True`` saves the workshop's dot votes and whys with it (never the lock,
+        the timer or the walk); :meth:`load` restores them.
+        """
         from .data.io import save
 
-        save(self, path)
+        save(self, path, workshop=workshop)
 
     @classmethod
     def load(cls, path: Any) -> ValueStreamMap:
@@ -133,6 +137,72 @@ class ValueStreamMap(Map):
         from .jupyter.dashboard import Dashboard
 
         return Dashboard(self, **options)
+
+    # ----------------------------------------------------------------- the workshop
+
+    def votes(self) -> pd.DataFrame:
+        """The dot votes: one row per kaizen burst (those with no vote too), most votes first.
+
+        Columns ``burst`` (id), ``text``, ``on`` (the id of the step or gap it is on, or
+        None for the whole map), ``on_name``, ``votes`` (dots) and ``voters`` (names, with
+        a person's dots in brackets when more than one: ``"Ana (2), Ben"``).
+        """
+        import pandas as pd
+
+        w = self.workshop
+        names = {item.id: getattr(item, "name", "") for item in self.state.all_items}
+        rows = []
+        for burst in self.state.bursts:
+            people = w.voters(burst.id)
+            shown = [
+                (w.name_of(p) or p) + (f" ({n})" if n > 1 else "")
+                for p, n in sorted(people.items(), key=lambda pn: (-pn[1], w.name_of(pn[0]) or pn[0]))
+            ]
+            rows.append(
+                {
+                    "burst": burst.id,
+                    "text": burst.text,
+                    "on": burst.target,
+                    "on_name": names.get(burst.target, "") if burst.target else "",
+                    "votes": sum(people.values()),
+                    "voters": ", ".join(shown),
+                }
+            )
+        columns = ["burst", "text", "on", "on_name", "votes", "voters"]
+        frame = pd.DataFrame(rows, columns=columns).astype({"votes": "int64"})
+        # A stable sort: bursts with as many votes keep the map's order.
+        return frame.sort_values("votes", ascending=False, kind="stable").reset_index(drop=True)
+
+    def whys(self) -> pd.DataFrame:
+        """The chains of whys asked on the steps, in the walk's order of steps, each step's in
+        the order asked. Columns ``step`` (id), ``step_name``, ``walk`` (the walk it was asked
+        in, or missing), ``order`` (1, 2... along the step's chain), ``why``, ``author`` and
+        ``asked_at`` (a UTC timestamp).
+        """
+        import pandas as pd
+
+        w = self.workshop
+        steps = {step.id: step.name for step in self.state.all_steps}
+        rows = []
+        for step in w.order():
+            for order, why in enumerate(w.whys(step), start=1):
+                rows.append(
+                    {
+                        "step": step,
+                        "step_name": steps[step],
+                        "walk": why["walk"],
+                        "order": order,
+                        "why": why["text"],
+                        "author": why["author"],
+                        "asked_at": why["at"],
+                    }
+                )
+        columns = ["step", "step_name", "walk", "order", "why", "author", "asked_at"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["walk"] = frame["walk"].astype("Int64")
+        frame["order"] = frame["order"].astype("int64")
+        frame["asked_at"] = pd.to_datetime(frame["asked_at"].astype("float64"), unit="s", utc=True)
+        return frame
 
     # ----------------------------------------------------------------- display
 

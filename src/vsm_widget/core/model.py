@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .metrics import Metrics
+    from .workshop import Workshop
 
 __all__ = [
     "VALUE_CLASSES",
@@ -1448,6 +1449,21 @@ class Map:
         """Stop calling ``callback``; unknown callbacks are ignored."""
         if callback in self._observers:
             self._observers.remove(callback)
+
+    # ----------------------------------------------------------------- the workshop
+
+    @property
+    def workshop(self) -> Workshop:
+        """The facilitation of this map (:class:`~vsm_widget.core.workshop.Workshop`): dot
+        votes, walks with their whys, timer, lock and follow mode. Made on first use; it is
+        not part of the map's state, history or copies.
+        """
+        found: Workshop | None = self.__dict__.get("_workshop")
+        if found is None:
+            from .workshop import Workshop
+
+            found = self.__dict__["_workshop"] = Workshop(self)
+        return found
 
     # ----------------------------------------------------------------- copies, files and frames
 

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..core import workshop as ws
 from ..core.distributions import MAX_FIELD_VALUES
 from ..core.fields import (
     ID_PATTERN,
@@ -364,6 +365,73 @@ def _spread_schema() -> dict[str, Any]:
     }
 
 
+def _workshop_schema() -> dict[str, Any]:
+    """A workshop's record (:meth:`vsm_widget.core.workshop.Workshop.record`): saved only when asked."""
+    name = {
+        "type": "string",
+        "maxLength": ws.MAX_NAME_LENGTH,
+        "description": f"at most {ws.MAX_NAME_LENGTH} characters",
+    }
+    vote = {
+        "type": "object",
+        "required": ["burst", "person", "name", "dots"],
+        "additionalProperties": False,
+        "description": "a person's dots on a kaizen burst",
+        "properties": {
+            "burst": {"$ref": f"{_DEF}ref", "description": "the id of a kaizen burst"},
+            "person": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": ws.MAX_PERSON_LENGTH,
+                "description": f"the person's id, 1 to {ws.MAX_PERSON_LENGTH} characters",
+            },
+            "name": dict(name),
+            "dots": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": ws.MAX_DOTS,
+                "description": f"a whole number from 1 to {ws.MAX_DOTS}",
+            },
+        },
+    }
+    why = {
+        "type": "object",
+        "required": ["step", "text", "author", "walk", "at"],
+        "additionalProperties": False,
+        "description": 'a "why?" asked about a step',
+        "properties": {
+            "step": {"$ref": f"{_DEF}ref", "description": "the id of a step"},
+            "text": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": ws.MAX_WHY_LENGTH,
+                "description": f"text of 1 to {ws.MAX_WHY_LENGTH} characters",
+            },
+            "author": dict(name),
+            "walk": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "the walk it was asked in (1, 2...), or null outside a walk",
+            },
+            "at": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1e11,
+                "description": "when it was asked, in seconds since 1970",
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "the workshop's dot votes and whys, saved with the map when asked",
+        "properties": {
+            "votes": {"type": "array", "items": vote, "description": "a list of votes"},
+            "whys": {"type": "array", "items": why, "description": "a list of whys"},
+        },
+    }
+
+
 def generate(version: int) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of documents of schema ``version``, from the fields."""
     defs: dict[str, Any] = {
@@ -405,6 +473,7 @@ def generate(version: int) -> dict[str, Any]:
         "items": {"$ref": f"{_DEF}spread"},
         "description": "measured spreads of step and gap figures (from an event log)",
     }
+    properties["workshop"] = _workshop_schema()
     for kind in ("customer", "supplier", "control"):
         defs[kind] = _element_schema(kind, shared)
     defs["stream_item"] = {

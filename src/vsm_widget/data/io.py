@@ -802,12 +802,20 @@ def _shape_lists(state: MapState, cache: DocumentCache | None = None) -> dict[st
     return lists
 
 
-def to_document(state: MapState | Map, *, cache: DocumentCache | None = None) -> dict[str, Any]:
+def to_document(
+    state: MapState | Map, *, cache: DocumentCache | None = None, workshop: bool = False
+) -> dict[str, Any]:
     """The state (or map) as a JSON-ready document of the current schema version.
 
     With a ``cache`` (kept between writes of one map), the dicts of unchanged elements
-    are the same objects as in the document written before.
+    are the same objects as in the document written before. With ``workshop=True`` (a
+    map, not a state) the document also holds the workshop's dot votes and whys
+    (``"workshop": {"votes", "whys"}``); without it, nothing of the workshop.
     """
+    if workshop:
+        if not isinstance(state, Map):
+            raise TypeError("to_document(..., workshop=True) takes the map, not its state")
+        return {**to_document(state.state), "workshop": state.workshop.record()}
     if isinstance(state, Map):
         state = state.state
     top = {"schema": SCHEMA_VERSION, **{name: getattr(state, name) for name in _MAP_FIELDS}}
@@ -970,7 +978,10 @@ def from_document(document: Mapping[str, Any]) -> Map:
         problem = _schema_problem(document)
         if problem is not None:
             raise problem
-    return _checked_map(_state_from(document))
+    m = _checked_map(_state_from(document))
+    if "workshop" in document:
+        m.workshop.from_record(document["workshop"], path="$.workshop")
+    return m
 
 
 def _state_from(document: Mapping[str, Any]) -> MapState:
@@ -1137,11 +1148,12 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
-def to_json(m: Map | MapState) -> str:
+def to_json(m: Map | MapState, *, workshop: bool = False) -> str:
     """The map as JSON text: one line per top-level field and per element, so that a
-    change to one step is a one-line difference under version control.
+    change to one step is a one-line difference under version control. ``workshop=True``
+    adds the workshop's votes and whys (see :func:`to_document`).
     """
-    document = to_document(m)
+    document = to_document(m, workshop=workshop)
     lines = ["{"]
     last = len(document) - 1
     for position, (key, value) in enumerate(document.items()):
@@ -1246,14 +1258,15 @@ def _unclosed(text: str) -> bool:
     return in_string or depth > 0
 
 
-def save(m: Map | MapState, path: str | os.PathLike[str]) -> Path:
+def save(m: Map | MapState, path: str | os.PathLike[str], *, workshop: bool = False) -> Path:
     """Write the map to ``path`` as UTF-8 JSON, atomically, and return the path.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one step: a crash or an error leaves either the old file or
-    the new one, never half a file, and no temporary file behind.
+    the new one, never half a file, and no temporary file behind. ``workshop=True``
+    saves the workshop's votes and whys too; :func:`load` restores them.
     """
-    return write_text_atomic(path, to_json(m))
+    return write_text_atomic(path, to_json(m, workshop=True) if workshop else to_json(m))
 
 
 def load(path: str | os.PathLike[str]) -> Map:

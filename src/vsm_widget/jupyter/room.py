@@ -20,14 +20,16 @@ thread whose loop is set as running but runs only now and then, as Playwright's 
 leaves it, must open the room from another thread.)
 
 What a participant may send is fixed here and nowhere else: the edit messages of the
-protocol (``kind: "edit"``), picture requests (``kind: "export"``) and presence (``kind:
-"presence"``: who they are, what they have selected). A socket's client and key are fixed
-by its first presence message, and an edit's ``person`` is always the socket's own key,
-so nobody can act or show as someone else. Facilitator
-commands are methods of :class:`Room` in the coach's kernel; the link has no way to
-reach them. Every message is bounded in size (:data:`MAX_MESSAGE_BYTES`) and rate
-(:data:`MAX_MESSAGES_PER_SECOND` per connection): a message over either bound is
-refused with a message and the connection is kept (a message over
+protocol (``kind: "edit"``), workshop messages (``kind: "workshop"``: votes and whys),
+picture requests (``kind: "export"``) and presence (``kind: "presence"``: who they are,
+what they have selected). A socket's client and key are fixed by its first presence
+message, and an edit's ``person`` is always the socket's own key, so nobody can act or
+show as someone else. The facilitator's commands (lock, timer, walk, follow) are taken
+only from sockets of the facilitator's link (:attr:`Room.facilitator_url`, a token of its
+own) and from Python (:meth:`Room.lock`, ``m.workshop``); while the map is locked, a
+participant's edits are refused. Every message is bounded in size
+(:data:`MAX_MESSAGE_BYTES`) and rate (:data:`MAX_MESSAGES_PER_SECOND` per connection): a
+message over either bound is refused with a message and the connection is kept (a message over
 :data:`HARD_MESSAGE_BYTES`, which no canvas sends, closes it).
 """
 
@@ -53,8 +55,18 @@ import tornado.web
 import tornado.websocket
 
 from ..core.model import Change, Map
-from .presence import presence_for
-from .widget import _STATIC, MapWidget, _css, _seq, edits_from_elsewhere, presence_refusal
+from .presence import Role, presence_for
+from .widget import (
+    _STATIC,
+    LOCKED_REASON,
+    PARTICIPANT_WORKSHOP_OPS,
+    MapWidget,
+    _css,
+    _seq,
+    _workshop_result,
+    edits_from_elsewhere,
+    presence_refusal,
+)
 
 __all__ = [
     "HARD_MESSAGE_BYTES",
@@ -76,11 +88,13 @@ MAX_MESSAGES_PER_SECOND = 50
 #: The WebSocket close code the page reads as "the room is closed" (it stops reconnecting).
 CLOSED_CODE = 4000
 #: The message kinds a participant may send; anything else is refused.
-_PARTICIPANT_KINDS = ("edit", "export", "presence")
+_PARTICIPANT_KINDS = ("edit", "export", "presence", "refresh", "workshop")
+#: Traits a page that asks for the map whole (``kind: "refresh"``) gets.
+_REFRESHED = ("scene", "document", "history", "revision")
 #: Traits a change sends after its patch (as the widget sends them after its patch).
 _AFTER_PATCH = ("history", "revision")
 #: Traits of the whole state a participant gets on connecting (the widget's synced traits).
-_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "presence")
+_STATE = ("scene", "document", "metrics", "fields", "history", "height", "revision", "presence", "workshop")
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -177,6 +191,13 @@ class _RoomCanvas(MapWidget):
         # Participants get the whole state on connecting; nothing to flush between edits.
         pass
 
+    def _on_workshop_change(self, op: str) -> None:
+        before = self.workshop
+        super()._on_workshop_change(op)
+        if self.workshop is not before:
+            # With this turn's patch when there is one (a burst removed), else on its own.
+            self.send({"kind": "state", "state": {"workshop": self.workshop}})
+
 
 def _refusal(seq: int | None, field: str, reason: str) -> dict[str, Any]:
     """A result message refusing a message, in the protocol's shape."""
@@ -217,9 +238,16 @@ def _plain_error(handler: tornado.web.RequestHandler, status_code: int) -> None:
     handler.finish(f"{status_code}\n")
 
 
-def _check_token(handler: tornado.web.RequestHandler, token: str) -> None:
-    if not secrets.compare_digest(token.encode(), handler.room._token.encode()):  # type: ignore[attr-defined]
+def _check_token(handler: tornado.web.RequestHandler, token: str) -> bool:
+    """Refuse a request whose token is neither of the room's; whether it is the facilitator's."""
+    room: Room = handler.room  # type: ignore[attr-defined]
+    given = token.encode()
+    # Both compared every time, in constant time: which one matched takes no longer to find.
+    participant = secrets.compare_digest(given, room._token.encode())
+    facilitator = secrets.compare_digest(given, room._facilitator_token.encode())
+    if not (participant or facilitator):
         raise tornado.web.HTTPError(403)
+    return facilitator
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -279,9 +307,16 @@ class _Socket(tornado.websocket.WebSocketHandler):
     def initialize(self, room: Room) -> None:
         self.room = room
         self.bucket = _Bucket(MAX_MESSAGES_PER_SECOND)
+        #: Whether this socket came in on the facilitator's link.
+        self.facilitator = False
 
     def prepare(self) -> None:
-        _check_token(self, self.path_args[0] if self.path_args else "")
+        self.facilitator = _check_token(self, self.path_args[0] if self.path_args else "")
+
+    @property
+    def role(self) -> Role:
+        """``"facilitator"`` on the facilitator's link, else ``"participant"``."""
+        return "facilitator" if self.facilitator else "participant"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         _plain_error(self, status_code)
@@ -334,6 +369,7 @@ class Room:
         self.edit = bool(edit)
         self._title = title
         self._token = secrets.token_urlsafe(24)
+        self._facilitator_token = secrets.token_urlsafe(24)
         self._sockets: set[_Socket] = set()
         # Answers held until the change they made has been sent (this turn).
         self._waiting: list[tuple[_Socket, str]] = []
@@ -396,6 +432,26 @@ class Room:
     def url(self) -> str:
         """The link participants open (it carries the room's token: share it only with them)."""
         return f"http://{self._public_host()}:{self.port}/{self._token}/"
+
+    @property
+    def facilitator_url(self) -> str:
+        """The facilitator's link: the room's page with the facilitator's controls (lock,
+        timer, walk, follow), for a coach projecting from a browser. Keep it to yourself.
+        """
+        return f"http://{self._public_host()}:{self.port}/{self._facilitator_token}/"
+
+    def lock(self) -> None:
+        """Make the map view only for participants: their edits and votes are refused."""
+        self.call(self.map.workshop.lock)
+
+    def unlock(self) -> None:
+        """Let participants edit and vote again."""
+        self.call(self.map.workshop.unlock)
+
+    @property
+    def locked(self) -> bool:
+        """Whether the facilitator has locked the map."""
+        return self.map.workshop.locked
 
     @property
     def participants(self) -> int:
@@ -492,7 +548,7 @@ class Room:
                     {
                         "kind": "state",
                         "state": {**state, "error": {}, "selection": []},
-                        "room": {"edit": self.edit},
+                        "room": {"edit": self.edit, "role": ws.role},
                     }
                 ]
             )
@@ -520,7 +576,7 @@ class Room:
                 return presence_refusal("client", "this client id is another view's")
             # A page that reconnects takes its client over from its old socket; the key
             # decides whether it is the same person (the hub refuses anyone else).
-            refused = self.canvas.handle_presence(content, role="participant")
+            refused = self.canvas.handle_presence(content, role=ws.role)
             if refused is None:
                 ws.client, ws.key = client, key
                 self._owners[client] = ws
@@ -531,7 +587,7 @@ class Room:
             return presence_refusal("key", "a connection speaks for one person only")
         if content.get("leave"):
             content = {"kind": "presence", "client": client, "leave": True}
-        return self.canvas.handle_presence(content, role="participant")
+        return self.canvas.handle_presence(content, role=ws.role)
 
     def _broadcast(self, frame: list[Any]) -> None:
         """Send one frame to every participant (from any thread: it is written on the room's)."""
@@ -599,12 +655,21 @@ class Room:
             return _refusal(
                 seq,
                 "kind",
-                f"unknown message kind {shown}; a participant may send 'edit', 'export' or 'presence'",
+                f"unknown message kind {shown}; "
+                "a participant may send 'edit', 'export', 'presence', 'refresh' or 'workshop'",
             )
         if kind == "export":
             return self.canvas._export(content)
+        if kind == "refresh":
+            # A page that missed a patch asks for the map whole: the map as it is now.
+            self.canvas.flush_changes()
+            return {"kind": "state", "state": {name: getattr(self.canvas, name) for name in _REFRESHED}}
         if kind == "presence":
             return self._on_presence(ws, content)
+        if kind == "workshop":
+            return self._workshop(ws, content)
+        if self.map.workshop.locked and not ws.facilitator:
+            return _refusal(seq, "lock", f"{LOCKED_REASON}: view only; your edit was not applied")
         if not self.edit:
             return _refusal(
                 seq, "edit", "this room is view only: the facilitator has not opened it for editing"
@@ -615,6 +680,25 @@ class Room:
         with edits_from_elsewhere():
             # The notebook's canvas lays the turn's edits out together, as this room's does.
             return dict(self.canvas.handle_edit(content))
+
+    def _workshop(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any]:
+        """A workshop message, carried out with the role of the link the socket came in on.
+
+        A vote or a why is the person's whose presence client the socket joined as (its
+        first presence message); naming any other client is refused, so nobody votes as
+        someone else.
+        """
+        if content.get("op") in PARTICIPANT_WORKSHOP_OPS and content.get("client") != getattr(
+            ws, "client", None
+        ):
+            client = content.get("client")
+            reason = "this connection speaks for its own view only (it joins with a presence message first)"
+            return _workshop_result(
+                _seq(content),
+                client if isinstance(client, str) else None,
+                {"field": "client", "reason": reason},
+            )
+        return self.canvas.handle_workshop(content, role=ws.role)
 
 
 def _lan_address() -> str:

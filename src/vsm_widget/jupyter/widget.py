@@ -37,6 +37,7 @@ import traitlets
 from ..core import units
 from ..core.fields import panel_fields
 from ..core.model import MAIN, BranchBuilder, Change, Map, ValidationError, _closest, new_map
+from ..core.workshop import Workshop
 from ..data import io
 from ..presentation.fallback import fallback_html
 from .presence import Role, presence_for
@@ -47,6 +48,9 @@ __all__ = [
     "MOVE_MERGE_SECONDS",
     "OVERWRITE_SECONDS",
     "PROTOCOL_OPS",
+    "FACILITATOR_WORKSHOP_OPS",
+    "LOCKED_REASON",
+    "PARTICIPANT_WORKSHOP_OPS",
     "EditMessage",
     "ErrorInfo",
     "ExportRequest",
@@ -378,6 +382,125 @@ PROTOCOL_OPS = tuple(_MESSAGES)
 _SHAPES: dict[str, dict[str, Any]] = {op: typing.get_type_hints(cls) for op, cls in _MESSAGES.items()}
 
 
+# --------------------------------------------------------------------------- workshop messages
+#
+# A canvas's facilitation messages: {kind: "workshop", seq, client, op, ...}, answered by
+# {kind: "workshop_result", seq, client, ok, error?} (docs/sync-protocol.md). Who sent one is
+# the map's presence hub's participant for ``client``; the facilitator's ops are refused
+# from a participant, and a participant's votes and whys while the map is locked.
+
+
+class _Workshop(TypedDict):
+    kind: Literal["workshop"]
+    seq: int
+    client: str
+
+
+class VoteMessage(_Workshop):
+    """Put one of the sender's dots on a kaizen burst."""
+
+    op: Literal["vote"]
+    burst: str
+
+
+class UnvoteMessage(_Workshop):
+    """Take one of the sender's dots back from a kaizen burst."""
+
+    op: Literal["unvote"]
+    burst: str
+
+
+class WhyMessage(_Workshop):
+    """Add a "why?" to a step (``step`` null: the step the walk is on)."""
+
+    op: Literal["why"]
+    step: str | None
+    text: str
+
+
+class RemoveWhyMessage(_Workshop):
+    """Remove a why (the facilitator's, or one the sender asked)."""
+
+    op: Literal["remove_why"]
+    id: str
+
+
+class _Bare(_Workshop):
+    op: Literal[
+        "lock",
+        "unlock",
+        "timer_pause",
+        "timer_resume",
+        "timer_stop",
+        "walk_next",
+        "walk_back",
+        "walk_stop",
+        "clear_votes",
+    ]
+
+
+class TimerStartMessage(_Workshop):
+    """Start the timer: ``minutes`` labelled ``label`` (a workshop step)."""
+
+    op: Literal["timer_start"]
+    label: str
+    minutes: float
+
+
+class WalkStartMessage(_Workshop):
+    """Start a walk through the steps, ``forward`` or in ``reverse``."""
+
+    op: Literal["walk_start"]
+    direction: Literal["forward", "reverse"]
+
+
+class FollowMessage(_Workshop):
+    """Turn follow mode on or off."""
+
+    op: Literal["follow"]
+    on: bool
+
+
+class ViewportMessage(_Workshop):
+    """The facilitator's view: the map point at its centre and its zoom."""
+
+    op: Literal["viewport"]
+    x: float
+    y: float
+    zoom: float
+
+
+class DotsMessage(_Workshop):
+    """Give each person this many dots (1 to 20)."""
+
+    op: Literal["dots"]
+    dots: int
+
+
+_BARE_OPS = typing.get_args(typing.get_type_hints(_Bare)["op"])
+_WORKSHOP_MESSAGES: dict[str, type] = {
+    "vote": VoteMessage,
+    "unvote": UnvoteMessage,
+    "why": WhyMessage,
+    "remove_why": RemoveWhyMessage,
+    **dict.fromkeys(_BARE_OPS, _Bare),
+    "timer_start": TimerStartMessage,
+    "walk_start": WalkStartMessage,
+    "follow": FollowMessage,
+    "viewport": ViewportMessage,
+    "dots": DotsMessage,
+}
+_WORKSHOP_SHAPES: dict[str, dict[str, Any]] = {
+    op: {**typing.get_type_hints(cls), "op": Literal[op]} for op, cls in _WORKSHOP_MESSAGES.items()
+}
+#: What anyone in the room may do; every other workshop op is the facilitator's.
+PARTICIPANT_WORKSHOP_OPS = ("vote", "unvote", "why", "remove_why")
+#: The facilitator's ops (refused from a participant, naming ``role``).
+FACILITATOR_WORKSHOP_OPS = tuple(op for op in _WORKSHOP_MESSAGES if op not in PARTICIPANT_WORKSHOP_OPS)
+#: What a locked map refuses from a participant: the map's own edits too (``field: "lock"``).
+LOCKED_REASON = "the facilitator has locked the map"
+
+
 class _MessageError(Exception):
     """A message that does not follow the protocol (not a refused edit).
 
@@ -459,19 +582,21 @@ def _client(content: Any) -> str | None:
     return client if isinstance(client, str) and _KEY.fullmatch(client) else None
 
 
-def _check_shape(content: Any) -> dict[str, Any]:
-    """The message as a dict if it follows the protocol; raises :class:`_MessageError`."""
+def _check_shape(content: Any, shapes: Mapping[str, Mapping[str, Any]] = _SHAPES) -> dict[str, Any]:
+    """The message as a dict if it follows the protocol (``shapes``: the edit messages' by
+    default, or the workshop's); raises :class:`_MessageError`.
+    """
     if not isinstance(content, Mapping):
         raise _MessageError("message", f"an edit message is a JSON object, not {type(content).__name__}")
     op = content.get("op")
-    known = ", ".join(PROTOCOL_OPS)
+    known = ", ".join(shapes)
     if not isinstance(op, str):
         raise _MessageError("op", f"the op must be text, not {units._show(op)}; known: {known}")
-    if op not in _SHAPES:
-        close = _closest(op, PROTOCOL_OPS)
+    if op not in shapes:
+        close = _closest(op, tuple(shapes))
         hint = f"did you mean {close!r}? " if close else ""
         raise _MessageError("op", f"unknown op {units._show(op)}; {hint}known: {known}")
-    shape = _SHAPES[op]
+    shape = shapes[op]
     unknown = [name for name in content if name not in shape]
     if unknown:
         field = units._show(unknown[0], 60) if not isinstance(unknown[0], str) else unknown[0]
@@ -489,7 +614,7 @@ def _check_shape(content: Any) -> dict[str, Any]:
             size = " (too large for a message)" if big else ""
             raise _MessageError(name, f"{name!r} must be {_type_name(hint)}, not {units._show(value)}{size}")
     for name in ("client", "person"):
-        value = message[name]
+        value = message.get(name)  # the workshop's messages carry no person
         if value is not None and not _KEY.fullmatch(value):
             raise _MessageError(name, f"{name!r} must be 1 to 64 letters, digits, '-' or '_'")
     return message
@@ -498,6 +623,8 @@ def _check_shape(content: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the widget
 
 _HISTORY_EMPTY = {"can_undo": False, "can_redo": False}
+#: The message kinds a canvas sends, as a refusal of any other names them.
+_KINDS = "'edit', 'export', 'presence', 'refresh' or 'workshop'"
 #: The longest map document the canvas may open (characters). Real maps are a few hundred
 #: kB; the kernel connection refuses messages over 10 MiB, so the canvas checks first too.
 MAX_OPEN_CHARS = 4 * 1024 * 1024
@@ -615,11 +742,24 @@ class MapWidget(anywidget.AnyWidget):
     #: the same for every canvas of the map and its room. Owned by Python. Never part of
     #: the map's document or history.
     presence = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: The map's workshop as every view gets it (:meth:`vsm_widget.core.workshop.Workshop.to_dict`):
+    #: votes, whys, walk, timer, lock, follow mode. Owned by Python; never in the document.
+    workshop = traitlets.Dict().tag(sync=True)
 
     #: Keyword arguments the constructor and :meth:`configure` accept.
     OPTIONS = ("height", "selection", "layout")
     # Traits that mirror the map; setting them by hand would make the canvas disagree with it.
-    _DERIVED = ("scene", "document", "metrics", "error", "history", "revision", "fields", "presence")
+    _DERIVED = (
+        "scene",
+        "document",
+        "metrics",
+        "error",
+        "history",
+        "revision",
+        "fields",
+        "presence",
+        "workshop",
+    )
     _unobserve: Callable[[], None] | None = None
     _unobserve_presence: Callable[[], None] | None = None
     # (id, state after the move, when): the last move applied, to merge the steps of a drag.
@@ -671,6 +811,8 @@ class MapWidget(anywidget.AnyWidget):
         self._presence_clients: set[str] = set()
         self._unobserve_presence = self._hub.observe(self._on_presence)
         self.presence = self._hub.to_list()
+        self._unobserve_workshop = map.workshop.observe(self._on_workshop_change)
+        self.workshop = map.workshop.to_dict()
         self.on_msg(self._on_custom_msg)
 
     # ----------------------------------------------------------------- public API
@@ -778,6 +920,7 @@ class MapWidget(anywidget.AnyWidget):
         if self._unobserve is not None:
             self._unobserve()
             self._unobserve = None
+            self._unobserve_workshop()
         if self._unobserve_presence is not None:
             self._unobserve_presence()
             self._unobserve_presence = None
@@ -850,6 +993,8 @@ class MapWidget(anywidget.AnyWidget):
             known = self._known_ids()
             if any(i not in known for i in self.selection):
                 self.selection = [i for i in self.selection if i in known]
+            # A burst or step removed takes its votes or whys out of view (undo brings them back).
+            self._on_workshop_change("map")
 
     def _update(self, *, patch: bool, layout_only: bool = False) -> None:
         """Rebuild scene, document and metrics; send a patch of the scene and document."""
@@ -935,6 +1080,9 @@ class MapWidget(anywidget.AnyWidget):
                 # The undo buttons too; the same values for every page, so sent to all.
                 self.send_state(["history", "revision"])
             return
+        if kind == "workshop":
+            self.send(self.handle_workshop(content))
+            return
         if isinstance(content, Mapping) and kind != "edit":
             # Answered like a refused edit, by its sequence number, so the canvas can match it.
             kind = units._show(kind)
@@ -942,8 +1090,8 @@ class MapWidget(anywidget.AnyWidget):
                 _seq(content),
                 None,
                 "kind",
-                f"unknown message kind {kind}; expected 'edit', 'export', 'presence' or 'refresh'",
-                f"kind: unknown message kind {kind}; expected 'edit', 'export', 'presence' or 'refresh'",
+                f"unknown message kind {kind}; expected {_KINDS}",
+                f"kind: unknown message kind {kind}; expected {_KINDS}",
                 _client(content),
             )
         else:
@@ -1093,6 +1241,77 @@ class MapWidget(anywidget.AnyWidget):
             m.undo()
         else:
             m.redo()
+
+    # ----------------------------------------------------------------- the workshop
+
+    def _on_workshop_change(self, op: str) -> None:
+        shown = self._map.workshop.to_dict()
+        if shown != self.workshop:
+            self.workshop = shown
+
+    def handle_workshop(self, content: Any, *, role: str | None = None) -> dict[str, Any]:
+        """Carry out one workshop message (``{kind: "workshop", seq, client, op, ...}``) and
+        return its answer, ``{kind: "workshop_result", seq, client, ok, error?}``.
+
+        The sender is the map's presence participant for ``client`` (its public id and
+        name vote and ask); ``role`` (``"facilitator"`` or ``"participant"``) is the one
+        the connection has, by default the participant's own (a notebook's views are
+        facilitators). The facilitator's ops are refused from a participant naming
+        ``role``, and a participant's votes and whys while the map is locked naming
+        ``lock``. Like :meth:`handle_edit`, it never raises.
+        """
+        seq = _seq(content)
+        client = content.get("client") if isinstance(content, Mapping) else None
+        client = client if isinstance(client, str) else None
+        try:
+            message = _check_shape(content, _WORKSHOP_SHAPES)
+            self._apply_workshop(message, role)
+        except (ValidationError, _MessageError) as error:
+            return _workshop_result(seq, client, {"field": error.field, "reason": error.reason})
+        except Exception as error:
+            _log.exception("vsm_widget: workshop message %s failed", _summary(content))
+            reason = f"internal error ({type(error).__name__}: {units._printable(str(error), 300)})"
+            return _workshop_result(seq, client, {"field": "workshop", "reason": reason})
+        return _workshop_result(seq, client, None)
+
+    def _apply_workshop(self, message: Mapping[str, Any], role: str | None) -> None:
+        op = message["op"]
+        w = self._map.workshop
+        who = None
+        if role is None or op in PARTICIPANT_WORKSHOP_OPS:
+            # Votes and whys are someone's; the facilitator's ops need only the connection's role.
+            from .presence import presence_for
+
+            who = presence_for(self._map).participant(message["client"])
+            if who is None:
+                raise ValidationError(
+                    "client", message["client"], "this view has not joined the map; reload the page"
+                )
+            role = role or who.role
+        if op in FACILITATOR_WORKSHOP_OPS and role != "facilitator":
+            raise ValidationError("role", role, f"only the facilitator may {op.replace('_', ' ')}")
+        if op in PARTICIPANT_WORKSHOP_OPS and role != "facilitator" and w.locked:
+            raise ValidationError("lock", True, f"{LOCKED_REASON}: view only")
+        if op in FACILITATOR_WORKSHOP_OPS:
+            _facilitate(w, message)
+            return
+        assert who is not None  # looked up above for every participant's op
+        if op == "vote":
+            w.vote(message["burst"], who.id, who.name)
+        elif op == "unvote":
+            w.unvote(message["burst"], who.id)
+        elif op == "why":
+            step = message["step"] if message["step"] is not None else w.current
+            if step is None:
+                raise ValidationError("step", None, "no walk is under way; name the step to ask about")
+            w.add_why(step, message["text"], who.name, person=who.id)
+        elif op == "remove_why":
+            asked = next((why for why in w.whys() if why["id"] == message["id"]), None)
+            if asked is not None and role != "facilitator" and asked["person"] != who.id:
+                raise ValidationError(
+                    "why", message["id"], "only the facilitator or whoever asked it may remove a why"
+                )
+            w.remove_why(message["id"])
 
     def _place(self, message: Mapping[str, Any]) -> tuple[Map | BranchBuilder, int | str | None]:
         """Where a model add goes from a message's ``before`` / ``after`` ids: the map or the
@@ -1259,6 +1478,31 @@ class MapWidget(anywidget.AnyWidget):
         with m.batch("layout"):
             for target in placed:
                 m.update(target, x=None, y=None)
+
+
+def _facilitate(w: Workshop, message: Mapping[str, Any]) -> None:
+    """Carry out one of the facilitator's workshop ops (the role was checked)."""
+    op = message["op"]
+    if op == "timer_start":
+        w.timer_start(message["label"], message["minutes"])
+    elif op == "walk_start":
+        w.walk_start(message["direction"])
+    elif op == "follow":
+        w.follow(message["on"])
+    elif op == "viewport":
+        w.set_viewport(message["x"], message["y"], message["zoom"])
+    elif op == "dots":
+        w.set_dots(message["dots"])
+    else:  # the ops without fields are the workshop's methods of the same name
+        getattr(w, op)()
+
+
+def _workshop_result(seq: int | None, client: str | None, error: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The answer to a workshop message, for the view that sent it (``client``)."""
+    result: dict[str, Any] = {"kind": "workshop_result", "seq": seq, "client": client, "ok": error is None}
+    if error is not None:
+        result["error"] = {**error, "message": f"{error['field']}: {error['reason']}"}
+    return result
 
 
 def _on_step(error: ValidationError, step: str) -> ValidationError:
