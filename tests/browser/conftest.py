@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from .harness import CHROMIUM, CHROMIUM_ARGS, JupyterServer, NotebookPage, browser_missing, write_notebook
+from .harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterServer,
+    NotebookPage,
+    browser_missing,
+    collaboration_missing,
+    write_notebook,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -25,8 +33,8 @@ from vsm_widget.data.templates import load_template
 """
 
 
-def _require_browser() -> None:
-    reason = browser_missing()
+def _require_browser(also: str | None = None) -> None:
+    reason = browser_missing() or also
     if reason is None:
         return
     if os.environ.get("CI", "").lower() == "true":
@@ -53,19 +61,22 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def _serve(app: str, factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[JupyterServer]:
-    _require_browser()
-    server = JupyterServer(factory.mktemp(f"jupyter-{app}"), app=app).start()
+def _serve(
+    app: str, factory: pytest.TempPathFactory, artifacts: Path, collaboration: bool = False
+) -> Iterator[JupyterServer]:
+    _require_browser(collaboration_missing() if collaboration else None)
+    name = f"{app}-collaboration" if collaboration else app
+    server = JupyterServer(factory.mktemp(f"jupyter-{name}"), app=app, collaboration=collaboration).start()
     try:
         yield server
     finally:
         server.stop()
-        shutil.copy(server.log_path, artifacts / f"server-{app}.log")
+        shutil.copy(server.log_path, artifacts / f"server-{name}.log")
 
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[JupyterServer]:
-    """A JupyterLab server for the whole session."""
+    """A JupyterLab server for the whole session (without real-time collaboration)."""
     yield from _serve("lab", tmp_path_factory, artifacts)
 
 
@@ -73,6 +84,15 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Ite
 def notebook_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[JupyterServer]:
     """A Notebook 7 server (started only by the tests that need it)."""
     yield from _serve("notebook", tmp_path_factory, artifacts)
+
+
+@pytest.fixture(scope="session")
+def lab_collaboration_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> Iterator[JupyterServer]:
+    """A JupyterLab server with real-time collaboration (jupyter-collaboration), started only
+    by the tests that need it."""
+    yield from _serve("lab", tmp_path_factory, artifacts, collaboration=True)
 
 
 def open_notebook(chromium: Any, server: JupyterServer, name: str, artifacts: Path) -> Iterator[NotebookPage]:

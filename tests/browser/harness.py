@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +37,13 @@ LAB_SETTINGS = {
     "notebook-extension/tracker": {"windowingMode": "none"},
 }
 
+# What jupyter-collaboration adds to a server (its server extensions; jupyter_collaboration
+# before 3.0) and to JupyterLab (its extensions, which also replace the file browser and
+# the cell executor). A server without collaboration turns all of them off, so that every
+# other browser test sees the same JupyterLab whether the package is installed or not.
+COLLABORATION_SERVER_EXTENSIONS = ("jupyter_server_ydoc", "jupyter_server_fileid", "jupyter_collaboration")
+COLLABORATION_LAB_EXTENSIONS = ("@jupyter/collaboration-extension", "@jupyter/docprovider-extension")
+
 
 def browser_missing() -> str | None:
     """Why a browser test cannot run here, or ``None`` when it can."""
@@ -46,6 +54,31 @@ def browser_missing() -> str | None:
     except ImportError:
         return "playwright (Python) is not installed (pip install -e '.[test]')"
     return None
+
+
+def collaboration_missing() -> str | None:
+    """Why a JupyterLab with real-time collaboration cannot run here, or ``None`` when it can."""
+    try:
+        import jupyter_server_ydoc  # noqa: F401
+    except ImportError:
+        return "jupyter-collaboration is not installed (pip install -e '.[test]')"
+    return None
+
+
+def prefix_paths(*parts: str) -> list[str]:
+    """The folder ``parts`` (``share/jupyter``, ``etc/jupyter``) of every prefix this Python
+    imports packages from.
+
+    A virtualenv made with ``--system-site-packages`` imports its base's packages, but a
+    Jupyter server it runs looks for their lab extensions (the widget manager's,
+    anywidget's) and their server extensions' config under the virtualenv's prefix only.
+    """
+    prefixes = dict.fromkeys([sys.prefix, sys.base_prefix])
+    return [
+        str(Path(prefix, *parts))
+        for prefix in prefixes
+        if sysconfig.get_path("purelib", vars={"base": prefix, "platbase": prefix}) in sys.path
+    ]
 
 
 def free_port() -> int:
@@ -96,6 +129,11 @@ def wait_until_serving(
             raise TimeoutError(f"{process.args[:3]} did not answer within {timeout} s:\n{_tail(log_path)}")
 
 
+def _search_path(first: list[str], variable: str) -> str:
+    """The folders ``first``, then those of the environment's ``variable``."""
+    return os.pathsep.join(filter(None, [*first, os.environ.get(variable)]))
+
+
 def stop_group(process: subprocess.Popen[bytes]) -> None:
     """Stop a process started in a session of its own, with everything it started (kernels)."""
     try:
@@ -111,13 +149,18 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
 class JupyterServer:
     """A JupyterLab or Notebook 7 server on 127.0.0.1, in its own process group.
 
-    Its root, settings, workspaces and runtime folders live under ``workdir``.
+    Its root, settings, workspaces and runtime folders live under ``workdir``. Real-time
+    collaboration (jupyter-collaboration) is off unless ``collaboration`` is true (lab
+    only): then the notebooks open in several pages share one live document.
     """
 
-    def __init__(self, workdir: Path, app: str = "lab") -> None:
+    def __init__(self, workdir: Path, app: str = "lab", collaboration: bool = False) -> None:
         if app not in ("lab", "notebook"):
             raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
+        if collaboration and app != "lab":
+            raise ValueError("real-time collaboration is a JupyterLab server's only")
         self.app = app
+        self.collaboration = collaboration
         self.workdir = workdir
         self.root = workdir / "root"
         self.port = free_port()
@@ -142,10 +185,18 @@ class JupyterServer:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         (kernel / "kernel.json").write_text(json.dumps({**KERNELSPEC, "argv": argv}))
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
-        jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
-        command = [
-            jupyter,
-            self.app,
+        if self.collaboration:
+            # Run by the tests' own Python, so that the server imports the
+            # jupyter-collaboration the tests checked for.
+            command = [sys.executable, "-m", "jupyterlab", *self._collaboration_options()]
+            data_path = [str(data), *prefix_paths("share", "jupyter")]
+            config_path = prefix_paths("etc", "jupyter")
+        else:
+            jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+            command = [jupyter, self.app]
+            data_path = [str(data)]
+            config_path = [str(self._without_collaboration())]
+        command += [
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={self.port}",
@@ -160,7 +211,8 @@ class JupyterServer:
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.workdir / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
-            JUPYTER_PATH=os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")])),
+            JUPYTER_PATH=_search_path(data_path, "JUPYTER_PATH"),
+            JUPYTER_CONFIG_PATH=_search_path(config_path, "JUPYTER_CONFIG_PATH"),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         with open(self.log_path, "wb") as log:
@@ -173,6 +225,29 @@ class JupyterServer:
             self.stop()
             raise
         return self
+
+    def _without_collaboration(self) -> Path:
+        """A config folder (first in the server's config path) that turns off every part
+        of jupyter-collaboration, installed or not."""
+        config = self.workdir / "config"
+        (config / "labconfig").mkdir(parents=True, exist_ok=True)
+        server = {"ServerApp": {"jpserver_extensions": dict.fromkeys(COLLABORATION_SERVER_EXTENSIONS, False)}}
+        (config / "jupyter_server_config.json").write_text(json.dumps(server))
+        # An extension that is itself disabled does not disable the ones it replaces.
+        page = {"disabledExtensions": dict.fromkeys(COLLABORATION_LAB_EXTENSIONS, True)}
+        (config / "labconfig" / "page_config.json").write_text(json.dumps(page))
+        return config
+
+    def _collaboration_options(self) -> list[str]:
+        """Real-time collaboration's files under ``workdir`` (not in the current folder or the
+        user's data folder), and documents never saved by the server: the notebook on disk
+        stays as written, as with autosave off."""
+        return [
+            f"--SQLiteYStore.db_path={self.workdir / 'ystore.db'}",
+            f"--BaseFileIdManager.db_path={self.workdir / 'file_id.db'}",
+            f"--YDocExtension.session_store_path={self.workdir / 'collaboration_sessions.json'}",
+            "--YDocExtension.document_save_delay=None",
+        ]
 
     def log(self) -> str:
         """The end of the server's log."""
