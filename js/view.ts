@@ -33,6 +33,7 @@ import { type Edit, type EditResult, Sync } from "./sync";
 import { followTheme } from "./theme";
 import type { MapDocument, WidgetTraits } from "./types";
 import { Viewport } from "./viewport";
+import { WorkshopLayer } from "./workshop";
 
 let viewCount = 0;
 
@@ -69,6 +70,7 @@ export class MapView {
   /** The details panel opened or closed since the last resize of the stage. */
   private panelMoved = false;
   private pointer: Pointer;
+  private readonly workshop: WorkshopLayer;
 
   constructor(
     model: AnyModel<WidgetTraits>,
@@ -99,6 +101,7 @@ export class MapView {
     const viewportEl = svg("g", { class: "vsm-viewport" }, this.svgEl);
     const layers = {} as Record<Layer, SVGGElement>;
     for (const name of LAYERS) layers[name] = svg("g", { class: `vsm-layer-${name}` }, viewportEl);
+    const workshopMarks = svg("g", { class: "vsm-workshop-marks", "aria-hidden": "true" }, viewportEl);
     this.drawing = new Drawing(layers, ids);
     this.viewport = new Viewport(
       this.stage,
@@ -149,6 +152,27 @@ export class MapView {
     this.applyHeight();
     this.cleanups.push(followTheme(this.root));
 
+    this.workshop = new WorkshopLayer(model, this.client, {
+      root: this.root,
+      toolbar: this.toolbar,
+      stage: this.stage,
+      marks: workshopMarks,
+      document: () => this.sync.document,
+      box: (id) => this.drawing.box(id),
+      groupsOf: (id) => this.drawing.groupsOf(id),
+      toStage: (x, y) => this.viewport.toStage(x, y),
+      zoom: () => this.viewport.zoom,
+      size: () => this.viewport.size(),
+      setZoom: (zoom) => {
+        this.viewport.autoFit = false;
+        this.viewport.zoom = zoom;
+        this.viewport.apply();
+      },
+      refuse: (error) => (error ? this.errors.refused(error) : this.errors.clear()),
+      status: (text) => this.status(text),
+      seq: () => this.sync.nextSeq(),
+    });
+    this.cleanups.push(() => this.workshop.destroy());
     this.listen(model);
     this.pointer = new Pointer(this.svgEl, this.pointerHost(), (target, type, handler, options) => {
       target.addEventListener(type, handler, options);
@@ -279,6 +303,7 @@ export class MapView {
     if (this.editor.open) this.editor.finish(true);
     this.slots.close(false);
     this.errors.place();
+    this.workshop?.viewChanged();
   }
 
   // ------------------------------------------------------------------ drawing
@@ -331,6 +356,7 @@ export class MapView {
     this.focusPending = false;
     this.applyHistory();
     this.errors.fromPython(this.sync.error);
+    this.workshop.draw();
   }
 
   /** Elements dropped but not answered yet stay where they were dropped. */
