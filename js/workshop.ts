@@ -417,6 +417,7 @@ export class WorkshopLayer {
         this.host.refuse({ target: null, field: "why", reason: "Type a why first.", message: "why: type a why first" });
         return;
       }
+      if (!this.joined()) return;
       this.send({ op: "why", step: null, text });
       input.value = "";
     });
@@ -484,6 +485,14 @@ export class WorkshopLayer {
     return typeof own?.id === "string" ? own.id : null;
   }
 
+  /** Whether this view is someone here (votes and whys are a person's); says what to do if not. */
+  private joined(): boolean {
+    if (this.me() !== null) return true;
+    const reason = "Give your name in the toolbar first: a dot or a why is someone's.";
+    this.host.refuse({ target: null, field: "name", reason, message: `name: ${reason}` });
+    return false;
+  }
+
   private showDots(): void {
     const s = this.state;
     const me = this.me();
@@ -540,15 +549,15 @@ export class WorkshopLayer {
         svg("text", { x: b.x - 1, y: b.y - 13 }, tag).textContent = `Walk ${s.walk?.number ?? ""}: here`;
       }
     }
-    // A why count under each step that has whys (the chain itself is in the walk's panel).
+    // A why count above each step that has whys (the chain itself is in the walk's panel).
     const counts = new Map<string, number>();
     for (const why of s.whys) counts.set(why.step, (counts.get(why.step) ?? 0) + 1);
     for (const [step, n] of counts) {
       const b = host.box(step);
       if (!b) continue;
       const tag = svg("g", { class: "vsm-why-count", "data-vsm-whys": step }, host.marks);
-      svg("rect", { x: b.x + b.w - 58, y: b.y - 9, width: 58, height: 16, rx: 8 }, tag);
-      svg("text", { x: b.x + b.w - 29, y: b.y + 3, "text-anchor": "middle" }, tag).textContent = `${n} ${n === 1 ? "why" : "whys"}`;
+      svg("rect", { x: b.x + b.w - 58, y: b.y - 25, width: 58, height: 16, rx: 8 }, tag);
+      svg("text", { x: b.x + b.w - 29, y: b.y - 13, "text-anchor": "middle" }, tag).textContent = `${n} ${n === 1 ? "why" : "whys"}`;
     }
     this.drawVotes();
     this.drawWalkPanel();
@@ -677,6 +686,7 @@ export class WorkshopLayer {
         return;
       case "vote":
       case "unvote": {
+        if (!this.joined()) return;
         const burst = b.closest<HTMLElement>("[data-vsm-votes]")?.dataset.vsmVotes;
         if (burst) this.send({ op: name, burst });
         return;

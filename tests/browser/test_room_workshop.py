@@ -20,6 +20,7 @@ from .harness import NotebookPage
 pytestmark = pytest.mark.browser
 
 BURST = "k_press"
+NAMES = ("Coach", "Ana Lima", "Ben")
 VOTE_TOTAL = """([burst, total]) => {
   const badge = document.querySelector(`.vsm-vote[data-vsm-votes="${burst}"]`);
   return !!badge && badge.dataset.vsmTotal === String(total);
@@ -68,6 +69,11 @@ def pages(chromium: Any, room: dict[str, str], artifacts: Any) -> Iterator[list[
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(room["facilitator"] if i == 0 else room["url"])
         page.locator('.vsm-canvas [data-vsm-kind="process"]').first.wait_for()
+        # A participant gives their name once (presence asks in the toolbar): a vote is someone's.
+        ask = page.locator(".vsm-name-input")
+        if ask.count():
+            ask.fill(NAMES[i])
+            page.locator(".vsm-name-ok").click()
         opened.append(page)
     try:
         yield opened
