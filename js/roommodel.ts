@@ -3,6 +3,8 @@
  * (`MapView`) reads it exactly as it reads a Jupyter widget's model. The room sends frames
  * (JSON arrays of messages): `state` sets traits, every other kind is a custom message.
  * The selection (and the revision write-back) stay in this page: they are per participant.
+ * Who is here and what each has selected comes from the room as the `presence` trait (a
+ * state frame whenever it changes); the page tells its own with `presence` messages.
  */
 
 import type { AnyModel } from "@anywidget/types";

@@ -40,9 +40,20 @@ export function followTheme(el: HTMLElement, onChange: (dark: boolean) => void =
     }
   };
   apply();
-  if (typeof MutationObserver !== "function" || !document.body) return () => {};
-  // JupyterLab switches themes by changing attributes of <body>.
-  const observer = new MutationObserver(apply);
-  observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
-  return () => observer.disconnect();
+  const cleanups: (() => void)[] = [];
+  // A page outside JupyterLab (a live room's) follows the system's theme as it changes.
+  const system = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+  if (system?.addEventListener) {
+    system.addEventListener("change", apply);
+    cleanups.push(() => system.removeEventListener("change", apply));
+  }
+  if (typeof MutationObserver === "function" && document.body) {
+    // JupyterLab switches themes by changing attributes of <body>.
+    const observer = new MutationObserver(apply);
+    observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
+    cleanups.push(() => observer.disconnect());
+  }
+  return () => {
+    for (const cleanup of cleanups) cleanup();
+  };
 }

@@ -27,6 +27,7 @@ import { newClientId } from "./identity";
 import { KEY_HELP, type KeyHost, onKey } from "./keyboard";
 import { Pending } from "./pending";
 import { type Hit, Pointer, type PointerHost } from "./pointer";
+import { PresenceLayer } from "./presence";
 import { LAYERS, type Layer, toBox } from "./scene";
 import { SlotMenu } from "./slots";
 import { type Edit, type EditResult, Sync } from "./sync";
@@ -45,6 +46,7 @@ export class MapView {
   /** This canvas among every view of the model, on this page and others (sync.ts). */
   readonly client = newClientId();
   readonly root: HTMLDivElement;
+  /** This canvas's own id: its results, its selection and its presence are told apart by it. */
   private readonly sync: Sync;
   private readonly svgEl: SVGSVGElement;
   private readonly stage: HTMLDivElement;
@@ -70,6 +72,7 @@ export class MapView {
   /** The details panel opened or closed since the last resize of the stage. */
   private panelMoved = false;
   private pointer: Pointer;
+  private readonly presence: PresenceLayer;
   private readonly workshop: WorkshopLayer;
 
   constructor(
@@ -101,6 +104,7 @@ export class MapView {
     const viewportEl = svg("g", { class: "vsm-viewport" }, this.svgEl);
     const layers = {} as Record<Layer, SVGGElement>;
     for (const name of LAYERS) layers[name] = svg("g", { class: `vsm-layer-${name}` }, viewportEl);
+    const rings = svg("g", { class: "vsm-presence-rings", "aria-hidden": "true" }, viewportEl);
     const workshopMarks = svg("g", { class: "vsm-workshop-marks", "aria-hidden": "true" }, viewportEl);
     this.drawing = new Drawing(layers, ids);
     this.viewport = new Viewport(
@@ -152,6 +156,15 @@ export class MapView {
     this.applyHeight();
     this.cleanups.push(followTheme(this.root));
 
+    this.presence = new PresenceLayer(model, this.client, {
+      root: this.root,
+      toolbar: this.toolbar,
+      rings,
+      selection: () => this.sync.selection,
+      groupsOf: (id) => this.drawing.groupsOf(id),
+      box: (id) => this.drawing.box(id),
+    });
+    this.cleanups.push(() => this.presence.destroy());
     this.workshop = new WorkshopLayer(model, this.client, {
       root: this.root,
       toolbar: this.toolbar,
@@ -330,6 +343,7 @@ export class MapView {
     this.drawing.cull(this.cullWindow());
     this.applyDrops();
     this.drawing.select(this.sync.selection);
+    this.presence.draw();
   }
 
   /** Draw the scene Python sent (only the nodes that changed are rebuilt). */
@@ -352,6 +366,7 @@ export class MapView {
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
     this.applySelection(false);
+    this.presence.draw();
     if (refocus && (this.focusPending || !this.root.contains(document.activeElement))) this.focusMap();
     this.focusPending = false;
     this.applyHistory();

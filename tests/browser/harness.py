@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -324,3 +324,43 @@ class NotebookPage:
         # after; a second change inside that time makes it take the splash out twice (an
         # uncaught error of JupyterLab's own). Wait until it is gone.
         self.page.wait_for_function("() => !document.getElementById('jupyterlab-splash')")
+
+
+def room_participants(
+    chromium: Any,
+    url: str,
+    count: int,
+    artifacts: Path,
+    name: str,
+    prepare: Callable[[Any, int], None] | None = None,
+) -> Iterator[list[Any]]:
+    """``count`` browser contexts (people, each with their own storage) with ``url`` open,
+    each page then given to ``prepare(page, i)`` if given.
+
+    For a module fixture to ``yield from``: the pages' uncaught errors fail it, a failure
+    leaves a screenshot of each page still open (``failed-<name>-<i>.png``), and the
+    contexts are closed afterwards.
+    """
+    contexts = [chromium.new_context(viewport={"width": 1280, "height": 800}) for _ in range(count)]
+    pages = []
+    errors: list[str] = []
+    for context in contexts:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        pages.append(page)
+    try:
+        for i, page in enumerate(pages):
+            if prepare is not None:
+                prepare(page, i)
+        yield pages
+        assert errors == [], f"uncaught errors in a participant's page: {errors}"
+    except BaseException:
+        for i, page in enumerate(pages):
+            if not page.is_closed():
+                page.screenshot(path=str(artifacts / f"failed-{name}-{i}.png"))
+        raise
+    finally:
+        for context in contexts:
+            context.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .harness import NotebookPage
+from .harness import NotebookPage, room_participants
 
 pytestmark = pytest.mark.browser
 
@@ -43,25 +43,7 @@ def room_url(lab: NotebookPage) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def participants(chromium: Any, room_url: str, artifacts: Any) -> Iterator[list[Any]]:
-    contexts = [chromium.new_context(viewport={"width": 1280, "height": 800}) for _ in range(3)]
-    pages = []
-    errors: list[str] = []
-    for context in contexts:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(room_url)
-        pages.append(page)
-    try:
-        yield pages
-        assert errors == [], f"uncaught errors in a participant's page: {errors}"
-    except BaseException:
-        for i, page in enumerate(pages):
-            page.screenshot(path=str(artifacts / f"failed-room-{i}.png"))
-        raise
-    finally:
-        for context in contexts:
-            context.close()
+    yield from room_participants(chromium, room_url, 3, artifacts, "room")
 
 
 def step_count(page: Any) -> int:

@@ -70,10 +70,8 @@ def pages(chromium: Any, room: dict[str, str], artifacts: Any) -> Iterator[list[
         page.goto(room["facilitator"] if i == 0 else room["url"])
         page.locator('.vsm-canvas [data-vsm-kind="process"]').first.wait_for()
         # A participant gives their name once (presence asks in the toolbar): a vote is someone's.
-        ask = page.locator(".vsm-name-input")
-        if ask.count():
-            ask.fill(NAMES[i])
-            page.locator(".vsm-name-ok").click()
+        page.locator(".vsm-name-input").fill(NAMES[i])
+        page.locator(".vsm-name-ok").click()
         opened.append(page)
     try:
         yield opened
@@ -104,15 +102,8 @@ def test_each_role_gets_its_own_controls(pages: list[Any]) -> None:
     assert ana.locator(".vsm-ws-dots").text_content() == "Dots left: 3 of 3"
 
 
-def needs_presence(page: Any) -> None:
-    """Votes and whys are a presence participant's: the canvas joins presence with js/presence.ts."""
-    if page.locator(".vsm-people").count() == 0:
-        pytest.skip("this build's canvas does not join presence yet (js/presence.ts)")
-
-
 def test_a_vote_counts_once_per_dot(lab: NotebookPage, pages: list[Any]) -> None:
     coach, ana, ben = pages
-    needs_presence(ana)
     plus = ana.locator(f'.vsm-vote[data-vsm-votes="{BURST}"] [data-vsm-ws="vote"]')
     for total in (1, 2, 3):
         plus.click()
@@ -181,7 +172,6 @@ def test_the_walk_moves_in_every_page(lab: NotebookPage, pages: list[Any]) -> No
 
 def test_a_why_asked_in_one_page_shows_on_the_step_in_the_others(lab: NotebookPage, pages: list[Any]) -> None:
     _, _, ben = pages
-    needs_presence(ben)
     text = "Why does the weld wait for <b>parts</b>?"
     ben.locator(".vsm-why-input").fill(text)
     ben.locator(".vsm-why-input").press("Enter")
@@ -192,8 +182,11 @@ def test_a_why_asked_in_one_page_shows_on_the_step_in_the_others(lab: NotebookPa
         assert item.first.text_content() == text
         assert page.locator(".vsm-walk-panel b").count() == 0
         page.locator('.vsm-why-count[data-vsm-whys="weld1"]').wait_for(state="attached")
-    whys = lab.wait_value("m_ws.whys()[['step', 'why', 'walk']].to_dict('records')", lambda v: len(v) == 1)
-    assert whys == [{"step": "weld1", "why": text, "walk": 1}]
+    whys = lab.wait_value(
+        "m_ws.whys()[['step', 'why', 'walk', 'author']].to_dict('records')", lambda v: len(v) == 1
+    )
+    # Asked by Ben, the name his page gave (NAMES), in the first walk.
+    assert whys == [{"step": "weld1", "why": text, "walk": 1, "author": "Ben"}]
 
 
 def test_follow_mode_gives_a_participant_the_facilitators_view(lab: NotebookPage, pages: list[Any]) -> None:

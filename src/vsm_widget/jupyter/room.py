@@ -383,6 +383,7 @@ class Room:
         # Presence clients of this room's sockets, by client id.
         self._owners: dict[str, _Socket] = {}
         self._presence = presence_for(map)
+        self._presence_pending = False
         self._unobserve_presence = self._presence.observe(self._presence_changed)
         self._app = tornado.web.Application(
             [
@@ -562,6 +563,14 @@ class Room:
             self._presence.leave(ws.client)
 
     def _presence_changed(self) -> None:
+        # Once per turn of the loop, however many presence messages it read: each frame
+        # goes to every participant, so a busy room sends the list as it is at the end.
+        if not self._presence_pending:
+            self._presence_pending = True
+            self._soon(self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_pending = False
         self._broadcast([{"kind": "state", "state": {"presence": self._presence.to_list()}}])
 
     def _on_presence(self, ws: _Socket, content: Mapping[str, Any]) -> dict[str, Any] | None:
