@@ -15,6 +15,8 @@ type Handler = (...args: unknown[]) => void;
 /** What the room says about itself in the state it sends on connecting. */
 export interface RoomInfo {
   edit: boolean;
+  /** The link's role: the participant link's, or the facilitator's (`room.facilitator_url`). */
+  role?: "facilitator" | "participant";
 }
 
 export class RoomModel {
@@ -77,7 +79,7 @@ export class RoomModel {
       if (kind === "state") this.applyState(msg as { state?: Record<string, unknown>; room?: RoomInfo });
       else {
         const seq = (msg as { seq?: unknown }).seq;
-        if (kind === "result" && typeof seq === "number") this.unanswered.delete(seq);
+        if ((kind === "result" || kind === "workshop_result") && typeof seq === "number") this.unanswered.delete(seq);
         this.emit("msg:custom", msg);
       }
     }

@@ -296,7 +296,8 @@ export class Sync {
     return typeof h === "number" && h > 120 ? h : 560;
   }
 
-  private nextSeq(): number {
+  /** The next seq of this model's messages (edits, exports and workshop messages share it). */
+  nextSeq(): number {
     const seq = (seqByModel.get(this.model) ?? 0) + 1;
     seqByModel.set(this.model, seq);
     return seq;

@@ -34,6 +34,7 @@ import { type Edit, type EditResult, Sync } from "./sync";
 import { followTheme } from "./theme";
 import type { MapDocument, WidgetTraits } from "./types";
 import { Viewport } from "./viewport";
+import { WorkshopLayer } from "./workshop";
 
 let viewCount = 0;
 
@@ -72,6 +73,7 @@ export class MapView {
   private panelMoved = false;
   private pointer: Pointer;
   private readonly presence: PresenceLayer;
+  private readonly workshop: WorkshopLayer;
 
   constructor(
     model: AnyModel<WidgetTraits>,
@@ -103,6 +105,7 @@ export class MapView {
     const layers = {} as Record<Layer, SVGGElement>;
     for (const name of LAYERS) layers[name] = svg("g", { class: `vsm-layer-${name}` }, viewportEl);
     const rings = svg("g", { class: "vsm-presence-rings", "aria-hidden": "true" }, viewportEl);
+    const workshopMarks = svg("g", { class: "vsm-workshop-marks", "aria-hidden": "true" }, viewportEl);
     this.drawing = new Drawing(layers, ids);
     this.viewport = new Viewport(
       this.stage,
@@ -162,6 +165,27 @@ export class MapView {
       box: (id) => this.drawing.box(id),
     });
     this.cleanups.push(() => this.presence.destroy());
+    this.workshop = new WorkshopLayer(model, this.client, {
+      root: this.root,
+      toolbar: this.toolbar,
+      stage: this.stage,
+      marks: workshopMarks,
+      document: () => this.sync.document,
+      box: (id) => this.drawing.box(id),
+      groupsOf: (id) => this.drawing.groupsOf(id),
+      toStage: (x, y) => this.viewport.toStage(x, y),
+      zoom: () => this.viewport.zoom,
+      size: () => this.viewport.size(),
+      setZoom: (zoom) => {
+        this.viewport.autoFit = false;
+        this.viewport.zoom = zoom;
+        this.viewport.apply();
+      },
+      refuse: (error) => (error ? this.errors.refused(error) : this.errors.clear()),
+      status: (text) => this.status(text),
+      seq: () => this.sync.nextSeq(),
+    });
+    this.cleanups.push(() => this.workshop.destroy());
     this.listen(model);
     this.pointer = new Pointer(this.svgEl, this.pointerHost(), (target, type, handler, options) => {
       target.addEventListener(type, handler, options);
@@ -292,6 +316,7 @@ export class MapView {
     if (this.editor.open) this.editor.finish(true);
     this.slots.close(false);
     this.errors.place();
+    this.workshop?.viewChanged();
   }
 
   // ------------------------------------------------------------------ drawing
@@ -346,6 +371,7 @@ export class MapView {
     this.focusPending = false;
     this.applyHistory();
     this.errors.fromPython(this.sync.error);
+    this.workshop.draw();
   }
 
   /** Elements dropped but not answered yet stay where they were dropped. */
