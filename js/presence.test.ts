@@ -133,10 +133,18 @@ describe("the presence layer", () => {
     const [hello] = model.sent;
     expect(hello).toMatchObject({ kind: "presence", client: "me", name: "Ana Lima", selection: [], editing: null });
     expect(hello.key).toMatch(/^[0-9a-f]{32}$/);
+    // Alone on the map: a selection costs the kernel no message.
+    model.set("presence", [entry("me", "i1", "Ana Lima", "AL", [])]);
+    model.set("selection", ["p3"]);
+    await settle();
+    expect(model.sent).toHaveLength(1);
+    // Someone comes: they are told what this view has selected now.
+    model.set("presence", [entry("me", "i1", "Ana Lima", "AL", []), entry("c2", "i2", "Ben", "B", [])]);
+    expect(model.sent.map((m) => m.selection)).toEqual([[], ["p3"]]);
     model.set("selection", ["p2"]);
     model.set("selection", ["p1", "p2"]);
     await settle();
-    expect(model.sent.map((m) => m.selection)).toEqual([[], ["p1", "p2"]]); // a run of changes: one message
+    expect(model.sent.map((m) => m.selection)).toEqual([[], ["p3"], ["p1", "p2"]]); // a run of changes: one message
   });
 
   it("draws the others' marks and the list of who is here, with text only", async () => {

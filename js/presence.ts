@@ -309,8 +309,17 @@ export class PresenceLayer {
     };
     const text = JSON.stringify(message);
     if (!heartbeat && text === this.sent) return;
+    // Nobody else to show it to (a coach alone at the notebook): a view joins once, and its
+    // selection and editing wait until someone comes (received() sends them then), so a
+    // click or a focus costs the kernel no message.
+    if (!heartbeat && this.sent && this.alone()) return;
     this.sent = text;
     this.model.send(message);
+  }
+
+  /** Whether no other view is on the list. */
+  private alone(): boolean {
+    return !this.entries.some((p) => p.client !== this.client);
   }
 
   private leave(): void {
@@ -336,7 +345,7 @@ export class PresenceLayer {
     if (this.me && !this.entries.some((p) => p.client === this.client)) {
       this.sent = "";
       this.send(false);
-    }
+    } else if (this.me && !this.alone()) this.send(false); // someone came: what this view has now
     this.showPeople();
     this.draw();
   }
