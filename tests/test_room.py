@@ -257,7 +257,10 @@ def test_an_edit_from_one_socket_reaches_the_others_and_the_map(room: Room, plan
             "kind": "state",
             "state": {"history": {"can_undo": True, "can_redo": False}, "revision": 1},
         }
-    assert [s["cycle_time"] for s in editor.document["stream"] if s["id"] == "p2"] == [50]
+    # The notebook's canvas lays the turn's edits out in a callback of the room's loop of
+    # its own; read it on that loop, after the callbacks already queued there.
+    document = room.call(lambda: editor.document)
+    assert [s["cycle_time"] for s in document["stream"] if s["id"] == "p2"] == [50]
     for ws in (a, b, c):
         ws.close()
 
