@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 import pytest
 import websocket
 
+from threads import off_loop
 from vsm_widget import ValueStreamMap
 from vsm_widget.core.fields import panel_fields
 from vsm_widget.data import io
@@ -65,29 +65,6 @@ def room(plant: ValueStreamMap) -> Iterator[Room]:
     r = share(plant)
     yield r
     r.close()
-
-
-def off_loop(fn: Callable[[], T]) -> T:
-    """``fn()`` run in a thread of its own, where no event loop is set.
-
-    Playwright's sync API (the browser tests, in the same session) leaves its loop set as
-    running in the main thread between its calls; a room opened there would wait on it.
-    """
-    result: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(fn())
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if errors:
-        raise errors[0]
-    return result[0]
 
 
 def share(plant: ValueStreamMap, **options: Any) -> Room:

@@ -6,40 +6,19 @@ for the notebook's canvas, not thirty.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from threads import off_loop
 from vsm_widget import ValueStreamMap
 from vsm_widget.jupyter.widget import MapWidget, edits_from_elsewhere
 
 T = TypeVar("T")
 
 
-def in_own_thread(fn: Callable[[], T]) -> T:
-    """``fn()`` in a thread of its own: Playwright's sync API (the browser tests, in the same
-    session) leaves its event loop set as running in the main thread between its calls.
-    """
-    result: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(fn())
-        except BaseException as error:
-            errors.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
-
-
 def run_loop(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine on an event loop of its own (in a thread of its own)."""
-    return in_own_thread(lambda: asyncio.run(coroutine()))
+    return off_loop(lambda: asyncio.run(coroutine()))
 
 
 def five_steps() -> ValueStreamMap:
@@ -117,7 +96,7 @@ def test_without_a_running_loop_edits_from_elsewhere_are_laid_out_at_once() -> N
         with edits_from_elsewhere():
             m.update("p3", cycle_time="70 s")
 
-    in_own_thread(edit)
+    off_loop(edit)
     assert len(sent) == 1
     assert cycle_times(editor)[2] == 70.0
 
