@@ -174,6 +174,33 @@ def test_a_page_elsewhere_cannot_open_a_socket(room: Room) -> None:
     ws.close()
 
 
+def test_a_page_through_a_proxy_on_this_machine_may_open_a_socket(room: Room) -> None:
+    # jupyter-server-proxy passes the browser's Host and Origin on (the Jupyter server's
+    # address); the room takes them from a peer on this machine when they agree.
+    ws = join(room, origin="http://lab.example:8888", host="lab.example:8888")
+    ws.close()
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        websocket.create_connection(
+            ws_url(room), timeout=TIMEOUT, origin="http://evil.example:8000", host="lab.example:8888"
+        )
+    assert caught.value.status_code == 403
+
+
+def test_the_link_through_a_jupyter_server_carries_the_port_and_token(room: Room) -> None:
+    token = room.url.rstrip("/").rsplit("/", 1)[1]
+    assert room.proxy_url("https://hub.example.org/user/coach/") == (
+        f"https://hub.example.org/user/coach/proxy/{room.port}/{token}/"
+    )
+    facilitator = room.facilitator_url.rstrip("/").rsplit("/", 1)[1]
+    assert room.proxy_url("http://127.0.0.1:8888", facilitator=True) == (
+        f"http://127.0.0.1:8888/proxy/{room.port}/{facilitator}/"
+    )
+    # This test process was started by no Jupyter server: it must be told the address.
+    with pytest.raises(LookupError, match="server"):
+        room.proxy_url()
+    assert "proxy/" not in room._repr_html_()
+
+
 def test_a_port_in_use_is_refused_and_the_map_not_followed(room: Room, plant: ValueStreamMap) -> None:
     with warnings.catch_warnings():
         # tornado's bind_sockets leaves the socket that failed to bind to the collector.

@@ -62,11 +62,18 @@ def chromium() -> Iterator[Any]:
 
 
 def _serve(
-    app: str, factory: pytest.TempPathFactory, artifacts: Path, collaboration: bool = False
+    app: str,
+    factory: pytest.TempPathFactory,
+    artifacts: Path,
+    collaboration: bool = False,
+    tests_python: bool = False,
+    name: str | None = None,
 ) -> Iterator[JupyterServer]:
     _require_browser(collaboration_missing() if collaboration else None)
-    name = f"{app}-collaboration" if collaboration else app
-    server = JupyterServer(factory.mktemp(f"jupyter-{name}"), app=app, collaboration=collaboration).start()
+    name = name or (f"{app}-collaboration" if collaboration else app)
+    server = JupyterServer(
+        factory.mktemp(f"jupyter-{name}"), app=app, collaboration=collaboration, tests_python=tests_python
+    ).start()
     try:
         yield server
     finally:
@@ -93,6 +100,14 @@ def lab_collaboration_server(
     """A JupyterLab server with real-time collaboration (jupyter-collaboration), started only
     by the tests that need it."""
     yield from _serve("lab", tmp_path_factory, artifacts, collaboration=True)
+
+
+@pytest.fixture(scope="session")
+def lab_proxy_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[JupyterServer]:
+    """A JupyterLab server run by the tests' own Python, with the server extensions installed
+    for the tests (jupyter-server-proxy), collaboration off; started only by the tests
+    that need it."""
+    yield from _serve("lab", tmp_path_factory, artifacts, tests_python=True, name="lab-proxy")
 
 
 def open_notebook(chromium: Any, server: JupyterServer, name: str, artifacts: Path) -> Iterator[NotebookPage]:

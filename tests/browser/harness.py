@@ -154,13 +154,18 @@ class JupyterServer:
     only): then the notebooks open in several pages share one live document.
     """
 
-    def __init__(self, workdir: Path, app: str = "lab", collaboration: bool = False) -> None:
+    def __init__(
+        self, workdir: Path, app: str = "lab", collaboration: bool = False, tests_python: bool = False
+    ) -> None:
         if app not in ("lab", "notebook"):
             raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
         if collaboration and app != "lab":
             raise ValueError("real-time collaboration is a JupyterLab server's only")
         self.app = app
         self.collaboration = collaboration
+        #: Run by the tests' own Python, so that the server imports the server extensions
+        #: installed for the tests (jupyter-collaboration, jupyter-server-proxy).
+        self.tests_python = tests_python or collaboration
         self.workdir = workdir
         self.root = workdir / "root"
         self.port = free_port()
@@ -185,12 +190,14 @@ class JupyterServer:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         (kernel / "kernel.json").write_text(json.dumps({**KERNELSPEC, "argv": argv}))
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
-        if self.collaboration:
-            # Run by the tests' own Python, so that the server imports the
-            # jupyter-collaboration the tests checked for.
-            command = [sys.executable, "-m", "jupyterlab", *self._collaboration_options()]
+        if self.tests_python:
+            command = [sys.executable, "-m", "jupyterlab"]
             data_path = [str(data), *prefix_paths("share", "jupyter")]
             config_path = prefix_paths("etc", "jupyter")
+            if self.collaboration:
+                command += self._collaboration_options()
+            else:
+                config_path.insert(0, str(self._without_collaboration()))
         else:
             jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
             command = [jupyter, self.app]

@@ -39,8 +39,11 @@ import asyncio
 import concurrent.futures
 import contextlib
 import html
+import importlib.util
+import ipaddress
 import json
 import logging
+import os
 import secrets
 import socket
 import threading
@@ -324,7 +327,13 @@ class _Socket(tornado.websocket.WebSocketHandler):
     def check_origin(self, origin: str) -> bool:
         # Only the room's own page may connect from a browser (a page elsewhere that knew
         # the link could otherwise drive it); clients without an Origin are not browsers.
-        return urlsplit(origin).netloc.lower() in self.room._origins()
+        netloc = urlsplit(origin).netloc.lower()
+        if netloc in self.room._origins():
+            return True
+        # Through a proxy on this machine (jupyter-server-proxy, behind the Jupyter
+        # server's login: Room.proxy_url): the page was served from the proxy's address,
+        # which the proxy passes on as the Host. The token was checked before this.
+        return netloc == self.request.host.lower() and _loopback(self.request.remote_ip)
 
     def open(self, *args: str, **kwargs: str) -> None:
         self.room._joined(self)
@@ -441,6 +450,28 @@ class Room:
         """
         return f"http://{self._public_host()}:{self.port}/{self._facilitator_token}/"
 
+    def proxy_url(self, server: str | None = None, *, facilitator: bool = False) -> str:
+        """The room's link through a Jupyter server, behind that server's own login.
+
+        For a team on a shared Jupyter server (JupyterHub, Binder, a lab server with
+        a login) where only the server's address is reachable: with jupyter-server-proxy
+        installed on that server, the room is at ``<server>proxy/<port>/<token>/``, and
+        only people logged in to the server get there. ``server`` is the address they
+        open JupyterLab at, base URL included (``"https://hub.example.org/user/coach/"``);
+        by default, that of the Jupyter server that started this kernel, as it is known on
+        this machine. ``facilitator=True`` gives the facilitator's link that way.
+        Raises ``LookupError`` when no server is given and none started this kernel.
+        """
+        if server is None:
+            server = _jupyter_server_url()
+            if server is None:
+                raise LookupError(
+                    "server: no Jupyter server started this kernel; give the address "
+                    "participants open JupyterLab at, e.g. room.proxy_url('https://hub.example.org/user/coach/')"
+                )
+        token = self._facilitator_token if facilitator else self._token
+        return f"{server.rstrip('/')}/proxy/{self.port}/{token}/"
+
     def lock(self) -> None:
         """Make the map view only for participants: their edits and votes are refused."""
         self.call(self.map.workshop.lock)
@@ -518,10 +549,18 @@ class Room:
         qr = _qr_svg(self.url)
         mode = "participants can edit" if self.edit else "view only"
         status = " (closed)" if self._closed else ""
+        through = ""
+        server = _jupyter_server_url() if _server_proxy_installed() else None
+        if server is not None:
+            proxied = html.escape(self.proxy_url(server))
+            through = (
+                f'<p>Through this Jupyter server, for people logged in to it: <a href="{proxied}" '
+                f'target="_blank" rel="noopener noreferrer"><code>{proxied}</code></a></p>'
+            )
         return (
             '<div class="vsm-room-link">'
             f'<p>Live room{status}, {mode}: <a href="{url}" target="_blank" rel="noopener noreferrer">'
-            f"<code>{url}</code></a></p>{qr}</div>"
+            f"<code>{url}</code></a></p>{qr}{through}</div>"
         )
 
     # ----------------------------------------------------------------- participants
@@ -708,6 +747,34 @@ class Room:
                 {"field": "client", "reason": reason},
             )
         return self.canvas.handle_workshop(content, role=ws.role)
+
+
+def _loopback(address: str | None) -> bool:
+    """Whether a peer's address is this machine's own (a proxy running beside the room)."""
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _jupyter_server_url() -> str | None:
+    """The address of the Jupyter server that started this kernel (from the server's
+    runtime file; the kernel is its child process), base URL included; ``None`` outside one.
+    """
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:
+        return None
+    parent = os.getppid()
+    for info in list_running_servers():
+        if info.get("pid") == parent and isinstance(info.get("url"), str):
+            return str(info["url"])
+    return None
+
+
+def _server_proxy_installed() -> bool:
+    """Whether jupyter-server-proxy is installed beside this kernel (so, most likely, on its server)."""
+    return importlib.util.find_spec("jupyter_server_proxy") is not None
 
 
 def _lan_address() -> str:
