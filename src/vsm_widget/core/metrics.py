@@ -1118,7 +1118,7 @@ class _Ways:
     it enters, or the main line), so the longest of these is the critical path.
     """
 
-    def __init__(self, streams: _Streams, times: list[list[float]]) -> None:
+    def __init__(self, streams: _Streams, times: list[list[float]], *, backward: bool = True) -> None:
         self.streams = streams
         self.times = times
         count = len(streams.names)
@@ -1147,7 +1147,10 @@ class _Ways:
         # Each path's way out of its last step, as a way in to the step it feeds.
         self.final = [0.0] * count
         self._forward(woven)
-        self._backward()
+        # The ways on (``on``, ``out``) serve every path's totals; the longest way to the
+        # end alone (:meth:`to_end`) needs the ways in only.
+        if backward:
+            self._backward()
         self._place: dict[str, int] | None = None
 
     def _forward(self, woven: list[list[float]]) -> None:
@@ -1272,6 +1275,18 @@ class _Ways:
         best = max(totals, key=totals.__getitem__)
         return best, self.route(self.streams.names.index(best))
 
+    def to_end(self) -> list[_Piece]:
+        """The longest route from any start to the end, as pieces of paths (by the ways
+        in alone: what the forward pass chose where branches meet).
+        """
+        streams = self.streams
+        if not streams.ids[0]:
+            return self.route(0)
+        pieces = self._upstream(streams.ids[0][-1])
+        last = pieces[-1]
+        pieces[-1] = (last[0], last[1], len(streams.figures[0]))  # and the gap after the last step
+        return pieces
+
     def route(self, path: int) -> list[_Piece]:
         """The longest route through the whole of path ``path``, as pieces of paths."""
         streams = self.streams
@@ -1391,9 +1406,8 @@ def _with_rework(
         times[path][at[path][place]] *= factor
     for (path, index), factor in gaps.items():
         times[path][index] *= factor
-    again = streams.longest(times)
-    _, route = again.critical()
-    return again.along(route)
+    again = _Ways(streams, times, backward=False)
+    return again.along(again.to_end())
 
 
 @dataclass(frozen=True, slots=True)
