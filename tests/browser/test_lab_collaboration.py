@@ -72,9 +72,9 @@ test_an_inline_edit_in_one_shows_in_the_others_and_in_python = (
 test_a_refusal_shows_only_on_the_page_that_made_it = (
     without_collaboration.test_a_refusal_shows_only_on_the_page_that_made_it
 )
-# The fifty interleaved adds run without collaboration only (test_lab_shared.py): the
-# comm path is the same, and a page there now and then misses selecting its own new box
-# on a loaded machine (an open bug: docs/live.md), which twice the runs would double.
+test_fifty_interleaved_adds_from_two_pages_land_after_each_ones_own_step = (
+    without_collaboration.test_fifty_interleaved_adds_from_two_pages_land_after_each_ones_own_step
+)
 test_a_page_that_lost_messages_shows_the_map_as_python_has_it = (
     without_collaboration.test_a_page_that_lost_messages_shows_the_map_as_python_has_it
 )

@@ -23,6 +23,7 @@ import logging
 import math
 import re
 import sys
+import threading
 import time
 import types
 import typing
@@ -769,6 +770,7 @@ class MapWidget(anywidget.AnyWidget):
     # Changes made elsewhere this turn, laid out together once it is done (_on_map_change).
     _held: Change | None = None
     _held_count = 0
+    _home: tuple[int, asyncio.AbstractEventLoop] | None = None
 
     def __init__(self, map: Map | Mapping[str, Any] | None = None, **options: Any) -> None:
         from ..presentation.scene import SceneCache, build_scene
@@ -814,6 +816,31 @@ class MapWidget(anywidget.AnyWidget):
         self._unobserve_workshop = map.workshop.observe(self._on_workshop_change)
         self.workshop = map.workshop.to_dict()
         self.on_msg(self._on_custom_msg)
+        # The thread (and its loop) that owns the map: front ends' messages are handled there.
+        try:
+            self._home = (threading.get_ident(), asyncio.get_running_loop())
+        except RuntimeError:
+            self._home = None
+
+    def _handle_msg(self, msg: dict[str, Any]) -> None:
+        """Take a message from a front end on the thread that owns the map.
+
+        JupyterLab (4.4 and later, with ipykernel 7) sends each page's widget messages
+        over a kernel subshell of that page's own, each on a thread of its own: two
+        pages' edits, and a running cell, would change the map from several threads at
+        once. Every message is handled on the loop of the thread that made the widget
+        (the kernel's main thread), in the order received and after the cell that runs,
+        as without subshells: the map is only ever changed from one thread.
+        """
+        home = self._home
+        handle = super()._handle_msg
+        if home is not None and threading.get_ident() != home[0]:
+            try:
+                home[1].call_soon_threadsafe(handle, msg)
+            except RuntimeError:  # the loop is closed: the kernel is going
+                _log.warning("vsm_widget: a front end's message came after the kernel's loop closed")
+            return
+        handle(msg)
 
     # ----------------------------------------------------------------- public API
 
