@@ -1083,14 +1083,14 @@ class _Streams:
 
     def between(self, first: str, last: str, ways: _Ways) -> set[str]:
         """The steps on the way from step ``first`` to step ``last`` (both included)."""
-        place = ways.place()
-        top = place[last]
+        rank = ways.rank
+        top = rank(last)
         # Flow order bounds the search: no step after ``last`` leads back to it.
         ahead = {first}
         todo = [first]
         while todo:
             for step, _, _ in self.ways_out(todo.pop()):
-                if step is not None and step not in ahead and place[step] <= top:
+                if step is not None and step not in ahead and rank(step) <= top:
                     ahead.add(step)
                     todo.append(step)
         if last not in ahead:
@@ -1136,11 +1136,12 @@ class _Ways:
             before.append(gaps)
             after.append(0.0 if streams.last_gap[path] < 0 else t[streams.last_gap[path]])
             woven.append(mixed)
-            # Each step's time with the gap's after it, for the way on from it.
-            pairs.append(list(map(operator.add, steps, [*gaps[1:], after[-1]])))
+            if backward:
+                # Each step's time with the gap's after it, for the way on from it.
+                pairs.append(list(map(operator.add, steps, [*gaps[1:], after[-1]])))
         self.own, self.before, self.after, self.pairs = own, before, after, pairs
         self.to: list[list[float]] = [[0.0] * len(ids) for ids in streams.ids]
-        self.on: list[list[float]] = [[0.0] * len(ids) for ids in streams.ids]
+        self.on: list[list[float]] = [[0.0] * len(ids) for ids in streams.ids] if backward else []
         self.back: dict[str, int] = {}
         self.out: dict[str, int] = {}
         self.runs: list[_Piece] = []
@@ -1151,7 +1152,7 @@ class _Ways:
         # end alone (:meth:`to_end`) needs the ways in only.
         if backward:
             self._backward()
-        self._place: dict[str, int] | None = None
+        self._runs_of: list[list[tuple[int, int]]] | None = None
 
     def _forward(self, woven: list[list[float]]) -> None:
         streams, back, runs, final = self.streams, self.back, self.runs, self.final
@@ -1345,16 +1346,23 @@ class _Ways:
                 place = 0
         return found
 
-    def place(self) -> dict[str, int]:
-        """Each step's place in flow order (each after every step that feeds it)."""
-        if self._place is None:
-            self._place = {}
+    def rank(self, step: str) -> int:
+        """The place of ``step`` in flow order (after every step that feeds it): its place in
+        the run it is in, after the steps of the runs the forward pass went through before.
+        """
+        if self._runs_of is None:
+            # Per path, its runs in place order: (first place, places before it in flow order).
+            self._runs_of = [[] for _ in self.streams.names]
+            done = 0
             for path, lo, hi in self.runs:
-                ids = self.streams.ids[path]
-                self._place.update(
-                    zip(ids[lo:hi], range(len(self._place), len(self._place) + hi - lo), strict=True)
-                )
-        return self._place
+                self._runs_of[path].append((lo, done))
+                done += hi - lo
+            for runs in self._runs_of:
+                runs.sort()
+        path, place = self.streams.loc[step]
+        runs = self._runs_of[path]
+        lo, before = runs[bisect.bisect_right(runs, (place, math.inf)) - 1]
+        return before + place - lo
 
     def along(self, pieces: list[_Piece]) -> float:
         """The sum of the times along a route (s)."""
