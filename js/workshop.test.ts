@@ -4,6 +4,7 @@ import {
   centreOf,
   controlsFor,
   countdownText,
+  inView,
   readWorkshop,
   roleOf,
   secondsLeft,
@@ -182,5 +183,21 @@ describe("the workshop trait", () => {
     const python = [...block.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     expect(python).toHaveLength(10);
     expect([...WORKSHOP_STEPS]).toEqual(python);
+  });
+});
+
+describe("a vote badge", () => {
+  const stage = { w: 800, h: 500 };
+  it("shows for a burst in view, or in part in view", () => {
+    expect(inView({ x: 100, y: 100 }, { x: 180, y: 150 }, stage)).toBe(true);
+    expect(inView({ x: -40, y: 100 }, { x: 30, y: 150 }, stage)).toBe(true);
+    expect(inView({ x: 760, y: 460 }, { x: 840, y: 520 }, stage)).toBe(true);
+  });
+
+  it("hides for a burst out of view on any side", () => {
+    expect(inView({ x: -200, y: 100 }, { x: -120, y: 150 }, stage)).toBe(false);
+    expect(inView({ x: 900, y: 100 }, { x: 980, y: 150 }, stage)).toBe(false);
+    expect(inView({ x: 100, y: -90 }, { x: 180, y: -10 }, stage)).toBe(false);
+    expect(inView({ x: 100, y: 520 }, { x: 180, y: 570 }, stage)).toBe(false);
   });
 });

@@ -122,6 +122,11 @@ export function controlsFor(role: Role, state: WorkshopState, leading = false): 
   return controls;
 }
 
+/** Whether a box from `from` to `to` (stage pixels) shows in a stage of `stage`'s size, in part at least. */
+export function inView(from: { x: number; y: number }, to: { x: number; y: number }, stage: { w: number; h: number }): boolean {
+  return to.x > 0 && from.x < stage.w && to.y > 0 && from.y < stage.h;
+}
+
 /**
  * At most one call of `fn` per `interval` ms: the first at once, the last of a run at the
  * end of its interval (so the final position of a pan is always sent). `now` and `later`
@@ -605,8 +610,12 @@ export class WorkshopLayer {
       plus.title = "Put one of your dots here";
       plus.disabled = locked;
       const at = this.host.toStage(b.x + b.w, b.y + b.h);
+      const stage = this.host.size();
+      // A burst out of view shows no badge (badges pinned to the edge would stand for
+      // bursts the coach cannot see, on top of one another).
+      badge.classList.toggle("vsm-vote-away", !inView(this.host.toStage(b.x, b.y), at, stage));
       // Kept inside the stage: a burst at the right edge still shows its whole badge.
-      const right = this.host.size().w - (badge.offsetWidth || 110) - 4;
+      const right = stage.w - (badge.offsetWidth || 110) - 4;
       badge.style.transform = `translate(${Math.round(Math.max(4, Math.min(at.x - 24, right)))}px, ${Math.round(at.y + 2)}px)`;
     }
     for (const badge of [...layer.children]) {

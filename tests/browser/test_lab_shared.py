@@ -7,8 +7,10 @@ a client of its own (docs/sync-protocol.md): results, ``created`` and refusals r
 every page, and each view acts only on its own. Checked here: each page renders the
 map; an inline edit in one shows in the others and in Python; 50 adds made alternately
 from two pages, each after its own selected step, all land where they were meant, and
-each page selects only its own new box; a refusal shows only where it was made; a page
-that lost messages shows the map as Python has it once it is back, without a reload.
+each page selects only its own new box; a selection in one page shows as presence in the
+others; a vote counts once per dot, in every page and in Python; a refusal shows only
+where it was made; a page that lost messages shows the map as Python has it once it is
+back, without a reload.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ SHOWS = """([step, field, text]) => [...document.querySelectorAll(
   .some((el) => el.textContent.includes(text))"""
 VISIBLE_ERROR = """() => [...document.querySelectorAll('.vsm-error')]
   .filter((e) => !e.hidden).map((e) => e.textContent)"""
+#: Whether a drawn step carries these initials among its presence marks.
+MARKED = """([step, initials]) => [...document.querySelectorAll(
+    `.jp-OutputArea .vsm-canvas [data-vsm-kind="process"][data-vsm-id="${step}"]`)]
+  .some((g) => (g.getAttribute('data-vsm-presence') || '').split(' ').includes(initials))"""
+#: The initials of this page's own person, from its list of who is here.
+OWN_INITIALS = """() => document.querySelector('.jp-OutputArea .vsm-person-you')
+  .closest('.vsm-person').querySelector('.vsm-person-dot').textContent"""
+BURST = "k_press"  # a kaizen burst of the stamping plant
+VOTE_TOTAL = """([burst, total]) => {
+  const badge = document.querySelector(`.jp-OutputArea .vsm-vote[data-vsm-votes="${burst}"]`);
+  return !!badge && badge.dataset.vsmTotal === String(total);
+}"""
 #: One box selected, another than ``old``.
 NEW_SELECTION = "(old) => { const now = (" + SELECTED + ")(); return now.length === 1 && now[0] !== old; }"
 KERNEL_CHANNELS = re.compile(r"/api/kernels/[^/]+/channels")
@@ -220,6 +234,59 @@ def test_fifty_interleaved_adds_from_two_pages_land_after_each_ones_own_step(
     # Each page has its own new box selected, and not the other's.
     assert a.page.evaluate(SELECTED) == [made["a"][-1]]
     assert b.page.evaluate(SELECTED) == [made["b"][-1]]
+
+
+def test_a_selection_in_one_page_shows_as_presence_in_the_others(pages: list[NotebookPage]) -> None:
+    a, b, c = pages
+    # The initials b's page gives its own person, in its list of who is here.
+    b.page.locator(".jp-OutputArea .vsm-person-you").first.wait_for()
+    initials = b.page.evaluate(OWN_INITIALS)
+    assert initials
+    # The first step, selected from the keyboard: Home (the stock before it), then ].
+    canvas(b).evaluate("el => el.scrollIntoView({block: 'center'})")
+    canvas(b).focus()
+    b.page.keyboard.press("Home")
+    b.page.keyboard.press("]")
+    b.page.wait_for_function(f"() => ({SELECTED})().join() === 'stamping'")
+    for page in (a, c):
+        page.page.wait_for_function(MARKED, arg=["stamping", initials])
+    # Not on its own page: its selection is its own.
+    assert not b.page.evaluate(MARKED, ["stamping", initials])
+
+
+def test_a_vote_in_one_page_counts_once_per_dot_in_every_page_and_in_python(
+    pages: list[NotebookPage],
+) -> None:
+    a, b = pages[0], pages[1]
+    for page in (a, b):
+        # The notebook's canvas opens the workshop's tools from its toolbar.
+        canvas(page).evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.page.locator('.jp-OutputArea [data-vsm-ws="toggle"]').first.click()
+    # After the fifty adds a's view shows the end of the stream: the burst by the first
+    # step is out of view, and so is its badge (not pinned to the stage's edge).
+    badge = a.page.locator(f'.jp-OutputArea .vsm-vote[data-vsm-votes="{BURST}"]').first
+    badge.wait_for(state="hidden")
+    for page in (a, b):
+        # The start of the stream brought into view (Home) brings the burst's badge back.
+        canvas(page).focus()
+        page.page.keyboard.press("Home")
+        shown = page.page.locator(f'.jp-OutputArea .vsm-vote[data-vsm-votes="{BURST}"]').first
+        shown.wait_for(state="visible")
+    plus = badge.locator('[data-vsm-ws="vote"]')
+    for total in (1, 2, 3):
+        plus.click()
+        a.page.wait_for_function(VOTE_TOTAL, arg=[BURST, total])
+    # The fourth dot is refused on the page that asked, which says why; not on the others.
+    plus.click()
+    out_of_dots = "(text) => (" + VISIBLE_ERROR + ")().some((t) => t.includes(text))"
+    a.page.wait_for_function(out_of_dots, arg="all 3 of your dots are used")
+    # Another page is another person, with dots of its own.
+    b.page.locator(f'.jp-OutputArea .vsm-vote[data-vsm-votes="{BURST}"] [data-vsm-ws="vote"]').first.click()
+    for page in pages:
+        page.page.wait_for_function(VOTE_TOTAL, arg=[BURST, 4])
+    assert b.page.evaluate(VISIBLE_ERROR) == []
+    votes = a.wait_value("m.votes().set_index('burst')['votes'].to_dict()", lambda v: v.get(BURST) == 4)
+    assert votes[BURST] == 4
 
 
 def test_a_page_that_lost_messages_shows_the_map_as_python_has_it(
