@@ -40,6 +40,8 @@ let viewCount = 0;
 
 /** Drag updates to Python at most this often (ms); the element itself follows every frame. */
 const MOVE_INTERVAL = 150;
+/** At most this long (ms) before the details panel shows an edit, even on a busy page. */
+const PANEL_LATEST = 50;
 const ADD_OPS = { process: "add_process", inventory: "add_inventory", wait: "add_wait" } as const;
 
 export class MapView {
@@ -60,6 +62,8 @@ export class MapView {
   private readonly pending = new Pending();
   private readonly cleanups: (() => void)[] = [];
   private renderQueued = false;
+  /** The details panel waits for the page to be idle after a redraw (`applySelection`). */
+  private panelQueued = false;
   /** A redraw that waits until the element being dragged is dropped. */
   private deferred = false;
   /** How many elements the map had when last drawn: only added elements trigger a new fit. */
@@ -263,6 +267,7 @@ export class MapView {
   /** Remove every listener and the DOM this view added. */
   destroy(): void {
     this.renderQueued = false;
+    this.panelQueued = false;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.root.remove();
   }
@@ -365,7 +370,7 @@ export class MapView {
     if (open && !this.drawing.group(open)?.classList.contains("vsm-slot-open")) this.slots.close(false);
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
-    this.applySelection(false);
+    this.applySelection(false, true);
     this.presence.draw();
     if (refocus && (this.focusPending || !this.root.contains(document.activeElement))) this.focusMap();
     this.focusPending = false;
@@ -394,13 +399,20 @@ export class MapView {
     return typeof day === "number" && day > 0 ? day : DEFAULT_DAY;
   }
 
-  private applySelection(changed: boolean): void {
+  /**
+   * Show the selection: marks on the map, the details panel, the buttons. After a redraw
+   * of the map (`later`), an open panel is brought up to date once the page is idle: the
+   * widget messages of the same edit (cards, charts) go first, and the panel follows
+   * within a few milliseconds.
+   */
+  private applySelection(changed: boolean, later = false): void {
     const selected = this.sync.selection;
     this.drawing.select(selected);
     // Focus follows the selection while the keyboard is on the map (never from a notebook cell).
     if (changed && this.focusOnMap()) this.focusMap();
-    this.inspector.render(this.sync.document, selected, this.day(), (id) => this.drawing.node(id)?.figures ?? []);
     const open = this.panel === "pinned" || (this.panel === "auto" && selected.length > 0);
+    if (later && open) this.schedulePanel();
+    else this.renderPanel();
     const moved = open !== this.root.classList.contains("vsm-insp-open");
     if (moved) this.panelMoved = true;
     this.root.classList.toggle("vsm-insp-open", open);
@@ -411,6 +423,23 @@ export class MapView {
     this.setButton("delete", selected.length > 0);
     this.errors.place();
     if (changed) this.revealSelection();
+  }
+
+  private renderPanel(): void {
+    this.panelQueued = false;
+    this.inspector.render(this.sync.document, this.sync.selection, this.day(), (id) => this.drawing.node(id)?.figures ?? []);
+  }
+
+  private schedulePanel(): void {
+    if (this.panelQueued) return;
+    this.panelQueued = true;
+    const run = () => {
+      if (!this.panelQueued) return; // drawn meanwhile (a new selection), or the view is gone
+      this.renderPanel();
+      this.errors.place();
+    };
+    if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: PANEL_LATEST });
+    else setTimeout(run, 0);
   }
 
   private revealSelection(): void {
