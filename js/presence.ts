@@ -13,6 +13,7 @@ import type { AnyModel } from "@anywidget/types";
 import { svg } from "./draw";
 import { cleanName, jupyterUser, type Person, person, rememberPerson } from "./identity";
 import type { Box } from "./scene";
+import { listenTo } from "./sync";
 import type { WidgetTraits } from "./types";
 
 /** How often a view says it is still here (ms); Python drops a client silent for 60 s. */
@@ -121,17 +122,13 @@ export class PresenceLayer {
     this.list.setAttribute("aria-label", "Who is here");
     host.toolbar.appendChild(this.list);
 
-    const onPresence = () => this.received();
-    const onSelection = () => this.soon();
-    const onMessage = (msg: unknown) => this.onMessage(msg);
-    model.on("change:presence", onPresence);
-    model.on("change:selection", onSelection);
-    model.on("msg:custom", onMessage);
-    this.cleanups.push(() => {
-      model.off("change:presence", onPresence);
-      model.off("change:selection", onSelection);
-      model.off("msg:custom", onMessage);
-    });
+    this.cleanups.push(
+      listenTo(model, {
+        "change:presence": () => this.received(),
+        "change:selection": () => this.soon(),
+        "msg:custom": (msg: unknown) => this.onMessage(msg),
+      }),
+    );
     const focus = () => this.soon();
     host.root.addEventListener("focusin", focus);
     host.root.addEventListener("focusout", focus);

@@ -204,6 +204,18 @@ function readDocument(value: unknown): MapDocument {
   return doc && typeof doc === "object" && Array.isArray(doc.stream) ? doc : emptyDocument();
 }
 
+/**
+ * Call each handler on its event of `model` (`"change:presence"`, `"msg:custom"`, ...);
+ * returns what stops them all, for a view's cleanups.
+ */
+export function listenTo(model: AnyModel<WidgetTraits>, handlers: Record<string, (...args: never[]) => void>): () => void {
+  const pairs = Object.entries(handlers);
+  for (const [event, handler] of pairs) model.on(event as never, handler as never);
+  return () => {
+    for (const [event, handler] of pairs) model.off(event as never, handler as never);
+  };
+}
+
 /** Apply a document patch: a new document; unchanged elements stay the same objects. */
 export function patchDocument(doc: MapDocument, patch: DocumentPatch): MapDocument {
   const next = { ...doc, ...patch.top } as MapDocument & Record<string, unknown>;

@@ -13,21 +13,8 @@
 import type { AnyModel } from "@anywidget/types";
 import { svg } from "./draw";
 import type { Box } from "./scene";
+import { listenTo } from "./sync";
 import type { EditError, MapDocument, WidgetTraits } from "./types";
-
-/** The ten steps of a mapping workshop (`vsm_widget.core.workshop.WORKSHOP_STEPS`). */
-export const WORKSHOP_STEPS = [
-  "Pick the product family",
-  "Get leadership on board",
-  "Name the problems",
-  "Set the scope",
-  "Collect process data",
-  "Judge each step",
-  "Map the flows",
-  "Build the timeline",
-  "Review the map",
-  "Draw the future state",
-] as const;
 
 /** A facilitator's view goes to the others at most this often (ms). */
 export const VIEWPORT_INTERVAL = 100;
@@ -66,6 +53,8 @@ export interface WorkshopState {
   locked: boolean;
   following: boolean;
   viewport: { x: number; y: number; zoom: number } | null;
+  /** The workshop steps a timer is offered for (`vsm_widget.core.workshop.WORKSHOP_STEPS`). */
+  steps: string[];
 }
 
 /** The `workshop` trait as this module reads it (anything missing or malformed: its default). */
@@ -84,6 +73,7 @@ export function readWorkshop(value: unknown): WorkshopState {
     locked: v.locked === true,
     following: v.following === true,
     viewport: view && typeof view.x === "number" && typeof view.y === "number" && typeof view.zoom === "number" ? view : null,
+    steps: Array.isArray(v.steps) ? v.steps.filter((step) => typeof step === "string") : [],
   };
 }
 
@@ -276,20 +266,16 @@ export class WorkshopLayer {
       host.toolbar.querySelector(".vsm-status")?.before(toggle);
     }
 
-    const onState = () => {
-      this.state = readWorkshop(model.get("workshop"));
-      this.update();
-    };
-    const onPresence = () => this.showDots();
-    const onMessage = (msg: unknown) => this.onMessage(msg);
-    model.on("change:workshop", onState);
-    model.on("change:presence", onPresence);
-    model.on("msg:custom", onMessage);
-    this.cleanups.push(() => {
-      model.off("change:workshop", onState);
-      model.off("change:presence", onPresence);
-      model.off("msg:custom", onMessage);
-    });
+    this.cleanups.push(
+      listenTo(model, {
+        "change:workshop": () => {
+          this.state = readWorkshop(model.get("workshop"));
+          this.update();
+        },
+        "change:presence": () => this.showDots(),
+        "msg:custom": (msg: unknown) => this.onMessage(msg),
+      }),
+    );
     const click = (e: Event) => {
       const b = (e.target as Element).closest<HTMLButtonElement>("[data-vsm-ws]");
       if (b && !b.disabled && host.root.contains(b)) this.action(b.dataset.vsmWs ?? "", b);
@@ -351,7 +337,7 @@ export class WorkshopLayer {
     shown.append(label, time);
     const pick = el("select", "vsm-ws-select");
     pick.setAttribute("aria-label", "Workshop step the timer is for");
-    for (const step of WORKSHOP_STEPS) pick.append(Object.assign(document.createElement("option"), { value: step, textContent: step }));
+    for (const step of this.state.steps) pick.append(Object.assign(document.createElement("option"), { value: step, textContent: step }));
     const minutes = el("input", "vsm-ws-minutes");
     minutes.type = "number";
     minutes.min = "1";

@@ -284,6 +284,8 @@ def test_timer_values_are_checked() -> None:
     refused("label", w.timer_start, "x" * 81, 5)
     assert w.timer is None
     assert len(WORKSHOP_STEPS) == 10
+    # The views offer the timer these steps: they get them with the workshop, as data.
+    assert w.to_dict()["steps"] == list(WORKSHOP_STEPS)
 
 
 def test_lock_follow_and_viewport() -> None:

@@ -524,7 +524,8 @@ class Workshop:
         """The whole workshop as every view gets it (JSON-ready).
 
         ``{dots, votes: {burst: {total, by: {person: dots}}}, used: {person: dots},
-        names: {person: name}, whys: [...], walk, timer, locked, following, viewport}``. It
+        names: {person: name}, whys: [...], walk, timer, locked, following, viewport, steps}``
+        (``steps``: :data:`WORKSHOP_STEPS`, which the views offer the timer). It
         changes only when the workshop (or a burst or step of the map) does: a running
         timer's ``remaining`` is the time left when it last started or resumed, and views
         count down to ``ends_at``.
@@ -548,6 +549,7 @@ class Workshop:
             "locked": self._locked,
             "following": self._following,
             "viewport": self.viewport,
+            "steps": list(WORKSHOP_STEPS),
         }
 
     def record(self) -> dict[str, Any]:
