@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from vsm_widget import ValidationError, ValueStreamMap
 from vsm_widget.core.metrics import compute
-from vsm_widget.core.model import validate_state
+from vsm_widget.core.model import MapState, validate_state
 from vsm_widget.data import io
 
 STEPS = 1000
@@ -45,6 +45,32 @@ def build_map(steps: int = STEPS) -> ValueStreamMap:
             )
     m.clear_history()
     return m
+
+
+def edited_states(m: ValueStreamMap, count: int) -> list[MapState]:
+    """``count`` states of ``m``, each one edit (a step's C/T, on any path, in turn) after
+    the one before: what the canvas computes after every edit, in order.
+    """
+    states = []
+    steps = m.state.all_steps
+    for k in range(count):
+        m.update(steps[(k * 97) % len(steps)].id, cycle_time=f"{21 + k % 40} s")
+        states.append(m.state)
+    return states
+
+
+def loaded_states(state: MapState, count: int) -> list[MapState]:
+    """``count`` copies of ``state``, each loaded from its document: maps just opened,
+    every step and gap a new object that no computation has seen.
+    """
+    document = ValueStreamMap.from_state(state).to_dict()
+    return [ValueStreamMap.from_dict(document).state for _ in range(count)]
+
+
+def measure_each(run: Callable[[MapState], object], states: list[MapState]) -> list[float]:
+    """Seconds per call of ``run`` on each of ``states``, in order."""
+    samples = iter(states)
+    return measure(lambda: run(next(samples)), len(states))
 
 
 def measure(run: Callable[[], object], repeats: int) -> list[float]:
@@ -135,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     built = (time.perf_counter() - start) * 1000
     print(f"map: {len(m.steps)} steps, {len(m.gaps)} gaps, built with add_* in one batch in {built:.0f} ms")
 
-    report("metrics compute", measure(lambda: compute(m.state), repeats * 3), 5)
+    original = m.state
+    report("metrics compute, after an edit", measure_each(compute, edited_states(m, repeats * 3)), 5)
+    info("metrics compute, map just loaded", measure_each(compute, loaded_states(original, repeats * 3)))
     metrics = compute(m.state)
     if metrics.step_count != STEPS:
         raise AssertionError("metrics lost steps")

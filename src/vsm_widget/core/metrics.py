@@ -343,6 +343,16 @@ Warning_ = MetricWarning
 _step_metrics = builder(StepMetrics)
 _gap_metrics = builder(GapMetrics)
 
+#: The last computation's figures: what they were made from (the available time, takt,
+#: demand, the day's length and the parts the gaps name), its state (which keeps every
+#: item alive, so that no other object can take an item's id) and every step's and gap's
+#: figures by the item's id. States are immutable, and an edit's new state shares every
+#: item the edit did not touch: after an edit, :func:`compute` makes the figures of the
+#: touched items only. One computation's, not more: the memory of older figures is then
+#: free for the next ones (holding two made a map just loaded a fifth slower to compute).
+_made: list[tuple[tuple[float | None, ...], MapState | None, dict[int, Any]]] = [((), None, {})]
+
+
 _STEP_FIELDS = tuple(f.name for f in fields(StepMetrics))
 _GAP_FIELDS = tuple(f.name for f in fields(GapMetrics))
 _RATIOS = ("efficiency", "rolled_complete_accurate", "line_efficiency", "balance_delay")
@@ -626,7 +636,9 @@ def compute(state: MapState) -> Metrics:
     """Compute every metric of ``state`` in one pass over the stream.
 
     The per-element figures use the same formulas as the functions above, written out
-    inline: this runs after every edit, on maps of a thousand steps.
+    inline: this runs after every edit, on maps of a thousand steps. The figures of the
+    steps and gaps an edit did not touch are those the last computation made (the very
+    objects, where the calendar and demand are the same; see :data:`_made`).
 
     Where the stream branches, the lead time is that of the critical path: the longest
     path (in lead time: waits and step times) from any start, the main line's or a
@@ -648,50 +660,162 @@ def compute(state: MapState) -> Metrics:
     available = state.available_time
     demand = state.daily_demand
     takt = None if available is None or not demand else available / demand
+    # Gap warnings first, then the steps', then the customer's: the order they are listed in.
     warnings: list[MetricWarning] = []
+    step_warnings: list[MetricWarning] = []
     by_class = dict.fromkeys((*VALUE_CLASSES, "unclassified", "waiting"), 0.0)
     by_waste = dict.fromkeys(WASTE_TYPES, 0.0)
-    steps: list[Process] = []
-    step_paths: list[str] = []
+    step_count = 0
     gap_results: list[GapMetrics] = []
-    variant_names: set[str] = set()
+    step_results: list[StepMetrics] = []
     total_inventory = 0.0
     inventory_day_total = 0.0
     has_inventory = False
     waits: list[float] = []
     complete = True
     ends = {branch.id: branch.into for branch in state.branches}
+    sources = {loop.source for loop in state.reworks}
+    estimated: dict[str, float] = {}
+    redo: list[float] = []
+    step_lead: list[float] = []
+    touches: list[float] = []
+    work: list[float] = []
+    shares: list[float] = []
+    over: list[str] = []
+    stations = 0
+    top: Process | None = None
+    top_index = -1
+    top_time = -1.0
+    top_place = (0, 0)
+    inf = math.inf
     # The chains of the paths (see _Streams), filled in as the figures are made: where
     # branches join or loops rework, the longest paths are found over them.
     chained = bool(state.branches or state.reworks)
     chains = _Chains()
+    # The figures of each step and gap depend on the item and on these alone (and on its
+    # path, and a gap's on the step after it): see _made.
+    # EPEI counts the parts the gaps name (their variants): known before the steps' figures.
+    parts = max(
+        1,
+        len(
+            {
+                name
+                for _, items in state.by_path
+                for item in items
+                if item.__class__ is Gap and item.variants  # type: ignore[union-attr]
+                for name, _ in item.variants  # type: ignore[union-attr]
+            }
+        ),
+    )
+    context = (available, takt, demand, day, parts)
+    (before, _, made_before) = _made[0]
+    # Only figures made in the same context are taken: a change of calendar or demand
+    # changes every step's or every gap's.
+    made_get = made_before.get if before == context else {}.get
+    made: dict[int, Any] = {}
     # The figures that are means of a distribution given for them: (element id, field).
     means: list[tuple[str, str]] = []
     for path, items in state.by_path:
         last = len(items) - 1
+        path_index = len(chains.at)
         at: list[int] = []
         chains.at.append(at)
         if chained:
             figures: list[Any] = [None] * len(items)
             times = [0.0] * len(items)
+            # Each item's expected passes, from %C&A here and from loops in _with_rework.
+            passes = [1.0] * len(items)
             chains.figures.append(figures)
             chains.times.append(times)
+            chains.passes.append(passes)
         for index, item in enumerate(items):
             if item.distributions:
                 means.extend((item.id, name) for name, _ in item.distributions)
             if item.__class__ is Process:
-                steps.append(item)  # type: ignore[arg-type]
-                step_paths.append(path)
+                step: Process = item  # type: ignore[assignment]
                 at.append(index)
+                step_count += 1
+                key = id(step)
+                result = made_get(key)
+                if result is None or result.path != path:
+                    # effective_cycle_time() and capacity_per_day(), written out: a map just loaded
+                    # makes a thousand of them.
+                    base = step.cycle_time if step.cycle_time is not None else step.process_time
+                    time = capacity = epei_days = None
+                    late = False
+                    if base is not None:
+                        uptime = step.uptime
+                        if uptime is None:
+                            time = base / step.parallel
+                        elif uptime == 0:
+                            time = inf if base > 0 else 0.0
+                        else:
+                            time = base / uptime / step.parallel
+                        if available is not None:
+                            capacity = inf if time == 0 else available / time
+                            changeover = step.changeover
+                            if changeover is not None and demand is not None:
+                                # EPEI, as in epei(): changeovers / (available time - daily run time).
+                                spare = available - (demand * time if demand else 0.0)
+                                epei_days = changeover * parts / spare if spare > 0 else inf
+                        late = takt is not None and time > takt
+                    touch = step.process_time if step.process_time is not None else step.cycle_time
+                    own = step.lead_time if step.lead_time is not None else touch
+                    result = _step_metrics(
+                        step.id, step.name, touch, own, time, capacity, epei_days, late, False, path
+                    )
+                made[key] = result
+                time = result.effective_cycle_time
+                touch, own = result.touch_time, result.lead_time
+                if time is not None:
+                    if time > top_time:
+                        top, top_index, top_time = step, len(step_results), time
+                        top_place = (path_index, index)
+                    # Work content is C/T, or the hands-on time of an office step without one.
+                    work.append(step.cycle_time if step.cycle_time is not None else step.process_time)  # type: ignore[arg-type]
+                    stations += step.parallel
+                    if result.over_takt:
+                        over.append(step.id)
+                share = step.complete_accurate
+                if touch is not None:
+                    touches.append(touch)
+                if share is not None:
+                    shares.append(share)
+                    if share < 1 and step.id not in sources:
+                        # Rework estimated from %C&A: see compute's docstring.
+                        estimated[step.id] = 2 - share
+                        if chained:
+                            passes[index] = 2 - share
+                        if own is not None:
+                            redo.append((1 - share) * own)
+                step_results.append(result)
+                if own is None:
+                    complete = False
+                    step_warnings.append(MetricWarning(step.id, "step has no cycle, process or lead time"))
+                    if chained:
+                        figures[index] = result
+                    continue
+                if chained:
+                    figures[index], times[index] = result, own
+                step_lead.append(own)
+                by_class[step.value_class or "unclassified"] += own
+                if step.value_class != "value-adding" and step.waste:
+                    _spread(by_waste, step.waste, own)
                 continue
             gap: Gap = item  # type: ignore[assignment]
             # Never two gaps side by side: what follows a gap is its step, or the path's end.
             downstream = items[index + 1].id if index < last else ends.get(path)
-            quantity = gap.quantity
-            days = None if quantity is None or not demand else quantity / demand
-            wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
-            if gap.variants:
-                variant_names.update(dict(gap.variants))  # the names, in C
+            key = id(gap)
+            made_gap = made_get(key)
+            if made_gap is None or made_gap.path != path or made_gap.downstream != downstream:
+                # inventory_days() and gap_wait_time(), written out.
+                quantity = gap.quantity
+                days = None if quantity is None or not demand else quantity / demand
+                wait = gap.wait_time if gap.wait_time is not None else (None if days is None else days * day)
+                made_gap = _gap_metrics(gap.id, quantity, days, wait, path, downstream)
+            else:
+                quantity, days, wait = gap.quantity, made_gap.inventory_days, made_gap.wait_time
+            made[key] = made_gap
             if quantity is not None:
                 has_inventory = True
                 total_inventory += quantity
@@ -717,83 +841,18 @@ def compute(state: MapState) -> Metrics:
                     by_waste[tags[0]] += wait  # the usual one tag: no share to divide
                 else:
                     _spread(by_waste, tags, wait)
-            made = _gap_metrics(gap.id, quantity, days, wait, path, downstream)
-            gap_results.append(made)
+            gap_results.append(made_gap)
             if chained:
-                figures[index], times[index] = made, wait or 0.0
+                figures[index], times[index] = made_gap, wait or 0.0
 
-    parts = max(1, len(variant_names))
-    sources = {loop.source for loop in state.reworks}
-    estimated: dict[str, float] = {}
-    redo: list[float] = []
-    step_lead: list[float] = []
-    touches: list[float] = []
-    work: list[float] = []
-    shares: list[float] = []
-    over: list[str] = []
-    step_results: list[StepMetrics] = []
-    stations = 0
-    top: Process | None = None
-    top_index = -1
-    top_time = -1.0
-    inf = math.inf
-    for step, path in zip(steps, step_paths, strict=True):
-        cycle = step.cycle_time
-        touch = step.process_time if step.process_time is not None else cycle
-        base = cycle if cycle is not None else step.process_time
-        time: float | None = None
-        capacity: float | None = None
-        epei_days: float | None = None
-        late = False
-        if base is not None:
-            uptime = step.uptime
-            if uptime is None:
-                time = base / step.parallel
-            elif uptime == 0:
-                time = inf if base > 0 else 0.0
-            else:
-                time = base / uptime / step.parallel
-            if time > top_time:
-                top, top_index, top_time = step, len(step_results), time
-            # Work content is C/T, or the hands-on time of an office step without one.
-            work.append(base)
-            stations += step.parallel
-            if available is not None:
-                capacity = inf if time == 0 else available / time
-                changeover = step.changeover
-                if changeover is not None and demand is not None:
-                    # EPEI, as in epei(): changeovers / (available time - daily run time).
-                    spare = available - (demand * time if demand else 0.0)
-                    epei_days = changeover * parts / spare if spare > 0 else inf
-            late = takt is not None and time > takt
-            if late:
-                over.append(step.id)
-        share = step.complete_accurate
-        if touch is not None:
-            touches.append(touch)
-        own = step.lead_time if step.lead_time is not None else touch
-        if share is not None:
-            shares.append(share)
-            if share < 1 and step.id not in sources:
-                # Rework estimated from %C&A: see compute's docstring.
-                estimated[step.id] = 2 - share
-                if own is not None:
-                    redo.append((1 - share) * own)
-        step_results.append(
-            _step_metrics(step.id, step.name, touch, own, time, capacity, epei_days, late, False, path)
-        )
-        if own is None:
-            complete = False
-            warnings.append(MetricWarning(step.id, "step has no cycle, process or lead time"))
-            continue
-        step_lead.append(own)
-        by_class[step.value_class or "unclassified"] += own
-        if step.value_class != "value-adding" and step.waste:
-            _spread(by_waste, step.waste, own)
+    _made[0] = (context, state, made)
     if top is not None:
-        step_results[top_index] = dataclasses.replace(step_results[top_index], is_bottleneck=True)
+        made_step = step_results[top_index] = dataclasses.replace(step_results[top_index], is_bottleneck=True)
+        if chained:
+            chains.figures[top_place[0]][top_place[1]] = made_step
+    warnings.extend(step_warnings)
     top_id = top.id if top is not None else None
-    if steps and takt is None:
+    if step_count and takt is None:
         if available is None:
             warnings.append(MetricWarning("customer", "takt time needs the available time per day"))
         if demand is None:
@@ -810,7 +869,6 @@ def compute(state: MapState) -> Metrics:
     critical, count = MAIN, 1
     streams = ways = None
     if chained:
-        chains.place_steps(step_results)
         streams = _Streams(state, chains)
         ways = streams.longest(streams.times)
     if state.branches and streams is not None and ways is not None:
@@ -819,7 +877,7 @@ def compute(state: MapState) -> Metrics:
         wait_total, lead, process, inventory_days = streams.route_figures(route)
         critical_steps = tuple(streams.steps_of(route))
     else:
-        critical_steps = tuple(s.id for s in steps)
+        critical_steps = tuple(s.id for s in step_results)
         wait_total = _sum(waits)
         lead = wait_total + _sum(step_lead)
         process = _sum(touches)
@@ -849,7 +907,7 @@ def compute(state: MapState) -> Metrics:
         line_efficiency=line,
         balance_delay=balance_delay(line),
         littles_law_days=littles_law_lead_time(total_inventory, demand) if has_inventory else None,
-        step_count=len(steps),
+        step_count=step_count,
         lead_time_complete=complete,
         time_by_value_class=by_class,
         time_by_waste=by_waste,
@@ -884,6 +942,8 @@ class _Chains:
         self.figures: list[list[StepMetrics | GapMetrics]] = []
         self.times: list[list[float]] = []
         self.at: list[list[int]] = []
+        #: Per path, item by item: the expected passes through it (1 without rework).
+        self.passes: list[list[float]] = []
 
     @classmethod
     def of(cls, state: MapState, steps: Iterable[StepMetrics], gaps: Iterable[GapMetrics]) -> _Chains:
@@ -895,6 +955,7 @@ class _Chains:
                 next(step_figures) if item.__class__ is Process else next(gap_figures) for item in items
             ]
             chains.figures.append(figures)
+            chains.passes.append([1.0] * len(items))
             chains.at.append([i for i, item in enumerate(items) if item.__class__ is Process])
             chains.times.append(
                 [
@@ -903,14 +964,6 @@ class _Chains:
                 ]
             )
         return chains
-
-    def place_steps(self, steps: Iterable[StepMetrics]) -> None:
-        """Put the steps' figures in their places, the gaps' being there already."""
-        made = iter(steps)
-        for at, figures, times in zip(self.at, self.figures, self.times, strict=True):
-            # zip reads ``at`` first: it stops at the path's last step, taking no more.
-            for index, step in zip(at, made, strict=False):
-                figures[index], times[index] = step, step.lead_time or 0.0
 
 
 class _Streams:
@@ -941,6 +994,7 @@ class _Streams:
         self.figures = chains.figures
         self.at = chains.at
         self.times = chains.times
+        self.passes = chains.passes
         for index, ((path, items), at) in enumerate(zip(state.by_path, chains.at, strict=True)):
             ids = [items[i].id for i in at]
             self.loc.update(zip(ids, zip(itertools.repeat(index), range(len(ids))), strict=False))
@@ -1395,25 +1449,23 @@ def _with_rework(
     # the gaps between two of them. A step a loop covers is reworked by the loop: its
     # %C&A is not estimated on top (that would count its defects twice).
     segments = [(loop, streams.between(loop.target, loop.source, ways)) for loop in state.reworks]
+    # The passes through each item, made from 1 by compute (2 - %C&A where estimated),
+    # times the expected passes of each loop whose segment covers it.
+    passes, at = streams.passes, streams.at
     for _, segment in segments:
         for step in segment:
-            estimated.pop(step, None)
-    factors = {streams.loc[step]: passes for step, passes in estimated.items()}
-    gaps: dict[tuple[int, int], float] = {}
+            if estimated.pop(step, None) is not None:
+                path, place = streams.loc[step]
+                passes[path][at[path][place]] = 1.0
     for loop, segment in segments:
-        passes = expected_passes(loop.share)
+        factor = expected_passes(loop.share)
         for step in segment:
-            where = streams.loc[step]
-            factors[where] = factors.get(where, 1.0) * passes
-            for target, path, gap in streams.ways_out(step):
+            path, place = streams.loc[step]
+            passes[path][at[path][place]] *= factor
+            for target, gap_path, gap in streams.ways_out(step):
                 if gap >= 0 and target in segment:
-                    gaps[path, gap] = gaps.get((path, gap), 1.0) * passes
-    times = [list(t) for t in streams.times]
-    at = streams.at
-    for (path, place), factor in factors.items():
-        times[path][at[path][place]] *= factor
-    for (path, index), factor in gaps.items():
-        times[path][index] *= factor
+                    passes[gap_path][gap] *= factor
+    times = [list(map(operator.mul, t, p)) for t, p in zip(streams.times, passes, strict=True)]
     again = _Ways(streams, times, backward=False)
     return again.along(again.to_end())
 
