@@ -4,6 +4,7 @@ after any edit sequence are those of a computation that has seen nothing before.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -83,6 +84,23 @@ def test_a_change_of_calendar_or_demand_remakes_every_figure(
     after = mx.compute(line.state)
     assert after == fresh(line.state)
     assert after != before
+
+
+def test_a_new_part_named_by_a_gap_remakes_every_epei() -> None:
+    # EPEI counts the parts the gaps name: LH and RH, then a third, on another gap.
+    m = ValueStreamMap("Parts", demand=400, period="day", available_time="8 h")
+    m.add_inventory(460)
+    m.add_process("Cut", cycle_time="30 s", uptime="90%", changeover="10 min")
+    m.add_inventory({"LH": 100, "RH": 60})
+    m.add_process("Weld", cycle_time="40 s")
+    before = mx.compute(m.state)
+    cut = before.steps[0].epei_days
+    assert cut is not None
+    assert 0 < cut < math.inf
+    m.update(m.stream[0].id, variants={"LH": 200, "RH": 160, "XL": 100})
+    after = mx.compute(m.state)
+    assert after.steps[0].epei_days == pytest.approx(cut * 3 / 2)
+    assert after == fresh(m.state)
 
 
 def test_a_step_moved_to_another_path_and_a_gap_before_another_step_are_made_again(

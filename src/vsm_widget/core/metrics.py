@@ -692,8 +692,6 @@ def compute(state: MapState) -> Metrics:
     # branches join or loops rework, the longest paths are found over them.
     chained = bool(state.branches or state.reworks)
     chains = _Chains()
-    # The figures of each step and gap depend on the item and on these alone (and on its
-    # path, and a gap's on the step after it): see _made.
     # EPEI counts the parts the gaps name (their variants): known before the steps' figures.
     parts = max(
         1,
@@ -707,14 +705,19 @@ def compute(state: MapState) -> Metrics:
             }
         ),
     )
+    # The figures of each step and gap depend on the item and on these alone (and on its
+    # path, and a gap's on the step after it): see _made. Only figures made in the same
+    # context are taken: a change of calendar, demand or parts changes every step's or
+    # every gap's.
     context = (available, takt, demand, day, parts)
     (before, _, made_before) = _made[0]
-    # Only figures made in the same context are taken: a change of calendar or demand
-    # changes every step's or every gap's.
     made_get = made_before.get if before == context else {}.get
     made: dict[int, Any] = {}
     # The figures that are means of a distribution given for them: (element id, field).
     means: list[tuple[str, str]] = []
+    # The steps' shares of waste, added after the gaps' (as the sums always were: the
+    # same figures to the last bit).
+    step_waste: list[tuple[tuple[str, ...], float]] = []
     for path, items in state.by_path:
         last = len(items) - 1
         path_index = len(chains.at)
@@ -800,7 +803,7 @@ def compute(state: MapState) -> Metrics:
                 step_lead.append(own)
                 by_class[step.value_class or "unclassified"] += own
                 if step.value_class != "value-adding" and step.waste:
-                    _spread(by_waste, step.waste, own)
+                    step_waste.append((step.waste, own))
                 continue
             gap: Gap = item  # type: ignore[assignment]
             # Never two gaps side by side: what follows a gap is its step, or the path's end.
@@ -846,6 +849,8 @@ def compute(state: MapState) -> Metrics:
                 figures[index], times[index] = made_gap, wait or 0.0
 
     _made[0] = (context, state, made)
+    for tags, own in step_waste:
+        _spread(by_waste, tags, own)
     if top is not None:
         made_step = step_results[top_index] = dataclasses.replace(step_results[top_index], is_bottleneck=True)
         if chained:
