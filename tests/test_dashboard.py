@@ -64,10 +64,13 @@ def test_cards_show_hand_checked_values_in_sensible_units() -> None:
         "steps_over_takt": "1 of 3",
         "bottleneck": "B",
     }
-    assert cards.cards["bottleneck"].detail_label.value == "effective C/T 120 s (takt 60 s)"
+    assert cards.cards["bottleneck"].detail == "effective C/T 120 s (takt 60 s)"
     # Every card explains its formula, on its title and value.
-    assert cards.cards["takt_time"].value_label.tooltip == "Takt time = available time per day / daily demand"
-    assert cards.cards["efficiency"].title_label.tooltip.endswith("= total process time / total lead time")
+    assert cards.cards["takt_time"].formula == "Takt time = available time per day / daily demand"
+    assert cards.cards["efficiency"].formula.endswith("= total process time / total lead time")
+    drawn = {card["name"]: card for card in cards._view.cards}
+    assert drawn["takt_time"]["formula"] == cards.cards["takt_time"].formula
+    assert drawn["takt_time"]["text"] == "60 s"
     # ipywidgets 8.1 cannot draw a Box that has a tooltip: none of ours may have one.
     assert all(w.tooltip is None for w in walk(cards) if isinstance(w, ipywidgets.Box))
     assert all(card.delta == "" for card in cards.cards.values())
@@ -80,30 +83,28 @@ def test_a_step_edit_changes_cards_flashes_them_and_shows_the_delta() -> None:
     c = cards.cards
     assert c["process_time"].text == "120 s"  # 30 + 45 + 45
     assert c["process_time"].delta == "▼ −45 s"
-    assert "vsm-card-better" in c["process_time"].delta_label._dom_classes
+    assert c["process_time"].verdict == "vsm-card-better"
     assert c["efficiency"].text == "0.312%"  # 120 / 38,475 = 0.3119 %
     assert c["efficiency"].delta.startswith("▼ −")
     assert c["efficiency"].delta.endswith(" pp")
-    assert "vsm-card-worse" in c["efficiency"].delta_label._dom_classes
+    assert c["efficiency"].verdict == "vsm-card-worse"
     assert c["steps_over_takt"].text == "0 of 3"
     assert c["steps_over_takt"].delta == "▼ −1"
     # Lead time 38,475 s still reads 10.7 h, but its value changed: the card says so.
     assert c["lead_time"].text == "10.7 h"
     assert c["lead_time"].delta == "▼ −45 s"  # in the unit that suits the change, not the card's
-    flashed = {name for name, card in c.items() if {"vsm-flash-a", "vsm-flash-b"} & set(card._dom_classes)}
+    flashed = {name for name, card in c.items() if card.flash}
     assert flashed == {"process_time", "efficiency", "steps_over_takt", "lead_time"}
     # A second change flashes again: the highlight class alternates to restart.
-    first = set(c["process_time"]._dom_classes)
+    first = c["process_time"].flash
     m.update("B", cycle_time="60 s")
-    assert set(c["process_time"]._dom_classes) != first
+    assert c["process_time"].flash not in ("", first)
     assert c["process_time"].text == "135 s"
     assert c["process_time"].delta == "▲ +15 s"
 
 
 def _flashing(cards: MetricCards) -> set[str]:
-    return {
-        name for name, card in cards.cards.items() if {"vsm-flash-a", "vsm-flash-b"} & set(card._dom_classes)
-    }
+    return {name for name, card in cards.cards.items() if card.flash}
 
 
 def test_an_edit_and_its_undo_leave_no_change_on_the_cards() -> None:
@@ -119,10 +120,7 @@ def test_an_edit_and_its_undo_leave_no_change_on_the_cards() -> None:
     assert cards.texts() == before
     assert {name: card.delta for name, card in cards.cards.items() if card.delta} == {}
     assert _flashing(cards) == set()
-    assert all(
-        not {"vsm-card-better", "vsm-card-worse"} & set(c.delta_label._dom_classes)
-        for c in cards.cards.values()
-    )
+    assert all(c.verdict == "" for c in cards.cards.values())
     # Redo is a change again.
     m.redo()
     assert cards.cards["process_time"].delta == "▼ −7 s"
@@ -140,26 +138,28 @@ def test_undoing_the_second_of_two_edits_shows_the_first_change_again() -> None:
     m.undo()  # back to 120 s: the card shows what it showed at 120 s
     assert process.text == "120 s"
     assert process.delta == "▼ −45 s"
-    assert "vsm-card-better" in process.delta_label._dom_classes
+    assert process.verdict == "vsm-card-better"
     m.undo()
     assert process.text == "165 s"
     assert process.delta == ""
     assert "process_time" not in _flashing(cards)
 
 
-def test_a_card_change_sends_each_part_once() -> None:
+def test_a_change_of_several_cards_is_one_message_and_no_change_none() -> None:
     m = small_map()
     cards = MetricCards(m)
-    card = cards.cards["process_time"]
     m.update("B", cycle_time="60 s")  # a first change: flashing, lower is better
-    changes: list[str] = []
-    for widget, name in ((card, "card"), (card.delta_label, "delta"), (card.value_label, "value")):
-        widget.observe(
-            lambda change, n=name: changes.append(f"{n}.{change['name']}"), names=["_dom_classes", "value"]
-        )
-    m.update("A", cycle_time="60 s")  # the next: worse, and the flash restarts
-    # One new value, one new delta with its colour, one flash: each trait set once.
-    assert sorted(changes) == ["card._dom_classes", "delta._dom_classes", "delta.value", "value.value"]
+    sent: list[list[dict[str, str]]] = []
+    cards._view.observe(lambda change: sent.append(change["new"]), names="cards")
+    m.update("A", cycle_time="70 s")  # the next: worse, and the flash restarts
+    assert len(sent) == 1
+    drawn = {card["name"]: card for card in sent[0]}
+    assert drawn["process_time"]["text"] == cards.cards["process_time"].text == "175 s"  # 70 + 60 + 45
+    assert drawn["process_time"]["verdict"] == "vsm-card-worse"
+    assert drawn["process_time"]["flash"] in ("vsm-flash-a", "vsm-flash-b")
+    # An edit no card shows (a move) sends nothing.
+    m.move("C", 400, 120)
+    assert len(sent) == 1
 
 
 def test_a_change_of_hundredths_of_a_point_says_where_the_share_came_from() -> None:
@@ -170,7 +170,7 @@ def test_a_change_of_hundredths_of_a_point_says_where_the_share_came_from() -> N
     efficiency = cards.cards["efficiency"]
     assert efficiency.text == "0.431%"
     assert efficiency.delta == "▲ from 0.428%"
-    assert "vsm-card-better" in efficiency.delta_label._dom_classes
+    assert efficiency.verdict == "vsm-card-better"
 
 
 def test_a_tiny_change_that_the_card_cannot_show_is_given_in_points() -> None:
@@ -185,10 +185,10 @@ def test_bottleneck_card_moves_and_layout_edits_change_nothing() -> None:
     card = cards.cards["bottleneck"]
     assert card.text == "C"
     assert card.delta == "was B"
-    assert card.detail_label.value == "effective C/T 150 s (takt 60 s)"
-    classes = {name: list(c._dom_classes) for name, c in cards.cards.items()}
+    assert card.detail == "effective C/T 150 s (takt 60 s)"
+    drawn = list(cards._view.cards)
     m.move("C", 400, 120)
-    assert {name: list(c._dom_classes) for name, c in cards.cards.items()} == classes
+    assert cards._view.cards == drawn
 
 
 def test_long_lead_times_read_in_working_days_and_units_can_be_fixed() -> None:
@@ -213,8 +213,7 @@ def test_user_text_is_never_html() -> None:
     m.update("B", name=XSS)
     dash = Dashboard(m)
     card = dash.cards.cards["bottleneck"]
-    assert isinstance(card.value_label, ipywidgets.Label)
-    assert card.text == XSS  # shown as typed, as text
+    assert card.text == XSS  # shown as typed, as text (js/cards.ts sets textContent)
     m.update("C", cycle_time="150 s")
     assert card.delta == f"was {XSS}"
     for widget in walk(dash):
@@ -264,13 +263,13 @@ def test_dashboard_edit_through_the_canvas_protocol_updates_every_part() -> None
         {"kind": "edit", "seq": 1, "op": "update", "id": b, "field": "uptime", "value": "100%"}
     )
     assert result["ok"]
-    assert dash.cards.cards["bottleneck"].detail_label.value == "effective C/T 90 s (takt 60 s)"
+    assert dash.cards.cards["bottleneck"].detail == "effective C/T 90 s (takt 60 s)"
     np.testing.assert_allclose(dash.cycle.bars.y[:, 1], [90, 0])
     refused = dash.editor.handle_edit(
         {"kind": "edit", "seq": 2, "op": "update", "id": b, "field": "uptime", "value": "150%"}
     )
     assert not refused["ok"]
-    assert dash.cards.cards["bottleneck"].detail_label.value == "effective C/T 90 s (takt 60 s)"
+    assert dash.cards.cards["bottleneck"].detail == "effective C/T 90 s (takt 60 s)"
 
 
 def test_dashboard_refuses_a_canvas_of_another_map() -> None:
@@ -473,11 +472,11 @@ def test_cards_of_a_branched_map_say_which_path_is_critical() -> None:
     parts.add_wait("1 h")
     cards = MetricCards(m)
     lead = cards.cards["lead_time"]
-    assert lead.detail_label.value == "critical path: main line"
-    assert cards.cards["process_time"].detail_label.value == "critical path: main line"
+    assert lead.detail == "critical path: main line"
+    assert cards.cards["process_time"].detail == "critical path: main line"
     m.update("Make part", cycle_time="3 h")
-    assert lead.detail_label.value == "critical path: Parts"
+    assert lead.detail == "critical path: Parts"
     assert lead.text == "5 h"
     # A straight map's cards say nothing of paths.
     straight = MetricCards(ValueStreamMap.template("stamping_plant"))
-    assert "critical" not in straight.cards["lead_time"].detail_label.value
+    assert "critical" not in straight.cards["lead_time"].detail

@@ -93,7 +93,8 @@ def test_the_wheel_installs_and_shows_a_map_without_node(tmp_path: Path) -> None
     assert len(list(dist.glob("*.tar.gz"))) == 1
     with zipfile.ZipFile(wheels[0]) as wheel:
         names = set(wheel.namelist())
-    for name in ("static/widget.js", "static/widget.css", "data/schema/vsm-map.schema.json"):
+    built = ("static/widget.js", "static/cards.js", "static/room.js", "static/widget.css")
+    for name in (*built, "data/schema/vsm-map.schema.json"):
         assert f"vsm_widget/{name}" in names, name
     assert "vsm_widget/data/templates/stamping_plant.json" in names
 

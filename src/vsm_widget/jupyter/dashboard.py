@@ -11,8 +11,9 @@
   time per gap, with what-if controls (stations, batch size, uptime of a chosen step)
   that re-simulate live.
 
-Every text that comes from users (step names) is set as widget text (``Label``), never
-as HTML. The only HTML here is the package's own constant style sheet.
+Every text that comes from users (step names) is set as text (``Label`` widgets, and the
+cards' ``textContent`` in js/cards.ts), never as HTML. The only HTML here is the
+package's own constant style sheet.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anywidget
 import ipywidgets
 import numpy as np
 import traitlets
@@ -52,7 +54,7 @@ from .charts import (  # bqplot through charts, which silences its import-time w
     held,
     link_selection,
 )
-from .widget import display_with_fallback, editor_for
+from .widget import _MISSING_BUNDLE, _bundle, display_with_fallback, editor_for
 
 __all__ = [
     "CARDS",
@@ -71,9 +73,14 @@ _SPECS = {spec.name: spec for spec in CARDS}
 # the palette's roles (charts.VIEW_CSS sets them for the page's theme). Two identical
 # keyframes so that switching class restarts the animation on each change.
 CARD_CSS = """
-.vsm-cards { gap: 6px; }
-.vsm-card { border: 1px solid var(--vsm-c-line-soft); border-radius: 6px; padding: 4px 10px;
-  min-width: 150px; background: var(--jp-layout-color1, var(--vsm-c-panel)); }
+.vsm-cards { display: flex; flex-flow: row wrap; gap: 6px; margin: 2px 0; }
+.vsm-card { display: flex; flex-direction: column; box-sizing: border-box;
+  border: 1px solid var(--vsm-c-line-soft); border-radius: 6px; padding: 6px 10px;
+  min-width: 150px; max-width: 320px; color: var(--jp-ui-font-color1, inherit);
+  font-size: var(--jp-widgets-font-size, 13px); font-family: var(--jp-ui-font-family, inherit);
+  background: var(--jp-layout-color1, var(--vsm-c-panel)); }
+.vsm-card > div { line-height: 1.6; min-height: 1.6em; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
 .vsm-card .vsm-card-title { color: var(--vsm-c-muted); font-size: 0.85em; }
 .vsm-card .vsm-card-value { font-size: 1.35em; font-weight: 600; }
 .vsm-card .vsm-card-delta, .vsm-card .vsm-card-detail { font-size: 0.85em; color: var(--vsm-c-muted); }
@@ -137,13 +144,13 @@ class _Shown:
     verdict: str = ""
 
 
-class MetricCard(ipywidgets.VBox):
+class MetricCard:
     """One card: title, value, change since the value before, and an optional detail.
 
-    Text is set on ``Label`` widgets, so names typed by users are shown as typed.
-    The title and the value carry the metric's formula as their tooltip (:attr:`formula`).
-    (Not the card box itself: ipywidgets 8.1's front end fails to draw a Box with a
-    tooltip, since it reads the box's missing ``description``.)
+    The state of one card of a :class:`MetricCards` view, which draws every card from one
+    synced list (:meth:`to_dict`): text is set as text in the page, so names typed by
+    users are shown as typed. The title and the value carry the metric's formula as their
+    tooltip (:attr:`formula`).
 
     A change that takes back the one before (an undo, or an edit typed back) shows the
     card as it was before that change, without a flash: an edit and its undo in one run
@@ -153,28 +160,19 @@ class MetricCard(ipywidgets.VBox):
     #: How many earlier states a card keeps to recognise a change taken back.
     MEMORY = 100
 
-    def __init__(self, spec: CardSpec, **kwargs: Any) -> None:
+    def __init__(self, spec: CardSpec) -> None:
         self.spec = spec
         self.formula = f"{spec.title} = {spec.formula}"
-        self.title_label = ipywidgets.Label(spec.title, tooltip=self.formula)
-        self.value_label = ipywidgets.Label("–", tooltip=self.formula)
-        self.delta_label = ipywidgets.Label("")
-        self.detail_label = ipywidgets.Label("")
-        for label, role in (
-            (self.title_label, "title"),
-            (self.value_label, "value"),
-            (self.delta_label, "delta"),
-            (self.detail_label, "detail"),
-        ):
-            label.add_class(f"vsm-card-{role}")
-        super().__init__(
-            [self.title_label, self.value_label, self.delta_label, self.detail_label],
-            **kwargs,
-        )
-        self.add_class("vsm-card")
-        self.add_class(f"vsm-card-{spec.name.replace('_', '-')}")
         self.changes = 0
         self._history: list[_Shown] = []
+        self._shown = _Shown(None, "", "–")
+        self._detail = ""
+        self._flash = ""
+
+    @property
+    def name(self) -> str:
+        """The metric's name (``"lead_time"``)."""
+        return self.spec.name
 
     @property
     def value(self) -> float | str | None:
@@ -189,24 +187,41 @@ class MetricCard(ipywidgets.VBox):
     @property
     def text(self) -> str:
         """The value as shown."""
-        return self.value_label.value
+        return self._shown.text
 
     @property
     def delta(self) -> str:
         """The change shown under the value (arrow and amount), or ``""``."""
-        return self.delta_label.value
+        return self._shown.delta
+
+    @property
+    def verdict(self) -> str:
+        """The change's colour class: ``"vsm-card-better"``, ``"vsm-card-worse"`` or ``""``."""
+        return self._shown.verdict
+
+    @property
+    def detail(self) -> str:
+        """The line under the change (the bottleneck's effective C/T and takt), or ``""``."""
+        return self._detail
+
+    @property
+    def flash(self) -> str:
+        """The highlight class of the last change (``"vsm-flash-a"`` or ``"vsm-flash-b"``,
+        alternating so that each change restarts it), or ``""`` when none is shown.
+        """
+        return self._flash
 
     def show(
         self, value: float | str | None, text: str, unit: str, metrics: Metrics, detail: str = ""
     ) -> bool:
         """Show a new value; returns whether it changed (a new change also flashes the card)."""
-        self.detail_label.value = detail
+        self._detail = detail
         history = self._history
         if history and text == history[-1].text and _same(value, history[-1].value):
             return False
         if not history:
             history.append(_Shown(value, unit, text))
-            self.value_label.value = text
+            self._shown = history[-1]
             return False
         if len(history) > 1 and text == history[-2].text and _same(value, history[-2].value):
             # Back to what the card showed before the last change: show it as it was then.
@@ -221,17 +236,24 @@ class MetricCard(ipywidgets.VBox):
         self._draw(history[-1], flash=True)
         return True
 
+    def to_dict(self) -> dict[str, str]:
+        """What the page draws of the card (the cards' front end, js/cards.ts)."""
+        shown = self._shown
+        return {
+            "name": self.spec.name,
+            "title": self.spec.title,
+            "formula": self.formula,
+            "text": shown.text,
+            "delta": shown.delta,
+            "verdict": shown.verdict,
+            "detail": self._detail,
+            "flash": self._flash,
+        }
+
     def _draw(self, shown: _Shown, *, flash: bool) -> None:
-        self.value_label.value = shown.text
-        with self.delta_label.hold_sync():
-            self.delta_label.value = shown.delta
-            _set_classes(self.delta_label, [shown.verdict] if shown.verdict else [], _VERDICT)
-        if flash:
-            # Alternate two classes with identical animations so each change restarts it.
-            old, new = _FLASH if self.changes % 2 == 0 else _FLASH[::-1]
-            _set_classes(self, [new], [old])
-        else:
-            _set_classes(self, remove=_FLASH)
+        self._shown = shown
+        # Alternate two classes with identical animations so each change restarts it.
+        self._flash = (_FLASH[1] if self._flash == _FLASH[0] else _FLASH[0]) if flash else ""
 
     def _delta(self, old: Any, new: Any, old_unit: str, unit: str, metrics: Metrics) -> tuple[str, str]:
         """The change as text, and its class (better or worse, where one way is better)."""
@@ -244,6 +266,15 @@ class MetricCard(ipywidgets.VBox):
             better = (new < old) == (self.spec.better == "lower")
             verdict = _VERDICT[0] if better else _VERDICT[1]
         return _delta_text(old, new, unit, metrics), verdict
+
+
+class _CardsView(anywidget.AnyWidget):
+    """The cards in the page: one model whose list of cards is drawn by js/cards.ts, so
+    that an edit changing several cards is one widget message.
+    """
+
+    _esm = _bundle("cards.js", _MISSING_BUNDLE)
+    cards = traitlets.List(traitlets.Dict()).tag(sync=True)
 
 
 class MetricCards(LiveView):
@@ -281,22 +312,18 @@ class MetricCards(LiveView):
 
     def _build(self) -> list[ipywidgets.Widget]:
         self.cards: dict[str, MetricCard] = {name: MetricCard(_SPECS[name]) for name in self._names}
-        self._grid = ipywidgets.HBox(
-            list(self.cards.values()), layout=ipywidgets.Layout(flex_flow="row wrap")
-        )
-        self._grid.add_class("vsm-cards")
-        return [self._grid]
+        self._view = _CardsView()
+        return [self._view]
 
     def _owned(self) -> list[ipywidgets.Widget]:
-        parts: list[ipywidgets.Widget] = [self._grid]
-        for card in self.cards.values():
-            parts += [card.title_label, card.value_label, card.delta_label, card.detail_label, card]
-        return [*super()._owned(), *parts]
+        return [*super()._owned(), self._view]
 
     def _update(self, state: MapState, metrics: Metrics) -> None:
         for name, card in self.cards.items():
             value, text, unit = card_text(name, metrics, self._units.get(name))
             card.show(value, text, unit, metrics, _detail(name, metrics, state))
+        # Every card at once: one message when any changed, none when all stay.
+        self._view.cards = [card.to_dict() for card in self.cards.values()]
 
     def texts(self) -> dict[str, str]:
         """Every card's text, by metric name."""
