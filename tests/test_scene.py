@@ -395,3 +395,15 @@ def test_a_duration_given_as_a_distribution_shows_its_mean_and_range_on_the_data
     assert _texts(wait)[:3] == ["2 h mean", "wait", "0.211–4.61 h"]
     # A step given a plain number keeps its plain row.
     assert "30 s" in _texts(scene.node(m.steps[1].id))
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_the_flow_lane_of_every_item_is_its_ports_lane(name: str) -> None:
+    # _lane is the lane of _ports written out (a scene asks for two per slot); both must agree.
+    from vsm_widget.core.fields import Process
+    from vsm_widget.presentation import scene as sc
+
+    state = load_template(name).state
+    for item in state.all_items:
+        box = Box(100.0 + len(item.id), 37.5, 90.0, 60.0)
+        assert sc._lane(item, box) == sc._ports(isinstance(item, Process), box)["lane"][1]

@@ -1677,8 +1677,12 @@ def rework_node(
 
 
 def _lane(item: Process | Gap, box: Box) -> float:
-    """The height of the material flow through a stream item."""
-    return _ports(isinstance(item, Process), box)["lane"][1]
+    """The height of the material flow through a stream item (the lane of :func:`_ports`,
+    without making every port: a scene asks for two per slot between items).
+    """
+    if item.__class__ is Process:
+        return box.y + PROCESS_HEAD_H / 2
+    return box.y - GAP_ICON_TOP + PROCESS_HEAD_H / 2
 
 
 # --------------------------------------------------------------------------- the scene
