@@ -630,6 +630,8 @@ def test_a_second_socket_sees_the_first_ones_selection(room: Room, plant: ValueS
     a, b = join(room), join(room)
     assert b.state["state"]["presence"] == []  # type: ignore[attr-defined]
     a.send(presence("ca", KEY_A, "Ana  Lima", selection=["p2", "nope"], editing="p1"))
+    # Ana joins first: the two sockets' messages would otherwise race to the kernel.
+    presence_until(b, lambda ps: [p["client"] for p in ps] == ["ca"])
     b.send(presence("cb", KEY_B, "Ben"))
     seen = presence_until(b, lambda ps: len(ps) == 2)
     ana = next(p for p in seen if p["client"] == "ca")
