@@ -792,14 +792,14 @@ def compute(state: MapState) -> Metrics:
                         if own is not None:
                             redo.append((1 - share) * own)
                 step_results.append(result)
+                if chained:
+                    figures[index] = result
                 if own is None:
                     complete = False
                     step_warnings.append(MetricWarning(step.id, "step has no cycle, process or lead time"))
-                    if chained:
-                        figures[index] = result
                     continue
                 if chained:
-                    figures[index], times[index] = result, own
+                    times[index] = own
                 step_lead.append(own)
                 by_class[step.value_class or "unclassified"] += own
                 if step.value_class != "value-adding" and step.waste:
