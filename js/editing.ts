@@ -286,10 +286,9 @@ export class Inspector {
     const keepFocus = active instanceof HTMLElement && this.el.contains(active) ? active.dataset.vsmInput : undefined;
     // Text being typed survives a redraw (the document of an earlier edit may arrive meanwhile).
     const typing =
-      (active instanceof HTMLInputElement && active.type === "text") || active instanceof HTMLTextAreaElement
-        ? active.value !== active.dataset.vsmInitial
-          ? { value: active.value, start: active.selectionStart, end: active.selectionEnd }
-          : null
+      ((active instanceof HTMLInputElement && active.type === "text") || active instanceof HTMLTextAreaElement) &&
+      (typedSinceSent.has(active) || active.value !== active.dataset.vsmInitial)
+        ? { value: active.value, start: active.selectionStart, end: active.selectionEnd }
         : null;
     // Built apart, then brought into the panel: where the panel shows the same fields, its
     // elements are kept and only their values change, so focus stays where it is and the
@@ -321,6 +320,7 @@ export class Inspector {
       if (typing && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
         again.value = typing.value;
         again.setSelectionRange(typing.start, typing.end);
+        typedSinceSent.add(again);
       }
     }
   }
@@ -524,8 +524,10 @@ export class Inspector {
         const typed = input.value.trim();
         if (typed === input.dataset.vsmSent) return;
         input.dataset.vsmSent = typed;
+        typedSinceSent.delete(input);
         this.commit(id, spec.name, typed === "" ? null : typed);
       };
+      input.addEventListener("input", () => typedSinceSent.add(input));
       input.addEventListener("keydown", (event) => {
         const e = event as KeyboardEvent;
         if (e.key === "Enter" && !(input instanceof HTMLTextAreaElement && e.shiftKey)) {
@@ -533,6 +535,7 @@ export class Inspector {
           send();
         } else if (e.key === "Escape") {
           input.value = input.dataset.vsmInitial ?? "";
+          typedSinceSent.delete(input);
           input.blur();
         }
       });
@@ -549,6 +552,18 @@ export class Inspector {
     }
     return row;
   }
+}
+
+/**
+ * Fields typed into since their text was last sent. A value compared with the drawn one
+ * is not enough: text typed back to the field's old value, before the panel has drawn the
+ * first edit's answer, would read as untouched and be overwritten.
+ */
+const typedSinceSent = new WeakSet<Element>();
+
+/** Whether a redraw must keep a field's text: typed into, or holding text not yet drawn. */
+function isTyping(input: HTMLInputElement | HTMLTextAreaElement): boolean {
+  return typedSinceSent.has(input) || input.value !== (input.dataset.vsmInitial ?? input.value);
 }
 
 /** Attributes a redraw leaves as they are: labels are tied to inputs by ids made once. */
@@ -596,10 +611,7 @@ function update(old: Node, fresh: Node): void {
     return;
   }
   // Read before the attributes change: has the user typed since this field was drawn?
-  const typing =
-    (old instanceof HTMLInputElement || old instanceof HTMLTextAreaElement) &&
-    old === document.activeElement &&
-    old.value !== (old.dataset.vsmInitial ?? old.value);
+  const typing = (old instanceof HTMLInputElement || old instanceof HTMLTextAreaElement) && old === document.activeElement && isTyping(old);
   for (const { name, value } of [...fresh.attributes])
     if (!KEPT.has(name) && old.getAttribute(name) !== value) old.setAttribute(name, value);
   for (const { name } of [...old.attributes]) if (!KEPT.has(name) && !fresh.hasAttribute(name)) old.removeAttribute(name);

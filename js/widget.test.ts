@@ -507,6 +507,34 @@ describe("editing", () => {
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "changeover", value: "12 min" });
   });
 
+  it("keeps what is typed after an Enter even when it reads as the field's old value", async () => {
+    model.set("selection", ["p2"]);
+    const box = el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
+    if (!box) throw new Error("no cycle time input");
+    const old = box.value;
+    box.focus();
+    box.value = "45 s";
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    key(box, { key: "Enter" });
+    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "cycle_time", value: "45 s" });
+    // The user types the old value back before Python's answer to the first edit is drawn.
+    box.value = old;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    const doc = stampingDocument();
+    const step = doc.stream.find((item) => item.type === "process" && item.id === "p2");
+    if (step?.type !== "process") throw new Error("no p2 in the fixture");
+    step.cycle_time = 45;
+    model.reply({
+      kind: "patch",
+      scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
+      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
+    });
+    await frame();
+    expect(box.value).toBe(old);
+    key(box, { key: "Enter" });
+    expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "cycle_time", value: old });
+  });
+
   it("brings the details panel up to date in place: the same inputs, focus kept, new values", async () => {
     model.set("selection", ["p2"]);
     const input = () => el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
