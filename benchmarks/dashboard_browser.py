@@ -94,22 +94,31 @@ def floor(bars=100):
 '''
 
 # Resolves with the time from Enter in the canvas to the card text and the bar height
-# both differing from what they were when armed.
+# both differing from what they were when armed. The card's and the bar's elements are
+# found once, when armed (both are updated in place), so that the check that runs after
+# every change of the page reads two elements instead of searching the document; it is
+# searched again only if one of them left it.
 ARM_EDIT = """([index]) => {
-  const card = () => document.querySelector('.vsm-card-process-time .vsm-card-value').textContent.trim();
-  const bar = () => {
-    const group = document.querySelectorAll('.vsm-chart-cycle g.bargroup')[index];
-    return group ? [...group.querySelectorAll('rect.bar')]
+  const find = () => ({
+    card: document.querySelector('.vsm-card-process-time .vsm-card-value'),
+    group: document.querySelectorAll('.vsm-chart-cycle g.bargroup')[index],
+  });
+  let found = find();
+  const read = () => {
+    if (!found.card?.isConnected || !found.group?.isConnected) found = find();
+    const heights = found.group ? [...found.group.querySelectorAll('rect.bar')]
       .map((r) => r.getAttribute('height')).join(',') : '';
+    return [found.card ? found.card.textContent.trim() : '', heights];
   };
-  const cardBefore = card();
-  const barBefore = bar();
+  const [cardBefore, barBefore] = read();
   let start = null;
   const onKey = (e) => { if (e.key === 'Enter') start = performance.now(); };
   document.addEventListener('keydown', onKey, true);
   window.__edit = new Promise((resolve) => {
     const check = () => {
-      if (start !== null && card() !== cardBefore && bar() !== barBefore) {
+      if (start === null) return;
+      const [card, bar] = read();
+      if (card !== cardBefore && bar !== barBefore) {
         observer.disconnect();
         document.removeEventListener('keydown', onKey, true);
         resolve(performance.now() - start);
@@ -122,10 +131,13 @@ ARM_EDIT = """([index]) => {
   });
 }"""
 
-# Resolves with the time from the click on the floor's button to its second bar's new height.
+# Resolves with the time from the click on the floor's button to its second bar's new
+# height (the bar found once, as in ARM_EDIT).
 ARM_FLOOR = """() => {
+  const find = () => document.querySelectorAll('.bench-floor g.bargroup')[1];
+  let group = find();
   const bar = () => {
-    const group = document.querySelectorAll('.bench-floor g.bargroup')[1];
+    if (!group?.isConnected) group = find();
     return group ? group.querySelector('rect.bar').getAttribute('height') : '';
   };
   const before = bar();
@@ -145,6 +157,13 @@ ARM_FLOOR = """() => {
     setTimeout(() => resolve(null), 30000);
   });
 }"""
+
+# What the page shows, for the message of an edit that never appeared.
+SHOWN = """() => ({
+  card: document.querySelector('.vsm-card-process-time .vsm-card-value')?.textContent,
+  field: document.querySelector('[data-vsm-row="s2:cycle_time"] input')?.value,
+  error: document.querySelector('.vsm-canvas [role="alert"]')?.textContent,
+})"""
 
 FLOOR = "floor: bare anywidget click -> bqplot bar redrawn"
 TYPICAL = "typical edit (30 s <-> 45 s)"
@@ -193,7 +212,8 @@ def main() -> int:
             act()  # type: ignore[operator]
             elapsed = page.evaluate("() => window.__edit")
             if elapsed is None:
-                raise TimeoutError("the page did not show the change within 30 s")
+                shown = page.evaluate(SHOWN)
+                raise TimeoutError(f"the page did not show the change within 30 s; it shows {shown}")
             return float(elapsed)
 
         for _ in range(args.runs):
