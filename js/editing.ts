@@ -76,7 +76,7 @@ export function editText(spec: FieldSpec | undefined, value: unknown, day: numbe
   if (value === null || value === undefined) return "";
   switch (spec?.type) {
     case "duration":
-      return durationEditText(value as number, day, unit);
+      return durationEditText(value as number, day, unit, spec.reads !== "shift");
     case "percent":
       return percentEditText(value as number);
     case "number":

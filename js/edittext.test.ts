@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { heldText } from "./editing";
+import { editText, heldText } from "./editing";
 import { distributionEditText } from "./edittext";
+import fields from "./fields.fixture.json";
+import type { FieldSpec } from "./types";
 
 describe("a duration that holds a distribution", () => {
   it("starts its input with the distribution's text form, each figure as the model reads it back", () => {
@@ -21,5 +23,25 @@ describe("a duration that holds a distribution", () => {
     expect(distributionEditText({ distribution: "weibull", shape: 2 })).toBeUndefined();
     expect(distributionEditText({ distribution: "triangular", low: 40, mode: "x", high: 90 })).toBeUndefined();
     expect(distributionEditText(null)).toBeUndefined();
+  });
+});
+
+describe("a shift's length and breaks", () => {
+  const customer = fields.customer as FieldSpec[];
+  const spec = (name: string) => customer.find((field) => field.name === name);
+
+  it("never start their input in days, even when one shift is the whole working day", () => {
+    // One shift of 8 h: the working day is 8 h too, and "1 d" would read as a day.
+    expect(editText(spec("shift_length"), 8 * 3600, 8 * 3600)).toBe("8 h");
+    expect(editText(spec("shift_length"), 8 * 3600, 8 * 3600, "d")).toBe("8 h");
+    expect(editText(spec("breaks"), 8 * 3600, 8 * 3600)).toBe("8 h");
+    expect(editText(spec("shift_length"), 27600, 27600)).toBe("460 min");
+  });
+
+  it("is what the field list says, while other durations still read in days", () => {
+    expect(spec("shift_length")?.reads).toBe("shift");
+    const lead = (fields.process as FieldSpec[]).find((field) => field.name === "lead_time");
+    expect(lead?.reads).toBeUndefined();
+    expect(editText(lead, 8 * 3600, 8 * 3600)).toBe("1 d");
   });
 });

@@ -20,15 +20,17 @@ export function plain(value: number | null | undefined): string {
  * A duration as editable text that parses back to exactly the same seconds:
  * 3600 -> "1 h", 600 -> "10 min", 1303988 -> "1303988 s". `typed` is the unit the value was
  * typed in: it comes first, where it is exact too (3600 typed in minutes -> "60 min").
+ * `inDays` false keeps days out (a shift of 8 h on an 8-hour day is "8 h", not "1 d").
  */
-export function durationEditText(seconds: number | null | undefined, day: number | null | undefined = DEFAULT_DAY, typed?: string): string {
+export function durationEditText(
+  seconds: number | null | undefined,
+  day: number | null | undefined = DEFAULT_DAY,
+  typed?: string,
+  inDays = true,
+): string {
   if (!isNumber(seconds)) return "";
   const dayLength = isNumber(day) && day > 0 ? day : DEFAULT_DAY;
-  const sizes: [string, number][] = [
-    ["d", dayLength],
-    ["h", 3600],
-    ["min", 60],
-  ];
+  const sizes: [string, number][] = [...(inDays ? [["d", dayLength] as [string, number]] : []), ["h", 3600], ["min", 60]];
   const own = [...sizes, ["s", 1] as [string, number]].find(([unit]) => unit === typed);
   if (own) {
     const amount = Math.round((seconds / own[1]) * 1000) / 1000;

@@ -248,6 +248,8 @@ export interface FieldSpec {
   options?: string[];
   /** A choice that may be cleared (sent as null). */
   optional?: boolean;
+  /** "shift": a duration never written in days (a shift's length and breaks). */
+  reads?: "shift";
 }
 
 /** Every field of every kind, in the order the inspector lists them: from Python, never written here. */

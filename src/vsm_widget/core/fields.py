@@ -1132,6 +1132,8 @@ def _panel_fields() -> dict[str, list[dict[str, Any]]]:
                 entry["options"] = list(spec.choices)
             if spec.kind == "choice" and spec.clears:
                 entry["optional"] = True
+            if spec.reads == "shift":
+                entry["reads"] = "shift"
             listed.append(entry)
         catalogue[kind] = listed
     return catalogue
@@ -1139,10 +1141,12 @@ def _panel_fields() -> dict[str, list[dict[str, Any]]]:
 
 def panel_fields() -> dict[str, list[dict[str, Any]]]:
     """What the canvas's details panel and inline editors know of each kind's fields,
-    as JSON-ready data: ``{kind: [{name, label, title, help, type, options?, optional?}]}``.
+    as JSON-ready data: ``{kind: [{name, label, title, help, type, options?, optional?,
+    reads?}]}``.
 
     ``type`` is the editor: ``text``, ``longtext``, ``duration``, ``percent``, ``number``,
-    ``choice``, ``waste`` or ``readonly``. Fields the panel does not show (canvas places,
-    typed units, a burst's place) are left out.
+    ``choice``, ``waste`` or ``readonly``. ``reads`` is ``"shift"`` for a duration never
+    written in days (a shift's length and breaks), as the data box shows it. Fields the
+    panel does not show (canvas places, typed units, a burst's place) are left out.
     """
     return {kind: [dict(entry) for entry in listed] for kind, listed in _panel_fields().items()}
