@@ -658,7 +658,7 @@ export class MapView {
     // Inside the stage, even for a handle at its right edge.
     const left = Math.min(r.left - stage.left + r.width / 2 - 12, stage.width - 140);
     group.classList.add("vsm-slot-open");
-    this.slots.open(key, node.label, Boolean(node.gaps), { left: Math.max(4, left), top: r.bottom - stage.top + 6 });
+    this.slots.openAt(key, node.label, Boolean(node.gaps), { left: Math.max(4, left), top: r.bottom - stage.top + 6 });
   }
 
   /** Add at a handle's place: after the item before it, or before the first. */
