@@ -49,6 +49,35 @@ export function findElement(doc: MapDocument, id: string): Found | null {
   return null;
 }
 
+/**
+ * Every element of the map in reading order, by id: the supplier, production control and
+ * customer, the stream, each branch and its steps, rework loops, then kaizen bursts,
+ * information flows and shipments. What N and Shift+N walk through.
+ */
+export function everyElement(doc: MapDocument): string[] {
+  const ids: string[] = [];
+  if (doc.supplier) ids.push("supplier");
+  if (doc.control) ids.push("control");
+  ids.push("customer");
+  for (const item of doc.stream) ids.push(item.id);
+  for (const branch of doc.branches ?? []) ids.push(branch.id, ...branch.items.map((item) => item.id));
+  for (const rework of doc.reworks ?? []) ids.push(rework.id);
+  for (const group of [doc.bursts, doc.flows, doc.shipments]) for (const element of group) ids.push(element.id);
+  return ids;
+}
+
+/** Kinds an information flow joins: who sends and who receives orders, forecasts, schedules. */
+export const FLOW_ENDS: ReadonlySet<string> = new Set(["customer", "supplier", "control", "process"]);
+
+/** An element as a menu names it: its kind and its name ("Process Cut", "Customer Acme"). */
+export function elementName(doc: MapDocument, id: string): string {
+  const found = findElement(doc, id);
+  if (!found) return id;
+  const title = KIND_TITLE[found.kind] ?? found.kind;
+  const name = found.element.name;
+  return typeof name === "string" && name.trim() && name !== title ? `${title} ${name}` : title;
+}
+
 export function fieldSpec(fields: FieldCatalog, kind: string, field: string): FieldSpec | undefined {
   return fields[kind]?.find((s) => s.name === field);
 }
@@ -105,7 +134,12 @@ export const TOOLBAR: (ToolbarButton | "|")[] = [
   { action: "add-inventory", label: "Inventory", title: "Add an inventory triangle after the selected step" },
   { action: "add-wait", label: "Wait", title: "Add a wait (queue) after the selected step" },
   { action: "add-burst", label: "Kaizen", title: "Add a kaizen burst to the selected element" },
-  { action: "add-flow", label: "Info flow", title: "Connect two selected elements with an information arrow (shift-click to select two)" },
+  {
+    action: "add-flow",
+    label: "Info flow",
+    title:
+      "Draw an information arrow: between two selected elements (shift-click), or from the selected one to an element chosen in a menu (F)",
+  },
   {
     action: "add-branch",
     label: "Branch",

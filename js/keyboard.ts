@@ -15,6 +15,10 @@ export interface KeyHost {
   zoomBy(factor: number): void;
   fit(): void;
   selectAlong(key: "]" | "[" | "Home" | "End"): void;
+  /** Select the next (1) or previous (-1) element of the whole map, in reading order. */
+  selectEvery(step: 1 | -1): void;
+  /** Draw an information flow from the selection: to the second selected, or chosen in a menu. */
+  connect(): void;
   shift(id: string, step: -1 | 1): void;
   nudge(id: string, dx: number, dy: number): void;
   /** Add an element after the selection (or at the end): "process", "inventory", "wait", "burst". */
@@ -28,7 +32,8 @@ export interface KeyHost {
 const ADD_KEYS: Record<string, string> = { p: "process", i: "inventory", w: "wait", k: "burst" };
 
 export const KEY_HELP =
-  "Click or ] and [ to select, shift-click to add to the selection, drag or arrow keys to move, " +
+  "Click or ] and [ to select along the stream (N and Shift+N: every element), shift-click to add to the selection, " +
+  "drag or arrow keys to move, F to draw an information flow from the selection, " +
   "double-click or Enter to edit a field. P, I, W and K add a process, inventory, wait or kaizen burst after the " +
   "selection (with Shift: before it). Alt+← and Alt+→ move a step along the stream, Delete removes, " +
   "Ctrl+Z undoes, Ctrl+Shift+Z or Ctrl+Y redoes, + and - zoom, 0 fits.";
@@ -63,6 +68,12 @@ export function onKey(e: KeyboardEvent, host: KeyHost): void {
   } else if (mod && (key === "y" || key === "Y")) {
     e.preventDefault();
     host.redo();
+  } else if (!mod && !e.altKey && (key === "n" || key === "N")) {
+    e.preventDefault();
+    host.selectEvery(e.shiftKey ? -1 : 1);
+  } else if (!mod && !e.altKey && (key === "f" || key === "F")) {
+    e.preventDefault();
+    host.connect();
   } else if (!mod && !e.altKey && key.length === 1 && ADD_KEYS[key.toLowerCase()]) {
     e.preventDefault();
     host.add(ADD_KEYS[key.toLowerCase()], e.shiftKey);

@@ -11,6 +11,9 @@ import {
   buildToolbar,
   cssEscape,
   editText,
+  elementName,
+  everyElement,
+  FLOW_ENDS,
   fieldSpec,
   findElement,
   heldText,
@@ -25,6 +28,7 @@ import { documentJson, download, errorText, fileName, pictureToPng, readMapFile 
 import { loadFont } from "./fonts";
 import { newClientId } from "./identity";
 import { KEY_HELP, type KeyHost, onKey } from "./keyboard";
+import { ChoiceMenu } from "./menu";
 import { Pending } from "./pending";
 import { type Hit, Pointer, type PointerHost } from "./pointer";
 import { PresenceLayer } from "./presence";
@@ -56,6 +60,8 @@ export class MapView {
   private readonly inspector: Inspector;
   private readonly editor: InlineEditor;
   private readonly slots: SlotMenu;
+  /** "Information flow to": the other end of a flow drawn from the one selected element. */
+  private readonly flowMenu: ChoiceMenu;
   private readonly errors: ErrorChannel;
   private readonly drawing: Drawing;
   private readonly viewport: Viewport;
@@ -129,7 +135,15 @@ export class MapView {
         if (refocus) this.root.focus({ preventScroll: true });
       },
     );
-    this.stage.append(this.svgEl, this.editor.el, this.slots.el);
+    this.flowMenu = new ChoiceMenu(
+      "vsm-flow-menu",
+      "flowTo",
+      (target, source) => this.sendFlow(source, target),
+      (_source, refocus) => {
+        if (refocus) this.focusMap();
+      },
+    );
+    this.stage.append(this.svgEl, this.editor.el, this.slots.el, this.flowMenu.el);
     this.inspector = new Inspector(
       (id, field, value) => this.update(id, field, value),
       {
@@ -256,6 +270,7 @@ export class MapView {
       if (!wrap || !path.includes(wrap)) this.showMenu(false);
       // A press on another handle opens that one's menu instead (on its click).
       if (!path.includes(this.slots.el)) this.slots.close(false);
+      if (!path.includes(this.flowMenu.el)) this.flowMenu.close(false);
     };
     document.addEventListener("pointerdown", outside, true);
     this.cleanups.push(() => document.removeEventListener("pointerdown", outside, true));
@@ -320,6 +335,7 @@ export class MapView {
     this.cull();
     if (this.editor.open) this.editor.finish(true);
     this.slots.close(false);
+    this.flowMenu.close(false);
     this.errors.place();
     this.workshop?.viewChanged();
   }
@@ -368,6 +384,9 @@ export class MapView {
     // A handle's menu belongs to its place: it closes when the place is gone or redrawn.
     const open = this.slots.openKey;
     if (open && !this.drawing.group(open)?.classList.contains("vsm-slot-open")) this.slots.close(false);
+    // The flow's menu belongs to the element it starts from: it closes when that is gone.
+    const source = this.flowMenu.openKey;
+    if (source && !this.drawing.node(source)) this.flowMenu.close(false);
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
     this.applySelection(false, true);
@@ -573,15 +592,11 @@ export class MapView {
         // Enter then edits the new element instead of adding another.
         this.root.focus({ preventScroll: true });
         break;
-      case "add-flow": {
-        const selection = this.sync.selection;
-        if (selection.length < 2) {
-          this.status("Select two elements (shift-click) to connect them.");
-          return;
-        }
-        this.send({ op: "add_flow", source: selection[0], target: selection[1], medium: "manual" });
-        break;
-      }
+      case "add-flow":
+        // The menu, if one opened, holds focus (leaving it brings focus back to the map);
+        // otherwise focus goes to the map, so that Enter does not draw the flow again.
+        if (!this.connect()) this.focusMap();
+        return;
       case "add-branch": {
         const doc = this.sync.document;
         const steps = this.sync.selection.filter((id) => findElement(doc, id)?.kind === "process");
@@ -755,6 +770,62 @@ export class MapView {
     this.sync.select([]);
   }
 
+  /** N and Shift+N: the next or previous element of the whole map, in reading order. */
+  private selectEvery(step: 1 | -1): void {
+    const doc = this.sync.document;
+    const ids = everyElement(doc).filter((id) => this.drawing.node(id));
+    if (!ids.length) return;
+    const at = ids.indexOf(this.sync.selection.at(-1) ?? "");
+    const index = at < 0 ? (step > 0 ? 0 : ids.length - 1) : (at + step + ids.length) % ids.length;
+    this.sync.select([ids[index]]);
+    this.status(`${elementName(doc, ids[index])}: ${index + 1} of ${ids.length}`);
+  }
+
+  /**
+   * Draw an information flow from the selection: to the second selected element, or, with
+   * one selected, to an element chosen in a menu at it (what a keyboard can do).
+   */
+  private connect(): boolean {
+    const selection = this.sync.selection;
+    const doc = this.sync.document;
+    if (selection.length >= 2) {
+      this.sendFlow(selection[0], selection[1]);
+      return false;
+    }
+    const source = selection[0];
+    const group = source ? (this.drawing.group(source) ?? this.drawing.groupsOf(source)[0]) : undefined;
+    if (!source || !group || !FLOW_ENDS.has(findElement(doc, source)?.kind ?? "")) {
+      this.status("Select the customer, the supplier, production control or a process to draw an information flow from.");
+      return false;
+    }
+    const from = elementName(doc, source);
+    const choices = everyElement(doc)
+      .filter((id) => id !== source && FLOW_ENDS.has(findElement(doc, id)?.kind ?? "") && this.drawing.node(id))
+      .map((id) => ({
+        value: id,
+        text: `→ ${elementName(doc, id)}`,
+        title: `An information flow from ${from} to ${elementName(doc, id)}`,
+      }));
+    if (!choices.length) {
+      this.status(`Nothing to draw an information flow to from ${from} yet.`);
+      return false;
+    }
+    if (this.editor.open) this.editor.finish(true);
+    this.slots.close(false);
+    const r = group.getBoundingClientRect();
+    const stage = this.stage.getBoundingClientRect();
+    const left = Math.min(r.left - stage.left, stage.width - 220);
+    const top = Math.min(r.bottom - stage.top + 6, Math.max(4, stage.height - Math.min(FLOW_MENU_HEIGHT, 30 * choices.length) - 12));
+    this.flowMenu.open(source, `Information flow from ${from} to`, choices, { left: Math.max(4, left), top: Math.max(4, top) });
+    return true;
+  }
+
+  private sendFlow(source: string, target: string): void {
+    this.send({ op: "add_flow", source, target, medium: "manual" });
+    const doc = this.sync.document;
+    this.status(`Information flow from ${elementName(doc, source)} to ${elementName(doc, target)}.`);
+  }
+
   private selectAlong(key: string): void {
     const stream = this.sync.document.stream;
     if (!stream.length) return;
@@ -896,6 +967,8 @@ export class MapView {
       zoomBy: (factor) => this.viewport.zoomBy(factor),
       fit: () => this.viewport.fit(toBox(this.sync.scene.bounds)),
       selectAlong: (key) => this.selectAlong(key),
+      selectEvery: (step) => this.selectEvery(step),
+      connect: () => void this.connect(),
       shift: (id, step) => this.shift(id, step),
       nudge: (id, dx, dy) => {
         if (this.drawing.draggable(id)) this.commitMove(id, dx, dy);
@@ -906,6 +979,9 @@ export class MapView {
     };
   }
 }
+
+/** The information flow menu's tallest (widget.css), to keep it inside the stage. */
+const FLOW_MENU_HEIGHT = 260;
 
 /** How many elements the stream, bursts, flows and shipments hold (to notice a map growing). */
 function elementCount(doc: MapDocument): number {

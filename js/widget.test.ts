@@ -341,6 +341,57 @@ describe("editing", () => {
     expect(model.sent).toEqual([]);
   });
 
+  it("walks every drawn element with N and Shift+N, in reading order, and says which", () => {
+    const doc = model.traits.document as MapDocument;
+    // The fixture's scene draws the customer, the stream and the bursts (no supplier or
+    // production control): N goes through those, the customer first.
+    const drawn = ["customer", ...doc.stream.map((item) => item.id), ...doc.bursts.map((burst) => burst.id)];
+    key(root(), { key: "n" });
+    expect(model.traits.selection).toEqual(["customer"]);
+    expect(el.querySelector(".vsm-status")?.textContent).toBe(`Customer ${doc.customer.name}: 1 of ${drawn.length}`);
+    key(root(), { key: "n" });
+    expect(model.traits.selection).toEqual([drawn[1]]);
+    key(root(), { key: "N", shiftKey: true });
+    key(root(), { key: "N", shiftKey: true });
+    // Before the first comes the last: the walk goes round.
+    expect(model.traits.selection).toEqual([drawn.at(-1)]);
+    expect(model.sent).toEqual([]);
+  });
+
+  it("draws an information flow by keyboard: F opens a menu of the other ends at the selection", async () => {
+    model.set("selection", ["customer"]);
+    root().focus();
+    key(root(), { key: "f" });
+    const menu = el.querySelector(".vsm-flow-menu") as HTMLElement;
+    expect(menu.hidden).toBe(false);
+    expect(menu.getAttribute("aria-label")).toBe("Information flow from Customer State Street Assembly to");
+    const items = [...menu.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    // Every process, in stream order; never the customer itself, a gap or a burst.
+    const doc = model.traits.document as MapDocument;
+    const steps = doc.stream.filter((item) => item.type === "process");
+    expect(items.map((item) => item.dataset.vsmFlowTo)).toEqual(steps.map((step) => step.id));
+    expect(items[0].textContent).toBe(`→ Process ${steps[0].name}`);
+    expect(document.activeElement).toBe(items[0]);
+    key(items[0], { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[1]);
+    (document.activeElement as HTMLButtonElement).click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "add_flow", source: "customer", target: steps[1].id, medium: "manual" });
+    expect(menu.hidden).toBe(true);
+    // Escape closes it without drawing anything, and focus goes back to the map.
+    key(root(), { key: "f" });
+    const sent = model.sent.length;
+    key(menu.querySelector("button") as HTMLButtonElement, { key: "Escape" });
+    expect(menu.hidden).toBe(true);
+    expect(model.sent.length).toBe(sent);
+    expect(menu.contains(document.activeElement)).toBe(false);
+    expect(root().contains(document.activeElement)).toBe(true);
+    // A gap is no end of a flow: the status line says what can be.
+    model.set("selection", ["g1"]);
+    key(root(), { key: "f" });
+    expect(menu.hidden).toBe(true);
+    expect(el.querySelector(".vsm-status")?.textContent).toMatch(/^Select the customer/);
+  });
+
   it("keeps keyboard focus on the selected element: one tab stop, aria-current, and it follows ] and [", async () => {
     root().focus();
     key(root(), { key: "]" });

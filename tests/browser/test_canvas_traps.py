@@ -444,22 +444,53 @@ def test_a_map_is_built_and_named_by_keyboard_alone(lab: NotebookPage, artifacts
     lab.page.keyboard.press("Enter")
     lab.wait_value("m_k.steps[0].cycle_time", lambda v: v == 62)
     canvas = root
-    # The accessibility tree names every process box with its figures.
-    # Cut is the only step with a C/T: the bottleneck, 62 s against a takt of 60 s.
-    cut_box = canvas.get_by_role("button", name="Process Cut, C/T 62 s, bottleneck, over takt", exact=True)
-    cut_box.wait_for()
-    assert cut_box.get_attribute("data-vsm-id") == cut
-    for name in ("Bend", "Weld"):
-        assert canvas.get_by_role("button", name=f"Process {name}", exact=True).count() == 1
-    wait = canvas.get_by_role("button", name=re.compile(r"^Wait before Cut, 2 h"))
-    assert wait.count() == 1
-    tree = canvas.locator("svg.vsm-svg").aria_snapshot()
-    assert 'button "Process Cut, C/T 62 s, bottleneck, over takt"' in tree
     # Back to the map: Shift+Tab leaves the panel for the step itself, ringed.
     _tab_to(lab, f"(e) => e.getAttribute('data-vsm-id') === '{cut}'", key="Shift+Tab")
     ring = canvas.locator(f'[data-vsm-id="{cut}"][data-vsm-kind="process"] .vsm-halo-sel')
     assert ring.evaluate("r => getComputedStyle(r).stroke") not in ("none", "")
     assert float(ring.evaluate("r => parseFloat(getComputedStyle(r).strokeWidth)")) >= 2
+    # Bend (index 1) and Weld (2) get theirs the same way: ] on the map, the panel's field, back.
+    for index, seconds in ((1, 40), (2, 46)):
+        lab.page.keyboard.press("]")
+        step = lab.value(f"m_k.steps[{index}].id")
+        lab.wait_value("w_k.selection", lambda v, s=step: v == [s])
+        _tab_to(lab, "(e) => e.getAttribute('data-vsm-field') === 'cycle_time'")
+        lab.page.keyboard.type(f"{seconds} s")
+        lab.page.keyboard.press("Enter")
+        lab.wait_value(f"m_k.steps[{index}].cycle_time", lambda v, c=seconds: v == c)
+        _tab_to(lab, f"(e) => e.getAttribute('data-vsm-id') === '{step}'", key="Shift+Tab")
+    # An information flow from the customer to Cut: N walks on from the last step to the
+    # customer (the walk goes round), F opens the menu of the flow's other ends at it.
+    lab.page.keyboard.press("n")
+    lab.wait_value("w_k.selection", lambda v: v == ["customer"])
+    lab.page.keyboard.press("f")
+    menu = canvas.locator(".vsm-flow-menu")
+    menu.wait_for()
+    assert menu.get_attribute("aria-label") == "Information flow from Customer to"
+    ends = menu.locator('[role="menuitem"]').all_inner_texts()
+    assert ends == ["→ Process Cut", "→ Process Bend", "→ Process Weld"]
+    lab.page.wait_for_function("() => document.activeElement.textContent === '→ Process Cut'")
+    canvas.screenshot(path=str(artifacts / "keyboard-flow-menu.png"))
+    lab.page.keyboard.press("Enter")
+    lab.wait_value("[[f.source, f.target] for f in m_k.flows]", lambda v: v == [["customer", cut]])
+    menu.wait_for(state="hidden")
+    # The accessibility tree names every process box with its figures: Cut is the
+    # bottleneck, 62 s against a takt of 60 s.
+    named = [
+        "Process Cut, C/T 62 s, bottleneck, over takt",
+        "Process Bend, C/T 40 s",
+        "Process Weld, C/T 46 s",
+    ]
+    for index, name in enumerate(named):
+        box = canvas.get_by_role("button", name=name, exact=True)
+        box.wait_for()
+        assert box.get_attribute("data-vsm-id") == lab.value(f"m_k.steps[{index}].id")
+    wait = canvas.get_by_role("button", name=re.compile(r"^Wait before Cut, 2 h"))
+    assert wait.count() == 1
+    tree = canvas.locator("svg.vsm-svg").aria_snapshot()
+    for name in named:
+        assert f'button "{name}"' in tree
+    assert '"Manual information flow from Customer to Cut"' in tree
     for theme, name in (("JupyterLab Light", "keyboard-light.png"), ("JupyterLab Dark", "keyboard-dark.png")):
         lab.set_theme(theme)
         canvas.screenshot(path=str(artifacts / name))
