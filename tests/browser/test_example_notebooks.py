@@ -1,10 +1,12 @@
-"""Every example notebook, run in a real JupyterLab: no error, its main output drawn, and a
-screenshot of that output for people to look at (tests/artifacts/; ``python
-docs/refresh_images.py`` copies it into docs/images/)."""
+"""Every example notebook, run in a real JupyterLab: no error, its main output drawn, every
+canvas on the page the same picture as Python's SVG of it, and a screenshot of that output
+for people to look at (tests/artifacts/; ``python docs/refresh_images.py`` copies it into
+docs/images/)."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from .harness import JupyterServer, NotebookPage
+from .test_one_picture import FONT_READY, READ_NODES, READ_PYTHON, _same_picture
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +24,16 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.ipynb"))
 # What each notebook must draw: every notebook shows at least one map canvas; the
 # quickstart and the future-state notebook also show bqplot charts.
 CHARTS = {"quickstart", "future-state"}
+
+#: Python's picture (``to_svg()``, the scene the canvas was sent) of every canvas widget alive
+#: in the kernel.
+LIVE_PICTURES = (
+    "[w.to_svg() for w in list(__import__('ipywidgets').widgets.widget._instances.values())"
+    " if type(w).__name__ == 'MapWidget']"
+)
+
+#: Stream length from which a canvas leaves far-off nodes out of the page (js/draw.ts).
+VIRTUAL_FROM = 80
 
 
 class _OwnWorkspace:
@@ -83,6 +96,8 @@ def test_example_notebook_runs_in_jupyterlab(
         for index in range(pictures.count()):
             pictures.nth(index).wait_for(state="hidden")
 
+        _every_canvas_is_pythons_picture(notebook, page)
+
         output = page.locator(".jp-OutputArea-output", has=page.locator(".vsm-canvas")).first
         output.scroll_into_view_if_needed()
         shot = artifacts / f"example-{path.stem}.png"
@@ -90,3 +105,29 @@ def test_example_notebook_runs_in_jupyterlab(
     except BaseException:
         page.screenshot(path=str(artifacts / f"failed-example-{path.stem}.png"), full_page=True)
         raise
+
+
+def _every_canvas_is_pythons_picture(notebook: NotebookPage, page: Any, timeout: float = 15) -> None:
+    """Each canvas on the page draws what Python's SVG of a live canvas widget draws: the
+    same nodes and ids, the same boxes within 1 map unit, the same texts. A map edited by a
+    later cell may still be taking its patch when the cells are done: the pictures are read
+    again until they agree, or ``timeout`` passes."""
+    page.wait_for_function(FONT_READY, polling=100)
+    canvases = page.locator(".vsm-canvas .vsm-viewport")
+    deadline = time.monotonic() + timeout
+    while True:
+        pictures = [page.evaluate(READ_PYTHON, [svg, READ_NODES]) for svg in notebook.value(LIVE_PICTURES)]
+        try:
+            assert pictures, "no canvas widget alive in the kernel"
+            for index in range(canvases.count()):
+                shown = canvases.nth(index).evaluate(READ_NODES)
+                drawn = {(node["key"], node["text"]) for node in shown}
+                # Its own picture is the one with the same nodes and texts (a current and a
+                # future state share their keys).
+                own = min(pictures, key=lambda picture: len(drawn ^ {(n["key"], n["text"]) for n in picture}))
+                long = sum(node["kind"] == "rung" for node in own) >= VIRTUAL_FROM
+                _same_picture(shown, own, culled=long and len(shown) < len(own))
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
