@@ -101,6 +101,24 @@ def test_templates_render_as_valid_svg_with_every_element(name: str) -> None:
     assert rungs == _critical_route(m)
 
 
+@pytest.mark.parametrize("name", template_names())
+def test_the_map_s_picture_is_the_canvas_s_picture(name: str) -> None:
+    # m.to_svg() lays the map out from nothing; the canvas widget keeps its scene, patched
+    # edit by edit with what it remembers. Both write the same SVG, to the character.
+    pytest.importorskip("anywidget")
+    m = load_template(name)
+    w = m.editor()
+    assert w.to_svg() == m.to_svg()
+    step = m.steps[len(m.steps) // 2]
+    m.update(step.id, cycle_time="71 s", name=f"{step.name} and a much longer name than before")
+    m.add_process("Kitting", at=0, cycle_time="20 s")
+    m.add_burst("Level the schedule", target=step.id)
+    assert w.to_svg() == m.to_svg()
+    m.undo()
+    assert w.to_svg() == m.to_svg()
+    assert w.to_svg(palette="dark") == render_svg(m, palette="dark")
+
+
 def test_stamping_figures_on_the_picture() -> None:
     root = ET.fromstring(render_svg(load_template("stamping_plant")))
     metric = {e.get("data-vsm-metric"): e.text for e in root.iter() if e.get("data-vsm-metric")}
