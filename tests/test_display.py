@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -215,7 +216,8 @@ def _texts(svg: str) -> list[str]:
     return lines
 
 
-def _scene_texts(m: ValueStreamMap) -> list[str]:
+def _node_texts(node: Any) -> list[str]:
+    """Every line of text a scene node draws, in order."""
     texts: list[str] = []
 
     def walk(shape: dict) -> None:
@@ -224,10 +226,13 @@ def _scene_texts(m: ValueStreamMap) -> list[str]:
         for kid in shape.get("kids", ()):
             walk(kid)
 
-    for node in build_scene(m.state, m.metrics()).nodes:
-        for shape in node.shapes:
-            walk(shape)
+    for shape in node.shapes:
+        walk(shape)
     return texts
+
+
+def _scene_texts(m: ValueStreamMap) -> list[str]:
+    return [text for node in build_scene(m.state, m.metrics()).nodes for text in _node_texts(node)]
 
 
 def test_every_view_reads_the_lead_time_alike() -> None:
@@ -266,3 +271,69 @@ def test_the_panel_figures_and_the_data_box_use_the_same_rule() -> None:
     gap = dict(scene.node("g_coils").figures)
     # 4,600 coils' worth of parts / 920 a day.
     assert gap["Days of demand"] == "5 d"
+
+
+#: A wait before one 10-second step, as typed, on an 8-hour working day or a calendar day;
+#: what the wait reads on the ladder (the map's lead unit), what the lead time reads (wait
+#: + 10 s), and what the lead-time card reads (the day spelt out). Worked by hand from the
+#: rule: three significant figures, the ladder unit chosen once per map from its lead time.
+LADDER_TABLE = [
+    # 35 s + 10 s = 45 s: seconds.
+    ("35 s", "working", "35 s", "45 s", "45 s"),
+    # 590 s = 9.833 min; 600 s = 10 min.
+    ("590 s", "working", "9.83 min", "10 min", "10 min"),
+    # 5,390 s = 1.497 h; 5,400 s = 1.5 h.
+    ("5390 s", "working", "1.5 h", "1.5 h", "1.5 h"),
+    # 29,990 s / 28,800 s = 1.0413 d; 30,000 s = 1.0417 d (of 8 working hours).
+    ("29990 s", "working", "1.04 d", "1.04 d", "1.04 working days"),
+    # Two calendar days of 24 h; plus 10 s is 2.0001 d.
+    ("2 d", "calendar", "2 d", "2 d", "2 days"),
+]
+
+
+def _ladder_map(wait: str, basis: str) -> ValueStreamMap:
+    m = ValueStreamMap("Office", demand=16, working_days=1, available_time="8 h")
+    if basis == "calendar":
+        m.update("map", day_basis="calendar")
+    m.add_wait(wait, id="queue")
+    m.add_process("Review", id="review", cycle_time="10 s")
+    return m
+
+
+@pytest.mark.parametrize(("wait", "basis", "on_ladder", "lead", "card"), LADDER_TABLE)
+def test_every_view_reads_the_ladder_by_one_rule(
+    wait: str, basis: str, on_ladder: str, lead: str, card: str
+) -> None:
+    m = _ladder_map(wait, basis)
+    metrics = m.metrics()
+    scene = build_scene(m.state, metrics)
+    # The canvas's scene and the static SVG: the wait's rung and the totals' lead time.
+    rung = scene.node("queue/rung")
+    assert rung.label.endswith(f": {on_ladder}")
+    assert ("Lead time", lead) == tuple(_scene_row(scene.node("totals"), "Lead time"))
+    svg = _texts(m.to_svg())
+    assert on_ladder in svg
+    assert svg[svg.index("Lead time") + 1] == lead
+    # The details panel's figure of the wait, and Metrics.format.
+    assert dict(scene.node("queue").figures)["Wait on the ladder"] == on_ladder
+    assert metrics.format("lead_time") == lead
+    # A card spells out the day.
+    pytest.importorskip("bqplot")
+    from vsm_widget.jupyter.dashboard import MetricCards
+
+    assert MetricCards(m).texts()["lead_time"] == card
+
+
+def _scene_row(node: Any, label: str) -> list[str]:
+    """A label and the value after it in a scene node's texts (the totals box's rows)."""
+    texts = _node_texts(node)
+    at = texts.index(label)
+    return texts[at : at + 2]
+
+
+def test_a_count_of_working_days_says_day_or_days() -> None:
+    one = ValueStreamMap("One day", demand=16, working_days=1, available_time="8 h")
+    many = ValueStreamMap("A month", demand=18400, period="month", working_days=20, available_time="8 h")
+    for m, expected in ((one, "1 working day"), (many, "20 working days")):
+        assert expected in _scene_texts(m)
+        assert expected in _texts(m.to_svg())

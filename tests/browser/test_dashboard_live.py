@@ -343,3 +343,38 @@ def test_the_simulation_view_re_simulates_from_its_controls(dash: NotebookPage, 
     assert dash.value("m.get('stamping').batch_size") is None  # the map is not edited
     output.locator(".vsm-sim-status").first.scroll_into_view_if_needed()
     screenshots(dash, output, "simulation", artifacts)
+
+
+def test_canvas_card_and_panel_read_the_ladder_by_one_rule(dash: NotebookPage) -> None:
+    # The table of tests/test_display.py, drawn: the rung of the wait and the totals on the
+    # canvas, the lead-time card, and the wait's figure in the details panel.
+    from test_display import LADDER_TABLE
+
+    page = dash.page
+    code = (
+        'm_rule = ValueStreamMap("Office", demand=16, working_days=1, available_time="8 h")\n'
+        'm_rule.add_wait("1 s", id="queue")\n'
+        'm_rule.add_process("Review", id="review", cycle_time="10 s")\n'
+        "m_rule.dashboard()"
+    )
+    output = dash.add_cell("one-rule", code)
+    canvas = output.locator(".vsm-canvas").first
+    canvas.wait_for(state="visible")
+    # A click on the wait's clock selects it; the panel shows its figures.
+    canvas.locator('[data-vsm-kind="wait"][data-vsm-id="queue"] circle').first.click()
+    cell = '[data-test-cell="one-rule"]'
+    rung = f'{cell} [data-vsm-node="queue/rung"] text'
+    totals = canvas.locator('[data-vsm-node="totals"] text')
+    card_value = f"{cell} .vsm-card-lead-time .vsm-card-value"
+    figure = """([dts, text]) => [...document.querySelectorAll(dts)].some((dt) =>
+      dt.textContent === 'Wait on the ladder' && dt.nextElementSibling.textContent === text)"""
+    # Groups of changed nodes are drawn anew: found by selector each time, not held.
+    reads = """([selector, text]) =>
+      [...document.querySelectorAll(selector)].some((e) => e.textContent.trim() === text)"""
+    for wait, basis, on_ladder, lead, card in LADDER_TABLE:
+        dash.py(f'm_rule.update("map", day_basis={basis!r})\nm_rule.update("queue", wait_time={wait!r})')
+        page.wait_for_function(reads, arg=[card_value, card])
+        page.wait_for_function(reads, arg=[rung, on_ladder])
+        lines = [t.strip() for t in totals.all_text_contents()]
+        assert lines[lines.index("Lead time") + 1] == lead
+        page.wait_for_function(figure, arg=[f"{cell} .vsm-insp-figures dt", on_ladder])

@@ -485,7 +485,8 @@ class Customer:
         low=0,
         high=366,
         above=True,
-        row=Row(2, text="{} working days", empty="Working days –"),
+        noun="working day",
+        row=Row(2, empty="Working days –"),
     )
     shifts: int = whole(
         "Shifts",
