@@ -22,6 +22,7 @@ Future state: both inventories down to 460 units (0.5 d each), Assembly at 55 s 
 from __future__ import annotations
 
 import math
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -46,7 +47,7 @@ def future_state(current: ValueStreamMap) -> ValueStreamMap:
     with f.batch():
         for gap in f.gaps:
             f.update(gap.id, quantity=460, flow="fifo", fifo_max=460)
-        f.update("Assembly", cycle_time="55 s", complete_accurate="95%")
+        f.update(f.steps[-1].id, cycle_time="55 s", complete_accurate="95%")
     return f
 
 
@@ -190,3 +191,26 @@ def test_endless_lead_times_compare_without_nan() -> None:
     for row in compare(endless, cured).rows:
         for figure in (row.change, row.change_percent):
             assert figure is None or not math.isnan(figure)
+
+
+def test_the_rich_display_is_a_table_that_says_better_or_worse_in_words() -> None:
+    current = current_state()
+    current.update("Assembly", name="Assembly <b>& test</b>")
+    future = future_state(current)
+    table = ET.fromstring(compare(current, future)._repr_html_())
+    assert table.tag == "table"
+    rows = {
+        row[0].text: ["".join(cell.itertext()) for cell in row[1:]] for row in table.iter("tr") if row[0].text
+    }
+    # Lead time 386,502 s -> 55,295 s: shorter is better; the words say so, not only a colour.
+    assert rows["Lead time"][2].endswith("(better)")
+    # Rolled %C&A 68.4% -> 81.2%: higher is better.
+    assert rows["Rolled %C&A"][2].endswith("(better)")
+    # The bottleneck is Assembly on both maps: no verdict; its name is text, not markup.
+    assert rows["Bottleneck"][:2] == ["Assembly <b>& test</b>", "Assembly <b>& test</b>"]
+    assert not rows["Bottleneck"][2].endswith(("(better)", "(worse)"))
+    assert table.find(".//b") is None
+    # Taken the other way round, the same change is worse.
+    backwards = ET.fromstring(compare(future, current)._repr_html_())
+    lead = next(row for row in backwards.iter("tr") if row[0].text == "Lead time")
+    assert "".join(lead[3].itertext()).endswith("(worse)")

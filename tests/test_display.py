@@ -337,3 +337,25 @@ def test_a_count_of_working_days_says_day_or_days() -> None:
     for m, expected in ((one, "1 working day"), (many, "20 working days")):
         assert expected in _scene_texts(m)
         assert expected in _texts(m.to_svg())
+
+
+def test_a_line_over_capacity_says_so_in_metrics_format_and_the_excel_summary() -> None:
+    # Takt 60 s (480 a day in 8 h); C/T 90 s + 80 s on two steps: line efficiency
+    # 170 / (2 x 60) = 141.7%, balance delay 1 - 1.417 = -41.7%, neither read as normal.
+    m = ValueStreamMap("Over", demand=480, available_time="8 h")
+    m.add_process("Cut", cycle_time="90 s")
+    m.add_process("Bend", cycle_time="80 s")
+    metrics = m.metrics()
+    assert metrics.line_efficiency == pytest.approx(170 / 120)
+    assert metrics.format("line_efficiency") == "142% (over capacity)"
+    assert metrics.format("balance_delay") == "over capacity"
+    pytest.importorskip("pandas")
+    from vsm_widget.data.export import metrics_frame
+
+    shown = metrics_frame(m).set_index("metric")["display"]
+    assert shown["line_efficiency"] == "142% (over capacity)"
+    assert shown["balance_delay"] == "over capacity"
+    # Within capacity, plain shares: 50 s + 40 s on two steps is 90 / 120 = 75%, delay 25%.
+    m.update("Cut", cycle_time="50 s")
+    m.update("Bend", cycle_time="40 s")
+    assert (m.metrics().format("line_efficiency"), m.metrics().format("balance_delay")) == ("75%", "25%")

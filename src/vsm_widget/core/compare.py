@@ -183,14 +183,19 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        """A table a coach reads: each metric before, after, and the change (better in green)."""
+        """A table a coach reads: each metric before, after, and the change, which says
+        whether it is better or worse in words as well as in colour (the theme's own).
+        """
         rows = []
         for row in self.rows:
             before, after, change = (html.escape(t) for t in row.texts(self.current, self.future))
-            colour = {True: "#1a7f37", False: "#b42318"}.get(row.improved, "inherit")  # type: ignore[arg-type]
+            verdict = _VERDICTS.get(row.improved)  # type: ignore[arg-type]
+            if verdict is not None:
+                word, colour = verdict
+                change = f"{change} <span style='color:{colour}'>({word})</span>"
             rows.append(
                 f"<tr><th style='text-align:left'>{html.escape(row.label)}</th><td>{before}</td>"
-                f"<td>{after}</td><td style='color:{colour}'>{change}</td></tr>"
+                f"<td>{after}</td><td>{change}</td></tr>"
             )
         head = "<tr><th></th><th>current</th><th>future</th><th>change</th></tr>"
         return f"<table class='vsm-comparison'>{head}{''.join(rows)}</table>"
@@ -208,6 +213,13 @@ class Comparison:
         for column in ("change", "change_percent"):
             frame[column] = pd.to_numeric(frame[column]).astype(float)
         return frame
+
+
+#: How the rich display says a change is better or worse: a word, in the theme's colour.
+_VERDICTS: dict[bool, tuple[str, str]] = {
+    True: ("better", "var(--jp-success-color1, #1a7f37)"),
+    False: ("worse", "var(--jp-error-color1, #b42318)"),
+}
 
 
 def _metrics(source: Source, role: str) -> Metrics:
