@@ -112,6 +112,15 @@ def test_selection_goes_both_ways(lab: NotebookPage) -> None:
     assert lab.value("w_sel.selection") == []
 
 
+#: Where every process box but one is drawn (map units), by id.
+OTHER_STEPS = """(root, moved) => Object.fromEntries([...root.querySelectorAll('[data-vsm-kind="process"]')]
+  .filter((g) => g.getAttribute('data-vsm-id') !== moved)
+  .map((g) => {
+    const b = g.getBBox();
+    return [g.getAttribute('data-vsm-id'), [b.x, b.y, b.width, b.height]];
+  }))"""
+
+
 def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
     canvas = lab.canvas("drag", f"m_drag = {PLANT}\nw_drag = m_drag.editor()\nw_drag")
     box = element(canvas, "process", "weld2")
@@ -121,6 +130,7 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
     left, top, scale = box.locator("rect.vsm-head").evaluate(
         "r => [r.x.baseVal.value, r.y.baseVal.value, r.getScreenCTM().a]"
     )
+    others = canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "weld2")
     x0, y0 = hittable(lab.page, box)
     lab.page.mouse.move(x0, y0)
     lab.page.mouse.down()
@@ -133,6 +143,10 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
         lambda v: v[0] is not None and all(abs(a - b) <= 1.5 for a, b in zip(v, dropped, strict=True)),
     )
     assert first == pytest.approx(dropped, abs=1.5)
+    # Moving one element moves no other: every other step is drawn where it was, and
+    # Python stored no position for any of them.
+    assert canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "weld2") == others
+    assert lab.value('[[s.x, s.y] for s in m_drag.steps if s.id != "weld2"]') == [[None, None]] * len(others)
     # The box stays where it was dropped once the canvas redraws from Python's document
     # alone: a change of title in Python redraws the whole map.
     lab.py('m_drag.title = "Moved"')

@@ -360,9 +360,12 @@ def test_the_map_opens_whole_with_the_file_browser_open(lab: NotebookPage, artif
         lab.page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", notebook)
 
 
-def test_every_drawn_element_has_a_role_and_the_accessible_name_python_gave_it(lab: NotebookPage) -> None:
-    canvas = lab.canvas("names", 'm_nm = load_template("stamping_plant")\nw_nm = m_nm.editor()\nw_nm')
-    element(canvas, "process", "assy2").wait_for()
+@pytest.mark.parametrize("name", template_names())
+def test_every_drawn_element_has_a_role_and_the_accessible_name_python_gave_it(
+    lab: NotebookPage, name: str
+) -> None:
+    canvas = lab.canvas(f"names-{name}", f"m_nm = load_template({name!r})\nw_nm = m_nm.editor()\nw_nm")
+    canvas.locator('[data-vsm-kind="process"]').first.wait_for()
     drawn = canvas.locator(".vsm-viewport").evaluate(
         """(root) => [...root.querySelectorAll('[data-vsm-node]')].map((g) => [
           g.getAttribute('data-vsm-node'), g.getAttribute('role'), g.getAttribute('aria-label')])"""
@@ -374,9 +377,21 @@ def test_every_drawn_element_has_a_role_and_the_accessible_name_python_gave_it(l
         assert label, key
         assert label == name, key
         assert role == ("button" if button else "img"), key
-    # Learning to See's Assembly #1: 62 s against a takt of 60 s.
-    assert python["assy1"][0].startswith("Process Assembly #1, C/T 62 s, ")
-    assert python["assy1"][0].endswith("bottleneck, over takt")
+    # Every process box is named with its kind, its name and its figures: its C/T, or
+    # the process time (PT) of an office step.
+    steps = lab.value(
+        "[[s.id, s.name, 'C/T' if s.cycle_time is not None else 'PT' if s.process_time is not None else '']"
+        " for s in m_nm.state.all_items if s.kind == 'process']"
+    )
+    assert steps
+    for step, step_name, figure in steps:
+        assert python[step][0].startswith(f"Process {step_name}"), step
+        if figure:
+            assert f", {figure} " in python[step][0], step
+    if name == "stamping_plant":
+        # Learning to See's Assembly #1: 62 s against a takt of 60 s.
+        assert python["assy1"][0].startswith("Process Assembly #1, C/T 62 s, ")
+        assert python["assy1"][0].endswith("bottleneck, over takt")
 
 
 def _tab_to(lab: NotebookPage, test: str, limit: int = 60, key: str = "Tab") -> None:
