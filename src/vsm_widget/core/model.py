@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import display, units
 from . import distributions as dists
@@ -2405,10 +2405,6 @@ def _check_fields(
             raise ValidationError(name, value, str(error), target) from None
         if parsed != value:
             raise ValidationError(name, value, f"store it as {parsed!r}", target)
-
-
-#: Literal type of element kinds, for type checkers.
-ElementKind = Literal["map", "customer", "supplier", "control", "process", "gap", "shipment", "flow", "burst"]
 
 
 # --------------------------------------------------------------------------- the map class in use
