@@ -296,11 +296,12 @@ export class MapView {
       void document.exitFullscreen();
       return;
     }
+    // A refusal of the browser's, shown where every refusal is (the error channel).
     if (typeof this.root.requestFullscreen !== "function") {
-      this.status("This browser cannot show the canvas full screen.");
+      this.errors.refuseHere("fullscreen", "This browser cannot show the canvas full screen.");
       return;
     }
-    this.root.requestFullscreen().catch(() => this.status("The browser refused full screen here."));
+    this.root.requestFullscreen().catch(() => this.errors.refuseHere("fullscreen", "The browser refused full screen here."));
   }
 
   /** Entering or leaving full screen: take the new size and show the whole map again. */

@@ -774,6 +774,18 @@ describe("files", () => {
     }
     expect(links).toEqual(["stamping-plant.svg"]);
   });
+
+  it("shows the browser's refusal of full screen where every refusal is shown", async () => {
+    const root = el.querySelector(".vsm-canvas") as HTMLElement;
+    Object.defineProperty(root, "requestFullscreen", { value: () => Promise.reject(new Error("not allowed")), configurable: true });
+    el.querySelector<HTMLButtonElement>('[data-vsm-action="fullscreen"]')?.click();
+    await frame();
+    const error = el.querySelector(".vsm-error") as HTMLElement;
+    expect(error.hidden).toBe(false);
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(error.textContent).toBe("The browser refused full screen here.");
+    expect(model.sent).toEqual([]);
+  });
 });
 
 describe("long maps", () => {
