@@ -269,6 +269,8 @@ const KIND_TITLE: Record<string, string> = {
   shipment: "Shipment",
   flow: "Information flow",
   burst: "Kaizen burst",
+  branch: "Branch",
+  rework: "Rework loop",
 };
 
 /** Where an added element goes: after or before an element, named by id (neither: at the end). */
@@ -556,12 +558,17 @@ export class Inspector {
       const send = () => {
         if (this.redrawing || !input.isConnected) return;
         const typed = input.value.trim();
+        // Sent, or the same as sent: either way nothing typed waits to be sent any more.
+        typedSinceSent.delete(input);
         if (typed === input.dataset.vsmSent) return;
         input.dataset.vsmSent = typed;
-        typedSinceSent.delete(input);
         this.commit(id, spec.name, typed === "" ? null : typed);
       };
       input.addEventListener("input", () => typedSinceSent.add(input));
+      // Left without a change (no "change" event): a redraw may show the model's value again.
+      input.addEventListener("blur", () => {
+        if (!this.redrawing) typedSinceSent.delete(input);
+      });
       input.addEventListener("keydown", (event) => {
         const e = event as KeyboardEvent;
         if (e.key === "Enter" && !(input instanceof HTMLTextAreaElement && e.shiftKey)) {

@@ -45,6 +45,9 @@ export function onKey(e: KeyboardEvent, host: KeyHost): void {
   // Enter and Space on a button press it; the arrow keys on the toolbar move through the
   // Export menu. Neither may edit or move the selection.
   if (target.closest("button") && (e.key === "Enter" || e.key === " ")) return;
+  // A menu on the stage (an insertion handle's, the information flow's) handles its own
+  // keys; no other key acts on the map behind it.
+  if (target.closest(".vsm-stage .vsm-menu")) return;
   const slot = target.closest?.("[data-vsm-slot]")?.getAttribute("data-vsm-slot");
   if (slot && (e.key === "Enter" || e.key === " ")) {
     e.preventDefault();

@@ -31,7 +31,9 @@ export class ChoiceMenu {
     this.el.setAttribute("role", "menu");
     this.el.hidden = true;
     this.el.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
+      // A held Enter (from the button that opened the menu) chooses nothing.
+      if (e.key === "Enter" && e.repeat) e.preventDefault();
+      else if (e.key === "Escape") {
         e.preventDefault();
         e.stopPropagation();
         this.close(true);
@@ -49,7 +51,7 @@ export class ChoiceMenu {
   }
 
   /** Open at a place of the stage, with these entries; focus goes to the first one enabled. */
-  open(key: string, label: string, choices: readonly Choice[], at: { left: number; top: number }): void {
+  open(key: string, label: string, choices: readonly Choice[], at: { left: number; top: number; height?: number }): void {
     this.key = key;
     this.el.setAttribute("aria-label", label);
     const hook = `vsm${this.hook[0].toUpperCase()}${this.hook.slice(1)}`;
@@ -74,6 +76,7 @@ export class ChoiceMenu {
     );
     this.el.style.left = `${Math.round(at.left)}px`;
     this.el.style.top = `${Math.round(at.top)}px`;
+    this.el.style.maxHeight = at.height === undefined ? "" : `${Math.round(at.height)}px`;
     this.el.hidden = false;
     this.items()
       .find((item) => !item.disabled)

@@ -62,6 +62,8 @@ export class MapView {
   private readonly slots: SlotMenu;
   /** "Information flow to": the other end of a flow drawn from the one selected element. */
   private readonly flowMenu: ChoiceMenu;
+  /** The ends the open flow menu lists (ids, joined): a redraw that changes them closes it. */
+  private flowEndsOpen = "";
   private readonly errors: ErrorChannel;
   private readonly drawing: Drawing;
   private readonly viewport: Viewport;
@@ -138,7 +140,11 @@ export class MapView {
     this.flowMenu = new ChoiceMenu(
       "vsm-flow-menu",
       "flowTo",
-      (target, source) => this.sendFlow(source, target),
+      (target, source) => {
+        this.sendFlow(source, target);
+        // The chosen item is hidden with its menu: focus goes back to the map, for the next key.
+        this.focusMap();
+      },
       (_source, refocus) => {
         if (refocus) this.focusMap();
       },
@@ -385,9 +391,10 @@ export class MapView {
     // A handle's menu belongs to its place: it closes when the place is gone or redrawn.
     const open = this.slots.openKey;
     if (open && !this.drawing.group(open)?.classList.contains("vsm-slot-open")) this.slots.close(false);
-    // The flow's menu belongs to the element it starts from: it closes when that is gone.
+    // The flow's menu belongs to the element it starts from and lists the ends there were:
+    // it closes when the element is gone or the ends changed (an undo, another view's edit).
     const source = this.flowMenu.openKey;
-    if (source && !this.drawing.node(source)) this.flowMenu.close(false);
+    if (source && (!this.drawing.node(source) || this.flowEnds(source).join(" ") !== this.flowEndsOpen)) this.flowMenu.close(true);
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
     this.applySelection(false, true);
@@ -794,37 +801,45 @@ export class MapView {
       return false;
     }
     const source = selection[0];
-    const group = source ? (this.drawing.group(source) ?? this.drawing.groupsOf(source)[0]) : undefined;
-    if (!source || !group || !FLOW_ENDS.has(findElement(doc, source)?.kind ?? "")) {
+    if (!source || !FLOW_ENDS.has(findElement(doc, source)?.kind ?? "")) {
       this.status("Select the customer, the supplier, production control or a process to draw an information flow from.");
       return false;
     }
     const from = elementName(doc, source);
-    const choices = everyElement(doc)
-      .filter((id) => id !== source && FLOW_ENDS.has(findElement(doc, id)?.kind ?? "") && this.drawing.node(id))
-      .map((id) => ({
-        value: id,
-        text: `→ ${elementName(doc, id)}`,
-        title: `An information flow from ${from} to ${elementName(doc, id)}`,
-      }));
-    if (!choices.length) {
+    const ends = this.flowEnds(source);
+    if (!ends.length) {
       this.status(`Nothing to draw an information flow to from ${from} yet.`);
       return false;
     }
     if (this.editor.open) this.editor.finish(true);
     this.slots.close(false);
-    const r = group.getBoundingClientRect();
+    const choices = ends.map((id) => ({
+      value: id,
+      text: `→ ${elementName(doc, id)}`,
+      title: `An information flow from ${from} to ${elementName(doc, id)}`,
+    }));
+    // Under the element (at the stage's corner if it is out of view), inside the stage.
     const stage = this.stage.getBoundingClientRect();
-    const left = Math.min(r.left - stage.left, stage.width - 220);
-    const top = Math.min(r.bottom - stage.top + 6, Math.max(4, stage.height - Math.min(FLOW_MENU_HEIGHT, 30 * choices.length) - 12));
-    this.flowMenu.open(source, `Information flow from ${from} to`, choices, { left: Math.max(4, left), top: Math.max(4, top) });
+    const group = this.drawing.group(source) ?? this.drawing.groupsOf(source)[0];
+    const r = group?.getBoundingClientRect() ?? { left: stage.left, bottom: stage.top };
+    const height = Math.max(60, Math.min(FLOW_MENU_HEIGHT, stage.height - 12));
+    const left = Math.max(4, Math.min(r.left - stage.left, stage.width - 220));
+    const top = Math.max(4, Math.min(r.bottom - stage.top + 6, stage.height - Math.min(height, 30 * choices.length) - 8));
+    this.flowEndsOpen = ends.join(" ");
+    this.flowMenu.open(source, `Information flow from ${from} to`, choices, { left, top, height });
     return true;
+  }
+
+  /** The elements an information flow from `source` can go to, in reading order. */
+  private flowEnds(source: string): string[] {
+    const doc = this.sync.document;
+    return everyElement(doc).filter((id) => id !== source && FLOW_ENDS.has(findElement(doc, id)?.kind ?? "") && this.drawing.node(id));
   }
 
   private sendFlow(source: string, target: string): void {
     this.send({ op: "add_flow", source, target, medium: "manual" });
     const doc = this.sync.document;
-    this.status(`Information flow from ${elementName(doc, source)} to ${elementName(doc, target)}.`);
+    this.status(`Drawing an information flow from ${elementName(doc, source)} to ${elementName(doc, target)}.`);
   }
 
   private selectAlong(key: string): void {

@@ -374,9 +374,16 @@ describe("editing", () => {
     expect(document.activeElement).toBe(items[0]);
     key(items[0], { key: "ArrowDown" });
     expect(document.activeElement).toBe(items[1]);
+    // Keys in the menu act on the menu alone: no Delete, move or add reaches the map.
+    for (const pressed of ["Delete", "ArrowLeft", "p", "n", "]"]) key(items[1], { key: pressed });
+    expect(model.sent).toEqual([]);
+    expect(model.traits.selection).toEqual(["customer"]);
     (document.activeElement as HTMLButtonElement).click();
     expect(model.sent.at(-1)).toMatchObject({ op: "add_flow", source: "customer", target: steps[1].id, medium: "manual" });
     expect(menu.hidden).toBe(true);
+    // Focus is back on the map, so that the next key acts there.
+    expect(root().contains(document.activeElement)).toBe(true);
+    expect(menu.contains(document.activeElement)).toBe(false);
     // Escape closes it without drawing anything, and focus goes back to the map.
     key(root(), { key: "f" });
     const sent = model.sent.length;
@@ -385,6 +392,16 @@ describe("editing", () => {
     expect(model.sent.length).toBe(sent);
     expect(menu.contains(document.activeElement)).toBe(false);
     expect(root().contains(document.activeElement)).toBe(true);
+    // A menu whose ends changed meanwhile (a step removed elsewhere) closes.
+    key(root(), { key: "f" });
+    expect(menu.hidden).toBe(false);
+    const fewer = stampingDocument();
+    const gone = fewer.stream.findIndex((item) => item.id === steps[0].id);
+    fewer.stream.splice(gone, 1);
+    model.set("scene", stampingScene(fewer));
+    model.set("document", fewer);
+    await frame();
+    expect(menu.hidden).toBe(true);
     // A gap is no end of a flow: the status line says what can be.
     model.set("selection", ["g1"]);
     key(root(), { key: "f" });
@@ -581,9 +598,35 @@ describe("editing", () => {
       document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
     });
     await frame();
+    // The panel drew the first edit's answer, and kept what was typed since.
+    expect(box.dataset.vsmInitial).toBe("45 s");
     expect(box.value).toBe(old);
     key(box, { key: "Enter" });
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "cycle_time", value: old });
+  });
+
+  it("shows another view's value in a field typed in and left unchanged", async () => {
+    model.set("selection", ["p2"]);
+    const box = el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
+    if (!box) throw new Error("no cycle time input");
+    const old = box.value;
+    box.focus();
+    // Typed over with the same text, then Enter: nothing to send, nothing waiting.
+    box.value = old;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    key(box, { key: "Enter" });
+    expect(model.sent).toEqual([]);
+    const doc = stampingDocument();
+    const step = doc.stream.find((item) => item.type === "process" && item.id === "p2");
+    if (step?.type !== "process") throw new Error("no p2 in the fixture");
+    step.cycle_time = 50;
+    model.reply({
+      kind: "patch",
+      scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
+      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
+    });
+    await frame();
+    expect(box.value).toBe("50 s");
   });
 
   it("brings the details panel up to date in place: the same inputs, focus kept, new values", async () => {
