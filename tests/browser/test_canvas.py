@@ -112,13 +112,21 @@ def test_selection_goes_both_ways(lab: NotebookPage) -> None:
     assert lab.value("w_sel.selection") == []
 
 
-#: Where every process box but one is drawn (map units), by id.
-OTHER_STEPS = """(root, moved) => Object.fromEntries([...root.querySelectorAll('[data-vsm-kind="process"]')]
-  .filter((g) => g.getAttribute('data-vsm-id') !== moved)
-  .map((g) => {
-    const b = g.getBBox();
-    return [g.getAttribute('data-vsm-id'), [b.x, b.y, b.width, b.height]];
-  }))"""
+#: Where every process box but one is drawn, by id: its box in the map's own units (the
+#: viewport's coordinates), its own transform included, so that neither a pan nor a zoom
+#: of the view counts as a move.
+OTHER_STEPS = """(root, moved) => {
+  const toMap = root.getCTM().inverse();
+  return Object.fromEntries([...root.querySelectorAll('[data-vsm-kind="process"]')]
+    .filter((g) => g.getAttribute('data-vsm-id') !== moved)
+    .map((g) => {
+      const b = g.getBBox();
+      const m = toMap.multiply(g.getCTM());
+      const at = (x, y) => new DOMPoint(x, y).matrixTransform(m);
+      const a = at(b.x, b.y), z = at(b.x + b.width, b.y + b.height);
+      return [g.getAttribute('data-vsm-id'), [a.x, a.y, z.x, z.y].map((v) => Math.round(v * 10) / 10)];
+    }));
+}"""
 
 
 def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
@@ -131,6 +139,7 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
         "r => [r.x.baseVal.value, r.y.baseVal.value, r.getScreenCTM().a]"
     )
     others = canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "weld2")
+    moved_before = canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "")["weld2"]
     x0, y0 = hittable(lab.page, box)
     lab.page.mouse.move(x0, y0)
     lab.page.mouse.down()
@@ -143,14 +152,19 @@ def test_drag_a_step_and_read_its_position_in_python(lab: NotebookPage) -> None:
         lambda v: v[0] is not None and all(abs(a - b) <= 1.5 for a, b in zip(v, dropped, strict=True)),
     )
     assert first == pytest.approx(dropped, abs=1.5)
-    # Moving one element moves no other: every other step is drawn where it was, and
-    # Python stored no position for any of them.
-    assert canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "weld2") == others
-    assert lab.value('[[s.x, s.y] for s in m_drag.steps if s.id != "weld2"]') == [[None, None]] * len(others)
     # The box stays where it was dropped once the canvas redraws from Python's document
     # alone: a change of title in Python redraws the whole map.
     lab.py('m_drag.title = "Moved"')
     canvas.get_by_text("Moved", exact=True).wait_for()
+    # Moving one element moves no other: once the canvas has drawn Python's layout again,
+    # every other step is where it was, and Python stored no position for any of them.
+    assert len(others) == 4
+    assert canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "weld2") == others
+    # The same reading does see the dragged step move, by the drop's offset in map units.
+    moved_after = canvas.locator(".vsm-viewport").evaluate(OTHER_STEPS, "")["weld2"]
+    shift = [b - a for a, b in zip(moved_before, moved_after, strict=True)]
+    assert shift == pytest.approx([60 / scale, 40 / scale] * 2, abs=1.5)
+    assert lab.value('[[s.x, s.y] for s in m_drag.steps if s.id != "weld2"]') == [[None, None]] * len(others)
     x1, y1 = centre(box)
     assert abs(x1 - (x0 + 60)) <= 2
     assert abs(y1 - (y0 + 40)) <= 2

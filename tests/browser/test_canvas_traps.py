@@ -373,9 +373,9 @@ def test_every_drawn_element_has_a_role_and_the_accessible_name_python_gave_it(
     python = lab.value("{n.key: [n.label, n.id is not None or n.kind == 'slot'] for n in w_nm._scene.nodes}")
     assert sorted(key for key, _, _ in drawn) == sorted(python)
     for key, role, label in drawn:
-        name, button = python[key]
+        given, button = python[key]
         assert label, key
-        assert label == name, key
+        assert label == given, key
         assert role == ("button" if button else "img"), key
     # Every process box is named with its kind, its name and its figures: its C/T, or
     # the process time (PT) of an office step.

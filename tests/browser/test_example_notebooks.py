@@ -119,6 +119,7 @@ def _every_canvas_is_pythons_picture(notebook: NotebookPage, page: Any, timeout:
         pictures = [page.evaluate(READ_PYTHON, [svg, READ_NODES]) for svg in notebook.value(LIVE_PICTURES)]
         try:
             assert pictures, "no canvas widget alive in the kernel"
+            assert canvases.count() >= 1, "no canvas on the page"
             for index in range(canvases.count()):
                 shown = canvases.nth(index).evaluate(READ_NODES)
                 drawn = {(node["key"], node["text"]) for node in shown}
