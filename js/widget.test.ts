@@ -68,6 +68,20 @@ class MockModel {
 
 const frame = () => new Promise((resolve) => setTimeout(resolve, 40));
 
+/** Python's patch after a step's C/T became `seconds` (its document only), once drawn. */
+async function answerCycleTime(id: string, seconds: number) {
+  const doc = stampingDocument();
+  const step = doc.stream.find((item) => item.type === "process" && item.id === id);
+  if (step?.type !== "process") throw new Error(`no ${id} in the fixture`);
+  step.cycle_time = seconds;
+  model.reply({
+    kind: "patch",
+    scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
+    document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
+  });
+  await frame();
+}
+
 let el: HTMLElement;
 let model: MockModel;
 let cleanup: (() => void) | undefined;
@@ -588,16 +602,7 @@ describe("editing", () => {
     // The user types the old value back before Python's answer to the first edit is drawn.
     box.value = old;
     box.dispatchEvent(new Event("input", { bubbles: true }));
-    const doc = stampingDocument();
-    const step = doc.stream.find((item) => item.type === "process" && item.id === "p2");
-    if (step?.type !== "process") throw new Error("no p2 in the fixture");
-    step.cycle_time = 45;
-    model.reply({
-      kind: "patch",
-      scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
-      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
-    });
-    await frame();
+    await answerCycleTime("p2", 45);
     // The panel drew the first edit's answer, and kept what was typed since.
     expect(box.dataset.vsmInitial).toBe("45 s");
     expect(box.value).toBe(old);
@@ -616,16 +621,7 @@ describe("editing", () => {
     box.dispatchEvent(new Event("input", { bubbles: true }));
     key(box, { key: "Enter" });
     expect(model.sent).toEqual([]);
-    const doc = stampingDocument();
-    const step = doc.stream.find((item) => item.type === "process" && item.id === "p2");
-    if (step?.type !== "process") throw new Error("no p2 in the fixture");
-    step.cycle_time = 50;
-    model.reply({
-      kind: "patch",
-      scene: { upsert: [], remove: [], bounds: [0, 0, 1700, 640], title: doc.title },
-      document: { top: {}, lists: { stream: { upsert: [step], remove: [] } } },
-    });
-    await frame();
+    await answerCycleTime("p2", 50);
     expect(box.value).toBe("50 s");
   });
 
