@@ -161,6 +161,33 @@ def test_an_information_label_moves_along_its_arrow_clear_of_a_burst() -> None:
     assert not _text_box(moved).overlaps(star)
 
 
+def _arrow_end(node: Node) -> tuple[float, float]:
+    """Where an information arrow's line ends (its last point)."""
+    d = next(s["d"] for s in node.shapes if s.get("c") == "vsm-info-line")
+    x, y = d.replace("L", " ").replace("M", " ").split()[-1].split(",")
+    return float(x), float(y)
+
+
+def test_a_flow_onto_a_step_with_badges_ends_above_them_not_between() -> None:
+    # Takt 60 s (480 a day in 8 h): Cut at 62 s is over takt and the bottleneck, so both
+    # badges stand over its box, with a narrow gap between them.
+    m = ValueStreamMap("Badges", demand=480, available_time="8 h")
+    m.add_process("Cut", id="cut", cycle_time="62 s")
+    m.add_process("Bend", id="bend", cycle_time="40 s")
+    m.add_flow("customer", "cut")
+    m.add_flow("customer", "bend")
+    scene = build_scene(m.state, m.metrics())
+    badges = [s for s in scene.node("cut").shapes if "vsm-badge " in f"{s.get('c', '')} "]
+    assert len(badges) == 2
+    badge_top = min(s["y"] for s in badges)
+    onto_cut = _arrow_end(scene.node(m.flows[0].id))
+    assert onto_cut[1] < badge_top
+    # A step without badges still takes the arrow onto its own roof.
+    onto_bend = _arrow_end(scene.node(m.flows[1].id))
+    box = scene.node("bend").box
+    assert box.y - 10 < onto_bend[1] < box.y
+
+
 def test_gaps_are_named_by_the_step_they_feed_never_by_their_id() -> None:
     m = load_template("stamping_plant")
     scene = build_scene(m.state)

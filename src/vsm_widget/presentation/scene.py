@@ -1245,19 +1245,22 @@ def _flow_label_at(a: Point, z: Point, content: str, avoid: Sequence[Box]) -> tu
     place along it that no burst or badge in ``avoid`` covers.
     """
     horizontal = abs(z[0] - a[0]) > abs(z[1] - a[1])
-    width = min(150.0, measure(content, "vsm-small"))
     first: tuple[float, float, str] | None = None
     for t in _LABEL_PLACES:
         px, py = a[0] + (z[0] - a[0]) * t, a[1] + (z[1] - a[1]) * t
-        if horizontal:
-            x, y, anchor, box = px, py - 12, "middle", Box(px - width / 2, py - 22, width, 14)
-        else:
-            x, y, anchor, box = px + 10, py + 4, "start", Box(px + 10, py - 6, width, 14)
+        x, y, anchor = (px, py - 12, "middle") if horizontal else (px + 10, py + 4, "start")
         first = first or (x, y, anchor)
+        box = flow_label_box(x, y, anchor, content)
         if not any(box.overlaps(other, 2) for other in avoid):
             return x, y, anchor
     assert first is not None
     return first
+
+
+def flow_label_box(x: float, y: float, anchor: str, content: str) -> Box:
+    """The box an information flow's label takes, written at ``(x, y)`` (its baseline)."""
+    width = min(150.0, measure(content, "vsm-small"))
+    return Box(x - width / 2 if anchor == "middle" else x, y - 10, width, 14)
 
 
 def info_node(
@@ -2055,18 +2058,24 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         key = tuple(sorted((flow.source, flow.target)))
         pair_total[key] = pair_total.get(key, 0) + 1
     pair_seen: dict[tuple[str, ...], int] = {}
-    # What a flow's label must not hide under: every burst, and the badges over steps.
+    # What a flow's label must not hide under: every burst, and the badges over steps. A
+    # flow's arrow treats a step's badges as part of the step: a schedule comes down onto
+    # the badges' top, not between two badges onto the box.
     covers = [boxes[burst.id] for burst in state.bursts]
+    with_badges: dict[str, Box] = {}
     for item in state.all_items:
         if isinstance(item, Process):
-            top = badge_top(boxes[item.id], item.id in over, metrics.bottleneck == item.id)
+            box = boxes[item.id]
+            top = badge_top(box, item.id in over, metrics.bottleneck == item.id)
             if top is not None:
-                covers.append(Box(boxes[item.id].x, top, PROCESS_W, boxes[item.id].y - top))
+                covers.append(Box(box.x, top, PROCESS_W, box.y - top))
+                with_badges[item.id] = Box(box.x, top, box.w, box.bottom - top)
     for flow in state.flows:
         key = tuple(sorted((flow.source, flow.target)))
         index = pair_seen.get(key, 0)
         pair_seen[key] = index + 1
-        source, target = boxes.get(flow.source), boxes.get(flow.target)
+        source = with_badges.get(flow.source) or boxes.get(flow.source)
+        target = with_badges.get(flow.target) or boxes.get(flow.target)
         if source is None or target is None:
             continue
         shift = (index - (pair_total[key] - 1) / 2) * 18
@@ -2077,13 +2086,17 @@ def build_scene(state: MapState, metrics: Metrics | None = None, cache: SceneCac
         reach = Box(left, top, right - left, low - top)
         near = tuple(c for c in covers if c.overlaps(reach, 160)) if flow.label else ()
         signature = (flow, source, target, shift, ends, near)
-        add(
-            cache.node(
-                flow.id,
-                signature,
-                lambda f=flow, s=source, t=target, sh=shift, e=ends, n=near: info_node(f, s, t, sh, e, n),
-            )
+        node = cache.node(
+            flow.id,
+            signature,
+            lambda f=flow, s=source, t=target, sh=shift, e=ends, n=near: info_node(f, s, t, sh, e, n),
         )
+        add(node)
+        # The next flows' labels keep clear of this one's.
+        written = next((sh for sh in node.shapes if sh.get("f") == "label"), None)
+        if written is not None:
+            anchor = str(written.get("text-anchor", "start"))
+            covers.append(flow_label_box(float(written["x"]), float(written["y"]), anchor, flow.label))
 
     # Elements.
     add(header_node(state, metrics, bounds.w))
