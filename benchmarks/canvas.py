@@ -6,8 +6,8 @@ Playwright. Every figure is measured inside the page with ``performance.now()``:
 - first render: from the widget's output appearing in the cell to all process boxes of a
   200-step map being drawn (goal < 300 ms); the first view also loads the module;
 - edit round trip: from Enter in the inspector's C/T input to the new C/T drawn on the
-  canvas, after Python applied it and sent back the document and metrics (goal p95 <
-  100 ms);
+  canvas, after Python applied it and sent back the patch of the scene (goal p95 <
+  80 ms at 200 steps), beside the floor of the same page;
 - drag: time to handle one pointer move while dragging a step of the 200-step map,
   including the style and layout it causes (goal < 16 ms, one frame), and the interval
   between animation frames during the drag.
