@@ -64,6 +64,8 @@ export class MapView {
   private readonly flowMenu: ChoiceMenu;
   /** The ends the open flow menu lists (ids, joined): a redraw that changes them closes it. */
   private flowEndsOpen = "";
+  /** The information flow sent last and not yet answered: the status line tells its answer. */
+  private flowSent: { seq: number; between: string } | null = null;
   private readonly errors: ErrorChannel;
   private readonly drawing: Drawing;
   private readonly viewport: Viewport;
@@ -541,6 +543,11 @@ export class MapView {
         this.viewport.fitted = false;
       }
     }
+    if (this.flowSent?.seq === result.seq) {
+      // The status line said the flow was on its way: now whether it is drawn.
+      this.status(result.ok ? `Information flow drawn ${this.flowSent.between}.` : "");
+      this.flowSent = null;
+    }
     if (result.ok) {
       this.errors.clear();
       // Select what this view added (never what someone else added meanwhile): the steps
@@ -837,9 +844,10 @@ export class MapView {
   }
 
   private sendFlow(source: string, target: string): void {
-    this.send({ op: "add_flow", source, target, medium: "manual" });
     const doc = this.sync.document;
-    this.status(`Drawing an information flow from ${elementName(doc, source)} to ${elementName(doc, target)}.`);
+    const between = `from ${elementName(doc, source)} to ${elementName(doc, target)}`;
+    this.flowSent = { seq: this.send({ op: "add_flow", source, target, medium: "manual" }), between };
+    this.status(`Drawing an information flow ${between}…`);
   }
 
   private selectAlong(key: string): void {

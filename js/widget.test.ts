@@ -398,6 +398,12 @@ describe("editing", () => {
     // Focus is back on the map, so that the next key acts there.
     expect(root().contains(document.activeElement)).toBe(true);
     expect(menu.contains(document.activeElement)).toBe(false);
+    // The status line says the flow is on its way, then that it is drawn.
+    const status = () => el.querySelector(".vsm-status")?.textContent;
+    const between = `from Customer State Street Assembly to Process ${steps[1].name}`;
+    expect(status()).toBe(`Drawing an information flow ${between}…`);
+    model.reply({ kind: "result", seq: (model.sent.at(-1) as { seq: number }).seq, ok: true });
+    expect(status()).toBe(`Information flow drawn ${between}.`);
     // Escape closes it without drawing anything, and focus goes back to the map.
     key(root(), { key: "f" });
     const sent = model.sent.length;
