@@ -232,6 +232,23 @@ def test_two_maps_on_one_page_do_not_share_definition_ids() -> None:
     assert not ids_a & ids_b
 
 
+def test_the_map_writes_its_picture_in_each_palette(tmp_path: Path) -> None:
+    m = load_template("stamping_plant")
+    light, dark, paper = (m.to_svg(palette=name) for name in ("light", "dark", "print"))
+    assert light == m.to_svg() == render_svg(m)
+    assert dark == render_svg(m, palette="dark")
+    assert paper == render_svg(m, palette="print")
+    assert len({light, dark, paper}) == 3
+    # Saved to a file, in the palette asked for, with the font inside.
+    assert m.to_svg(tmp_path / "dark.svg", palette="dark") is None
+    saved = (tmp_path / "dark.svg").read_text(encoding="utf-8")
+    save_svg(m, tmp_path / "same.svg", palette="dark")
+    assert saved == (tmp_path / "same.svg").read_text(encoding="utf-8")
+    assert "@font-face" in saved
+    with pytest.raises(ValueError, match="palette"):
+        m.to_svg(palette="sepia")
+
+
 def test_save_svg_writes_atomically(tmp_path: Path) -> None:
     m = load_template("emergency_department")
     target = save_svg(m, tmp_path / "ed.svg")

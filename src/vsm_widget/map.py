@@ -111,13 +111,17 @@ class ValueStreamMap(Map):
 
         return readiness(self, future)
 
-    def to_svg(self, path: Any = None) -> str | None:
-        """The map as a static SVG picture (no browser needed); saved atomically to ``path`` if given."""
+    def to_svg(self, path: Any = None, *, palette: str = "light") -> str | None:
+        """The map as a static SVG picture (no browser needed); saved atomically to ``path``
+        if given, with the font inside so that it looks the same on any machine.
+
+        ``palette`` is ``"light"``, ``"dark"`` or ``"print"``.
+        """
         from .presentation.render import render_svg, save_svg
 
         if path is None:
-            return render_svg(self)
-        save_svg(self, path)
+            return render_svg(self, palette=palette)
+        save_svg(self, path, palette=palette)
         return None
 
     def to_excel(self, path: Any) -> None:
