@@ -35,7 +35,7 @@ export const KEY_HELP =
   "Click or ] and [ to select along the stream (N and Shift+N: every element), shift-click to add to the selection, " +
   "drag or arrow keys to move, F to draw an information flow from the selection, " +
   "double-click or Enter to edit a field. P, I, W and K add a process, inventory, wait or kaizen burst after the " +
-  "selection (with Shift: before it). Alt+← and Alt+→ move a step along the stream, Delete removes, " +
+  "selection (with Shift: before it). Alt+← and Alt+→ move a step or gap along the stream, Delete removes, " +
   "Ctrl+Z undoes, Ctrl+Shift+Z or Ctrl+Y redoes, + and - zoom, 0 fits.";
 
 export function onKey(e: KeyboardEvent, host: KeyHost): void {
