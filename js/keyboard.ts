@@ -6,7 +6,8 @@
 /** What the keyboard asks of the view. */
 export interface KeyHost {
   selection(): string[];
-  inStream(id: string): boolean;
+  /** Whether a step or gap can move along its path (the main stream or its branch). */
+  onPath(id: string): boolean;
   undo(): void;
   redo(): void;
   remove(): void;
@@ -99,7 +100,7 @@ export function onKey(e: KeyboardEvent, host: KeyHost): void {
   } else if (key === "]" || key === "[" || key === "Home" || key === "End") {
     e.preventDefault();
     host.selectAlong(key);
-  } else if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight") && selection.length === 1 && host.inStream(selection[0])) {
+  } else if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight") && selection.length === 1 && host.onPath(selection[0])) {
     e.preventDefault();
     host.shift(selection[0], key === "ArrowLeft" ? -1 : 1);
   } else if (key.startsWith("Arrow") && selection.length) {

@@ -36,7 +36,7 @@ import { LAYERS, type Layer, toBox } from "./scene";
 import { SlotMenu } from "./slots";
 import { type Edit, type EditResult, Sync } from "./sync";
 import { followTheme } from "./theme";
-import type { MapDocument, WidgetTraits } from "./types";
+import type { MapDocument, StreamItem, WidgetTraits } from "./types";
 import { Viewport } from "./viewport";
 import { WorkshopLayer } from "./workshop";
 
@@ -757,7 +757,8 @@ export class MapView {
    * beyond it (two gaps never stand side by side). Null at either end.
    */
   private shiftEdit(id: string, step: -1 | 1): Edit | null {
-    const stream = this.sync.document.stream;
+    // Along the item's own path: the main stream, or the branch it stands on.
+    const stream = this.pathItems(id) ?? [];
     const at = stream.findIndex((item) => item.id === id);
     if (at < 0) return null;
     let k = at + step;
@@ -766,6 +767,12 @@ export class MapView {
     if (stream[at].type === "process") return { op: "swap", id, other: stream[k].id };
     const beyond = stream[k + step];
     return beyond?.type === "gap" ? { op: "swap", id, other: beyond.id } : { op: "reorder", id, index: k };
+  }
+
+  /** The items of the path a step or gap stands on (the main stream or a branch), if any. */
+  private pathItems(id: string): StreamItem[] | undefined {
+    const doc = this.sync.document;
+    return [doc.stream, ...(doc.branches ?? []).map((branch) => branch.items)].find((items) => items.some((item) => item.id === id));
   }
 
   private shift(id: string, step: -1 | 1): void {
@@ -973,7 +980,7 @@ export class MapView {
   private keyHost(): KeyHost {
     return {
       selection: () => this.sync.selection,
-      inStream: (id) => this.sync.document.stream.some((item) => item.id === id),
+      onPath: (id) => this.pathItems(id) !== undefined,
       undo: () => this.send({ op: "undo" }),
       redo: () => this.send({ op: "redo" }),
       remove: () => this.deleteSelection(),

@@ -685,6 +685,25 @@ describe("editing", () => {
     expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p3", other: "p2" });
   });
 
+  it("moves a branch's steps along their branch, by key and from the panel, never by pixels", async () => {
+    const doc = stampingDocument();
+    const step = (id: string, name: string) => ({ ...(doc.stream[1] as ProcessItem), id, name });
+    doc.branches = [{ id: "b1", into: "p4", after: null, name: "Brackets", items: [step("p8", "Bend"), step("p9", "Trim")] }];
+    cleanup?.();
+    el.remove();
+    await mount(doc);
+    model.set("selection", ["p8"]);
+    key(root(), { key: "ArrowRight", altKey: true });
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p8", other: "p9" });
+    expect(model.sent.some((edit) => edit.op === "move")).toBe(false);
+    answer();
+    model.set("selection", ["p9"]);
+    const shift = (by: string) => el.querySelector<HTMLButtonElement>(`.vsm-inspector [data-vsm-shift="${by}"]`);
+    expect(shift("1")?.disabled).toBe(true);
+    shift("-1")?.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "swap", id: "p9", other: "p8" });
+  });
+
   it("shows a refused edit's reason next to the field, from one channel", async () => {
     model.set("selection", ["p2"]);
     model.set("error", { seq: 3, target: "p2", field: "cycle_time", reason: "a duration such as 45 s", message: "cycle_time: bad" });
