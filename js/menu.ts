@@ -50,11 +50,17 @@ export class ChoiceMenu {
     return this.key;
   }
 
+  /** The values of the entries the menu lists, in order. */
+  get values(): string[] {
+    const hook = this.dataKey();
+    return this.items().map((item) => item.dataset[hook] ?? "");
+  }
+
   /** Open at a place of the stage, with these entries; focus goes to the first one enabled. */
   open(key: string, label: string, choices: readonly Choice[], at: { left: number; top: number; height?: number }): void {
     this.key = key;
     this.el.setAttribute("aria-label", label);
-    const hook = `vsm${this.hook[0].toUpperCase()}${this.hook.slice(1)}`;
+    const hook = this.dataKey();
     this.el.replaceChildren(
       ...choices.map((choice) => {
         const item = document.createElement("button");
@@ -90,6 +96,11 @@ export class ChoiceMenu {
     this.key = null;
     this.el.hidden = true;
     this.closed(key, refocus);
+  }
+
+  /** The dataset key of `hook` ("slotAdd" is `dataset.vsmSlotAdd`, `data-vsm-slot-add`). */
+  private dataKey(): string {
+    return `vsm${this.hook[0].toUpperCase()}${this.hook.slice(1)}`;
   }
 
   private items(): HTMLButtonElement[] {

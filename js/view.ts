@@ -62,8 +62,6 @@ export class MapView {
   private readonly slots: SlotMenu;
   /** "Information flow to": the other end of a flow drawn from the one selected element. */
   private readonly flowMenu: ChoiceMenu;
-  /** The ends the open flow menu lists (ids, joined): a redraw that changes them closes it. */
-  private flowEndsOpen = "";
   /** The information flow sent last and not yet answered: the status line tells its answer. */
   private flowSent: { seq: number; between: string } | null = null;
   private readonly errors: ErrorChannel;
@@ -396,7 +394,8 @@ export class MapView {
     // The flow's menu belongs to the element it starts from and lists the ends there were:
     // it closes when the element is gone or the ends changed (an undo, another view's edit).
     const source = this.flowMenu.openKey;
-    if (source && (!this.drawing.node(source) || this.flowEnds(source).join(" ") !== this.flowEndsOpen)) this.flowMenu.close(true);
+    if (source && (!this.drawing.node(source) || this.flowEnds(source).join(" ") !== this.flowMenu.values.join(" ")))
+      this.flowMenu.close(true);
     this.applyDrops();
     this.svgEl.setAttribute("aria-label", `Value stream map: ${scene.title}`);
     this.applySelection(false, true);
@@ -839,7 +838,6 @@ export class MapView {
     const height = Math.max(60, Math.min(FLOW_MENU_HEIGHT, stage.height - 12));
     const left = Math.max(4, Math.min(r.left - stage.left, stage.width - 220));
     const top = Math.max(4, Math.min(r.bottom - stage.top + 6, stage.height - Math.min(height, 30 * choices.length) - 8));
-    this.flowEndsOpen = ends.join(" ");
     this.flowMenu.open(source, `Information flow from ${from} to`, choices, { left, top, height });
     return true;
   }

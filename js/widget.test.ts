@@ -595,19 +595,27 @@ describe("editing", () => {
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "changeover", value: "12 min" });
   });
 
-  it("keeps what is typed after an Enter even when it reads as the field's old value", async () => {
+  /** The selected step p2's C/T input, focused, and the text it started with. */
+  const cycleTimeOfP2 = (): [HTMLInputElement, string] => {
     model.set("selection", ["p2"]);
     const box = el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
     if (!box) throw new Error("no cycle time input");
-    const old = box.value;
     box.focus();
-    box.value = "45 s";
+    return [box, box.value];
+  };
+  /** Text typed into an input, as the browser reports typing. */
+  const typeIn = (box: HTMLInputElement, text: string) => {
+    box.value = text;
     box.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
+  it("keeps what is typed after an Enter even when it reads as the field's old value", async () => {
+    const [box, old] = cycleTimeOfP2();
+    typeIn(box, "45 s");
     key(box, { key: "Enter" });
     expect(model.sent.at(-1)).toMatchObject({ op: "update", id: "p2", field: "cycle_time", value: "45 s" });
     // The user types the old value back before Python's answer to the first edit is drawn.
-    box.value = old;
-    box.dispatchEvent(new Event("input", { bubbles: true }));
+    typeIn(box, old);
     await answerCycleTime("p2", 45);
     // The panel drew the first edit's answer, and kept what was typed since.
     expect(box.dataset.vsmInitial).toBe("45 s");
@@ -617,14 +625,9 @@ describe("editing", () => {
   });
 
   it("shows another view's value in a field typed in and left unchanged", async () => {
-    model.set("selection", ["p2"]);
-    const box = el.querySelector<HTMLInputElement>('[data-vsm-row="p2:cycle_time"] input');
-    if (!box) throw new Error("no cycle time input");
-    const old = box.value;
-    box.focus();
+    const [box, old] = cycleTimeOfP2();
     // Typed over with the same text, then Enter: nothing to send, nothing waiting.
-    box.value = old;
-    box.dispatchEvent(new Event("input", { bubbles: true }));
+    typeIn(box, old);
     key(box, { key: "Enter" });
     expect(model.sent).toEqual([]);
     await answerCycleTime("p2", 50);
